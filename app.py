@@ -1,0 +1,22 @@
+"""Entry point: `python app.py` runs the whole platform; `flask --app app ...` the CLI.
+
+By default it starts an embedded Redis (no REDIS_URL), migrates the database, starts
+an RQ worker process and serves on PORT with gevent. `python app.py serve` starts only
+a server process and `python app.py worker` only a worker (production: several of each,
+sharing REDIS_URL and DATABASE_URL).
+"""
+
+import sys
+
+if __name__ == "__main__" and sys.argv[1:2] != ["worker"]:
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from helpline import create_app  # noqa: E402
+from helpline.runner import main  # noqa: E402
+
+__all__ = ["create_app"]
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

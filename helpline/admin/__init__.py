@@ -1,0 +1,1 @@
+"""The staff side: sign-in, the therapist console, accounts."""

@@ -1,0 +1,87 @@
+"""Staff accounts: creation, password checks, listing and deactivation (used by CLI and UI)."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..records.models import ROLES, Staff
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+# Verifying against this keeps a wrong username as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be met, with a message for the operator."""
+
+
+def generate_password() -> str:
+    """A one-time password for a new account: 16 URL-safe characters."""
+    return secrets.token_urlsafe(12)
+
+
+def create_staff(
+    session: Session, username: str, display_name: str, role: str, password: str
+) -> Staff:
+    """Create an account; the display name is what chatters see (first name or pseudonym)."""
+    username = username.strip().lower()
+    if not username or len(username) > 64:
+        raise AccountError("The username must be 1 to 64 characters.")
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD} characters.")
+    if session.scalar(select(Staff).where(Staff.username == username)):
+        raise AccountError(f"The username {username!r} is taken.")
+    staff = Staff(username=username, display_name=display_name.strip()[:64] or username,
+                  role=role, password_hash=_hasher.hash(password))
+    session.add(staff)
+    session.commit()
+    return staff
+
+
+def authenticate(session: Session, username: str, password: str) -> Staff | None:
+    """The active account these credentials belong to, or None (same cost either way)."""
+    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+    try:
+        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if staff is None or not staff.active:
+        return None
+    if _hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = _hasher.hash(password)
+        session.commit()
+    return staff
+
+
+def deactivate(session: Session, username: str) -> Staff:
+    """Block an account and end its sessions (the session version changes)."""
+    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+    if staff is None:
+        raise AccountError(f"There is no account {username!r}.")
+    staff.active = False
+    staff.session_version += 1
+    session.commit()
+    return staff
+
+
+def list_staff(session: Session) -> list[Staff]:
+    return list(session.scalars(select(Staff).order_by(Staff.username)))
+
+
+def load_session_user(session: Session, user_id: str) -> Staff | None:
+    """Flask-Login's loader: the id carries a session version, so old cookies stop working."""
+    staff_id, _, version = user_id.partition(":")
+    if not staff_id.isdigit() or not version.isdigit():
+        return None
+    staff = session.get(Staff, int(staff_id))
+    if staff is None or not staff.active or staff.session_version != int(version):
+        return None
+    return staff

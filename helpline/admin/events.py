@@ -1,0 +1,146 @@
+"""The /staff namespace: the therapist console's socket. Thin: check, call, answer.
+
+The account is re-read on every event (Flask-Login loads it per event), so a
+deactivated account or a signed-out session stops working at its next event.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as Refused
+from flask_socketio import disconnect, join_room
+
+from .. import live
+from ..chat import lifecycle, store
+from ..extensions import db, socketio
+from ..protocol import ProtocolError, chat_id, clean_text, flag
+from ..queue import assignment
+from ..records import summaries
+from ..sockets import dispatch
+
+
+def _me() -> str:
+    """The signed-in staff member's id, or refuse (and drop the socket)."""
+    if not current_user.is_authenticated:
+        disconnect()
+        raise ProtocolError("not_signed_in")
+    return str(current_user.id)
+
+
+def _held_chat(data: dict, states: tuple[str, ...] = ("active",)) -> str:
+    """A chat id from the payload that this therapist holds, in one of `states`."""
+    cid = chat_id(data.get("chat_id"))
+    chat = store.get_chat(live.redis(), cid)
+    if not chat:
+        raise ProtocolError("unknown_chat")
+    if chat.get("staff") != _me():
+        raise ProtocolError("not_your_chat")
+    if chat.get("state") not in states:
+        raise ProtocolError("chat_ended")
+    return cid
+
+
+def _capacity(value) -> int:
+    limit = current_app.config["MAX_CAPACITY"]
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+        raise ProtocolError("bad_payload", f"Capacity must be a whole number from 1 to {limit}.")
+    return value
+
+
+def _presence() -> dict:
+    p = assignment.presence(live.redis(), _me())
+    return {"ok": True, "on_duty": p.on_duty, "capacity": p.capacity, "load": p.load}
+
+
+def snapshot() -> dict:
+    """Everything the console needs after a (re)connect: duty, held chats, the line."""
+    r = live.redis()
+    me = _me()
+    chats = [live.chat_view(r, cid) for cid in sorted(assignment.held_chats(r, me))]
+    return {**_presence(), "name": current_user.display_name, "role": current_user.role,
+            "chats": [c for c in chats if c["state"]], "waiting": live.line_snapshot(r)}
+
+
+def on_duty(data: dict) -> dict:
+    """Go on or off duty; going on may hand out waiting chatters at once."""
+    r = live.redis()
+    me = _me()
+    if flag(data.get("on")):
+        capacity = _capacity(data.get("capacity", assignment.presence(r, me).capacity))
+        assignment.go_on_duty(r, me, current_user.display_name, capacity, live.now())
+    else:
+        assignment.go_off_duty(r, me)
+    lifecycle.line_moved(r)
+    return _presence()
+
+
+def on_capacity(data: dict) -> dict:
+    r = live.redis()
+    assignment.set_capacity(r, _me(), _capacity(data.get("capacity")))
+    lifecycle.line_moved(r)
+    return _presence()
+
+
+def on_message(data: dict) -> dict:
+    cid = _held_chat(data)
+    text = clean_text(data.get("text"), current_app.config["MAX_MESSAGE_CHARS"])
+    msg = lifecycle.say(live.redis(), cid, "therapist", text, current_user.display_name)
+    return {"ok": True, "id": msg.id}
+
+
+def on_typing(data: dict) -> dict:
+    typing = flag(data.get("typing"))
+    live.to_chatter(_held_chat(data), "typing", {"typing": typing})
+    return {"ok": True}
+
+
+def on_end(data: dict) -> dict:
+    lifecycle.end(live.redis(), _held_chat(data), by="therapist", reason="therapist_ended")
+    return {"ok": True}
+
+
+def on_summary(data: dict) -> dict:
+    """File the summary; if the scrubber removed something, show it and ask to confirm."""
+    r = live.redis()
+    cid = chat_id(data.get("chat_id"))
+    values = data.get("values")
+    if not isinstance(values, dict):
+        raise ProtocolError("bad_payload", "values must be an object.")
+    confirmed = data.get("confirmed_note")
+    if confirmed is not None and not isinstance(confirmed, str):
+        raise ProtocolError("bad_payload", "confirmed_note must be a string.")
+    taxonomy = current_app.extensions["helpline_taxonomy"]
+    try:
+        summary = summaries.file_summary(r, db.session, taxonomy, _me(), cid, values, confirmed)
+    except summaries.NeedsConfirmation as need:
+        return {**ProtocolError("confirm_scrub").payload("summary"), "note": need.note,
+                "removed": [{"kind": x.kind, "text": x.text} for x in need.removed]}
+    lifecycle.line_moved(r)
+    return {"ok": True, "summary_id": summary.id}
+
+
+def on_state(data: dict) -> dict:
+    return snapshot()
+
+
+HANDLERS = {
+    "duty": on_duty, "capacity": on_capacity, "message": on_message, "typing": on_typing,
+    "end": on_end, "summary": on_summary, "state": on_state,
+}
+
+
+def register() -> None:
+    """Attach the /staff handlers to the Socket.IO server."""
+
+    @socketio.on("connect", namespace=live.STAFF_NS)
+    def connect(auth=None):
+        if not current_user.is_authenticated:
+            raise Refused("not_signed_in")
+        join_room(live.staff_room(current_user.id))
+        join_room(live.CONSOLE_ROOM)
+        socketio.emit("state", snapshot(), to=request.sid, namespace=live.STAFF_NS)
+
+    @socketio.on("*", namespace=live.STAFF_NS)
+    def any_event(event, *payload):
+        return dispatch(HANDLERS, event, payload)

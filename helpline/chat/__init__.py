@@ -1,0 +1,1 @@
+"""The chatter's side: the page, the intake and the /chat socket namespace."""

@@ -1,0 +1,143 @@
+"""The /chat namespace: the anonymous chatter's socket. Thin: validate, call, answer."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_socketio import join_room, leave_room
+
+from .. import live
+from ..extensions import socketio
+from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
+from ..queue import estimate, keys, line
+from ..sockets import dispatch
+from . import lifecycle, store
+
+LANGUAGES = {"nl", "en", "fr"}
+
+
+def _taxonomy():
+    return current_app.extensions["helpline_taxonomy"]
+
+
+def _my_chat() -> str:
+    chat_id = session.get("chat_id")
+    if not chat_id:
+        raise ProtocolError("not_joined")
+    return chat_id
+
+
+def _state(r, chat_id: str, chat: dict) -> dict:
+    """Where the chatter stands: waiting (with place and wait), chatting, or ended."""
+    state = {"ok": True, "chat_id": chat_id, "state": chat.get("state", "ended"),
+             "therapist": chat.get("staff_name") or None}
+    pos = line.position(r, chat_id)
+    if pos is not None:
+        free, total, durations = estimate.capacity_now(r)
+        state["position"] = pos
+        state["expected_wait_minutes"] = estimate.expected_wait_minutes(
+            pos, free, total, durations, current_app.config["DEFAULT_CHAT_MINUTES"])
+        state["staff_on_duty"] = total > 0
+    return state
+
+
+def _attach(r, chat_id: str) -> None:
+    """Bind this socket to the chat: its room, its session, and the chat's connection."""
+    join_room(live.chat_room(chat_id))
+    session["chat_id"] = chat_id
+    lifecycle.reconnected(r, chat_id, request.sid)
+    r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
+
+
+def on_start(data: dict) -> dict:
+    """Intake: optional age band and gender, then into the line."""
+    r = live.redis()
+    if session.get("chat_id") and store.get_chat(r, session["chat_id"]).get("state") != "ended":
+        raise ProtocolError("already_joined")
+    tax = _taxonomy()
+    age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")
+    gender = choice(data.get("gender"), tax.keys("genders"), "gender")
+    lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
+    chat_id, token = lifecycle.open_chat(r, age, gender, lang)
+    _attach(r, chat_id)
+    lifecycle.line_moved(r)
+    return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}
+
+
+def on_resume(data: dict) -> dict:
+    """A reload or reconnect: same place, and every message after the last one seen."""
+    r = live.redis()
+    after = stream_id(data.get("last_id"))
+    chat_id = store.chat_for_token(r, data.get("token"))
+    chat = store.get_chat(r, chat_id) if chat_id else {}
+    if not chat:
+        raise ProtocolError("unknown_token")
+    if chat.get("state") != "ended":
+        _attach(r, chat_id)
+        live.line_changed()
+    messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
+    return {**_state(r, chat_id, chat), "messages": messages,
+            "ended_by": chat.get("ended_by") or None}
+
+
+def on_message(data: dict) -> dict:
+    text = clean_text(data.get("text"), current_app.config["MAX_MESSAGE_CHARS"])
+    msg = lifecycle.say(live.redis(), _my_chat(), "chatter", text)
+    return {"ok": True, "id": msg.id}
+
+
+def on_typing(data: dict) -> dict:
+    """Tell the therapist the chatter is typing; the draft itself never leaves the tab."""
+    typing = flag(data.get("typing"))
+    chat = store.get_chat(live.redis(), _my_chat())
+    if chat.get("staff") and chat.get("state") == "active":
+        live.to_staff(chat["staff"], "typing", {"chat_id": session["chat_id"], "typing": typing})
+    return {"ok": True}
+
+
+def _leave(reason: str) -> dict:
+    r = live.redis()
+    chat_id = _my_chat()
+    chat = store.get_chat(r, chat_id)
+    if chat.get("state") == "waiting":
+        reason = "left_line" if reason == "chatter_ended" else reason
+    lifecycle.end(r, chat_id, by="chatter", reason=reason)
+    leave_room(live.chat_room(chat_id))
+    session.pop("chat_id", None)
+    return {"ok": True}
+
+
+def on_end(data: dict) -> dict:
+    return _leave("chatter_ended")
+
+
+def on_quick_exit(data: dict) -> dict:
+    """Quick exit always succeeds for the chatter, even with no chat or one already over."""
+    try:
+        return _leave("quick_exit")
+    except ProtocolError:
+        session.pop("chat_id", None)
+        return {"ok": True}
+
+
+HANDLERS = {
+    "start": on_start, "resume": on_resume, "message": on_message, "typing": on_typing,
+    "end": on_end, "quick_exit": on_quick_exit,
+}
+
+
+def register() -> None:
+    """Attach the /chat handlers to the Socket.IO server."""
+
+    @socketio.on("connect", namespace=live.CHAT_NS)
+    def connect(auth=None):
+        return True  # anonymous by design: nothing is asked, nothing is recorded
+
+    @socketio.on("disconnect", namespace=live.CHAT_NS)
+    def disconnect(reason=None):
+        chat_id = session.get("chat_id")
+        if chat_id:
+            lifecycle.dropped(live.redis(), chat_id, request.sid)
+
+    @socketio.on("*", namespace=live.CHAT_NS)
+    def any_event(event, *payload):
+        return dispatch(HANDLERS, event, payload)

@@ -1,0 +1,175 @@
+"""A live chat's lifecycle and messages in Redis: create, resume, message, end, forget.
+
+Nothing here identifies a chatter: a chat is a random id, its resume token is kept only
+as a hash, and every key expires. Multi-key changes are Lua scripts, so they are atomic
+across server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass
+
+from redis import Redis
+
+from ..queue import keys
+
+CREATE = """
+redis.call('HSET', KEYS[1], 'state', 'waiting', 'created_at', ARGV[2], 'token_hash', ARGV[3],
+           'age_band', ARGV[4], 'gender', ARGV[5], 'lang', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[1])
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[7])
+return 1
+"""
+
+# Returns {previous state, staff id, assigned_at} or an error when there is nothing to end.
+END = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return redis.error_reply('unknown_chat') end
+if state == 'ended' then return redis.error_reply('chat_ended') end
+redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('HSET', KEYS[1], 'state', 'ended', 'ended_at', ARGV[3], 'ended_by', ARGV[1],
+           'end_reason', ARGV[2])
+return {state, redis.call('HGET', KEYS[1], 'staff') or '',
+        redis.call('HGET', KEYS[1], 'assigned_at') or ''}
+"""
+
+MAX_STREAM = 5000
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message as both sides see it."""
+
+    id: str
+    sender: str  # chatter | therapist
+    text: str
+    ts: float
+    name: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What ending a chat changed: the state it left and who held it."""
+
+    previous_state: str
+    staff_id: str
+    assigned_at: float | None
+
+
+class ChatError(Exception):
+    """A lifecycle step that does not apply to the chat's current state."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def hash_token(token: str) -> str:
+    """Resume tokens are stored only as a hash, so Redis alone cannot resume a chat."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_chat(
+    r: Redis, age_band: str | None, gender: str | None, lang: str, now: float, ttl: int
+) -> tuple[str, str]:
+    """Open a chat at the back of the line; returns (chat id, resume token)."""
+    chat_id = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(32)
+    token_hash = hash_token(token)
+    r.register_script(CREATE)(
+        keys=[keys.chat(chat_id), keys.token(token_hash), keys.LINE, keys.LINE_SEQ],
+        args=[ttl, now, token_hash, age_band or "", gender or "", lang, chat_id],
+    )
+    return chat_id, token
+
+
+def chat_for_token(r: Redis, token: object) -> str | None:
+    """The chat a resume token belongs to, if it still exists."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    return r.get(keys.token(hash_token(token)))
+
+
+def get_chat(r: Redis, chat_id: str) -> dict[str, str]:
+    """The chat's state hash; empty when the chat does not exist (anymore)."""
+    return r.hgetall(keys.chat(chat_id))
+
+
+def add_message(
+    r: Redis, chat_id: str, sender: str, text: str, now: float, ttl: int, name: str = ""
+) -> Message:
+    """Append a message; its stream id orders it and lets a reconnecting client catch up."""
+    stream = keys.messages(chat_id)
+    with r.pipeline() as pipe:
+        pipe.xadd(stream, {"s": sender, "t": text, "ts": now, "n": name},
+                  maxlen=MAX_STREAM, approximate=True)
+        pipe.expire(stream, ttl)
+        msg_id, _ = pipe.execute()
+    return Message(id=msg_id, sender=sender, text=text, ts=now, name=name)
+
+
+def messages_after(r: Redis, chat_id: str, after: str | None = None) -> list[Message]:
+    """Every message after the id a client last saw (all of them when it saw none)."""
+    start = f"({after}" if after else "-"
+    return [
+        Message(id=mid, sender=f["s"], text=f["t"], ts=float(f["ts"]), name=f.get("n", ""))
+        for mid, f in r.xrange(keys.messages(chat_id), min=start)
+    ]
+
+
+def end_chat(r: Redis, chat_id: str, by: str, reason: str, now: float) -> Ended:
+    """Mark a chat ended (and out of the line); raises ChatError if it already ended."""
+    try:
+        state, staff_id, assigned_at = r.register_script(END)(
+            keys=[keys.chat(chat_id), keys.LINE], args=[by, reason, now, chat_id]
+        )
+    except Exception as exc:  # redis.ResponseError carries our code
+        code = str(exc)
+        if code in ("unknown_chat", "chat_ended"):
+            raise ChatError(code) from None
+        raise
+    return Ended(state, staff_id, float(assigned_at) if assigned_at else None)
+
+
+def forget_chat(r: Redis, chat_id: str, linger: int = 0) -> None:
+    """Delete a chat's messages and state (after linger seconds, so a reload sees 'ended')."""
+    token_hash = r.hget(keys.chat(chat_id), "token_hash")
+    with r.pipeline() as pipe:
+        pipe.delete(keys.messages(chat_id))
+        names = [keys.chat(chat_id)] + ([keys.token(token_hash)] if token_hash else [])
+        for name in names:
+            if linger:
+                pipe.expire(name, linger)
+            else:
+                pipe.delete(name)
+        pipe.execute()
+
+
+def set_connection(r: Redis, chat_id: str, sid: str) -> None:
+    """Record which socket currently speaks for the chatter (a reload replaces it)."""
+    r.hset(keys.chat(chat_id), mapping={"sid": sid, "disconnected_at": ""})
+
+
+DISCONNECT = """
+if redis.call('HGET', KEYS[1], 'sid') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'state') == 'ended' then return 0 end
+redis.call('HSET', KEYS[1], 'sid', '', 'disconnected_at', ARGV[2])
+return 1
+"""
+
+
+def mark_disconnected(r: Redis, chat_id: str, sid: str, now: float) -> bool:
+    """Note the chatter's socket dropped, unless another socket already took over."""
+    return bool(r.register_script(DISCONNECT)(keys=[keys.chat(chat_id)], args=[sid, now]))
+
+
+def still_disconnected_since(r: Redis, chat_id: str, since: float) -> bool:
+    """True when the chatter has not come back since the drop at `since`."""
+    chat = get_chat(r, chat_id)
+    return bool(chat) and chat.get("state") != "ended" and chat.get("disconnected_at") == str(since)

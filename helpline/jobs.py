@@ -1,0 +1,61 @@
+"""RQ jobs: timers that must fire even if no server process is around to see them.
+
+Payloads are plain JSON (a chat id and a timestamp), never message text or identities.
+The worker (`flask --app app worker`) runs them inside an app context.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+QUEUE_NAME = "helpline"
+
+
+def queue() -> Queue:
+    """The helpline's job queue on this app's Redis."""
+    return Queue(QUEUE_NAME, connection=current_app.extensions["helpline_rq_redis"],
+                 serializer=JSONSerializer)
+
+
+def schedule_grace_check(chat_id: str, since: float) -> None:
+    """End the chat if the chatter has not come back when the grace period is over."""
+    delay = timedelta(seconds=current_app.config["RESUME_GRACE_SECONDS"])
+    queue().enqueue_in(delay, end_if_still_gone, chat_id, since)
+
+
+def schedule_summary_deadline(chat_id: str) -> None:
+    """Make sure the transcript is deleted even if the summary is never filed."""
+    delay = timedelta(seconds=current_app.config["SUMMARY_DEADLINE_SECONDS"])
+    queue().enqueue_in(delay, summary_deadline, chat_id)
+
+
+def end_if_still_gone(chat_id: str, since: float) -> bool:
+    """Job: the grace period is over; end the chat if nobody reconnected since the drop."""
+    from . import live
+    from .chat import lifecycle, store
+
+    r = live.redis()
+    if not store.still_disconnected_since(r, chat_id, since):
+        return False
+    lifecycle.end(r, chat_id, by="system", reason="connection_lost")
+    return True
+
+
+def summary_deadline(chat_id: str) -> bool:
+    """Job: the summary was not filed in time; record it missing and free the slot."""
+    from . import live
+    from .extensions import db
+    from .queue import keys
+    from .records import summaries
+
+    r = live.redis()
+    staff_id = r.hget(keys.chat(chat_id), "staff")
+    if summaries.record_missing(r, db.session, chat_id) is None:
+        return False
+    live.to_staff(staff_id, "summary_missing", {"chat_id": chat_id})
+    live.assign_and_notify(r)
+    return True

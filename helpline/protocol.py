@@ -1,0 +1,104 @@
+"""Validation of what clients send, and the stable error codes both namespaces answer with.
+
+Every socket handler turns a bad payload into a `ProtocolError`; the namespace's error
+handler sends it to that one client as an `error` event (and as the ack), so bad input
+never crashes a handler nor reaches another chat. docs/protocol.md lists the codes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ERRORS = {
+    "bad_payload": "The request was not understood.",
+    "unknown_event": "There is no such event.",
+    "too_long": "The message is too long.",
+    "empty": "The message is empty.",
+    "not_joined": "Start or resume a chat first.",
+    "already_joined": "This connection is already in a chat.",
+    "unknown_token": "This chat no longer exists.",
+    "chat_ended": "This chat has ended.",
+    "not_your_chat": "This chat is not yours.",
+    "unknown_chat": "There is no such chat.",
+    "rate_limited": "Too many messages at once; wait a moment.",
+    "not_on_duty": "Go on duty first.",
+    "forbidden": "You are not allowed to do that.",
+    "not_signed_in": "Sign in first.",
+    "invalid_summary": "The summary is incomplete or invalid.",
+    "confirm_scrub": "Identifying details were removed from the note; check and confirm.",
+    "summary_not_due": "This chat has no summary to file.",
+    "closed": "The chat is closed right now.",
+    "internal": "Something went wrong on our side; nothing was lost.",
+}
+
+# C0/C1 control characters except tab and newline, plus bidi overrides that can disguise text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+class ProtocolError(Exception):
+    """A client mistake with a stable code; shown to that client only."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.message = detail or ERRORS[code]
+
+    def payload(self, event: str | None = None) -> dict[str, Any]:
+        """The body of the `error` event and of a failed ack."""
+        return {"ok": False, "code": self.code, "message": self.message, "event": event}
+
+
+def require_dict(data: Any) -> dict:
+    """Payloads are JSON objects; anything else is refused."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_payload", "The payload must be an object.")
+    return data
+
+
+def clean_text(value: Any, limit: int) -> str:
+    """Plain chat text: control characters dropped, newlines kept, length enforced, never HTML."""
+    if not isinstance(value, str):
+        raise ProtocolError("bad_payload", "The text must be a string.")
+    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise ProtocolError("empty")
+    if len(text) > limit:
+        raise ProtocolError("too_long", f"A message can be at most {limit} characters.")
+    return text
+
+
+def chat_id(value: Any) -> str:
+    """A chat id as we issue them; anything else cannot name a chat."""
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ProtocolError("unknown_chat")
+    return value
+
+
+def stream_id(value: Any) -> str | None:
+    """The last message id a client saw, used to send only what came after it."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _STREAM_ID.match(value):
+        raise ProtocolError("bad_payload", "last_id must be a message id.")
+    return value
+
+
+def flag(value: Any) -> bool:
+    """A boolean field; strings like 'yes' are refused rather than guessed."""
+    if not isinstance(value, bool):
+        raise ProtocolError("bad_payload", "Expected true or false.")
+    return value
+
+
+def choice(value: Any, allowed: set[str], name: str) -> str | None:
+    """An optional intake answer: None/'' means skipped, anything else must be a known key."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        raise ProtocolError("bad_payload", f"Unknown {name}.")
+    return value

@@ -1,0 +1,1 @@
+"""The waiting line, duty and assignment: plain functions over a Redis client."""

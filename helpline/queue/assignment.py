@@ -1,0 +1,120 @@
+"""Duty, capacity and the atomic hand-out of waiting chatters to therapists.
+
+Assignment runs as one Lua script, so any number of server processes may call it at
+the same time: Redis runs scripts one at a time, which means a chatter is handed out
+once and no therapist goes past their capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+
+from . import keys
+
+ASSIGN = """
+local line, duty, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local out = {}
+while true do
+  local head = redis.call('ZRANGE', line, 0, 0)
+  if #head == 0 then break end
+  local cid = head[1]
+  local ckey = prefix .. 'chat:' .. cid
+  if redis.call('HGET', ckey, 'state') ~= 'waiting' then
+    redis.call('ZREM', line, cid)
+  else
+    local best, bestfree, bestidle = nil, 0, 0
+    local staff = redis.call('SMEMBERS', duty)
+    table.sort(staff)
+    for _, sid in ipairs(staff) do
+      local skey = prefix .. 'staff:' .. sid
+      local cap = tonumber(redis.call('HGET', skey, 'capacity') or '1')
+      local free = cap - redis.call('SCARD', skey .. ':chats')
+      local idle = tonumber(redis.call('HGET', skey, 'idle_since') or '0')
+      if free > 0 and (free > bestfree or (free == bestfree and idle < bestidle)) then
+        best, bestfree, bestidle = sid, free, idle
+      end
+    end
+    if not best then break end
+    local skey = prefix .. 'staff:' .. best
+    redis.call('ZREM', line, cid)
+    redis.call('HSET', ckey, 'state', 'active', 'staff', best,
+               'staff_name', redis.call('HGET', skey, 'name') or '', 'assigned_at', now)
+    redis.call('SADD', skey .. ':chats', cid)
+    redis.call('HSET', skey, 'idle_since', now)
+    table.insert(out, cid)
+    table.insert(out, best)
+  end
+end
+return out
+"""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What the live state knows of one staff member."""
+
+    staff_id: str
+    name: str
+    on_duty: bool
+    capacity: int
+    load: int
+    idle_since: float
+
+
+def assign_waiting(r: Redis, now: float) -> list[tuple[str, str]]:
+    """Hand waiting chatters, oldest first, to the on-duty therapist with most free room."""
+    flat = r.register_script(ASSIGN)(keys=[keys.LINE, keys.DUTY], args=[keys.PREFIX, now])
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def go_on_duty(r: Redis, staff_id: str, name: str, capacity: int, now: float) -> None:
+    """Start taking chats; idle time counts from now for the tie-break."""
+    with r.pipeline() as pipe:
+        pipe.hset(keys.staff(staff_id), mapping={"name": name, "capacity": capacity})
+        pipe.hsetnx(keys.staff(staff_id), "idle_since", now)
+        pipe.sadd(keys.DUTY, staff_id)
+        pipe.execute()
+
+
+def go_off_duty(r: Redis, staff_id: str) -> None:
+    """Stop new assignments; chats already held stay with the therapist."""
+    r.srem(keys.DUTY, staff_id)
+
+
+def set_capacity(r: Redis, staff_id: str, capacity: int) -> None:
+    """Change how many chats a therapist takes at once (lowering it keeps current chats)."""
+    r.hset(keys.staff(staff_id), "capacity", capacity)
+
+
+def release(r: Redis, staff_id: str, chat_id: str) -> None:
+    """Free a therapist's slot once the chat is over and its summary dealt with."""
+    r.srem(keys.staff_chats(staff_id), chat_id)
+
+
+def held_chats(r: Redis, staff_id: str) -> set[str]:
+    """Chat ids a therapist holds, active or awaiting a summary."""
+    return r.smembers(keys.staff_chats(staff_id))
+
+
+def presence(r: Redis, staff_id: str) -> Presence:
+    """Live presence of one staff member (defaults when never on duty)."""
+    with r.pipeline() as pipe:
+        pipe.hgetall(keys.staff(staff_id))
+        pipe.sismember(keys.DUTY, staff_id)
+        pipe.scard(keys.staff_chats(staff_id))
+        info, on, load = pipe.execute()
+    return Presence(
+        staff_id=str(staff_id),
+        name=info.get("name", ""),
+        on_duty=bool(on),
+        capacity=int(info.get("capacity", 1)),
+        load=load,
+        idle_since=float(info.get("idle_since", 0)),
+    )
+
+
+def on_duty(r: Redis) -> list[Presence]:
+    """Everyone on duty, for the expected wait and the overview."""
+    return [presence(r, sid) for sid in sorted(r.smembers(keys.DUTY))]

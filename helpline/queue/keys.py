@@ -1,0 +1,39 @@
+"""Every Redis key the live state uses, in one place (see docs/architecture.md)."""
+
+PREFIX = "hl:"
+LINE = PREFIX + "line"  # ZSET chat id -> order score (lowest is served first)
+LINE_SEQ = PREFIX + "line:seq"  # counter giving each joiner a later score
+DUTY = PREFIX + "duty"  # SET of on-duty staff ids
+DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (newest first)
+POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
+POSITIONS_PENDING = PREFIX + "line:pending"  # flag: a position broadcast is scheduled
+
+
+def chat(chat_id: str) -> str:
+    """HASH with one live chat's state (no identity: intake answers, times, staff id)."""
+    return f"{PREFIX}chat:{chat_id}"
+
+
+def messages(chat_id: str) -> str:
+    """STREAM of one chat's messages; deleted when the summary is filed."""
+    return f"{PREFIX}chat:{chat_id}:msgs"
+
+
+def token(token_hash: str) -> str:
+    """STRING mapping the hash of a chatter's resume token to its chat id."""
+    return f"{PREFIX}token:{token_hash}"
+
+
+def staff(staff_id: int | str) -> str:
+    """HASH with a staff member's live presence: name, capacity, idle_since."""
+    return f"{PREFIX}staff:{staff_id}"
+
+
+def staff_chats(staff_id: int | str) -> str:
+    """SET of chat ids a therapist holds (active or awaiting the summary): their load."""
+    return f"{PREFIX}staff:{staff_id}:chats"
+
+
+def rate(chat_id: str, sender: str) -> str:
+    """Counter for message rate limiting, keyed on the chat, never on an address."""
+    return f"{PREFIX}rate:{chat_id}:{sender}"

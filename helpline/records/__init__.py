@@ -1,0 +1,1 @@
+"""Identity-free registration: taxonomy, summary rules, identity scrubber and summaries."""

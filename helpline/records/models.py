@@ -1,0 +1,78 @@
+"""SQL models: staff accounts and identity-free summaries (nothing here can hold a chatter)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+ROLES = ("therapist", "supervisor")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_hour(moment: datetime) -> datetime:
+    """Times of contacts are kept to the hour: enough for reports, too coarse to single out."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class Staff(UserMixin, db.Model):
+    """A therapist or supervisor account."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default="therapist")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to sign the account out everywhere (deactivation, password reset).
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+class Summary(db.Model):
+    """The registration of one contact: categories and a scrubbed note, never an identity.
+
+    status is 'filed' when the therapist filed it, 'missing' when the deadline passed
+    without one (then only the times are known).
+    """
+
+    __tablename__ = "summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(16), default="chat")
+    status: Mapped[str] = mapped_column(sa.String(16), default="filed")
+    contact_hour: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    target_group: Mapped[str | None] = mapped_column(sa.String(64))
+    subcategory: Mapped[str | None] = mapped_column(sa.String(64))
+    help_given: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    referral_target: Mapped[str | None] = mapped_column(sa.String(64))
+    referral_region: Mapped[str | None] = mapped_column(sa.String(64))
+    follow_up: Mapped[str | None] = mapped_column(sa.String(64))
+    risk: Mapped[str | None] = mapped_column(sa.String(64))
+    age_band: Mapped[str] = mapped_column(sa.String(32), default="unknown")
+    gender: Mapped[str] = mapped_column(sa.String(32), default="unknown")
+    wait_seconds: Mapped[int | None]
+    duration_seconds: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(600), default="")
+    created_at: Mapped[datetime] = mapped_column(default=lambda: to_hour(utcnow()))

@@ -1,0 +1,100 @@
+"""Filing the identity-free summary that closes a chat, and recording a missing one.
+
+Filing is the moment the transcript stops existing: the summary row is written, then the
+chat's messages and state are deleted from Redis and the therapist's slot is freed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from ..chat import store
+from ..protocol import ProtocolError
+from ..queue import assignment
+from .models import Summary, to_hour
+from .scrubber import Removal, scrub
+from .summary_rules import validate_summary
+from .taxonomy import Taxonomy
+
+
+class NeedsConfirmation(Exception):
+    """The scrubber changed the note: the therapist must see what was removed and confirm."""
+
+    def __init__(self, note: str, removed: tuple[Removal, ...]):
+        super().__init__("confirm_scrub")
+        self.note = note
+        self.removed = removed
+
+
+def _hour(ts: str | None) -> datetime:
+    moment = datetime.fromtimestamp(float(ts), UTC) if ts else datetime.now(UTC)
+    return to_hour(moment.replace(tzinfo=None))
+
+
+def chat_times(chat: dict[str, str]) -> tuple[int | None, int | None]:
+    """(wait, duration) in whole seconds, from the live chat's timestamps."""
+    created, assigned, ended = (chat.get(k) for k in ("created_at", "assigned_at", "ended_at"))
+    wait = round(float(assigned) - float(created)) if assigned and created else None
+    duration = round(float(ended) - float(assigned)) if ended and assigned else None
+    return wait, duration
+
+
+def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
+    """The ended chat this therapist owes a summary for, or a ProtocolError saying why not."""
+    chat = store.get_chat(r, chat_id)
+    if not chat:
+        raise ProtocolError("unknown_chat")
+    if chat.get("staff") != str(staff_id):
+        raise ProtocolError("not_your_chat")
+    if chat.get("state") != "ended":
+        raise ProtocolError("summary_not_due", "End the chat before filing its summary.")
+    return chat
+
+
+def file_summary(
+    r: Redis, session: Session, taxonomy: Taxonomy, staff_id: str, chat_id: str,
+    values: dict, confirmed_note: str | None,
+) -> Summary:
+    """Validate, scrub and store a summary, then delete the chat from the live state.
+
+    `confirmed_note` is the scrubbed note the therapist saw and accepted; filing goes
+    through only when it equals what the scrubber makes of the note now.
+    """
+    chat = due_chat(r, staff_id, chat_id)
+    clean, errors = validate_summary(values, taxonomy)
+    if errors:
+        raise ProtocolError("invalid_summary", "; ".join(f"{k}: {v}" for k, v in errors.items()))
+    result = scrub(clean["note"])
+    if result.changed and confirmed_note != result.text:
+        raise NeedsConfirmation(result.text, result.removed)
+    wait, duration = chat_times(chat)
+    summary = Summary(
+        status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
+        wait_seconds=wait, duration_seconds=duration, **{**clean, "note": result.text},
+    )
+    session.add(summary)
+    session.commit()
+    store.forget_chat(r, chat_id)
+    assignment.release(r, staff_id, chat_id)
+    return summary
+
+
+def record_missing(r: Redis, session: Session, chat_id: str) -> Summary | None:
+    """Deadline passed without a summary: count it as missing and delete the messages."""
+    chat = store.get_chat(r, chat_id)
+    if not chat or chat.get("state") != "ended" or not chat.get("staff"):
+        return None
+    wait, duration = chat_times(chat)
+    summary = Summary(
+        status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(chat["staff"]),
+        wait_seconds=wait, duration_seconds=duration,
+        age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
+    )
+    session.add(summary)
+    session.commit()
+    store.forget_chat(r, chat_id)
+    assignment.release(r, chat["staff"], chat_id)
+    return summary

@@ -1,0 +1,141 @@
+"""Rules for the summary a therapist files after a contact, checked before anything is stored.
+
+The payload comes from the browser, so every field is checked for type as well as value:
+a bad payload yields error messages keyed by field, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .taxonomy import Taxonomy
+
+FIELDS = (
+    "target_group", "subcategory", "help_given", "referral_target", "referral_region",
+    "follow_up", "risk", "age_band", "gender", "note",
+)
+NOTE_MAX_CHARS = 500
+UNKNOWN = "unknown"  # age band or gender not clearly known
+REFERRAL = "referral"  # the help_given key that makes the referral fields required
+FORM = "form"  # error key for a payload that is not an object at all
+REQUIRED = "This field is required."
+NOT_TEXT = "Must be a text value."
+NOT_KNOWN = "Not a known option."
+_MAX_ERRORS_PER_KIND = 10  # a hostile payload must not produce a huge error report
+
+# Control characters (keeping newline) and bidi overrides, which could disguise a note.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+Errors = dict[str, str]
+
+
+def validate_summary(data: dict, taxonomy: Taxonomy) -> tuple[dict, Errors]:
+    """Check a summary payload against the taxonomy; returns (clean values, errors by field).
+
+    The clean values hold every field that passed; store them only when errors is empty.
+    """
+    if not isinstance(data, dict):
+        return {}, {FORM: "Expected an object with the summary fields."}
+    errors = _unknown_fields(data)
+    clean: dict[str, Any] = {}
+    _choose_group(data, taxonomy, clean, errors)
+    _choose_help(data, taxonomy, clean, errors)
+    for field, section in (("follow_up", "follow_up"), ("risk", "risk")):
+        _store(clean, errors, field, _choice(data.get(field), taxonomy.keys(section)))
+    for field, section in (("age_band", "age_bands"), ("gender", "genders")):
+        _store(clean, errors, field, _optional_choice(data.get(field), taxonomy.keys(section)))
+    _store(clean, errors, "note", _note(data.get("note")))
+    return clean, errors
+
+
+def _unknown_fields(data: dict) -> Errors:
+    """Refuse fields we do not know, so a client bug or a smuggled identity is not ignored."""
+    extra = [key for key in data if key not in FIELDS][:_MAX_ERRORS_PER_KIND]
+    return {str(key)[:64]: "Unknown field." for key in extra}
+
+
+def _store(clean: dict, errors: Errors, field: str, outcome: tuple[Any, str | None]) -> None:
+    """File one field's outcome as a clean value or an error message."""
+    value, error = outcome
+    if error:
+        errors[field] = error
+    else:
+        clean[field] = value
+
+
+def _choice(value: Any, allowed: set[str]) -> tuple[str | None, str | None]:
+    """A required single choice among the taxonomy keys."""
+    if value is None or value == "":
+        return None, REQUIRED
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    if value not in allowed:
+        return None, NOT_KNOWN
+    return value, None
+
+
+def _optional_choice(value: Any, allowed: set[str]) -> tuple[str | None, str | None]:
+    """Age band or gender: a key when clearly known, otherwise 'unknown' (the default)."""
+    if value is None or value == "":
+        return UNKNOWN, None
+    return _choice(value, allowed | {UNKNOWN})
+
+
+def _choose_group(data: dict, taxonomy: Taxonomy, clean: dict, errors: Errors) -> None:
+    """Target group and its subcategory, which must belong to that group."""
+    group_key, error = _choice(data.get("target_group"), taxonomy.keys("target_groups"))
+    _store(clean, errors, "target_group", (group_key, error))
+    group = taxonomy.group(group_key) if group_key else None
+    subs = {sub.key for sub in group.subcategories} if group else set()
+    sub_key, error = _choice(data.get("subcategory"), subs)
+    if error == NOT_KNOWN:
+        if group is None:
+            return  # an unknown group's subcategories cannot be judged; its own error says so
+        error = "Not in the chosen target group."
+    _store(clean, errors, "subcategory", (sub_key, error))
+
+
+def _choose_help(data: dict, taxonomy: Taxonomy, clean: dict, errors: Errors) -> None:
+    """What help was given and, only when it includes a referral, where to and in which region."""
+    help_keys, error = _help_list(data.get("help_given"), taxonomy)
+    _store(clean, errors, "help_given", (help_keys, error))
+    referred = help_keys is not None and REFERRAL in help_keys
+    for field, section in (("referral_target", "referral_targets"), ("referral_region", "regions")):
+        value = data.get(field)
+        if referred:
+            _store(clean, errors, field, _choice(value, taxonomy.keys(section)))
+        elif value is None or value == "":
+            clean[field] = None
+        else:
+            errors[field] = "Only allowed when the help given includes a referral."
+
+
+def _help_list(value: Any, taxonomy: Taxonomy) -> tuple[list[str] | None, str | None]:
+    """At least one help_given key, returned once each in taxonomy order."""
+    allowed = [option.key for option in taxonomy.help_given]
+    if value is None or value == [] or value == "":
+        return None, "Choose at least one."
+    if not isinstance(value, list):
+        return None, "Must be a list."
+    if len(value) > len(allowed):
+        return None, "Too many items."
+    if not all(isinstance(item, str) for item in value):
+        return None, "Every item must be a text value."
+    if not set(value) <= set(allowed):
+        return None, "Contains an unknown option."
+    return [key for key in allowed if key in value], None
+
+
+def _note(value: Any) -> tuple[str | None, str | None]:
+    """The short free-text note, without control characters; may be empty."""
+    if value is None:
+        return "", None
+    if not isinstance(value, str):
+        return None, NOT_TEXT
+    if len(value) > NOTE_MAX_CHARS * 4:  # refuse a huge string before running a regex over it
+        return None, f"Must be at most {NOTE_MAX_CHARS} characters."
+    note = _CONTROL.sub("", value).strip()
+    if len(note) > NOTE_MAX_CHARS:
+        return None, f"Must be at most {NOTE_MAX_CHARS} characters."
+    return note, None

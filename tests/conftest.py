@@ -1,0 +1,265 @@
+"""Shared fixtures: a real Redis (embedded, or REDIS_URL), a real SQL database
+(SQLite in memory, or DATABASE_URL), socket test clients, a real RQ worker, live servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import redis as redis_lib
+import requests
+from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+
+from helpline import create_app, jobs
+from helpline.admin import accounts
+from helpline.extensions import db, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis for the whole run: REDIS_URL (CI) or an embedded redis-server."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+
+    proc, url = start_embedded_redis()
+    yield url
+    stop_embedded_redis(proc)
+
+
+@pytest.fixture
+def app(redis_url):
+    """A fresh app per test with an empty Redis and empty tables.
+
+    No app context stays pushed during the test: socket events must each get their own,
+    as on a real server (a shared one would share Flask-Login's cached user). Tests
+    that touch the database directly use the `ctx` fixture.
+    """
+    app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0})
+    r = app.extensions["helpline_redis"]
+    r.flushdb()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    r.flushdb()
+
+
+@pytest.fixture
+def ctx(app):
+    """Run a block inside an app context: `with ctx(): db.session...`."""
+    return app.app_context
+
+
+@pytest.fixture
+def r(app):
+    """The app's live-state Redis client."""
+    return app.extensions["helpline_redis"]
+
+
+@pytest.fixture
+def make_staff(app):
+    """Create a staff account: make_staff('anna', role='therapist') -> a detached snapshot."""
+
+    def make(username: str, role: str = "therapist", name: str | None = None):
+        with app.app_context():
+            staff = accounts.create_staff(
+                db.session, username, name or username.title(), role, PASSWORD)
+            return SimpleNamespace(id=staff.id, username=staff.username, role=staff.role,
+                                   password_hash=staff.password_hash)
+
+    return make
+
+
+@pytest.fixture
+def chatter(app):
+    """A new anonymous /chat test client each call."""
+    clients = []
+
+    def make():
+        client = socketio.test_client(app, namespace="/chat")
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        if client.is_connected("/chat"):
+            client.disconnect("/chat")
+
+
+@pytest.fixture
+def staff_socket(app):
+    """A signed-in /staff test client for a staff account: staff_socket(staff)."""
+
+    def make(staff):
+        http = app.test_client()
+        response = http.post("/staff/login", data={"username": staff.username,
+                                                   "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        client = socketio.test_client(app, namespace="/staff", flask_test_client=http)
+        assert client.is_connected("/staff")
+        return client
+
+    return make
+
+
+def events(client, namespace, name=None):
+    """Received events (optionally only `name`), as a list of payloads."""
+    got = client.get_received(namespace)
+    return [_payload(e) for e in got if name in (None, e["name"])]
+
+
+def _payload(event: dict):
+    """The test client stores 'message' events' payload bare, and others in a list."""
+    if event["name"] in ("message", "json"):
+        return event["args"]
+    return event["args"][0] if event["args"] else None
+
+
+def run_jobs(app, *, include_scheduled: bool = True) -> None:
+    """Run queued jobs in a real RQ worker; scheduled ones are made due first (time passed)."""
+    with app.app_context():
+        _run_jobs(app, include_scheduled)
+
+
+def _run_jobs(app, include_scheduled: bool) -> None:
+    queue = jobs.queue()
+    if include_scheduled:
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id)
+            queue.enqueue_job(queue.fetch_job(job_id))
+    worker = SimpleWorker([queue], connection=app.extensions["helpline_rq_redis"],
+                          serializer=JSONSerializer)
+    worker.work(burst=True)
+
+
+def other_db(url: str, number: int) -> str:
+    """The same Redis server, another logical database (live servers keep apart)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if url.startswith("unix://"):
+        return url.split("?")[0] + f"?db={number}"
+    return urlunsplit(urlsplit(url)._replace(path=f"/{number}"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServers:
+    """Server processes (and one worker) running `app.py` against shared Redis and SQL."""
+
+    def __init__(self, redis_url: str, database_url: str, tmp: Path, count: int = 1):
+        self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
+                    "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
+                    "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1"}
+        self.procs: list[subprocess.Popen] = []
+        self.urls: list[str] = []
+        self.log = tmp / "live.log"
+        log = self.log.open("ab")
+        for _ in range(count):
+            port = free_port()
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "app.py", "serve", "--port", str(port)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+            self.urls.append(f"http://127.0.0.1:{port}")
+        self.procs.append(subprocess.Popen([sys.executable, "app.py", "worker"], cwd=ROOT,
+                                           env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        for url in self.urls:
+            self._wait(url)
+
+    def _wait(self, url: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url + "/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"live server did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_db(tmp_path_factory, redis_url):
+    """A database the live servers and the test share: DATABASE_URL or a SQLite file."""
+    url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_servers(tmp_path_factory, redis_url, live_db):
+    """Two server processes and a worker sharing one Redis and one database."""
+    app = create_app("testing", overrides={"REDIS_URL": other_db(redis_url, 1),
+                                           "SQLALCHEMY_DATABASE_URI": live_db})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    servers = LiveServers(other_db(redis_url, 1), live_db, tmp_path_factory.mktemp("servers"),
+                          count=2)
+    servers.app = app
+    yield servers
+    servers.stop()
+    with app.app_context():
+        db.drop_all()
+
+
+@pytest.fixture
+def live(live_servers):
+    """The live servers with an empty Redis and no staff accounts for this test."""
+    r = redis_lib.Redis.from_url(live_servers.env["REDIS_URL"])
+    _forget_live_state(r)
+    with live_servers.app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    yield live_servers
+    _forget_live_state(r)
+
+
+def _forget_live_state(r) -> None:
+    """Drop the helpline's keys only: the worker's own RQ keys stay valid."""
+    names = list(r.scan_iter("hl:*"))
+    if names:
+        r.delete(*names)
+
+
+@pytest.fixture
+def live_staff(live):
+    """Create a staff account in the live servers' database; returns its username."""
+
+    def make(username: str, role: str = "therapist", name: str | None = None) -> str:
+        with live.app.app_context():
+            accounts.create_staff(db.session, username, name or username.title(), role, PASSWORD)
+        return username
+
+    return make

@@ -1,0 +1,92 @@
+"""RQ jobs run by a real RQ worker: the reconnect grace period and the summary deadline."""
+
+from __future__ import annotations
+
+import json
+
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from helpline import jobs
+from helpline.extensions import db
+from helpline.queue import keys
+from helpline.records.models import Summary
+from tests.conftest import events, run_jobs
+
+
+def start(chatter):
+    client = chatter()
+    return client, client.emit("start", {"gender": "man"}, namespace="/chat", callback=True)
+
+
+def on_duty(staff_socket, make_staff):
+    sock = staff_socket(make_staff("anna"))
+    sock.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    return sock
+
+
+def test_dropped_chatter_who_does_not_return_is_ended(chatter, staff_socket, make_staff, app, r):
+    sock = on_duty(staff_socket, make_staff)
+    client, started = start(chatter)
+    client.disconnect("/chat")
+    assert events(sock, "/staff", "chatter_connection")[-1]["connected"] is False
+    run_jobs(app)
+    assert r.hget(keys.chat(started["chat_id"]), "state") == "ended"
+    ended = events(sock, "/staff", "chat_ended")
+    assert ended[-1] == {"chat_id": started["chat_id"], "by": "system",
+                         "reason": "connection_lost"}
+
+
+def test_chatter_who_returns_within_grace_keeps_the_chat(chatter, staff_socket, make_staff, app, r):
+    sock = on_duty(staff_socket, make_staff)
+    client, started = start(chatter)
+    client.disconnect("/chat")
+    again = chatter()
+    assert again.emit("resume", {"token": started["token"]}, namespace="/chat", callback=True)["ok"]
+    run_jobs(app)
+    assert r.hget(keys.chat(started["chat_id"]), "state") == "active"
+    assert not events(sock, "/staff", "chat_ended")
+
+
+def test_dropped_while_waiting_leaves_the_line(chatter, app, r):
+    client, started = start(chatter)
+    client.disconnect("/chat")
+    run_jobs(app)
+    assert r.zscore(keys.LINE, started["chat_id"]) is None
+
+
+def test_unfiled_summary_is_recorded_missing_and_messages_deleted(
+    chatter, staff_socket, make_staff, app, r, ctx
+):
+    sock = on_duty(staff_socket, make_staff)
+    client, started = start(chatter)
+    chat_id = started["chat_id"]
+    client.emit("message", {"text": "something private"}, namespace="/chat")
+    sock.emit("end", {"chat_id": chat_id}, namespace="/staff")
+    waiting = start(chatter)[1]["chat_id"]
+    run_jobs(app)
+    assert not r.exists(keys.messages(chat_id)) and not r.exists(keys.chat(chat_id))
+    with ctx():
+        row = db.session.scalar(select(Summary))
+    assert row.status == "missing" and row.gender == "man" and row.note == ""
+    received = sock.get_received("/staff")
+    names = [e["name"] for e in received]
+    assert received[names.index("summary_missing")]["args"] == [{"chat_id": chat_id}]
+    assert received[len(names) - 1 - names[::-1].index("chat_assigned")]["args"][0][
+        "chat_id"] == waiting
+
+
+def test_job_payloads_hold_no_text_or_identity(chatter, staff_socket, make_staff, app, ctx):
+    sock = on_duty(staff_socket, make_staff)
+    client, started = start(chatter)
+    client.emit("message", {"text": "secret words"}, namespace="/chat")
+    sock.emit("end", {"chat_id": started["chat_id"]}, namespace="/staff")
+    with ctx():
+        queue = jobs.queue()
+        ids = ScheduledJobRegistry(queue=queue).get_job_ids()
+    assert ids
+    for job_id in ids:
+        job = queue.fetch_job(job_id)
+        payload = json.dumps([job.func_name, job.args, job.kwargs])
+        assert "secret words" not in payload and started["token"] not in payload
+        assert set(map(type, job.args)) <= {str, float}

@@ -1,0 +1,177 @@
+"""Real clients (python-socketio) against two live server processes sharing one Redis."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+import websocket
+
+from tests.conftest import PASSWORD
+
+
+class Peer:
+    """A python-socketio client that records every event it receives."""
+
+    def __init__(self, url: str, namespace: str, cookie: str | None = None,
+                 headers: dict | None = None):
+        self.namespace = namespace
+        self.received: list[tuple[str, object]] = []
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record, namespace=namespace)
+        headers = dict(headers or {})  # websocket-client sends the right Origin itself
+        if cookie:
+            headers["Cookie"] = cookie
+        self.sio.connect(url, namespaces=[namespace], transports=["websocket"], headers=headers,
+                         wait_timeout=10)
+
+    def _record(self, event, data=None):
+        with self.lock:
+            self.received.append((event, data))
+
+    def call(self, event, data=None):
+        return self.sio.call(event, data, namespace=self.namespace, timeout=10)
+
+    def wait_for(self, event, predicate=lambda d: True, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for name, data in self.received:
+                    if name == event and predicate(data):
+                        return data
+            time.sleep(0.02)
+        raise AssertionError(f"no {event!r} within {timeout}s; got {self.received[-5:]}")
+
+    def got(self, event):
+        with self.lock:
+            return [d for n, d in self.received if n == event]
+
+    def close(self):
+        self.sio.disconnect()
+
+
+def staff_cookie(url: str, username: str) -> str:
+    """Sign in over HTTP (with the CSRF token) and return the session cookie header."""
+    http = requests.Session()
+    page = http.get(url + "/staff/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = http.post(url + "/staff/login", allow_redirects=False,
+                         data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.text[:300]
+    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+
+
+@pytest.fixture
+def peers():
+    made: list[Peer] = []
+
+    def make(*args, **kwargs):
+        peer = Peer(*args, **kwargs)
+        made.append(peer)
+        return peer
+
+    yield make
+    closers = [threading.Thread(target=peer.close) for peer in made]  # each takes a moment
+    for thread in closers:
+        thread.start()
+    for thread in closers:
+        thread.join()
+
+
+def test_full_chat_across_two_servers_with_a_reload(live, live_staff, peers):
+    server_a, server_b = live.urls
+    live_staff("anna", name="Anna")
+    therapist = peers(server_a, "/staff", cookie=staff_cookie(server_a, "anna"))
+    therapist.wait_for("state")
+    assert therapist.call("duty", {"on": True, "capacity": 2})["ok"]
+
+    chatter = peers(server_b, "/chat")
+    started = chatter.call("start", {"age_band": "36_45", "gender": "woman"})
+    assert started["ok"]
+    chat_id = started["chat_id"]
+    assert chatter.wait_for("assigned")["therapist"] == "Anna"
+    therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
+
+    first = chatter.call("message", {"text": "Hello, I need to talk."})["id"]
+    therapist.wait_for("message", lambda d: d["id"] == first)
+    reply = therapist.call("message", {"chat_id": chat_id, "text": "I'm listening."})["id"]
+    chatter.wait_for("message", lambda d: d["id"] == reply)
+
+    chatter.close()  # a reload: the tab keeps its token and the last id it saw
+    therapist.wait_for("chatter_connection", lambda d: d["connected"] is False)
+    missed = therapist.call("message", {"chat_id": chat_id, "text": "Are you still there?"})["id"]
+    reloaded = peers(server_a, "/chat")
+    resumed = reloaded.call("resume", {"token": started["token"], "last_id": reply})
+    assert resumed["state"] == "active"
+    assert [m["id"] for m in resumed["messages"]] == [missed]
+    therapist.wait_for("chatter_connection", lambda d: d["connected"] is True)
+
+    again = reloaded.call("message", {"text": "Yes, sorry."})["id"]
+    therapist.wait_for("message", lambda d: d["id"] == again)
+    assert therapist.call("end", {"chat_id": chat_id})["ok"]
+    assert reloaded.wait_for("ended")["by"] == "therapist"
+    ids = [m["id"] for m in therapist.got("message")]
+    assert ids == [first, reply, missed, again]
+
+
+def test_two_servers_never_assign_one_chatter_twice(live, live_staff, peers):
+    server_a, server_b = live.urls
+    live_staff("anna")
+    live_staff("ben")
+    anna = peers(server_a, "/staff", cookie=staff_cookie(server_a, "anna"))
+    ben = peers(server_b, "/staff", cookie=staff_cookie(server_b, "ben"))
+    chatters = [peers(live.urls[i % 2], "/chat") for i in range(12)]
+    threads = [threading.Thread(target=c.call, args=("start", {})) for c in chatters]
+    for t in threads:
+        t.start()
+    assert anna.call("duty", {"on": True, "capacity": 5})["ok"]
+    assert ben.call("duty", {"on": True, "capacity": 5})["ok"]
+    for t in threads:
+        t.join()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(anna.got("chat_assigned")) + len(
+            ben.got("chat_assigned")) < 10:
+        time.sleep(0.05)
+    got_anna = [c["chat_id"] for c in anna.got("chat_assigned")]
+    got_ben = [c["chat_id"] for c in ben.got("chat_assigned")]
+    assert len(got_anna) == 5 and len(got_ben) == 5
+    assert not set(got_anna) & set(got_ben)
+    assert len(anna.call("state")["waiting"]) == 2
+
+
+def test_foreign_origin_is_refused(live):
+    """Cross-site WebSocket hijacking: a page on another host cannot open our socket."""
+    ws_url = live.urls[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(ws_url, origin="https://evil.example", timeout=5)
+    websocket.create_connection(ws_url, timeout=5).close()
+
+
+def test_oversized_packet_closes_only_that_socket(live, live_staff, peers):
+    live_staff("anna")
+    therapist = peers(live.urls[0], "/staff", cookie=staff_cookie(live.urls[0], "anna"))
+    therapist.call("duty", {"on": True, "capacity": 2})
+    good = peers(live.urls[1], "/chat")
+    good_id = good.call("start", {})["chat_id"]
+    bad = peers(live.urls[1], "/chat")
+    bad.call("start", {})
+    bad.sio.emit("message", {"text": "x" * 200_000}, namespace="/chat")
+    deadline = time.monotonic() + 10
+    while bad.sio.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not bad.sio.connected
+    sent = good.call("message", {"text": "still here"})
+    assert sent["ok"]
+    therapist.wait_for("message", lambda d: d["chat_id"] == good_id and d["id"] == sent["id"])
+
+
+def test_pages_and_health(live):
+    response = requests.get(live.urls[0] + "/")
+    assert response.ok and not response.cookies
+    assert requests.get(live.urls[1] + "/healthz").json() == {"ok": True}
+    assert requests.get(live.urls[0] + "/no-such-page").status_code == 404
