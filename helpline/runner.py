@@ -21,7 +21,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.command == "worker":
         return run_worker()
     if args.command == "serve":
@@ -59,10 +58,21 @@ def run_all(host: str, port: int) -> int:
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """One gevent server process; no access log, and an error log without addresses."""
+    """One gevent server process; no access log, and an error log without addresses.
+
+    SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
+    """
+    import gevent
+
     from .extensions import socketio
     from .serverlog import AddressFreeLog
 
+    def stop() -> None:
+        if getattr(socketio, "wsgi_server", None) is not None:
+            socketio.wsgi_server.stop(timeout=2)
+
+    gevent.signal_handler(signal.SIGINT, stop)
+    gevent.signal_handler(signal.SIGTERM, stop)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
                  error_log=AddressFreeLog())
 

@@ -74,5 +74,5 @@ class Summary(db.Model):
     gender: Mapped[str] = mapped_column(sa.String(32), default="unknown")
     wait_seconds: Mapped[int | None]
     duration_seconds: Mapped[int | None]
-    note: Mapped[str] = mapped_column(sa.String(600), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")  # scrub markers may lengthen it
     created_at: Mapped[datetime] = mapped_column(default=lambda: to_hour(utcnow()))

@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('gender', sa.String(length=32), nullable=False),
     sa.Column('wait_seconds', sa.Integer(), nullable=True),
     sa.Column('duration_seconds', sa.Integer(), nullable=True),
-    sa.Column('note', sa.String(length=600), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
     sa.PrimaryKeyConstraint('id')
