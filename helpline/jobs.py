@@ -33,6 +33,25 @@ def schedule_summary_deadline(chat_id: str) -> None:
     queue().enqueue_in(delay, summary_deadline, chat_id)
 
 
+def schedule_staff_check(staff_id: str) -> None:
+    """Take a therapist off duty if no console of theirs reopens within the grace period."""
+    delay = timedelta(seconds=current_app.config["STAFF_GRACE_SECONDS"])
+    queue().enqueue_in(delay, off_duty_if_console_closed, staff_id)
+
+
+def off_duty_if_console_closed(staff_id: str) -> bool:
+    """Job: nobody should be handed chatters by a console that is no longer open."""
+    from . import live
+    from .queue import assignment
+
+    r = live.redis()
+    if assignment.console_open(r, staff_id):
+        return False
+    assignment.go_off_duty(r, staff_id)
+    live.line_changed()
+    return True
+
+
 def end_if_still_gone(chat_id: str, since: float) -> bool:
     """Job: the grace period is over; end the chat if nobody reconnected since the drop."""
     from . import live

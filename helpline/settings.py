@@ -38,6 +38,8 @@ class Config:
     MAX_MESSAGE_CHARS = 2000
     MAX_CAPACITY = 5
     RESUME_GRACE_SECONDS = _env_int("RESUME_GRACE_SECONDS", 120)
+    # A therapist whose every console closed is taken off duty after this long.
+    STAFF_GRACE_SECONDS = _env_int("STAFF_GRACE_SECONDS", 60)
     SUMMARY_DEADLINE_SECONDS = _env_int("SUMMARY_DEADLINE_SECONDS", 2 * 3600)
     # A live chat's keys expire after this even if every job were lost.
     CHAT_TTL_SECONDS = _env_int("CHAT_TTL_SECONDS", 12 * 3600)

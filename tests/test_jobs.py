@@ -90,3 +90,22 @@ def test_job_payloads_hold_no_text_or_identity(chatter, staff_socket, make_staff
         payload = json.dumps([job.func_name, job.args, job.kwargs])
         assert "secret words" not in payload and started["token"] not in payload
         assert set(map(type, job.args)) <= {str, float}
+
+
+def test_therapist_whose_console_closed_goes_off_duty(staff_socket, make_staff, app, r):
+    anna = make_staff("anna")
+    sock = staff_socket(anna)
+    sock.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    sock.disconnect("/staff")
+    run_jobs(app)
+    assert not r.sismember(keys.DUTY, str(anna.id))
+
+
+def test_therapist_who_reopens_the_console_stays_on_duty(staff_socket, make_staff, app, r):
+    anna = make_staff("anna")
+    sock = staff_socket(anna)
+    sock.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    sock.disconnect("/staff")
+    staff_socket(anna)
+    run_jobs(app)
+    assert r.sismember(keys.DUTY, str(anna.id))

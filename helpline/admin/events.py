@@ -6,12 +6,12 @@ deactivated account or a signed-out session stops working at its next event.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import live
+from .. import jobs, live
 from ..chat import lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag
@@ -139,7 +139,15 @@ def register() -> None:
             raise Refused("not_signed_in")
         join_room(live.staff_room(current_user.id))
         join_room(live.CONSOLE_ROOM)
+        session["staff_id"] = str(current_user.id)  # still known at disconnect
+        assignment.console_opened(live.redis(), session["staff_id"], request.sid)
         socketio.emit("state", snapshot(), to=request.sid, namespace=live.STAFF_NS)
+
+    @socketio.on("disconnect", namespace=live.STAFF_NS)
+    def disconnect_(reason=None):
+        staff_id = session.get("staff_id")
+        if staff_id and assignment.console_closed(live.redis(), staff_id, request.sid):
+            jobs.schedule_staff_check(staff_id)
 
     @socketio.on("*", namespace=live.STAFF_NS)
     def any_event(event, *payload):

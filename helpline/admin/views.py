@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -18,8 +19,8 @@ bp = Blueprint("admin", __name__, url_prefix="/staff")
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_("Password"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 class LogoutForm(FlaskForm):

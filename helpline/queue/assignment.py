@@ -93,6 +93,25 @@ def release(r: Redis, staff_id: str, chat_id: str) -> None:
     r.srem(keys.staff_chats(staff_id), chat_id)
 
 
+def console_opened(r: Redis, staff_id: str, sid: str) -> None:
+    """Remember an open console socket of this staff member."""
+    r.sadd(keys.staff_sockets(staff_id), sid)
+
+
+def console_closed(r: Redis, staff_id: str, sid: str) -> bool:
+    """Forget a console socket; True when none is left open."""
+    with r.pipeline() as pipe:
+        pipe.srem(keys.staff_sockets(staff_id), sid)
+        pipe.scard(keys.staff_sockets(staff_id))
+        _, left = pipe.execute()
+    return left == 0
+
+
+def console_open(r: Redis, staff_id: str) -> bool:
+    """Whether any console socket of this staff member is open."""
+    return r.scard(keys.staff_sockets(staff_id)) > 0
+
+
 def held_chats(r: Redis, staff_id: str) -> set[str]:
     """Chat ids a therapist holds, active or awaiting a summary."""
     return r.smembers(keys.staff_chats(staff_id))

@@ -34,6 +34,11 @@ def staff_chats(staff_id: int | str) -> str:
     return f"{PREFIX}staff:{staff_id}:chats"
 
 
+def staff_sockets(staff_id: int | str) -> str:
+    """SET of a staff member's open console sockets, so a closed console is noticed."""
+    return f"{PREFIX}staff:{staff_id}:sockets"
+
+
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
