@@ -51,7 +51,8 @@ def _attach(r, chat_id: str) -> None:
 def on_start(data: dict) -> dict:
     """Intake: optional age band and gender, then into the line."""
     r = live.redis()
-    if session.get("chat_id") and store.get_chat(r, session["chat_id"]).get("state") != "ended":
+    current = session.get("chat_id")
+    if current and store.get_chat(r, current).get("state") in ("waiting", "active"):
         raise ProtocolError("already_joined")
     tax = _taxonomy()
     age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")

@@ -206,3 +206,16 @@ def test_chat_page_sets_no_cookie_and_strict_headers(app):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_new_chat_after_the_last_one_was_filed(chatter, staff_socket, make_staff):
+    from tests.admin.test_staff_events import VALUES
+
+    sock = on_duty(staff_socket, make_staff("anna"))
+    client = chatter()
+    chat_id = ack(client, "start")["chat_id"]
+    sock.emit("end", {"chat_id": chat_id}, namespace="/staff")
+    assert sock.emit("summary", {"chat_id": chat_id, "values": VALUES}, namespace="/staff",
+                     callback=True)["ok"]
+    again = ack(client, "start")
+    assert again["ok"] and again["chat_id"] != chat_id
