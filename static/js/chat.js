@@ -1,0 +1,592 @@
+/* The anonymous chatter's page: intake, waiting line, chat, closing screen, quick exit.
+ *
+ * Privacy rules kept here: no cookie, no localStorage. The only thing kept is the
+ * resume token, the last message id and the rendered messages, in sessionStorage
+ * (this tab only), and it is cleared when the chat ends or on quick exit.
+ * Every server string is rendered as text (textContent), never as HTML.
+ */
+(function () {
+  'use strict';
+
+  var STORE_KEY = 'helpline.chat';
+  var QUICK_EXIT_ACK_MS = 300;
+  var ACK_TIMEOUT_MS = 10000;
+  var TYPING_REPEAT_MS = 2000;
+  var TYPING_IDLE_MS = 3000;
+  var TYPING_SHOWN_MAX_MS = 15000;
+
+  var cfg = JSON.parse(document.getElementById('page-config').textContent);
+  var T = cfg.strings;
+  var lang = document.documentElement.lang || 'en';
+  var CHAT_LANGUAGES = ['nl', 'en', 'fr'];
+
+  function $(id) { return document.getElementById(id); }
+
+  var el = {
+    connNotice: $('conn-notice'),
+    intro: $('screen-intro'), chat: $('screen-chat'), closed: $('screen-closed'),
+    startForm: $('start-form'), startButton: $('start-button'), startError: $('start-error'),
+    introChannels: $('intro-channels'),
+    chatHeading: $('chat-heading'), statusMain: $('status-main'), statusDetail: $('status-detail'),
+    noStaff: $('no-staff'), transcript: $('transcript'), typing: $('typing'),
+    compose: $('compose'), input: $('message'), counter: $('char-count'),
+    sendButton: $('send-button'), error: $('chat-error'),
+    endButton: $('end-button'), endConfirm: $('end-confirm'), endConfirmText: $('end-confirm-text'),
+    endYes: $('end-yes'), endNo: $('end-no'),
+    closedHeading: $('closed-heading'), closedReason: $('closed-reason'), newChat: $('new-chat'),
+    quickExit: $('quick-exit')
+  };
+
+  /* ---------- small helpers ---------- */
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function show(node, visible) { node.hidden = !visible; }
+
+  /* The length the server counts: code points of the cleaned text. */
+  function charCount(text) { return Array.from(text).length; }
+
+  /* The same cleaning the server does, so an own message looks the same before its echo. */
+  function cleanText(text) {
+    return text.replace(/\r\n?/g, '\n')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+      .trim();
+  }
+
+  /* Message ids are Redis stream ids "ms-seq": compare numerically, part by part. */
+  function compareIds(a, b) {
+    var pa = a.split('-'), pb = b.split('-');
+    for (var i = 0; i < 2; i += 1) {
+      var x = pa[i] || '0', y = pb[i] || '0';
+      if (x.length !== y.length) return x.length - y.length;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  }
+
+  function errorText(res) {
+    var code = res && res.code;
+    return (code && T.errors[code]) || T.errors.default;
+  }
+
+  /* ---------- the tab's memory (sessionStorage only) ---------- */
+
+  var chat = freshChat();
+
+  function freshChat() {
+    return {
+      token: null, state: null, therapist: null, bound: false, endedShown: false,
+      messages: [], ids: new Set()
+    };
+  }
+
+  function lastId() {
+    return chat.messages.length ? chat.messages[chat.messages.length - 1].id : null;
+  }
+
+  function saveChat() {
+    if (!chat.token) return;
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify({
+        token: chat.token, lastId: lastId(), messages: chat.messages
+      }));
+    } catch (e) { /* storage full or blocked: the chat still works, a reload loses it */ }
+  }
+
+  function loadChat() {
+    try {
+      var data = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
+      if (data && typeof data.token === 'string' && Array.isArray(data.messages)) return data;
+    } catch (e) { /* unreadable: start afresh */ }
+    return null;
+  }
+
+  function forgetChat() {
+    try { sessionStorage.removeItem(STORE_KEY); } catch (e) { /* nothing stored */ }
+  }
+
+  /* ---------- screens ---------- */
+
+  function showScreen(name) {
+    show(el.intro, name === 'intro');
+    show(el.chat, name === 'chat');
+    show(el.closed, name === 'closed');
+  }
+
+  /* `kind` marks an error the page clears by itself (the length warning). */
+  function setError(text, kind) {
+    el.error.textContent = text || '';
+    el.error.dataset.kind = text ? (kind || '') : '';
+  }
+
+  /* While the socket is down: the chat is kept for the grace period, then it ends. */
+  function setConnNotice(visible) {
+    if (visible) {
+      var grace = Number(cfg.grace_seconds) || 0;
+      var text = T.reconnecting;
+      if (chat.token && grace >= 120) text = format(T.kept_minutes, { n: Math.floor(grace / 60) });
+      else if (chat.token && grace > 0) text = format(T.kept_seconds, { n: grace });
+      el.connNotice.textContent = text;
+    }
+    show(el.connNotice, visible);
+  }
+
+  function renderStatus() {
+    setEndConfirm(false);
+    if (chat.state === 'active') {
+      var name = chat.therapist || T.therapist;
+      el.chatHeading.textContent = format(T.chat_heading, { name: name });
+      el.statusMain.textContent = format(T.talking_with, { name: name });
+      el.statusDetail.textContent = '';
+      show(el.noStaff, false);
+      el.endButton.textContent = T.end;
+    } else if (chat.state === 'waiting') {
+      el.chatHeading.textContent = T.waiting_heading;
+      el.endButton.textContent = T.leave;
+    } else {
+      el.chatHeading.textContent = T.waiting_heading;
+      el.statusMain.textContent = T.resuming;
+      el.statusDetail.textContent = '';
+    }
+  }
+
+  function renderPosition(info) {
+    if (chat.state !== 'waiting' || !info) return;
+    var pos = info.position;
+    var wait = info.expected_wait_minutes;
+    var nobody = wait === null && info.staff_on_duty === false;
+    var main = '';
+    if (typeof pos === 'number') main = pos <= 1 ? T.position_next : format(T.position, { n: pos });
+    var detail;
+    if (nobody) detail = T.no_staff;
+    else if (typeof wait !== 'number') detail = T.wait_unknown;
+    else if (wait < 1) detail = T.wait_less;
+    else if (wait === 1) detail = T.wait_one;
+    else detail = format(T.wait_many, { n: wait });
+    el.statusMain.textContent = main;
+    el.statusDetail.textContent = detail + ' ' + T.waiting_hint;
+    show(el.noStaff, nobody);
+  }
+
+  /* ---------- transcript ---------- */
+
+  function validMessage(m) {
+    return m && typeof m.id === 'string' && /^\d+-\d+$/.test(m.id) &&
+      typeof m.text === 'string' && (m.sender === 'chatter' || m.sender === 'therapist');
+  }
+
+  function timeLabel(ts) {
+    var date = new Date((typeof ts === 'number' ? ts : Date.now() / 1000) * 1000);
+    try {
+      return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    } catch (e) {
+      return date.toTimeString().slice(0, 5);
+    }
+  }
+
+  function messageNode(m) {
+    var item = document.createElement('li');
+    item.className = 'msg msg-' + m.sender;
+    item.dataset.id = m.id;
+    var meta = document.createElement('p');
+    meta.className = 'msg-meta';
+    var who = m.sender === 'chatter' ? T.you : (m.name || chat.therapist || T.therapist);
+    meta.textContent = who + ' · ' + timeLabel(m.ts);
+    var text = document.createElement('p');
+    text.className = 'msg-text';
+    text.textContent = m.text;
+    item.appendChild(meta);
+    item.appendChild(text);
+    return item;
+  }
+
+  /* Add one message once, in id order; returns true when it was new. */
+  function addMessage(m, persist) {
+    if (!validMessage(m) || chat.ids.has(m.id)) return false;
+    var record = { id: m.id, sender: m.sender, text: m.text, ts: m.ts, name: m.name || '' };
+    var index = chat.messages.length;
+    while (index > 0 && compareIds(chat.messages[index - 1].id, m.id) > 0) index -= 1;
+    chat.messages.splice(index, 0, record);
+    chat.ids.add(m.id);
+    var next = el.transcript.children[index] || null;
+    el.transcript.insertBefore(messageNode(record), next);
+    if (m.sender === 'therapist') setTherapistTyping(false);
+    if (persist !== false) saveChat();
+    scrollToEnd();
+    return true;
+  }
+
+  function scrollToEnd() {
+    var last = el.transcript.lastElementChild;
+    if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
+  }
+
+  var typingHideTimer = null;
+
+  function setTherapistTyping(on) {
+    clearTimeout(typingHideTimer);
+    el.typing.textContent = on ? format(T.typing, { name: chat.therapist || T.therapist }) : '';
+    if (on) typingHideTimer = setTimeout(function () { setTherapistTyping(false); }, TYPING_SHOWN_MAX_MS);
+  }
+
+  /* ---------- the socket ---------- */
+
+  var socket = null;
+  var pendingStart = null;
+
+  function connect() {
+    if (socket) return socket;
+    socket = io('/chat', { transports: ['websocket'] });
+    socket.on('connect', onConnect);
+    socket.on('disconnect', onDisconnect);
+    socket.on('connect_error', function () { if (chat.token || pendingStart) setConnNotice(true); });
+    socket.on('position', renderPosition);
+    socket.on('assigned', onAssigned);
+    socket.on('message', function (m) { addMessage(m); });
+    socket.on('typing', function (data) { setTherapistTyping(Boolean(data && data.typing)); });
+    socket.on('ended', onEnded);
+    socket.on('error', onServerError);
+    return socket;
+  }
+
+  function closeSocket() {
+    if (!socket) return;
+    socket.off();
+    socket.disconnect();
+    socket = null;
+  }
+
+  function onConnect() {
+    setConnNotice(false);
+    if (pendingStart && !pendingStart.sent) sendStart();
+    else if (chat.token && chat.state !== 'ended') sendResume();
+  }
+
+  function onDisconnect(reason) {
+    chat.bound = false;
+    stopOwnTyping(false);
+    if (reason !== 'io client disconnect' && chat.token) setConnNotice(true);
+  }
+
+  /* Errors answered by an ack are handled there; the rest are shown on the error line. */
+  var ACKED = { start: 1, resume: 1, message: 1, end: 1, quick_exit: 1 };
+
+  function onServerError(err) {
+    if (err && ACKED[err.event]) return;
+    if (err && err.code === 'not_joined') return; // a typing signal raced a reconnect
+    setError(errorText(err));
+  }
+
+  /* ---------- start ---------- */
+
+  function checkedValue(name) {
+    var input = el.startForm.querySelector('input[name="' + name + '"]:checked');
+    return input && input.value ? input.value : null;
+  }
+
+  function onStartSubmit(event) {
+    event.preventDefault();
+    if (pendingStart) return;
+    el.startError.textContent = '';
+    show(el.introChannels, false);
+    el.startButton.disabled = true;
+    var code = lang.slice(0, 2).toLowerCase();
+    var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
+    if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
+    pendingStart = { payload: payload, sent: false };
+    connect();
+    if (socket.connected) sendStart();
+  }
+
+  function sendStart() {
+    pendingStart.sent = true;
+    var payload = pendingStart.payload;
+    socket.timeout(ACK_TIMEOUT_MS).emit('start', payload, function (err, res) {
+      pendingStart = null;
+      el.startButton.disabled = false;
+      if (err || !res || !res.ok) {
+        startRefused(err ? null : res);
+        return;
+      }
+      chat = freshChat();
+      chat.token = res.token;
+      saveChat();
+      clearTranscript();
+      enterChat(res);
+      el.input.focus();
+    });
+  }
+
+  /* No chat now (closed, line full, a fault): say why the server gave, show the other ways. */
+  function startRefused(res) {
+    var code = res && res.code;
+    var known = Boolean(code) && code !== 'internal' && code !== 'bad_payload';
+    var reason = (code && T.errors[code]) || (known && res.message) || T.start_failed;
+    el.startError.textContent = reason;
+    show(el.introChannels, known);
+    closeSocket(); // a fresh socket next time: a half-started chat stays behind and lapses
+  }
+
+  /* ---------- resume (reload, reconnect) ---------- */
+
+  function sendResume() {
+    var requested = socket;
+    socket.timeout(ACK_TIMEOUT_MS).emit('resume', { token: chat.token, last_id: lastId() },
+      function (err, res) {
+        if (requested !== socket) return;
+        if (err) { // no answer in time: ask again while this socket is up
+          setConnNotice(true);
+          setTimeout(function () { if (requested === socket && socket.connected) sendResume(); }, 2000);
+          return;
+        }
+        if (!res || !res.ok) {
+          if (res && res.code === 'unknown_token') { backToIntro(T.previous_gone); return; }
+          setError(errorText(res));
+          return;
+        }
+        (res.messages || []).forEach(function (m) { addMessage(m, false); });
+        saveChat();
+        if (res.state === 'ended') {
+          showClosed(res.ended_by, null);
+          return;
+        }
+        enterChat(res);
+      });
+  }
+
+  /* The start or resume ack says where the chat stands. */
+  function enterChat(res) {
+    chat.state = res.state;
+    chat.therapist = res.therapist || chat.therapist;
+    chat.bound = true;
+    setError('');
+    showScreen('chat');
+    renderStatus();
+    if (res.state === 'waiting') renderPosition(res);
+    updateCounter();
+  }
+
+  function onAssigned(data) {
+    chat.state = 'active';
+    chat.therapist = (data && data.therapist) || null;
+    renderStatus();
+  }
+
+  /* ---------- sending ---------- */
+
+  function updateCounter() {
+    var count = charCount(cleanText(el.input.value));
+    var over = count - cfg.max_chars;
+    el.counter.textContent = format(T.count, { n: count, max: cfg.max_chars });
+    el.counter.classList.toggle('over', over > 0);
+    el.input.setAttribute('aria-invalid', over > 0 ? 'true' : 'false');
+    if (over > 0) setError(format(T.too_long, { over: over, max: cfg.max_chars }), 'length');
+    else if (el.error.dataset.kind === 'length') setError('');
+  }
+
+  function onComposeSubmit(event) {
+    event.preventDefault();
+    sendMessage();
+  }
+
+  function onComposeKey(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendMessage();
+    }
+  }
+
+  function sendMessage() {
+    var raw = el.input.value;
+    var text = cleanText(raw);
+    if (!text) return;
+    var over = charCount(text) - cfg.max_chars;
+    if (over > 0) {
+      setError(format(T.too_long, { over: over, max: cfg.max_chars }), 'length');
+      return;
+    }
+    if (!socket || !socket.connected || !chat.bound) {
+      setError(T.not_connected);
+      return;
+    }
+    el.input.value = '';
+    updateCounter();
+    stopOwnTyping(true);
+    socket.timeout(ACK_TIMEOUT_MS).emit('message', { text: text }, function (err, res) {
+      if (err || !res || !res.ok) {
+        if (!el.input.value) { el.input.value = raw; updateCounter(); }
+        setError(err ? T.not_sent : errorText(res));
+        return;
+      }
+      setError('');
+      addMessage({ id: res.id, sender: 'chatter', text: text, ts: Date.now() / 1000 });
+    });
+  }
+
+  /* ---------- own typing signal: only the fact, never the draft ---------- */
+
+  var typing = { on: false, lastSent: 0, idleTimer: null };
+
+  function emitTyping(on) {
+    if (socket && socket.connected && chat.bound && chat.state === 'active') {
+      socket.emit('typing', { typing: on });
+    }
+  }
+
+  function onInput() {
+    updateCounter();
+    if (chat.state !== 'active') return;
+    clearTimeout(typing.idleTimer);
+    if (!el.input.value.trim()) { stopOwnTyping(true); return; }
+    var now = Date.now();
+    if (!typing.on || now - typing.lastSent >= TYPING_REPEAT_MS) {
+      typing.on = true;
+      typing.lastSent = now;
+      emitTyping(true);
+    }
+    typing.idleTimer = setTimeout(function () { stopOwnTyping(true); }, TYPING_IDLE_MS);
+  }
+
+  function stopOwnTyping(tell) {
+    clearTimeout(typing.idleTimer);
+    if (typing.on && tell) emitTyping(false);
+    typing.on = false;
+  }
+
+  /* ---------- ending ---------- */
+
+  function setEndConfirm(open) {
+    show(el.endConfirm, open);
+    show(el.endButton, !open);
+    if (!open) return;
+    var waiting = chat.state !== 'active';
+    el.endConfirmText.textContent = waiting ? T.confirm_leave : T.confirm_end;
+    el.endYes.textContent = waiting ? T.yes_leave : T.yes_end;
+    el.endNo.focus();
+  }
+
+  function endChat() {
+    setEndConfirm(false);
+    var reason = chat.state === 'active' ? 'chatter_ended' : 'left_line';
+    if (!socket || !socket.connected || !chat.bound) {
+      setError(T.not_connected);
+      return;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit('end', {}, function (err, res) {
+      if (err) { setError(T.errors.default); return; }
+      if (res && (res.ok || res.code === 'chat_ended' || res.code === 'not_joined')) {
+        showClosed('chatter', reason);
+        return;
+      }
+      setError(errorText(res));
+    });
+  }
+
+  function onEnded(data) {
+    showClosed(data && data.by, data && data.reason);
+  }
+
+  function closingText(by, reason) {
+    if (reason === 'left_line') return T.ended_left_line;
+    if (reason === 'connection_lost') return T.ended_connection_lost;
+    if (by === 'therapist') return T.ended_therapist;
+    if (by === 'chatter') return T.ended_chatter;
+    return T.ended_system;
+  }
+
+  function showClosed(by, reason) {
+    if (chat.endedShown) return;
+    chat.endedShown = true;
+    chat.state = 'ended';
+    forgetChat();
+    stopOwnTyping(false);
+    setTherapistTyping(false);
+    closeSocket();
+    setConnNotice(false);
+    el.closedReason.textContent = closingText(by, reason);
+    showScreen('closed');
+    el.closedHeading.focus();
+  }
+
+  function clearTranscript() {
+    el.transcript.replaceChildren();
+    el.input.value = '';
+    setError('');
+  }
+
+  function backToIntro(notice) {
+    forgetChat();
+    closeSocket();
+    chat = freshChat();
+    clearTranscript();
+    setConnNotice(false);
+    el.startForm.reset();
+    el.startButton.disabled = false;
+    el.startError.textContent = notice || '';
+    showScreen('intro');
+  }
+
+  /* ---------- quick exit ---------- */
+
+  var exiting = false;
+
+  function quickExit(event) {
+    if (event) event.preventDefault();
+    if (exiting) return;
+    exiting = true;
+    var gone = false;
+    var leave = function () {
+      if (gone) return;
+      gone = true;
+      window.location.replace(cfg.exit_url);
+    };
+    var live = socket && socket.connected;
+    if (live) socket.timeout(QUICK_EXIT_ACK_MS).emit('quick_exit', {}, leave);
+    try { sessionStorage.clear(); } catch (e) { /* nothing stored */ }
+    document.title = '';
+    document.body.replaceChildren();
+    if (live) setTimeout(leave, QUICK_EXIT_ACK_MS + 20);
+    else leave();
+  }
+
+  /* GOV.UK "Exit this page": Shift three times within 5 seconds, no other key between. */
+  var shiftPresses = [];
+
+  function onKeyDown(event) {
+    if (event.key !== 'Shift') { shiftPresses = []; return; }
+    if (event.repeat) return;
+    var now = Date.now();
+    shiftPresses = shiftPresses.filter(function (t) { return now - t < 5000; });
+    shiftPresses.push(now);
+    if (shiftPresses.length >= 3) quickExit();
+  }
+
+  /* ---------- wiring ---------- */
+
+  function init() {
+    el.quickExit.addEventListener('click', quickExit);
+    document.addEventListener('keydown', onKeyDown, true);
+    el.startForm.addEventListener('submit', onStartSubmit);
+    el.compose.addEventListener('submit', onComposeSubmit);
+    el.input.addEventListener('keydown', onComposeKey);
+    el.input.addEventListener('input', onInput);
+    el.endButton.addEventListener('click', function () { setEndConfirm(true); });
+    el.endNo.addEventListener('click', function () { setEndConfirm(false); el.endButton.focus(); });
+    el.endYes.addEventListener('click', endChat);
+    el.newChat.addEventListener('click', function () { backToIntro(''); });
+
+    var stored = loadChat();
+    if (!stored) { showScreen('intro'); return; }
+    chat.token = stored.token;
+    stored.messages.forEach(function (m) { addMessage(m, false); });
+    showScreen('chat');
+    renderStatus();
+    connect();
+  }
+
+  init();
+}());
