@@ -151,9 +151,16 @@ def forget_chat(r: Redis, chat_id: str, linger: int = 0) -> None:
         pipe.execute()
 
 
-def set_connection(r: Redis, chat_id: str, sid: str) -> None:
-    """Record which socket currently speaks for the chatter (a reload replaces it)."""
-    r.hset(keys.chat(chat_id), mapping={"sid": sid, "disconnected_at": ""})
+CONNECT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'disconnected_at', '')
+return 1
+"""
+
+
+def set_connection(r: Redis, chat_id: str, sid: str) -> bool:
+    """Record which socket now speaks for the chatter (a reload replaces it); False if gone."""
+    return bool(r.register_script(CONNECT)(keys=[keys.chat(chat_id)], args=[sid]))
 
 
 DISCONNECT = """

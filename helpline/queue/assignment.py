@@ -69,13 +69,19 @@ def assign_waiting(r: Redis, now: float) -> list[tuple[str, str]]:
     return list(zip(flat[::2], flat[1::2], strict=True))
 
 
+GO_ON_DUTY = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[2], 'idle_since', ARGV[4])
+end
+redis.call('HSET', KEYS[2], 'name', ARGV[2], 'capacity', ARGV[3])
+return 1
+"""
+
+
 def go_on_duty(r: Redis, staff_id: str, name: str, capacity: int, now: float) -> None:
-    """Start taking chats; idle time counts from now for the tie-break."""
-    with r.pipeline() as pipe:
-        pipe.hset(keys.staff(staff_id), mapping={"name": name, "capacity": capacity})
-        pipe.hsetnx(keys.staff(staff_id), "idle_since", now)
-        pipe.sadd(keys.DUTY, staff_id)
-        pipe.execute()
+    """Start taking chats; coming back from off duty, idle time counts from now."""
+    r.register_script(GO_ON_DUTY)(keys=[keys.DUTY, keys.staff(staff_id)],
+                                  args=[staff_id, name, capacity, now])
 
 
 def go_off_duty(r: Redis, staff_id: str) -> None:

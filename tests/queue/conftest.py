@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
-
 import pytest
 import redis
 
+from tests.conftest import other_db
+
 LIVE_STATE_DB = 3
-
-
-def other_db(url: str, number: int) -> str:
-    """The same Redis server, another logical database.
-
-    A copy of tests/conftest.py's helper, except that it keeps the `//` of a unix URL:
-    urlunsplit() turns `unix:///path` into `unix:/path`, which redis-py refuses.
-    """
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(number))]
-        return f"unix://{parts.path}?{urlencode(query)}"
-    return parts._replace(path=f"/{number}").geturl()
 
 
 @pytest.fixture

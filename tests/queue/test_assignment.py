@@ -149,11 +149,6 @@ def test_going_on_duty_again_while_on_duty_keeps_idle_time(lr):
     assert (p.capacity, p.idle_since) == (3, 10.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: go_on_duty uses HSETNX for idle_since, so a therapist coming back from a break "
-    "keeps the idle_since of their previous shift (or last assignment) and wins the "
-    "idle-longest tie-break over colleagues who stayed on duty; its docstring says idle "
-    "time counts from now."))
 def test_coming_back_on_duty_counts_idle_time_from_the_return(lr):
     assignment.go_on_duty(lr, "1", "Anna", 1, 10.0)
     assignment.go_off_duty(lr, "1")

@@ -38,7 +38,7 @@ def test_concurrent_assignment_hands_each_chat_out_once_within_capacity(lr, lr_u
                 now += THREADS
                 if finished:
                     break
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             errors.append(exc)
         finally:
             client.close()

@@ -129,10 +129,10 @@ class LineMachine(RuleBasedStateMachine):
     def _duty_on(self, t, capacity):
         now = self.tick()
         assignment.go_on_duty(self.r, t, f"Therapist {t}", capacity, now)
+        if not self.on_duty[t]:  # back from off duty: idle time counts from now
+            self.idle[t] = now
         self.on_duty[t] = True
         self.capacity[t] = capacity
-        if self.idle[t] is None:
-            self.idle[t] = now
         self.capacity_changed(t)
 
     @rule(t=therapists)
@@ -300,9 +300,13 @@ class LineMachine(RuleBasedStateMachine):
                 assert cid in self.order
 
 
+# A passing run takes seconds; a failing one spends up to Hypothesis's shrink limit (about
+# five minutes) finding the shortest sequence, so allow that instead of pyproject's 120 s.
+@pytest.mark.timeout(600)
 def test_line_state_machine(lr):
     run_state_machine_as_test(
         lambda: LineMachine(lr),
         settings=settings(max_examples=60, stateful_step_count=40, deadline=None,
-                          database=None, suppress_health_check=[HealthCheck.too_slow]),
+                          database=None, report_multiple_bugs=False,
+                          suppress_health_check=[HealthCheck.too_slow]),
     )
