@@ -93,6 +93,9 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=manager,
         max_http_buffer_size=MAX_SOCKET_PACKET, logger=False, engineio_logger=False,
+        # One client's events run in the order sent (messages keep their order); other
+        # clients are unaffected, each socket has its own reader.
+        async_handlers=False,
         ping_interval=20, ping_timeout=20,
     )
 

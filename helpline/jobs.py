@@ -27,10 +27,10 @@ def schedule_grace_check(chat_id: str, since: float) -> None:
     queue().enqueue_in(delay, end_if_still_gone, chat_id, since)
 
 
-def schedule_summary_deadline(chat_id: str) -> None:
+def schedule_summary_deadline(chat_id: str, staff_id: str) -> None:
     """Make sure the transcript is deleted even if the summary is never filed."""
     delay = timedelta(seconds=current_app.config["SUMMARY_DEADLINE_SECONDS"])
-    queue().enqueue_in(delay, summary_deadline, chat_id)
+    queue().enqueue_in(delay, summary_deadline, chat_id, staff_id)
 
 
 def schedule_staff_check(staff_id: str) -> None:
@@ -64,16 +64,14 @@ def end_if_still_gone(chat_id: str, since: float) -> bool:
     return True
 
 
-def summary_deadline(chat_id: str) -> bool:
+def summary_deadline(chat_id: str, staff_id: str) -> bool:
     """Job: the summary was not filed in time; record it missing and free the slot."""
     from . import live
     from .extensions import db
-    from .queue import keys
     from .records import summaries
 
     r = live.redis()
-    staff_id = r.hget(keys.chat(chat_id), "staff")
-    if summaries.record_missing(r, db.session, chat_id) is None:
+    if summaries.record_missing(r, db.session, chat_id, staff_id) is None:
         return False
     live.to_staff(staff_id, "summary_missing", {"chat_id": chat_id})
     live.assign_and_notify(r)

@@ -53,6 +53,8 @@ def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     fields = ("state", "age_band", "gender", "created_at", "assigned_at", "ended_at",
               "ended_by", "end_reason")
     view = {k: chat.get(k) or None for k in fields}
+    for moment in ("created_at", "assigned_at", "ended_at"):
+        view[moment] = float(view[moment]) if view[moment] else None
     view["chat_id"] = chat_id
     view["chatter_connected"] = bool(chat.get("sid"))
     view["messages"] = [m.as_dict() for m in store.messages_after(r, chat_id)]

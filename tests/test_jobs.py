@@ -109,3 +109,16 @@ def test_therapist_who_reopens_the_console_stays_on_duty(staff_socket, make_staf
     staff_socket(anna)
     run_jobs(app)
     assert r.sismember(keys.DUTY, str(anna.id))
+
+
+def test_deadline_frees_the_slot_even_if_the_chat_keys_expired(
+    chatter, staff_socket, make_staff, app, r
+):
+    anna = make_staff("anna")
+    sock = staff_socket(anna)
+    sock.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    chat_id = start(chatter)[1]["chat_id"]
+    sock.emit("end", {"chat_id": chat_id}, namespace="/staff")
+    r.delete(keys.chat(chat_id), keys.messages(chat_id))  # as if the safety TTL ran out
+    run_jobs(app)
+    assert not r.sismember(keys.staff_chats(anna.id), chat_id)

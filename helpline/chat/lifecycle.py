@@ -78,7 +78,7 @@ def end(r: Redis, chat_id: str, by: str, reason: str) -> store.Ended:
             estimate.record_duration(r, live.now() - ended.assigned_at)
         live.to_staff(ended.staff_id, "chat_ended",
                       {"chat_id": chat_id, "by": by, "reason": reason})
-        jobs.schedule_summary_deadline(chat_id)
+        jobs.schedule_summary_deadline(chat_id, ended.staff_id)
     return ended
 
 

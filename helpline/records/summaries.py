@@ -82,19 +82,22 @@ def file_summary(
     return summary
 
 
-def record_missing(r: Redis, session: Session, chat_id: str) -> Summary | None:
-    """Deadline passed without a summary: count it as missing and delete the messages."""
+def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> Summary | None:
+    """Deadline passed without a summary: count it as missing and delete the messages.
+
+    The therapist's slot is freed even when the chat's keys already expired.
+    """
+    if chat_id not in assignment.held_chats(r, staff_id):
+        return None  # filed in time
+    assignment.release(r, staff_id, chat_id)
     chat = store.get_chat(r, chat_id)
-    if not chat or chat.get("state") != "ended" or not chat.get("staff"):
-        return None
     wait, duration = chat_times(chat)
     summary = Summary(
-        status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(chat["staff"]),
+        status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
         wait_seconds=wait, duration_seconds=duration,
         age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
     )
     session.add(summary)
     session.commit()
     store.forget_chat(r, chat_id)
-    assignment.release(r, chat["staff"], chat_id)
     return summary
