@@ -239,6 +239,7 @@ def live(live_servers):
     r = redis_lib.Redis.from_url(live_servers.env["REDIS_URL"])
     _forget_live_state(r)
     with live_servers.app.app_context():
+        db.create_all()  # unit tests may share this database (PostgreSQL) and drop tables
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
