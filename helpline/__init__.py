@@ -26,6 +26,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.setdefault("LINE_BROADCAST_DELAY", 0.25)
     app.config.setdefault("SOCKETIO_WRITE_ONLY", False)
     app.config.update(overrides or {})
+    # Supervisors' live overview: at most one push per this many seconds per process.
+    app.config.setdefault("OVERVIEW_BROADCAST_DELAY", 2 * app.config["LINE_BROADCAST_DELAY"])
     if hasattr(config, "check"):
         config.check()
     _ensure_secret(app)
@@ -72,7 +74,9 @@ def _init_redis(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from . import availability  # noqa: F401  (registers its SQL models before migrate)
     from .admin import accounts
+    from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
     from .records.taxonomy import load_taxonomy
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -101,13 +105,19 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_pages(app: Flask) -> None:
+    from .admin.account_views import bp as accounts_bp
     from .admin.cli import register_cli
+    from .admin.overview_views import bp as overview_bp
     from .admin.views import bp as admin_bp
+    from .availability.views import bp as availability_bp
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
 
     app.register_blueprint(chat_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(overview_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(availability_bp)
     register_error_pages(app)
     register_cli(app)
 

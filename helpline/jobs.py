@@ -60,7 +60,9 @@ def end_if_still_gone(chat_id: str, since: float) -> bool:
     r = live.redis()
     if not store.still_disconnected_since(r, chat_id, since):
         return False
-    lifecycle.end(r, chat_id, by="system", reason="connection_lost")
+    ended = lifecycle.end(r, chat_id, by="system", reason="connection_lost")
+    if ended.previous_state == "waiting":  # dropped from the line: a missed chatter
+        lifecycle.count_missed(r, chat_id, "dropped_waiting")
     return True
 
 
@@ -75,4 +77,5 @@ def summary_deadline(chat_id: str, staff_id: str) -> bool:
         return False
     live.to_staff(staff_id, "summary_missing", {"chat_id": chat_id})
     live.assign_and_notify(r)
+    live.overview_changed()
     return True

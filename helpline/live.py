@@ -11,15 +11,16 @@ import time
 from flask import current_app
 from redis import Redis
 
+from .availability import gate
 from .chat import store
-from .extensions import socketio
-from .queue import assignment, estimate, keys, line
+from .extensions import db, socketio
+from .queue import assignment, estimate, keys, line, transfer
 
 CHAT_NS = "/chat"
 STAFF_NS = "/staff"
 CONSOLE_ROOM = "console"  # every signed-in staff socket: the waiting line view
+SUPERVISORS_ROOM = "supervisors"  # every supervisor socket: overview pushes, risk alerts
 
-_broadcast_pending = False
 
 
 def redis() -> Redis:
@@ -47,6 +48,21 @@ def to_staff(staff_id: str | int, event: str, data: dict) -> None:
     socketio.emit(event, data, to=staff_room(staff_id), namespace=STAFF_NS)
 
 
+def watch_room(chat_id: str) -> str:
+    """/staff room of the supervisors monitoring one chat (read-only)."""
+    return f"watch:{chat_id}"
+
+
+def to_chat_staff(chat_id: str, staff_id: str | int | None, event: str, data: dict) -> None:
+    """The chat's therapist (if any) and every supervisor watching it, once per socket."""
+    rooms = [watch_room(chat_id)] + ([staff_room(staff_id)] if staff_id else [])
+    socketio.emit(event, data, to=rooms, namespace=STAFF_NS)
+
+
+def to_supervisors(event: str, data: dict) -> None:
+    socketio.emit(event, data, to=SUPERVISORS_ROOM, namespace=STAFF_NS)
+
+
 def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     """What the console shows of a held chat: intake answers, times, state, messages."""
     chat = chat if chat is not None else store.get_chat(r, chat_id)
@@ -57,6 +73,8 @@ def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
         view[moment] = float(view[moment]) if view[moment] else None
     view["chat_id"] = chat_id
     view["chatter_connected"] = bool(chat.get("sid"))
+    view["risk"] = bool(chat.get("risk"))  # the therapist's "potential risk" flag
+    view["colleagues"] = store.colleagues(chat)  # supervisors who joined openly
     view["messages"] = [m.as_dict() for m in store.messages_after(r, chat_id)]
     return view
 
@@ -67,7 +85,11 @@ def assign_and_notify(r: Redis) -> list[tuple[str, str]]:
     for chat_id, staff_id in pairs:
         chat = store.get_chat(r, chat_id)
         to_chatter(chat_id, "assigned", {"therapist": chat.get("staff_name", "")})
-        to_staff(staff_id, "chat_assigned", chat_view(r, chat_id, chat))
+        view = chat_view(r, chat_id, chat)
+        handover = transfer.take_handover(r, chat_id)  # a note left when handed back
+        if handover:
+            view["handover_note"] = handover
+        to_staff(staff_id, "chat_assigned", view)
     if pairs:
         line_changed()
     return pairs
@@ -92,16 +114,19 @@ def broadcast_line(r: Redis) -> None:
     snapshot = line_snapshot(r)
     free, total, durations = estimate.capacity_now(r)
     default = current_app.config["DEFAULT_CHAT_MINUTES"]
+    # Whether the chat still takes new chatters: with nobody on duty and the chat closed,
+    # the page tells those waiting plainly that nobody can answer them any more today.
+    is_open = gate.chat_taking_new(db.session, now()) if snapshot else True
     sent = r.hgetall(keys.POSITIONS_SENT)
     updates: dict[str, str] = {}
     for row in snapshot:
         wait = estimate.expected_wait_minutes(row["position"], free, total, durations, default)
-        value = f"{row['position']}:{wait}"
+        value = f"{row['position']}:{wait}:{int(is_open)}"
         if sent.get(row["chat_id"]) != value:
             updates[row["chat_id"]] = value
             to_chatter(row["chat_id"], "position",
                        {"position": row["position"], "expected_wait_minutes": wait,
-                        "staff_on_duty": total > 0})
+                        "staff_on_duty": total > 0, "open": is_open})
     gone = set(sent) - {row["chat_id"] for row in snapshot}
     with r.pipeline() as pipe:
         if updates:
@@ -112,25 +137,61 @@ def broadcast_line(r: Redis) -> None:
     socketio.emit("line", {"waiting": snapshot}, to=CONSOLE_ROOM, namespace=STAFF_NS)
 
 
-def line_changed() -> None:
-    """Schedule one broadcast for a burst of line changes (joins, leaves, assignments)."""
-    global _broadcast_pending
-    delay = current_app.config["LINE_BROADCAST_DELAY"]
-    if not delay:
-        broadcast_line(redis())
-        return
-    if _broadcast_pending:
-        return
-    _broadcast_pending = True
-    socketio.start_background_task(_broadcast_later, current_app._get_current_object(), delay)
+class Coalesced:
+    """Run a broadcast once for a burst of triggers: at most once per delay, per process.
 
+    With the delay setting at 0 (tests, the worker) it runs at once. A failed broadcast is
+    logged and never reaches the step that triggered it; the next trigger heals it.
+    """
 
-def _broadcast_later(app, delay: float) -> None:
-    global _broadcast_pending
-    socketio.sleep(delay)
-    _broadcast_pending = False
-    with app.app_context():
+    def __init__(self, name: str, broadcast, delay_setting: str):
+        self.name = name
+        self.broadcast = broadcast
+        self.delay_setting = delay_setting
+        self.pending = False
+
+    def __call__(self) -> None:
+        app = current_app._get_current_object()
+        delay = app.config[self.delay_setting]
+        if not delay:
+            self._run(app)
+        elif not self.pending:
+            self.pending = True
+            socketio.start_background_task(self._later, app, delay)
+
+    def _later(self, app, delay: float) -> None:
+        socketio.sleep(delay)
+        self.pending = False  # changes during the broadcast schedule another one
+        with app.app_context():
+            self._run(app)
+
+    def _run(self, app) -> None:
         try:
-            broadcast_line(redis())
-        except Exception:  # a failed broadcast must not kill the server; the next one heals
-            app.logger.exception("line broadcast failed")
+            self.broadcast(redis())
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("%s broadcast failed", self.name)
+
+
+def broadcast_overview(r: Redis) -> None:
+    """Send the whole picture to every supervisor socket (skipped when none is open)."""
+    from . import supervise
+
+    if not supervise.supervisors_connected(r):
+        return
+    to_supervisors("overview", supervise.overview(r, db.session, now()))
+
+
+_line_broadcast = Coalesced("line", broadcast_line, "LINE_BROADCAST_DELAY")
+_overview_broadcast = Coalesced("overview", broadcast_overview, "OVERVIEW_BROADCAST_DELAY")
+
+
+def line_changed() -> None:
+    """The line changed (join, leave, assignment): update chatters, consoles, supervisors."""
+    overview_changed()
+    _line_broadcast()
+
+
+def overview_changed() -> None:
+    """Something the supervisors' overview shows changed: push it soon."""
+    _overview_broadcast()

@@ -28,7 +28,13 @@ ERRORS = {
     "invalid_summary": "The summary is incomplete or invalid.",
     "confirm_scrub": "Identifying details were removed from the note; check and confirm.",
     "summary_not_due": "This chat has no summary to file.",
+    "not_waiting": "This chatter is no longer waiting in the line.",
+    "not_active": "This chat has no therapist yet.",
+    "no_capacity": "That colleague is not on duty or has no free place right now.",
+    "unknown_staff": "There is no such colleague.",
     "closed": "The chat is closed right now.",
+    "nobody_on_duty": "Nobody is on duty in the chat right now.",
+    "at_capacity": "The chat is at capacity: too many people are waiting right now.",
     "internal": "Something went wrong on our side; nothing was lost.",
 }
 
@@ -41,14 +47,16 @@ _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 class ProtocolError(Exception):
     """A client mistake with a stable code; shown to that client only."""
 
-    def __init__(self, code: str, detail: str | None = None):
+    def __init__(self, code: str, detail: str | None = None, extra: dict | None = None):
         super().__init__(code)
         self.code = code
         self.message = detail or ERRORS[code]
+        self.extra = extra or {}
 
     def payload(self, event: str | None = None) -> dict[str, Any]:
-        """The body of the `error` event and of a failed ack."""
-        return {"ok": False, "code": self.code, "message": self.message, "event": event}
+        """The body of the `error` event and of a failed ack (plus any extra fields)."""
+        body = {"ok": False, "code": self.code, "message": self.message, "event": event}
+        return {**self.extra, **body}
 
 
 def require_dict(data: Any) -> dict:

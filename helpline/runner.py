@@ -37,6 +37,10 @@ def run_all(host: str, port: int) -> int:
 
         upgrade(directory=str(ROOT / "migrations"))
         first_password = ensure_first_supervisor()
+        from .availability.defaults import seed_if_empty
+        from .extensions import db
+
+        seed_if_empty(db.session, app.config["HOURS_PATH"])
     worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")

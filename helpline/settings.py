@@ -19,6 +19,19 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    """Read an on/off setting (1/0, true/false, yes/no), failing loudly on anything else."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -47,6 +60,15 @@ class Config:
     MESSAGES_PER_10_SECONDS = _env_int("MESSAGES_PER_10_SECONDS", 20)
     NEUTRAL_EXIT_URL = os.environ.get("NEUTRAL_EXIT_URL", "https://www.wikipedia.org/")
 
+    # Opening hours (helpline/availability): first-run defaults, and the gate on new chats.
+    HOURS_PATH = os.environ.get("HOURS_PATH", str(ROOT / "config" / "hours.toml"))
+    # New chatters are turned away this many minutes before the chat closes.
+    CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE = _env_int("CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE", 15)
+    # At most this many chatters wait in the line; 0 means no limit.
+    MAX_LINE_LENGTH = _env_int("MAX_LINE_LENGTH", 15)
+    # Skip the opening-hours and on-duty checks (the line-length limit still applies).
+    CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)
+
     # Staff sessions: the console cookie; chatters get no cookie at all.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -56,7 +78,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = os.environ.get("HELPLINE_TIMEZONE", "Europe/Brussels")
+    # The helpline's own time zone: opening hours are wall-clock times in it.
+    HELPLINE_TIMEZONE = os.environ.get("HELPLINE_TIMEZONE", "Europe/Brussels")
+    BABEL_DEFAULT_TIMEZONE = HELPLINE_TIMEZONE
     HELPLINE_NAME = os.environ.get("HELPLINE_NAME", "Stop it Now!")
     HELPLINE_PHONE = os.environ.get("HELPLINE_PHONE", "0800 200 50")
     HELPLINE_EMAIL = os.environ.get("HELPLINE_EMAIL", "info@example.org")
@@ -78,6 +102,8 @@ class TestingConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = False
     SOCKETIO_ASYNC_MODE = "threading"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
+    # Most tests start chats at any hour with nobody on duty; the gate's tests turn this off.
+    CHAT_ALWAYS_OPEN = True
 
 
 class ProductionConfig(Config):

@@ -24,6 +24,11 @@ from helpline.extensions import db, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +174,13 @@ def free_port() -> int:
 class LiveServers:
     """Server processes (and one worker) running `app.py` against shared Redis and SQL."""
 
-    def __init__(self, redis_url: str, database_url: str, tmp: Path, count: int = 1):
+    def __init__(self, redis_url: str, database_url: str, tmp: Path, count: int = 1,
+                 env: dict | None = None):
         self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
                     "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
-                    "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1"}
+                    "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1",
+                    # chats start at any hour; tests of the gate switch it on themselves
+                    "CHAT_ALWAYS_OPEN": "1", **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"
@@ -264,3 +272,19 @@ def live_staff(live):
         return username
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped without it, a failure on CI."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (apt-get install chromium, or `make chromium`)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

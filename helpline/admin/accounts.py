@@ -1,4 +1,8 @@
-"""Staff accounts: creation, password checks, listing and deactivation (used by CLI and UI)."""
+"""Staff accounts: creation, password checks, roles, resets, deactivation (CLI and UI).
+
+Changing the role, resetting the password or deactivating bumps the session version, so
+every session of the account ends; `admin/signout.py` closes its live sockets too.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +78,70 @@ def deactivate(session: Session, username: str) -> Staff:
 
 def list_staff(session: Session) -> list[Staff]:
     return list(session.scalars(select(Staff).order_by(Staff.username)))
+
+
+def get_staff(session: Session, staff_id: int) -> Staff:
+    """The account with this id, or AccountError."""
+    staff = session.get(Staff, staff_id) if isinstance(staff_id, int) else None
+    if staff is None:
+        raise AccountError("There is no such account.")
+    return staff
+
+
+def end_sessions(session: Session, staff_id: int) -> Staff:
+    """Sign the account out everywhere: every session cookie issued so far stops working."""
+    staff = get_staff(session, staff_id)
+    staff.session_version += 1
+    session.commit()
+    return staff
+
+
+def set_role(session: Session, staff_id: int, role: str, actor_id: int | None = None) -> Staff:
+    """Change the role; the person is signed out (their next sign-in carries the new role).
+
+    A supervisor cannot change their own role: that keeps at least one supervisor, and
+    nobody locks themselves out of staff management by mistake.
+    """
+    if role not in ROLES:
+        raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+    staff = get_staff(session, staff_id)
+    if actor_id is not None and staff.id == actor_id and role != staff.role:
+        raise AccountError("You cannot change your own role. Ask another supervisor.")
+    if staff.role == role:
+        return staff
+    staff.role = role
+    staff.session_version += 1
+    session.commit()
+    return staff
+
+
+def reset_password(session: Session, staff_id: int) -> tuple[Staff, str]:
+    """Give the account a new one-time password and end its sessions; returns both."""
+    staff = get_staff(session, staff_id)
+    password = generate_password()
+    staff.password_hash = _hasher.hash(password)
+    staff.session_version += 1
+    session.commit()
+    return staff, password
+
+
+def deactivate_account(session: Session, staff_id: int, actor_id: int | None = None) -> Staff:
+    """Block an account by id and end its sessions; nobody can deactivate themselves."""
+    staff = get_staff(session, staff_id)
+    if actor_id is not None and staff.id == actor_id:
+        raise AccountError("You cannot deactivate your own account. Ask another supervisor.")
+    staff.active = False
+    staff.session_version += 1
+    session.commit()
+    return staff
+
+
+def reactivate(session: Session, staff_id: int) -> Staff:
+    """Let a deactivated account sign in again (with its password; reset it if unknown)."""
+    staff = get_staff(session, staff_id)
+    staff.active = True
+    session.commit()
+    return staff
 
 
 def load_session_user(session: Session, user_id: str) -> Staff | None:

@@ -11,13 +11,15 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import jobs, live
-from ..chat import lifecycle, store
+from .. import audit, jobs, live
+from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag
-from ..queue import assignment
+from ..queue import assignment, transfer
 from ..records import summaries
+from ..records.models import Staff
 from ..sockets import dispatch
+from . import supervision
 
 
 def _me() -> str:
@@ -124,10 +126,75 @@ def on_state(data: dict) -> dict:
     return snapshot()
 
 
+NOTE_MAX = 500  # the private handover note of a transfer
+
+
+def _handover_note(value) -> str:
+    """The optional handover note: plain text, at most NOTE_MAX characters, '' when empty."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ProtocolError("bad_payload", "The note must be a string.")
+    try:
+        return clean_text(value, NOTE_MAX)
+    except ProtocolError as exc:
+        if exc.code == "empty":
+            return ""
+        raise ProtocolError("too_long", f"The note can be at most {NOTE_MAX} characters.") from None
+
+
+def _colleague_id(value) -> str:
+    """A transfer target: a staff id (number, or digits) of an active account other than me."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 12:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ProtocolError("bad_payload", 'to must be a colleague\'s id or "line".')
+    if str(value) == _me():
+        raise ProtocolError("bad_payload", "Choose a colleague: you already hold this chat.")
+    staff = db.session.get(Staff, value)
+    if staff is None or not staff.active:
+        raise ProtocolError("unknown_staff")
+    return str(value)
+
+
+def on_transfer(data: dict) -> dict:
+    """Hand an active chat to an on-duty colleague with room, or back to the front of the line."""
+    cid = _held_chat(data)
+    note = _handover_note(data.get("note"))
+    r = live.redis()
+    target = data.get("to")
+    if target == "line":
+        handover.back_to_line(r, cid, _me(), current_user.display_name, note)
+        _audit_transfer(cid, None)
+        return {"ok": True, "to": None}
+    to_id = _colleague_id(target)
+    name = handover.to_colleague(r, cid, _me(), current_user.display_name, to_id, note)
+    _audit_transfer(cid, int(to_id))
+    return {"ok": True, "to": name}
+
+
+def _audit_transfer(cid: str, to_id: int | None) -> None:
+    """Who handed which chat to whom (None: the line); never the note. The chat has moved
+    already, so a failure here is logged rather than reported as a failed transfer."""
+    try:
+        audit.record(db.session, int(_me()), "transfer", cid, to_id)
+    except Exception as exc:
+        db.session.rollback()
+        current_app.logger.error("transfer not audited: %s", type(exc).__name__)
+
+
+def on_colleagues(data: dict) -> dict:
+    """On-duty colleagues (not me) with their free slots, for the transfer menu."""
+    return {"ok": True,
+            "colleagues": [c.as_dict() for c in transfer.colleagues(live.redis(), _me())]}
+
+
 HANDLERS = {
     "duty": on_duty, "capacity": on_capacity, "message": on_message, "typing": on_typing,
     "end": on_end, "summary": on_summary, "state": on_state,
 }
+HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues})
+HANDLERS.update(supervision.HANDLERS)  # overview, triage, monitor, whisper, join, risk_flag
 
 
 def register() -> None:
@@ -142,9 +209,11 @@ def register() -> None:
         session["staff_id"] = str(current_user.id)  # still known at disconnect
         assignment.console_opened(live.redis(), session["staff_id"], request.sid)
         socketio.emit("state", snapshot(), to=request.sid, namespace=live.STAFF_NS)
+        supervision.on_connect()
 
     @socketio.on("disconnect", namespace=live.STAFF_NS)
     def disconnect_(reason=None):
+        supervision.on_disconnect()
         staff_id = session.get("staff_id")
         if staff_id and assignment.console_closed(live.redis(), staff_id, request.sid):
             jobs.schedule_staff_check(staff_id)

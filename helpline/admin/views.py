@@ -12,8 +12,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .. import live
 from ..extensions import db
-from . import accounts
+from . import accounts, signout
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
@@ -66,8 +67,15 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Sign out everywhere: every session of the account ends, and every console of theirs
+    closes at once on every server (their active chats go to the front of the line)."""
     if LogoutForm().validate_on_submit():
+        staff_id = current_user.id if current_user.is_authenticated else None
+        if staff_id is not None:
+            accounts.end_sessions(db.session, staff_id)
         logout_user()
+        if staff_id is not None:
+            signout.sign_out_everywhere(live.redis(), staff_id, "logged_out")
     return redirect(url_for("admin.login"))
 
 

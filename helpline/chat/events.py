@@ -6,7 +6,8 @@ from flask import current_app, request, session
 from flask_socketio import join_room, leave_room
 
 from .. import live
-from ..extensions import socketio
+from ..availability import gate
+from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
 from ..queue import estimate, keys, line
 from ..sockets import dispatch
@@ -37,6 +38,7 @@ def _state(r, chat_id: str, chat: dict) -> dict:
         state["expected_wait_minutes"] = estimate.expected_wait_minutes(
             pos, free, total, durations, current_app.config["DEFAULT_CHAT_MINUTES"])
         state["staff_on_duty"] = total > 0
+        state["open"] = gate.chat_taking_new(db.session, live.now())
     return state
 
 
@@ -49,7 +51,7 @@ def _attach(r, chat_id: str) -> None:
 
 
 def on_start(data: dict) -> dict:
-    """Intake: optional age band and gender, then into the line."""
+    """Intake: optional age band and gender, the gate (hours, duty, room), then the line."""
     r = live.redis()
     current = session.get("chat_id")
     if current and store.get_chat(r, current).get("state") in ("waiting", "active"):
@@ -58,7 +60,9 @@ def on_start(data: dict) -> dict:
     age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")
     gender = choice(data.get("gender"), tax.keys("genders"), "gender")
     lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
-    chat_id, token = lifecycle.open_chat(r, age, gender, lang)
+    counted = data.get("counted") is not None and flag(data.get("counted"))
+    gate.check_new_chat(r, db.session, live.now(), counted=counted)
+    chat_id, token = lifecycle.open_chat(r, age, gender, lang, counted=counted)
     _attach(r, chat_id)
     lifecycle.line_moved(r)
     return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}
@@ -91,7 +95,8 @@ def on_typing(data: dict) -> dict:
     typing = flag(data.get("typing"))
     chat = store.get_chat(live.redis(), _my_chat())
     if chat.get("staff") and chat.get("state") == "active":
-        live.to_staff(chat["staff"], "typing", {"chat_id": session["chat_id"], "typing": typing})
+        live.to_chat_staff(session["chat_id"], chat["staff"], "typing",
+                           {"chat_id": session["chat_id"], "typing": typing})
     return {"ok": True}
 
 

@@ -10,23 +10,32 @@ from flask import current_app
 from redis import Redis
 
 from .. import jobs, live
+from ..availability import missed
+from ..extensions import db, socketio
 from ..protocol import ProtocolError
 from ..queue import estimate, keys
 from . import store
 
 # How long an ended chat that needs no summary stays visible to a reloading tab.
 ENDED_LINGER_SECONDS = 300
+# A waiting chat the chatter ended themselves: counted as left the line unanswered.
+LEFT_LINE_REASONS = ("left_line", "chatter_ended", "quick_exit")
 
 
-def open_chat(r: Redis, age_band: str | None, gender: str | None, lang: str) -> tuple[str, str]:
+def open_chat(r: Redis, age_band: str | None, gender: str | None, lang: str,
+              counted: bool = False) -> tuple[str, str]:
     """Put a new chatter at the back of the line; returns (chat id, resume token).
 
-    The caller joins the chat's room and then calls `line_moved`, so that an immediate
-    assignment reaches the chatter.
+    `counted`: this browser tab is already in the missed-contact ledger, so leaving the
+    line unanswered is not counted a second time. The caller joins the chat's room and
+    then calls `line_moved`, so that an immediate assignment reaches the chatter.
     """
-    return store.create_chat(
+    chat_id, token = store.create_chat(
         r, age_band, gender, lang, live.now(), current_app.config["CHAT_TTL_SECONDS"]
     )
+    if counted:
+        r.hset(keys.chat(chat_id), "counted", "1")
+    return chat_id, token
 
 
 def line_moved(r: Redis) -> None:
@@ -47,8 +56,9 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "") -> store
         r, chat_id, sender, text, live.now(), current_app.config["CHAT_TTL_SECONDS"], name
     )
     live.to_chatter(chat_id, "message", msg.as_dict())
-    if chat.get("staff"):
-        live.to_staff(chat["staff"], "message", {"chat_id": chat_id, **msg.as_dict()})
+    # the therapist's consoles and any supervisor monitoring the chat (helpline/supervise.py)
+    live.to_chat_staff(chat_id, chat.get("staff"), "message", {"chat_id": chat_id, **msg.as_dict()})
+    live.overview_changed()
     return msg
 
 
@@ -71,15 +81,38 @@ def end(r: Redis, chat_id: str, by: str, reason: str) -> store.Ended:
         raise ProtocolError(exc.code) from None
     live.to_chatter(chat_id, "ended", {"by": by, "reason": reason})
     if ended.previous_state == "waiting":
+        socketio.emit("chat_ended", {"chat_id": chat_id, "by": by, "reason": reason},
+                      to=live.watch_room(chat_id), namespace=live.STAFF_NS)
+        if by == "chatter" and reason in LEFT_LINE_REASONS:
+            count_missed(r, chat_id, "left_unanswered")
         store.forget_chat(r, chat_id, linger=ENDED_LINGER_SECONDS)
         live.line_changed()
     elif ended.staff_id:
         if ended.assigned_at:
             estimate.record_duration(r, live.now() - ended.assigned_at)
-        live.to_staff(ended.staff_id, "chat_ended",
-                      {"chat_id": chat_id, "by": by, "reason": reason})
+        live.to_chat_staff(chat_id, ended.staff_id, "chat_ended",
+                           {"chat_id": chat_id, "by": by, "reason": reason})
         jobs.schedule_summary_deadline(chat_id, ended.staff_id)
+        live.overview_changed()
     return ended
+
+
+def count_missed(r: Redis, chat_id: str, reason: str) -> None:
+    """Record a chatter who left the line unanswered, with the time waited.
+
+    Called once per chat by whoever ended it while it was waiting (ending is atomic, so
+    only one caller sees the waiting state). A failure is logged, never passed on: the
+    chat has ended either way.
+    """
+    created, counted = r.hmget(keys.chat(chat_id), "created_at", "counted")
+    if counted:
+        return
+    now = live.now()
+    try:
+        missed.record(db.session, reason, now, now - float(created) if created else None)
+    except Exception as exc:  # the ledger must never break the chat flow
+        db.session.rollback()
+        current_app.logger.error("missed contact not recorded: %s", type(exc).__name__)
 
 
 def dropped(r: Redis, chat_id: str, sid: str) -> None:

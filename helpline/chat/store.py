@@ -180,3 +180,59 @@ def still_disconnected_since(r: Redis, chat_id: str, since: float) -> bool:
     """True when the chatter has not come back since the drop at `since`."""
     chat = get_chat(r, chat_id)
     return bool(chat) and chat.get("state") != "ended" and chat.get("disconnected_at") == str(since)
+
+
+# ---------- supervision: colleagues who joined openly, the risk flag, last activity ----------
+
+COLLEAGUE_FIELD = "joined:"  # chat hash field joined:<staff id> = display name
+
+# Change a field of a chat that has not ended: a chat that is gone must not come back as
+# a stub. ARGV: field, value, then optional field/value pairs set only when it changed.
+SET_IF_LIVE = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return -1 end
+if state == 'ended' then return -2 end
+local old = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if old == ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+
+def _set_if_live(r: Redis, chat_id: str, field: str, value: str, *also: str | float) -> bool:
+    """Set a field of a chat that has not ended; True when the value changed."""
+    result = r.register_script(SET_IF_LIVE)(keys=[keys.chat(chat_id)],
+                                            args=[field, value, *also])
+    if result == -1:
+        raise ChatError("unknown_chat")
+    if result == -2:
+        raise ChatError("chat_ended")
+    return result == 1
+
+
+def colleagues(chat: dict[str, str]) -> list[dict]:
+    """Supervisors who joined the chat openly: [{staff_id, name}], in id order."""
+    found = [(k[len(COLLEAGUE_FIELD):], v) for k, v in chat.items()
+             if k.startswith(COLLEAGUE_FIELD)]
+    return [{"staff_id": sid, "name": name}
+            for sid, name in sorted(found, key=lambda x: (len(x[0]), x[0]))]
+
+
+def add_colleague(r: Redis, chat_id: str, staff_id: str | int, name: str) -> bool:
+    """Note that a supervisor joined the chat openly; True the first time."""
+    return _set_if_live(r, chat_id, f"{COLLEAGUE_FIELD}{staff_id}", name or "-")
+
+
+def set_risk(r: Redis, chat_id: str, on: bool, now: float) -> bool:
+    """Raise or lower the chat's potential-risk flag; True when it changed."""
+    return _set_if_live(r, chat_id, "risk", "1" if on else "", "risk_at", now if on else "")
+
+
+def last_message_at(r: Redis, chat_id: str) -> float | None:
+    """When the chat's last message was written (from its stream id), or None."""
+    last = r.xrevrange(keys.messages(chat_id), count=1)
+    if not last:
+        return None
+    msg_id, fields = last[0]
+    return float(fields.get("ts") or int(msg_id.split("-")[0]) / 1000)

@@ -16,15 +16,19 @@ from . import keys
 ASSIGN = """
 local line, duty, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 local out = {}
+-- Chats at the head that only the therapist who handed them back (not_staff) could take
+-- now are stepped over, so that therapist's free slot serves the next chatter instead.
+local skip = 0
 while true do
-  local head = redis.call('ZRANGE', line, 0, 0)
+  local head = redis.call('ZRANGE', line, skip, skip)
   if #head == 0 then break end
   local cid = head[1]
   local ckey = prefix .. 'chat:' .. cid
   if redis.call('HGET', ckey, 'state') ~= 'waiting' then
     redis.call('ZREM', line, cid)
   else
-    local best, bestfree, bestidle = nil, 0, 0
+    local avoid = redis.call('HGET', ckey, 'not_staff') or ''
+    local best, bestfree, bestidle, avoided = nil, 0, 0, false
     local staff = redis.call('SMEMBERS', duty)
     table.sort(staff)
     for _, sid in ipairs(staff) do
@@ -32,19 +36,29 @@ while true do
       local cap = tonumber(redis.call('HGET', skey, 'capacity') or '1')
       local free = cap - redis.call('SCARD', skey .. ':chats')
       local idle = tonumber(redis.call('HGET', skey, 'idle_since') or '0')
-      if free > 0 and (free > bestfree or (free == bestfree and idle < bestidle)) then
+      if free > 0 and sid == avoid then
+        avoided = true
+      elseif free > 0 and (free > bestfree or (free == bestfree and idle < bestidle)) then
         best, bestfree, bestidle = sid, free, idle
       end
     end
-    if not best then break end
-    local skey = prefix .. 'staff:' .. best
-    redis.call('ZREM', line, cid)
-    redis.call('HSET', ckey, 'state', 'active', 'staff', best,
-               'staff_name', redis.call('HGET', skey, 'name') or '', 'assigned_at', now)
-    redis.call('SADD', skey .. ':chats', cid)
-    redis.call('HSET', skey, 'idle_since', now)
-    table.insert(out, cid)
-    table.insert(out, best)
+    if best then
+      local skey = prefix .. 'staff:' .. best
+      redis.call('ZREM', line, cid)
+      redis.call('HSET', ckey, 'state', 'active', 'staff', best,
+                 'staff_name', redis.call('HGET', skey, 'name') or '')
+      -- a chat handed back to the line keeps its first assignment time (wait, duration)
+      redis.call('HSETNX', ckey, 'assigned_at', now)
+      redis.call('HDEL', ckey, 'not_staff')
+      redis.call('SADD', skey .. ':chats', cid)
+      redis.call('HSET', skey, 'idle_since', now)
+      table.insert(out, cid)
+      table.insert(out, best)
+    elseif avoided then
+      skip = skip + 1
+    else
+      break
+    end
   end
 end
 return out

@@ -7,6 +7,7 @@ DUTY = PREFIX + "duty"  # SET of on-duty staff ids
 DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (newest first)
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
 POSITIONS_PENDING = PREFIX + "line:pending"  # flag: a position broadcast is scheduled
+SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
 
 
 def chat(chat_id: str) -> str:

@@ -2,29 +2,38 @@
  *
  * Privacy rules kept here: no cookie, no localStorage. The only thing kept is the
  * resume token, the last message id and the rendered messages, in sessionStorage
- * (this tab only), and it is cleared when the chat ends or on quick exit.
+ * (this tab only), and it is cleared when the chat ends or on quick exit. One more
+ * flag, also in sessionStorage: this tab was already counted as a missed contact
+ * (turned away, or left the line unanswered), so later attempts send `counted: true`
+ * and the helpline counts the tab once; it holds no identifier.
  * Every server string is rendered as text (textContent), never as HTML.
  */
 (function () {
   'use strict';
 
   var STORE_KEY = 'helpline.chat';
+  var COUNTED_KEY = 'helpline.counted';
+  var UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
   var QUICK_EXIT_ACK_MS = 300;
   var ACK_TIMEOUT_MS = 10000;
   var TYPING_REPEAT_MS = 2000;
   var TYPING_IDLE_MS = 3000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
+  var H = window.HelplineCommon; // shared helpers: static/js/common.js
+  var $ = H.$, show = H.show, format = H.format, charCount = H.charCount, cleanText = H.cleanText;
+
   var cfg = JSON.parse(document.getElementById('page-config').textContent);
   var T = cfg.strings;
-  var lang = document.documentElement.lang || 'en';
+  var lang = H.lang;
   var CHAT_LANGUAGES = ['nl', 'en', 'fr'];
-
-  function $(id) { return document.getElementById(id); }
 
   var el = {
     connNotice: $('conn-notice'),
     intro: $('screen-intro'), chat: $('screen-chat'), closed: $('screen-closed'),
+    unavailable: $('screen-unavailable'), unavailableHeading: $('unavailable-heading'),
+    unavailableReason: $('unavailable-reason'), unavailableHours: $('unavailable-hours'),
+    unavailableChannels: $('unavailable-channels'),
     startForm: $('start-form'), startButton: $('start-button'), startError: $('start-error'),
     introChannels: $('intro-channels'),
     chatHeading: $('chat-heading'), statusMain: $('status-main'), statusDetail: $('status-detail'),
@@ -39,39 +48,8 @@
 
   /* ---------- small helpers ---------- */
 
-  function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function show(node, visible) { node.hidden = !visible; }
-
-  /* The length the server counts: code points of the cleaned text. */
-  function charCount(text) { return Array.from(text).length; }
-
-  /* The same cleaning the server does, so an own message looks the same before its echo. */
-  function cleanText(text) {
-    return text.replace(/\r\n?/g, '\n')
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
-      .trim();
-  }
-
-  /* Message ids are Redis stream ids "ms-seq": compare numerically, part by part. */
-  function compareIds(a, b) {
-    var pa = a.split('-'), pb = b.split('-');
-    for (var i = 0; i < 2; i += 1) {
-      var x = pa[i] || '0', y = pb[i] || '0';
-      if (x.length !== y.length) return x.length - y.length;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  }
-
-  function errorText(res) {
-    var code = res && res.code;
-    return (code && T.errors[code]) || T.errors.default;
-  }
+  /* Only this page's own wording: never the server's message text. */
+  function errorText(res) { return H.errorText(T.errors, res, false); }
 
   /* ---------- the tab's memory (sessionStorage only) ---------- */
 
@@ -109,12 +87,24 @@
     try { sessionStorage.removeItem(STORE_KEY); } catch (e) { /* nothing stored */ }
   }
 
+  /* This tab is in the missed-contact ledger already: count it once. After a quick
+     exit nothing at all is kept, not even this flag. */
+  function markCounted() {
+    if (exiting) return;
+    try { sessionStorage.setItem(COUNTED_KEY, '1'); } catch (e) { /* blocked: counted again */ }
+  }
+
+  function isCounted() {
+    try { return sessionStorage.getItem(COUNTED_KEY) === '1'; } catch (e) { return false; }
+  }
+
   /* ---------- screens ---------- */
 
   function showScreen(name) {
     show(el.intro, name === 'intro');
     show(el.chat, name === 'chat');
     show(el.closed, name === 'closed');
+    show(el.unavailable, name === 'unavailable');
   }
 
   /* `kind` marks an error the page clears by itself (the length warning). */
@@ -159,61 +149,42 @@
     var pos = info.position;
     var wait = info.expected_wait_minutes;
     var nobody = wait === null && info.staff_on_duty === false;
+    var closedNow = nobody && info.open === false;
     var main = '';
     if (typeof pos === 'number') main = pos <= 1 ? T.position_next : format(T.position, { n: pos });
     var detail;
-    if (nobody) detail = T.no_staff;
+    if (closedNow) detail = T.closed_while_waiting;
+    else if (nobody) detail = T.no_staff;
     else if (typeof wait !== 'number') detail = T.wait_unknown;
     else if (wait < 1) detail = T.wait_less;
     else if (wait === 1) detail = T.wait_one;
     else detail = format(T.wait_many, { n: wait });
     el.statusMain.textContent = main;
-    el.statusDetail.textContent = detail + ' ' + T.waiting_hint;
+    el.statusDetail.textContent = closedNow ? detail : detail + ' ' + T.waiting_hint;
     show(el.noStaff, nobody);
   }
 
   /* ---------- transcript ---------- */
 
-  function validMessage(m) {
-    return m && typeof m.id === 'string' && /^\d+-\d+$/.test(m.id) &&
-      typeof m.text === 'string' && (m.sender === 'chatter' || m.sender === 'therapist');
-  }
-
+  /* A message without a numeric time is shown at the time it arrives. */
   function timeLabel(ts) {
-    var date = new Date((typeof ts === 'number' ? ts : Date.now() / 1000) * 1000);
-    try {
-      return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-    } catch (e) {
-      return date.toTimeString().slice(0, 5);
-    }
+    return H.timeLabel(typeof ts === 'number' ? ts : Date.now() / 1000);
   }
 
   function messageNode(m) {
-    var item = document.createElement('li');
-    item.className = 'msg msg-' + m.sender;
-    item.dataset.id = m.id;
-    var meta = document.createElement('p');
-    meta.className = 'msg-meta';
     var who = m.sender === 'chatter' ? T.you : (m.name || chat.therapist || T.therapist);
-    meta.textContent = who + ' · ' + timeLabel(m.ts);
-    var text = document.createElement('p');
-    text.className = 'msg-text';
-    text.textContent = m.text;
-    item.appendChild(meta);
-    item.appendChild(text);
-    return item;
+    if (m.sender === 'colleague') who = format(SUPERVISION.colleague, { name: m.name || '' });
+    return H.messageNode(m, who, timeLabel(m.ts));
+  }
+
+  /* What the tab keeps of a message (sessionStorage): what the transcript shows. */
+  function storedRecord(m) {
+    return { id: m.id, sender: m.sender, text: m.text, ts: m.ts, name: m.name || '' };
   }
 
   /* Add one message once, in id order; returns true when it was new. */
   function addMessage(m, persist) {
-    if (!validMessage(m) || chat.ids.has(m.id)) return false;
-    var record = { id: m.id, sender: m.sender, text: m.text, ts: m.ts, name: m.name || '' };
-    var index = chat.messages.length;
-    while (index > 0 && compareIds(chat.messages[index - 1].id, m.id) > 0) index -= 1;
-    chat.messages.splice(index, 0, record);
-    chat.ids.add(m.id);
-    var next = el.transcript.children[index] || null;
-    el.transcript.insertBefore(messageNode(record), next);
+    if (!H.insertMessage(chat, el.transcript, m, messageNode, storedRecord)) return false;
     if (m.sender === 'therapist') setTherapistTyping(false);
     if (persist !== false) saveChat();
     scrollToEnd();
@@ -249,6 +220,9 @@
     socket.on('message', function (m) { addMessage(m); });
     socket.on('typing', function (data) { setTherapistTyping(Boolean(data && data.typing)); });
     socket.on('ended', onEnded);
+    socket.on('transferred', onTransferred);
+    socket.on('colleague_joined', onColleagueJoined);
+    socket.on('assigned', onReassigned);
     socket.on('error', onServerError);
     return socket;
   }
@@ -297,6 +271,7 @@
     var code = lang.slice(0, 2).toLowerCase();
     var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
     if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
+    if (isCounted()) payload.counted = true;
     pendingStart = { payload: payload, sent: false };
     connect();
     if (socket.connected) sendStart();
@@ -324,11 +299,89 @@
   /* No chat now (closed, line full, a fault): say why the server gave, show the other ways. */
   function startRefused(res) {
     var code = res && res.code;
+    if (code && UNAVAILABLE[code]) {
+      showUnavailable(res);
+      return;
+    }
     var known = Boolean(code) && code !== 'internal' && code !== 'bad_payload';
     var reason = (code && T.errors[code]) || (known && res.message) || T.start_failed;
     el.startError.textContent = reason;
     show(el.introChannels, known);
     closeSocket(); // a fresh socket next time: a half-started chat stays behind and lapses
+  }
+
+  /* ---------- no new chat now: closed, nobody on duty, line full ---------- */
+
+  /* "Thursday 26 November, 19:00" in the helpline's own time zone (the zone of its hours). */
+  function formatOpening(iso, zone) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return null;
+    var options = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit',
+                    minute: '2-digit', hour12: false };
+    if (zone) options.timeZone = zone;
+    try {
+      return date.toLocaleString(lang, options);
+    } catch (e) {
+      return iso.slice(0, 16).replace('T', ' '); // the helpline's wall-clock time
+    }
+  }
+
+  function safeLink(url) {
+    return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  function channelItem(kind, href, text, detail) {
+    var item = document.createElement('li');
+    var label = document.createElement('span');
+    label.className = 'channel-kind';
+    label.textContent = kind;
+    item.appendChild(label);
+    var link = document.createElement('a');
+    link.href = href;
+    link.textContent = text;
+    if (/^https?:/i.test(href)) link.rel = 'noreferrer noopener';
+    item.appendChild(link);
+    if (detail) {
+      var hours = document.createElement('span');
+      hours.className = 'hint';
+      hours.textContent = detail;
+      item.appendChild(hours);
+    }
+    return item;
+  }
+
+  function showUnavailable(res) {
+    var U = T.unavailable;
+    var code = res.code;
+    markCounted();
+    closeSocket();
+    var when = res.next_opening ? formatOpening(res.next_opening, res.time_zone) : null;
+    el.unavailableHeading.textContent = U[code + '_heading'] || U.closed_heading;
+    if (code === 'closed') {
+      el.unavailableReason.textContent = when ? format(U.closed, { when: when }) : U.closed_unknown;
+    } else {
+      el.unavailableReason.textContent = U[code] || res.message || '';
+    }
+    var hours = [];
+    if (code !== 'closed' && when) hours.push(format(U.next_opening, { when: when }));
+    if (res.chat_hours) hours.push(format(U.chat_hours, { hours: res.chat_hours }));
+    el.unavailableHours.textContent = hours.join(' ');
+    var items = [];
+    (Array.isArray(res.channels) ? res.channels : []).forEach(function (c) {
+      if (!c || typeof c.contact !== 'string' || !c.contact) return;
+      var detail = typeof c.hours === 'string' ? c.hours : '';
+      if (c.open_now === true && c.channel === 'phone') detail += ' (' + U.open_now + ')';
+      if (c.channel === 'phone') {
+        items.push(channelItem(U.phone, 'tel:' + c.contact.replace(/[^0-9+]/g, ''), c.contact, detail));
+      } else if (c.channel === 'email') {
+        items.push(channelItem(U.email, 'mailto:' + c.contact, c.contact, detail));
+      }
+    });
+    var selfHelp = safeLink(res.self_help_url);
+    if (selfHelp) items.push(channelItem(U.self_help, selfHelp, U.self_help_link, ''));
+    el.unavailableChannels.replaceChildren.apply(el.unavailableChannels, items);
+    showScreen('unavailable');
+    el.unavailableHeading.focus();
   }
 
   /* ---------- resume (reload, reconnect) ---------- */
@@ -370,6 +423,55 @@
     updateCounter();
   }
 
+  /* ---------- transfer: another therapist continues, or back to the line ---------- */
+
+  var TRANSFER = JSON.parse(document.getElementById('chat-transfer-config').textContent);
+  var handoverNotice = $('handover-notice');
+
+  /* A supervisor joined the chat openly: say so plainly (their messages are marked too). */
+  var SUPERVISION = JSON.parse(document.getElementById('chat-supervision-config').textContent);
+  var colleagueNotice = $('colleague-notice');
+
+  function onColleagueJoined(data) {
+    var name = data && typeof data.name === 'string' ? data.name : '';
+    colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: name });
+    show(colleagueNotice, true);
+  }
+
+  function setHandoverNotice(text) {
+    handoverNotice.textContent = text || '';
+    show(handoverNotice, Boolean(text));
+  }
+
+  /* {therapist: name} another therapist took over; {therapist: null} back in the line. */
+  function onTransferred(data) {
+    var name = data && typeof data.therapist === 'string' ? data.therapist : null;
+    setTherapistTyping(false);
+    if (name) {
+      chat.state = 'active';
+      chat.therapist = name;
+      chat.handedBack = false;
+      renderStatus();
+      setHandoverNotice(format(TRANSFER.transferred_to, { name: name }));
+      return;
+    }
+    chat.state = 'waiting';
+    chat.therapist = null;
+    chat.handedBack = true;
+    renderStatus();
+    el.statusMain.textContent = T.position_next;
+    el.statusDetail.textContent = '';
+    setHandoverNotice(TRANSFER.transferred_line);
+  }
+
+  /* After being handed back to the line, the next therapist is announced the same way. */
+  function onReassigned(data) {
+    if (!chat.handedBack) return;
+    chat.handedBack = false;
+    var name = data && typeof data.therapist === 'string' ? data.therapist : '';
+    setHandoverNotice(name ? format(TRANSFER.transferred_to, { name: name }) : '');
+  }
+
   function onAssigned(data) {
     chat.state = 'active';
     chat.therapist = (data && data.therapist) || null;
@@ -379,13 +481,7 @@
   /* ---------- sending ---------- */
 
   function updateCounter() {
-    var count = charCount(cleanText(el.input.value));
-    var over = count - cfg.max_chars;
-    el.counter.textContent = format(T.count, { n: count, max: cfg.max_chars });
-    el.counter.classList.toggle('over', over > 0);
-    el.input.setAttribute('aria-invalid', over > 0 ? 'true' : 'false');
-    if (over > 0) setError(format(T.too_long, { over: over, max: cfg.max_chars }), 'length');
-    else if (el.error.dataset.kind === 'length') setError('');
+    H.updateCounter(el.input, el.counter, el.error, cfg.max_chars, T);
   }
 
   function onComposeSubmit(event) {
@@ -394,7 +490,7 @@
   }
 
   function onComposeKey(event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    if (H.isSendKey(event)) {
       event.preventDefault();
       sendMessage();
     }
@@ -501,6 +597,7 @@
   function showClosed(by, reason) {
     if (chat.endedShown) return;
     chat.endedShown = true;
+    if (chat.state === 'waiting') markCounted(); // left the line unanswered: counted
     chat.state = 'ended';
     forgetChat();
     stopOwnTyping(false);
@@ -514,6 +611,8 @@
 
   function clearTranscript() {
     el.transcript.replaceChildren();
+    show(colleagueNotice, false);
+    setHandoverNotice('');
     el.input.value = '';
     setError('');
   }

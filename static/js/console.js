@@ -13,12 +13,14 @@
   var TYPING_IDLE_MS = 3000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
+  var H = window.HelplineCommon; // shared helpers: static/js/common.js
+  var $ = H.$, show = H.show, format = H.format, charCount = H.charCount, cleanText = H.cleanText;
+  var seconds = H.seconds, clock = H.clock, unlockAudio = H.unlockAudio;
+
   var cfg = JSON.parse(document.getElementById('page-config').textContent);
   var T = cfg.strings;
-  var lang = document.documentElement.lang || 'en';
+  var lang = H.lang;
   var baseTitle = document.title;
-
-  function $(id) { return document.getElementById(id); }
 
   var el = {
     name: $('me-name'), role: $('me-role'), duty: $('duty-toggle'), dutyState: $('duty-state'),
@@ -39,61 +41,18 @@
 
   /* ---------- small helpers ---------- */
 
-  function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function show(node, visible) { node.hidden = !visible; }
-
-  function charCount(text) { return Array.from(text).length; }
-
-  function cleanText(text) {
-    return text.replace(/\r\n?/g, '\n')
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
-      .trim();
-  }
-
-  function compareIds(a, b) {
-    var pa = a.split('-'), pb = b.split('-');
-    for (var i = 0; i < 2; i += 1) {
-      var x = pa[i] || '0', y = pb[i] || '0';
-      if (x.length !== y.length) return x.length - y.length;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  }
-
-  function seconds(value) {
-    var n = typeof value === 'number' ? value : parseFloat(value);
-    return isFinite(n) ? n : null;
-  }
-
-  function clock(totalSeconds) {
-    var s = Math.max(0, Math.floor(totalSeconds));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0');
-  }
-
   function span(from, to) {
     var a = seconds(from), b = seconds(to);
     return a === null || b === null ? '–' : clock(b - a);
   }
 
+  /* No time (or 0) from the server: the time it arrives. */
   function timeLabel(ts) {
-    var date = new Date((seconds(ts) || Date.now() / 1000) * 1000);
-    try {
-      return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-    } catch (e) {
-      return date.toTimeString().slice(0, 5);
-    }
+    return H.timeLabel(seconds(ts) || Date.now() / 1000);
   }
 
-  function errorText(res) {
-    if (res && res.code && T.errors[res.code]) return T.errors[res.code];
-    return (res && res.message) || T.errors.default;
-  }
+  /* Our wording for a known code, else the server's message. */
+  function errorText(res) { return H.errorText(T.errors, res, true); }
 
   function setError(text) { el.error.textContent = text || ''; }
 
@@ -134,18 +93,9 @@
 
   /* ---------- attention: sound and title ---------- */
 
-  var audio = null;
   var unseen = 0;
 
-  function unlockAudio() {
-    var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!audio && Ctx) {
-      try { audio = new Ctx(); } catch (e) { audio = null; }
-    }
-    if (audio && audio.state === 'suspended') audio.resume().catch(function () {});
-  }
-
-  function tone(frequency, start, length) {
+  function tone(audio, frequency, start, length) {
     var osc = audio.createOscillator();
     var gain = audio.createGain();
     osc.type = 'sine';
@@ -160,10 +110,11 @@
   }
 
   function beep(twice) {
-    if (!audio || audio.state !== 'running') return; // blocked until a first click: fine
+    var audio = H.runningAudio();
+    if (!audio) return; // blocked until a first click: fine
     var now = audio.currentTime;
-    tone(880, now, 0.18);
-    if (twice) tone(1175, now + 0.22, 0.22);
+    tone(audio, 880, now, 0.18);
+    if (twice) tone(audio, 1175, now + 0.22, 0.22);
   }
 
   function attention(kind) {
@@ -182,8 +133,10 @@
 
   /* ---------- header: duty, capacity, load ---------- */
 
+  var dutyPending = false;  // a duty change awaiting its ack: a state push must not undo the click
+
   function renderPresence() {
-    el.duty.checked = me.onDuty;
+    if (!dutyPending) el.duty.checked = me.onDuty;
     el.dutyState.textContent = me.onDuty ? T.on_duty_state : T.off_duty_state;
     el.capacity.value = String(me.capacity);
     el.load.textContent = format(T.load, { load: chats.size, capacity: me.capacity });
@@ -199,7 +152,9 @@
   function onDutyChange() {
     var wanted = el.duty.checked;
     el.duty.disabled = true;
+    dutyPending = true;
     request('duty', { on: wanted, capacity: Number(el.capacity.value) }, function (res) {
+      dutyPending = false;
       el.duty.disabled = false;
       if (res.ok) applyPresence(res); else renderPresence();
     });
@@ -211,16 +166,13 @@
     });
   }
 
+  /* request(): how long to wait for an ack, and the texts of its own two failures. */
+  var ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
+
   /* Emit with an ack; failures (and a timeout) show on the error line. */
   function request(event, payload, done) {
-    if (!socket || !socket.connected) {
-      setError(T.reconnecting);
-      done({ ok: false, code: 'offline', message: T.reconnecting });
-      return;
-    }
-    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, res) {
-      if (err) res = { ok: false, code: 'timeout', message: T.not_sent };
-      res = res || { ok: false };
+    if (!socket || !socket.connected) setError(T.reconnecting);
+    H.request(socket, event, payload, ACK, function (res) {
       if (res.ok) setError('');
       done(res);
     });
@@ -331,7 +283,9 @@
     chat.tab.addEventListener('click', function () { selectChat(chat.id, false); });
     chat.tab.addEventListener('keydown', onTabKey);
 
+    wireRisk(chat);
     wireCompose(chat);
+    wireTransfer(chat);
     chats.set(chat.id, chat);
     el.tabs.appendChild(chat.tab);
     el.panels.appendChild(chat.panel);
@@ -355,6 +309,7 @@
       setChatterConnection(chat, view.chatter_connected !== false);
     }
     renderTab(chat);
+    renderRisk(chat);
     return chat;
   }
 
@@ -390,35 +345,16 @@
 
   /* ---------- messages ---------- */
 
-  function validMessage(m) {
-    return m && typeof m.id === 'string' && /^\d+-\d+$/.test(m.id) &&
-      typeof m.text === 'string' && (m.sender === 'chatter' || m.sender === 'therapist');
-  }
-
   function messageNode(m) {
-    var item = document.createElement('li');
-    item.className = 'msg msg-' + m.sender;
-    item.dataset.id = m.id;
-    var meta = document.createElement('p');
-    meta.className = 'msg-meta';
     var who = m.sender === 'chatter' ? T.chatter : (m.name || T.you);
-    meta.textContent = who + ' · ' + timeLabel(m.ts);
-    var text = document.createElement('p');
-    text.className = 'msg-text';
-    text.textContent = m.text;
-    item.append(meta, text);
-    return item;
+    if (m.sender === 'colleague') who = format(SV.colleague, { name: m.name || '' });
+    return H.messageNode(m, who, timeLabel(m.ts));
   }
 
   /* Add a message once, in id order; returns true when it was new. */
   function addMessage(chat, m) {
-    if (!validMessage(m) || chat.ids.has(m.id)) return false;
-    var index = chat.messages.length;
-    while (index > 0 && compareIds(chat.messages[index - 1], m.id) > 0) index -= 1;
-    chat.messages.splice(index, 0, m.id);
-    chat.ids.add(m.id);
     var list = chat.refs.transcript;
-    list.insertBefore(messageNode(m), list.children[index] || null);
+    if (!H.insertMessage(chat, list, m, messageNode)) return false;
     if (m.sender === 'chatter') setChatterTyping(chat, false);
     var last = list.lastElementChild;
     if (last && !chat.panel.hidden && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
@@ -446,7 +382,7 @@
     updateCounter(chat);
     r.compose.addEventListener('submit', function (event) { event.preventDefault(); sendMessage(chat); });
     r.input.addEventListener('keydown', function (event) {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      if (H.isSendKey(event)) {
         event.preventDefault();
         sendMessage(chat);
       }
@@ -459,18 +395,7 @@
 
   function updateCounter(chat) {
     var r = chat.refs;
-    var count = charCount(cleanText(r.input.value));
-    var over = count - cfg.max_chars;
-    r.counter.textContent = format(T.count, { n: count, max: cfg.max_chars });
-    r.counter.classList.toggle('over', over > 0);
-    r.input.setAttribute('aria-invalid', over > 0 ? 'true' : 'false');
-    if (over > 0) {
-      r.composeError.textContent = format(T.too_long, { over: over, max: cfg.max_chars });
-      r.composeError.dataset.kind = 'length';
-    } else if (r.composeError.dataset.kind === 'length') {
-      r.composeError.textContent = '';
-      r.composeError.dataset.kind = '';
-    }
+    H.updateCounter(r.input, r.counter, r.composeError, cfg.max_chars, T);
   }
 
   function sendMessage(chat) {
@@ -565,6 +490,8 @@
     setChatterTyping(chat, false);
     show(r.compose, false);
     show(r.endArea, false);
+    closeTransfer(chat, false);
+    show(r.transferArea, false);
     if (reason || !wasEnded) {
       r.endedNote.textContent = endedText(by || chat.view.ended_by, reason || chat.view.end_reason);
     }
@@ -572,6 +499,7 @@
     setChatterConnection(chat, false);
     renderIntake(chat);
     if (!chat.summary) buildSummary(chat);
+    renderRisk(chat);
     renderTab(chat);
   }
 
@@ -587,6 +515,7 @@
     s.refs.duration.textContent = span(v.assigned_at, v.ended_at);
     form.elements.age_band.value = labels.age_bands[v.age_band] ? v.age_band : 'unknown';
     form.elements.gender.value = labels.genders[v.gender] ? v.gender : 'unknown';
+    prefillRisk(form, v);
     s.refs.group.addEventListener('change', function () { fillSubcategories(s); });
     form.addEventListener('change', function () { updateReferral(s); });
     s.refs.note.addEventListener('input', function () { updateNoteCount(s); onNoteEdited(s); });
@@ -818,6 +747,7 @@
   function onChatAssigned(view) {
     var isNew = view && !chats.has(view.chat_id);
     var chat = upsertChat(view);
+    if (chat && view.handover_note) showHandover(chat, view.handover_note);
     if (!chat || !isNew) return;
     if (chat.id !== selectedId) { chat.unread += 1; renderTab(chat); }
     attention('chat');
@@ -842,15 +772,132 @@
     setError(errorText(err));
   }
 
-  function signedOut() {
-    el.conn.textContent = '';
-    el.conn.className = 'conn-state down';
-    var text = document.createTextNode(T.signed_out + ' ');
-    var link = document.createElement('a');
-    link.href = cfg.login_url;
-    link.textContent = T.sign_in_again;
-    el.conn.append(text, link);
+  /* ---------- transfer: to a colleague with room, or back to the line ---------- */
+
+  var TR = JSON.parse(document.getElementById('transfer-config').textContent);
+  ACKED.transfer = 1;
+  ACKED.colleagues = 1;
+
+  function wireTransfer(chat) {
+    var r = chat.refs;
+    r.transferButton.addEventListener('click', function () {
+      if (r.transferForm.hidden) openTransfer(chat); else closeTransfer(chat, true);
+    });
+    r.transferCancel.addEventListener('click', function () { closeTransfer(chat, true); });
+    r.transferNote.addEventListener('input', function () { updateTransferCount(chat); });
+    r.transferForm.addEventListener('submit', function (event) {
+      event.preventDefault();
+      submitTransfer(chat);
+    });
+    updateTransferCount(chat);
   }
+
+  function updateTransferCount(chat) {
+    var count = charCount(chat.refs.transferNote.value);
+    chat.refs.transferCount.textContent = format(T.count, { n: count, max: TR.note_max });
+    chat.refs.transferCount.classList.toggle('over', count > TR.note_max);
+  }
+
+  function option(value, text, disabled) {
+    var node = document.createElement('option');
+    node.value = value;
+    node.textContent = text;
+    node.disabled = Boolean(disabled);
+    return node;
+  }
+
+  /* Ask the server who is on duty with room right now, then show the form. */
+  function openTransfer(chat) {
+    var r = chat.refs;
+    r.transferError.textContent = '';
+    r.transferTo.replaceChildren(option('', TR.loading, true));
+    show(r.transferForm, true);
+    r.transferButton.setAttribute('aria-expanded', 'true');
+    request('colleagues', {}, function (res) {
+      var list = res.ok && Array.isArray(res.colleagues) ? res.colleagues : [];
+      var options = list.map(function (c) {
+        var full = !(c.free > 0);
+        return option(String(c.id), format(full ? TR.colleague_full : TR.colleague_option,
+          { name: c.name, free: c.free }), full);
+      });
+      options.push(option('line', TR.line_option, false));
+      r.transferTo.replaceChildren.apply(r.transferTo, options);
+      var first = options.filter(function (o) { return !o.disabled; })[0];
+      r.transferTo.value = first ? first.value : 'line';
+      if (!res.ok) r.transferError.textContent = errorText(res);
+      else if (!list.some(function (c) { return c.free > 0; })) r.transferError.textContent = TR.no_colleagues;
+      r.transferTo.focus();
+    });
+  }
+
+  function closeTransfer(chat, focusButton) {
+    var r = chat.refs;
+    show(r.transferForm, false);
+    r.transferButton.setAttribute('aria-expanded', 'false');
+    r.transferError.textContent = '';
+    if (focusButton) r.transferButton.focus();
+  }
+
+  function submitTransfer(chat) {
+    var r = chat.refs;
+    var note = cleanText(r.transferNote.value);
+    var over = charCount(note) - TR.note_max;
+    if (over > 0) {
+      r.transferError.textContent = format(TR.note_too_long, { over: over, max: TR.note_max });
+      r.transferNote.focus();
+      return;
+    }
+    var target = r.transferTo.value;
+    if (!target) return;
+    var payload = { chat_id: chat.id, to: target === 'line' ? 'line' : Number(target) };
+    if (note) payload.note = note;
+    r.transferSubmit.disabled = true;
+    request('transfer', payload, function (res) {
+      r.transferSubmit.disabled = false;
+      if (res.ok) { chatHandedOver(chat, res.to || null); return; }
+      r.transferError.textContent = (res.code && TR.errors[res.code]) || errorText(res);
+      if (res.code === 'no_capacity' || res.code === 'unknown_staff') openTransfer(chat);
+    });
+  }
+
+  /* The chat left this console (this tab or another console of ours transferred it). */
+  function chatHandedOver(chat, toName) {
+    var label = format(T.chat_n, { n: chat.number });
+    setNotice(toName ? format(TR.transferred_to, { chat: label, name: toName })
+      : format(TR.transferred_line, { chat: label }));
+    removeChat(chat);
+  }
+
+  function onChatTransferred(data) {
+    var chat = data && chats.get(data.chat_id);
+    if (chat) chatHandedOver(chat, data.to || null);
+  }
+
+  /* The private note from the colleague who handed the chat over: shown only here. */
+  function showHandover(chat, handover) {
+    var r = chat.refs;
+    var from = String(handover.from || '');
+    var text = String(handover.text || '');
+    r.handoverFrom.textContent = format(text ? TR.handover_from : TR.handover_from_no_note,
+      { name: from });
+    r.handoverText.textContent = text;
+    show(r.handoverText, Boolean(text));
+    show(r.handover, true);
+  }
+
+  /* Signed out by a supervisor or by our own sign-out elsewhere: the socket closes next. */
+  function onSignedOut(data) {
+    var reason = data && data.reason;
+    setError(TR.signed_out[reason] || TR.signed_out.default);
+    Array.from(chats.values()).forEach(function (chat) {
+      if (chat.state !== 'ended') removeChat(chat);
+    });
+    me.onDuty = false;
+    renderPresence();
+    signedOut();
+  }
+
+  function signedOut() { H.showSignedOut(el.conn, T, cfg.login_url); }
 
   function setConnected(up) {
     el.conn.textContent = up ? T.connected : T.reconnecting;
@@ -878,6 +925,101 @@
     socket.on('chat_ended', onChatEnded);
     socket.on('summary_missing', onSummaryMissing);
     socket.on('error', onServerError);
+    socket.on('chat_transferred', onChatTransferred);
+    socket.on('signed_out', onSignedOut);
+    socket.on('risk', onRisk);
+    socket.on('risk_alert', onRiskAlert);
+    socket.on('whisper', onWhisper);
+    socket.on('colleague_joined', onColleagueJoined);
+  }
+
+  /* ---------- supervision: the risk flag, private notes, colleagues, risk alerts ---------- */
+
+  var SV = JSON.parse(document.getElementById('supervision-config').textContent);
+  ACKED.risk_flag = 1;
+
+  function wireRisk(chat) {
+    chat.refs.riskButton.addEventListener('click', function () { toggleRisk(chat); });
+  }
+
+  function renderRisk(chat) {
+    var b = chat.refs.riskButton;
+    var on = Boolean(chat.view && chat.view.risk);
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+    b.textContent = on ? SV.risk_on : SV.risk_off;
+    show(b, chat.state === 'active');
+  }
+
+  function setRisk(chat, on) {
+    chat.view.risk = Boolean(on);
+    renderRisk(chat);
+  }
+
+  /* Raise or lower the flag: supervisors are alerted, the summary starts at potential risk. */
+  function toggleRisk(chat) {
+    var wanted = !(chat.view && chat.view.risk);
+    var b = chat.refs.riskButton;
+    b.disabled = true;
+    request('risk_flag', { chat_id: chat.id, on: wanted }, function (res) {
+      b.disabled = false;
+      if (!res.ok) { chat.refs.composeError.textContent = errorText(res); return; }
+      setRisk(chat, res.risk);
+      setNotice(format(res.risk ? SV.risk_raised : SV.risk_lowered,
+        { chat: format(T.chat_n, { n: chat.number }) }));
+    });
+  }
+
+  /* Another console of ours changed the flag. */
+  function onRisk(data) {
+    var chat = data && chats.get(data.chat_id);
+    if (chat) setRisk(chat, data.risk);
+  }
+
+  function prefillRisk(form, view) {
+    if (!view.risk) return;
+    var input = form.querySelector('input[name="risk"][value="potential_risk"]');
+    if (input) input.checked = true;
+  }
+
+  /* Whispers and "a colleague joined": in the chat's panel, marked private, never stored. */
+  function addPrivateNote(chat, heading, text, kind, id) {
+    chat.noteIds = chat.noteIds || new Set();
+    if (id && chat.noteIds.has(id)) return false;
+    if (id) chat.noteIds.add(id);
+    var item = document.createElement('li');
+    item.className = 'private-note ' + kind;
+    var label = document.createElement('span');
+    label.className = 'private-label';
+    label.textContent = heading;
+    item.appendChild(label);
+    if (text) item.appendChild(document.createTextNode(text));
+    chat.refs.notes.appendChild(item);
+    return true;
+  }
+
+  function onWhisper(data) {
+    var chat = data && chats.get(data.chat_id);
+    if (!chat || typeof data.text !== 'string') return;
+    var heading = format(SV.whisper_from, { name: data.from || '' }) + ' · ' + timeLabel(data.ts) + ':';
+    if (!addPrivateNote(chat, heading, ' ' + data.text, 'whisper', data.id)) return;
+    if (chat.id !== selectedId) { chat.unread += 1; renderTab(chat); }
+    attention('message');
+  }
+
+  function onColleagueJoined(data) {
+    var chat = data && chats.get(data.chat_id);
+    if (!chat) return;
+    addPrivateNote(chat, format(SV.colleague_joined, { name: data.name || '' }), '', 'joined');
+    chat.view.colleagues = (chat.view.colleagues || []).concat([{ staff_id: data.staff_id, name: data.name }]);
+  }
+
+  /* Supervisors' consoles: a potential-risk flag in anyone's chat. */
+  function onRiskAlert(data) {
+    var node = document.getElementById('risk-alert');
+    if (!node || !data) return;
+    node.textContent = format(SV.risk_alert, { therapist: data.therapist || '', time: timeLabel(data.at) });
+    beep(true);
+    if (document.hidden || !document.hasFocus()) document.title = '(!) ' + SV.title_risk + ' – ' + baseTitle;
   }
 
   /* Live clocks: time in line, chat durations. */

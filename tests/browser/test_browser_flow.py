@@ -13,37 +13,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from helpline.extensions import db
 from helpline.records.models import Summary
 from tests.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 EXIT_URL = "https://www.wikipedia.org/"
 SHOTS = os.environ.get("HELPLINE_SHOTS")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 950}
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium; skipped on a machine without it, a failure on CI."""
-    if not os.path.exists(CHROMIUM):
-        message = f"{CHROMIUM} is missing (apt-get install chromium, or `make chromium`)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page: Page, name: str) -> None:

@@ -1,0 +1,181 @@
+"""Supervisor pages: staff accounts (create, reset password, role, deactivate, reactivate).
+
+Every change that could leave a person with powers they should no longer have (new
+password, other role, deactivation) ends all their sessions and closes their consoles
+at once on every server process (`signout.sign_out_everywhere`): their active chats go
+to the front of the line and the chatters are told. A one-time password is shown once,
+in the response to the request that made it; it is never put in the session or a flash
+message (those travel in the cookie) and pages are sent with `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .. import audit, live
+from ..extensions import db
+from ..records.models import ROLES, Staff
+from . import accounts, signout
+from .views import LogoutForm, roles_required
+
+bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
+
+ROLE_NAMES = {"therapist": _l("Therapist"), "supervisor": _l("Supervisor")}
+
+
+class CreateForm(FlaskForm):
+    """A new therapist or supervisor; the password is generated and shown once."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64),
+                    Regexp(r"^\s*[A-Za-z0-9._-]+\s*$",
+                           message=_l("Use letters, digits, dots, dashes or underscores."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    display_name = StringField(
+        _l("Name chatters see"), validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES],
+                       default="therapist")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES])
+
+
+class ActionForm(FlaskForm):
+    """A POST with a CSRF token and nothing else (reset, deactivate, reactivate)."""
+
+
+def _page(create_form: CreateForm | None = None, shown: dict | None = None,
+          error: str | None = None, status: int = 200):
+    staff = accounts.list_staff(db.session)
+    role_forms = {s.id: RoleForm(prefix=f"r{s.id}", role=s.role) for s in staff}
+    return render_template(
+        "admin/accounts.html", staff=staff, role_forms=role_forms,
+        create_form=create_form or CreateForm(), action_form=ActionForm(),
+        logout_form=LogoutForm(), shown=shown, error=error, role_names=ROLE_NAMES,
+    ), status
+
+
+def _sign_out(staff_id: int, reason: str) -> int:
+    """Close the person's consoles everywhere; returns how many chats went to the line."""
+    return len(signout.sign_out_everywhere(live.redis(), staff_id, reason))
+
+
+def _audit(action: str, target_id: int) -> None:
+    audit.record(db.session, current_user.id, action, None, target_id)
+
+
+def _moved_text(moved: int) -> str:
+    if not moved:
+        return ""
+    return " " + _("%(n)s active chat(s) went back to the front of the line.", n=moved)
+
+
+@bp.route("", methods=["GET"])
+@roles_required("supervisor")
+def index():
+    return _page()
+
+
+@bp.route("", methods=["POST"])
+@roles_required("supervisor")
+def create():
+    form = CreateForm()
+    if not form.validate_on_submit():
+        return _page(create_form=form, status=400)
+    password = accounts.generate_password()
+    try:
+        staff = accounts.create_staff(db.session, form.username.data,
+                                      form.display_name.data or form.username.data.strip(),
+                                      form.role.data, password)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        form.username.errors = [*form.username.errors, str(exc)]
+        return _page(create_form=form, status=400)
+    _audit("staff_create", staff.id)
+    current_app.logger.info("staff account created")
+    return _page(shown={"username": staff.username, "password": password, "created": True})
+
+
+def _token_ok() -> bool:
+    """The action forms carry only the CSRF token."""
+    return ActionForm().validate_on_submit()
+
+
+def _refused(staff_id: int, exc: accounts.AccountError):
+    """The page again with the reason: 404 for an unknown account, 400 otherwise."""
+    status = 404 if db.session.get(Staff, staff_id) is None else 400
+    return _page(error=str(exc), status=status)
+
+
+@bp.route("/<int:staff_id>/password", methods=["POST"])
+@roles_required("supervisor")
+def reset_password(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff, password = accounts.reset_password(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_password_reset", staff.id)
+    # Resetting one's own password signs oneself out too: the new password is on this page.
+    moved = _sign_out(staff.id, "password_reset")
+    return _page(shown={"username": staff.username, "password": password, "created": False,
+                        "moved": _moved_text(moved)})
+
+
+@bp.route("/<int:staff_id>/role", methods=["POST"])
+@roles_required("supervisor")
+def set_role(staff_id: int):
+    form = RoleForm(prefix=f"r{staff_id}")
+    if not form.validate_on_submit():
+        return _page(error=_("Choose a role."), status=400)
+    try:
+        before = accounts.get_staff(db.session, staff_id).role
+        staff = accounts.set_role(db.session, staff_id, form.role.data, actor_id=current_user.id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    if staff.role != before:
+        _audit("staff_role", staff.id)
+        moved = _sign_out(staff.id, "role_changed")
+        flash(_("%(user)s is now %(role)s and was signed out everywhere.", user=staff.username,
+                role=str(ROLE_NAMES[staff.role]).lower()) + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/deactivate", methods=["POST"])
+@roles_required("supervisor")
+def deactivate(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.deactivate_account(db.session, staff_id, actor_id=current_user.id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_deactivate", staff.id)
+    moved = _sign_out(staff.id, "deactivated")
+    flash(_("%(user)s was deactivated and signed out everywhere.", user=staff.username)
+          + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/reactivate", methods=["POST"])
+@roles_required("supervisor")
+def reactivate(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.reactivate(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    flash(_("%(user)s can sign in again. Reset the password if it is not known.",
+            user=staff.username))
+    return redirect(url_for("accounts.index"))

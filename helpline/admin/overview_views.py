@@ -1,0 +1,42 @@
+"""The supervisors' live overview page (the live data comes over the /staff socket)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..extensions import db
+from .views import LogoutForm, roles_required
+
+bp = Blueprint("supervision", __name__, url_prefix="/staff")
+
+AUDIT_ROWS = 50
+ACTION_NAMES = {
+    "monitor": _l("Monitored"), "whisper": _l("Private note"), "join": _l("Joined openly"),
+    "triage": _l("Moved to the front"), "risk_flag": _l("Raised the risk flag"),
+    "risk_clear": _l("Lowered the risk flag"), "transfer": _l("Transferred"),
+    "staff_create": _l("Created an account"), "staff_role": _l("Changed a role"),
+    "staff_password_reset": _l("Reset a password"),
+    "staff_deactivate": _l("Deactivated an account"),
+    "staff_reactivate": _l("Reactivated an account"),
+}
+REASON_NAMES = {
+    "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),
+    "left_unanswered": _l("Left the line unanswered"),
+    "dropped_waiting": _l("Dropped while waiting"), "at_capacity": _l("Turned away at capacity"),
+}
+
+
+@bp.route("/overview")
+@roles_required("supervisor")
+def overview():
+    taxonomy = current_app.extensions["helpline_taxonomy"].as_dict()
+    return render_template(
+        "admin/overview.html",
+        taxonomy={k: taxonomy[k] for k in ("age_bands", "genders")},
+        reasons=[[k, str(v)] for k, v in REASON_NAMES.items()],  # in this order
+        max_chars=current_app.config["MAX_MESSAGE_CHARS"],
+        audit_rows=audit.latest(db.session, AUDIT_ROWS), action_names=ACTION_NAMES,
+        logout_form=LogoutForm(),
+    )

@@ -1,0 +1,231 @@
+/* Helpers shared by the chatter's page (chat.js), the therapist console (console.js) and
+ * the supervisors' overview (overview.js). Loaded before each of them, as a plain script
+ * (the CSP allows only our own files, no modules, no build step).
+ *
+ * Only what is the same on every page that uses it lives here; what a page words or does
+ * differently stays in that page. Every string is rendered as text (textContent), never
+ * as HTML.
+ */
+(function () {
+  'use strict';
+
+  /** The page's language (the <html lang> the server set), for dates and times. */
+  var lang = document.documentElement.lang || 'en';
+
+  /** Short for getElementById: the pages look up many fixed elements by id. */
+  function $(id) { return document.getElementById(id); }
+
+  /** Show or hide with the `hidden` attribute, so assistive technology follows too. */
+  function show(node, visible) { node.hidden = !visible; }
+
+  /**
+   * Fill "{name}" placeholders of a translated string. An unknown placeholder stays as it
+   * is, so a translation mistake shows up instead of vanishing. Text only, never markup.
+   */
+  function format(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  /** The length the server counts: code points, so an emoji counts once, as it does there. */
+  function charCount(text) { return Array.from(text).length; }
+
+  /**
+   * The same cleaning the server does (line breaks, control and bidi-override characters,
+   * outer spaces), so an own message looks the same before its echo and is counted alike.
+   */
+  function cleanText(text) {
+    return text.replace(/\r\n?/g, '\n')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+      .trim();
+  }
+
+  /**
+   * Message ids are Redis stream ids "ms-seq": compare numerically, part by part (as
+   * strings they would sort "10-0" before "9-0").
+   */
+  function compareIds(a, b) {
+    var pa = a.split('-'), pb = b.split('-');
+    for (var i = 0; i < 2; i += 1) {
+      var x = pa[i] || '0', y = pb[i] || '0';
+      if (x.length !== y.length) return x.length - y.length;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  }
+
+  /** Only well-formed messages reach a transcript (server pushes and stored ones alike). */
+  function validMessage(m) {
+    return m && typeof m.id === 'string' && /^\d+-\d+$/.test(m.id) &&
+      typeof m.text === 'string' &&
+      (m.sender === 'chatter' || m.sender === 'therapist' || m.sender === 'colleague');
+  }
+
+  /** A time sent by the server (Unix seconds, a number or a numeric string), or null. */
+  function seconds(value) {
+    var n = typeof value === 'number' ? value : parseFloat(value);
+    return isFinite(n) ? n : null;
+  }
+
+  /** A duration as clock text, "mm:ss" ("h:mm:ss" from an hour on); never negative. */
+  function clock(totalSeconds) {
+    var s = Math.max(0, Math.floor(totalSeconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0');
+  }
+
+  /**
+   * "14:05" for a Unix time, in the page's language. Each page decides beforehand what a
+   * missing or odd time stands for (they differ), so this takes a number only.
+   */
+  function timeLabel(unixSeconds) {
+    var date = new Date(unixSeconds * 1000);
+    try {
+      return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    } catch (e) {
+      return date.toTimeString().slice(0, 5);
+    }
+  }
+
+  /**
+   * The text for a failed answer: the page's own wording for its code, else (only when
+   * `serverMessage` is true: the staff pages) the server's message, else the page's default.
+   * The chatter's page passes false: it shows its own wording only.
+   */
+  function errorText(errors, res, serverMessage) {
+    var code = res && res.code;
+    return (code && errors[code]) || (serverMessage && res && res.message) || errors.default;
+  }
+
+  /**
+   * One transcript line: "who · time" above the text. The page words `who` (the chatter
+   * sees "You" for themselves, staff see "Chatter") and `time`; all goes in as text.
+   */
+  function messageNode(m, who, time) {
+    var item = document.createElement('li');
+    item.className = 'msg msg-' + m.sender;
+    item.dataset.id = m.id;
+    var meta = document.createElement('p');
+    meta.className = 'msg-meta';
+    meta.textContent = who + ' · ' + time;
+    var text = document.createElement('p');
+    text.className = 'msg-text';
+    text.textContent = m.text;
+    item.append(meta, text);
+    return item;
+  }
+
+  /** An entry of a kept transcript: the id itself, or a record with an `id`. */
+  function entryId(entry) { return typeof entry === 'string' ? entry : entry.id; }
+
+  /**
+   * Add message `m` to a transcript once and in id order: after a reconnect or a resume a
+   * message can arrive twice, or after a later one. `kept` is {ids: Set, messages: []}
+   * (kept in id order), `list` the transcript element, `render(m)` makes its <li>, and
+   * `entry(m)` what goes into kept.messages (default the id; the chatter's page keeps a
+   * record to store). Returns true when the message was new.
+   */
+  function insertMessage(kept, list, m, render, entry) {
+    if (!validMessage(m) || kept.ids.has(m.id)) return false;
+    var index = kept.messages.length;
+    while (index > 0 && compareIds(entryId(kept.messages[index - 1]), m.id) > 0) index -= 1;
+    kept.messages.splice(index, 0, entry ? entry(m) : m.id);
+    kept.ids.add(m.id);
+    list.insertBefore(render(m), list.children[index] || null);
+    return true;
+  }
+
+  /** Enter sends; Shift+Enter is a new line, and an Enter that ends an IME composition is not a send. */
+  function isSendKey(event) {
+    return event.key === 'Enter' && !event.shiftKey && !event.isComposing;
+  }
+
+  /**
+   * The composer's counter ("n / max", marked when over) and, while over, the length
+   * warning on `error`. The warning is tagged data-kind="length" so it clears itself once
+   * the text fits, without wiping another error. `texts` gives `count` and `too_long`.
+   */
+  function updateCounter(input, counter, error, max, texts) {
+    var count = charCount(cleanText(input.value));
+    var over = count - max;
+    counter.textContent = format(texts.count, { n: count, max: max });
+    counter.classList.toggle('over', over > 0);
+    input.setAttribute('aria-invalid', over > 0 ? 'true' : 'false');
+    if (over > 0) {
+      error.textContent = format(texts.too_long, { over: over, max: max });
+      error.dataset.kind = 'length';
+    } else if (error.dataset.kind === 'length') {
+      error.textContent = '';
+      error.dataset.kind = '';
+    }
+  }
+
+  /**
+   * Emit with an acknowledgement and a time limit. `done` always gets one shape: the
+   * server's answer, or {ok: false, code: 'offline' | 'timeout', message} when the socket
+   * is down or no answer came in time. `options`: {timeout (ms), offline, timedOut (texts)}.
+   */
+  function request(socket, event, payload, options, done) {
+    if (!socket || !socket.connected) {
+      done({ ok: false, code: 'offline', message: options.offline });
+      return;
+    }
+    socket.timeout(options.timeout).emit(event, payload, function (err, res) {
+      if (err) res = { ok: false, code: 'timeout', message: options.timedOut };
+      done(res || { ok: false });
+    });
+  }
+
+  /** Staff pages: the connection line becomes "Signed out." and a link to sign in again. */
+  function showSignedOut(node, texts, loginUrl) {
+    node.textContent = '';
+    node.className = 'conn-state down';
+    var link = document.createElement('a');
+    link.href = loginUrl;
+    link.textContent = texts.sign_in_again;
+    node.append(document.createTextNode(texts.signed_out + ' '), link);
+  }
+
+  /* ---------- sound: browsers keep audio suspended until the user interacts ---------- */
+
+  var audio = null;
+
+  /**
+   * Create or resume the page's audio on a click or key press (the only moments a
+   * browser allows it), so an alert can sound later without one.
+   */
+  function unlockAudio() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Ctx) {
+      try { audio = new Ctx(); } catch (e) { audio = null; }
+    }
+    if (audio && audio.state === 'suspended') audio.resume().catch(function () {});
+  }
+
+  /** The unlocked, running audio context, or null: then an alert stays silent (fine). */
+  function runningAudio() {
+    return audio && audio.state === 'running' ? audio : null;
+  }
+
+  window.HelplineCommon = Object.freeze({
+    lang: lang,
+    $: $,
+    show: show,
+    format: format,
+    charCount: charCount,
+    cleanText: cleanText,
+    seconds: seconds,
+    clock: clock,
+    timeLabel: timeLabel,
+    errorText: errorText,
+    messageNode: messageNode,
+    insertMessage: insertMessage,
+    isSendKey: isSendKey,
+    updateCounter: updateCounter,
+    request: request,
+    showSignedOut: showSignedOut,
+    unlockAudio: unlockAudio,
+    runningAudio: runningAudio
+  });
+}());
