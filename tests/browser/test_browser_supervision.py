@@ -154,3 +154,24 @@ def test_supervisor_watches_the_line_monitors_and_whispers(browser, live, live_s
         context.close()
     sup_ctx.close()
     staff_ctx.close()
+
+
+def test_heatmap_counts_a_chatter_who_leaves_the_line(browser, live, live_staff):
+    """The issue's last step: the missed-chat heatmap changes after a chatter leaves."""
+    supervisor_url, other_url = live.urls
+    live_staff("sara", role="supervisor", name="Sara")
+    sup = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(sup, supervisor_url, "sara")
+    sup.goto(supervisor_url + "/staff/missed")
+    cell = sup.locator("svg.heatmap g.cell")
+    before = sum(int(c.get_attribute("data-count")) for c in cell.all())
+
+    _, chatter = start_chatter(browser, other_url)
+    chatter.get_by_role("button", name="Leave the line").click()
+    chatter.get_by_role("button", name="Yes, leave").click()
+    expect(chatter.locator("#screen-closed")).to_be_visible()
+
+    sup.reload()
+    after = sum(int(c.get_attribute("data-count")) for c in cell.all())
+    assert after == before + 1
+    expect(sup.locator("body")).to_contain_text("Left the line unanswered")
