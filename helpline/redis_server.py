@@ -36,6 +36,8 @@ def start_embedded_redis(directory: str | None = None) -> tuple[subprocess.Popen
             "--dir", str(workdir), "--loglevel", "warning", "--logfile", "",
         ],
         stdout=subprocess.DEVNULL,
+        # Its own session: Ctrl-C reaches the parent, which stops the worker before Redis.
+        start_new_session=True,
     )
     url = f"unix://{sock}"
     client = redis.Redis(unix_socket_path=str(sock))

@@ -41,12 +41,16 @@ def run_all(host: str, port: int) -> int:
         from .extensions import db
 
         seed_if_empty(db.session, app.config["HOURS_PATH"])
-    worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT)
+        hours_note = chat_hours_note()
+    # Own session: Ctrl-C reaches only this process, which stops the worker, then Redis.
+    worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT,
+                              start_new_session=True)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
     print(f"  Staff console:             http://{shown}:{port}/staff/")
     if first_password:
         print(f"  First run: supervisor account 'supervisor', one-time password {first_password}")
+    print(f"  {hours_note}")
     print("  Ctrl-C stops the server, the worker and the embedded Redis.\n", flush=True)
     try:
         serve(app, host, port)
@@ -59,6 +63,27 @@ def run_all(host: str, port: int) -> int:
         except subprocess.TimeoutExpired:
             worker.kill()
     return 0
+
+
+def chat_hours_note() -> str:
+    """Say whether chatters can start now, so a first try outside the hours is no surprise."""
+    from datetime import UTC, datetime
+
+    from flask import current_app
+
+    from .availability import gate, schedule
+    from .extensions import db
+
+    if current_app.config["CHAT_ALWAYS_OPEN"]:
+        return "Chat open at any hour (CHAT_ALWAYS_OPEN=1); a therapist must be on duty."
+    now = datetime.now(UTC)
+    if gate.chat_taking_new(db.session, now):
+        return "The chat is open now; chatters are taken once a therapist is on duty."
+    hours = gate.load_hours(db.session, now)
+    nxt = schedule.next_opening(hours.slots, hours.exceptions, "chat", now, gate.timezone())
+    when = nxt.astimezone(gate.timezone()).strftime("%a %d %b %H:%M") if nxt else "not scheduled"
+    return (f"The chat is closed now (opens next: {when}; hours at /staff/hours).\n"
+            "  To try it at any hour: CHAT_ALWAYS_OPEN=1 make run")
 
 
 def serve(app: Flask, host: str, port: int) -> None:
