@@ -15,6 +15,7 @@ from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .settings import CONFIGS, ROOT
 
 MAX_SOCKET_PACKET = 64 * 1024
+REDIS_POOL_SIZE = 200
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -69,8 +70,15 @@ def _init_redis(app: Flask) -> None:
         _, url = start_embedded_redis()
         app.config["REDIS_URL"] = url
         os.environ["REDIS_URL"] = url  # child processes share this server
-    app.extensions["helpline_redis"] = redis.Redis.from_url(url, decode_responses=True)
-    app.extensions["helpline_rq_redis"] = redis.Redis.from_url(url)
+    app.extensions["helpline_redis"] = _redis_client(url, decode_responses=True)
+    app.extensions["helpline_rq_redis"] = _redis_client(url)
+
+
+def _redis_client(url: str, **options) -> redis.Redis:
+    """A client whose pool makes a burst of handlers wait for a connection, not fail."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_POOL_SIZE, timeout=10, **options)
+    return redis.Redis(connection_pool=pool)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -92,8 +100,11 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["helpline_taxonomy"] = load_taxonomy(app.config["TAXONOMY_PATH"])
     manager = None
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
+        # A full pool makes python-socketio drop and rebuild its Redis client, which cuts
+        # the pub/sub listener of the whole process for a moment: allow plenty.
         manager = python_socketio.RedisManager(
-            app.config["REDIS_URL"], write_only=app.config["SOCKETIO_WRITE_ONLY"])
+            app.config["REDIS_URL"], write_only=app.config["SOCKETIO_WRITE_ONLY"],
+            redis_options={"max_connections": 4 * REDIS_POOL_SIZE})
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=manager,
         max_http_buffer_size=MAX_SOCKET_PACKET, logger=False, engineio_logger=False,

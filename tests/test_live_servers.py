@@ -175,3 +175,19 @@ def test_pages_and_health(live):
     assert response.ok and not response.cookies
     assert requests.get(live.urls[1] + "/healthz").json() == {"ok": True}
     assert requests.get(live.urls[0] + "/no-such-page").status_code == 404
+
+
+def test_every_chatter_started_at_once_hears_of_their_assignment(live, live_staff, peers):
+    """The room is joined before the chat exists, so a concurrent assignment is never lost."""
+    for i in range(6):
+        url = live.urls[i % 2]
+        peers(url, "/staff", cookie=staff_cookie(url, live_staff(f"t{i}"))).call(
+            "duty", {"on": True, "capacity": 5})
+    chatters = [peers(live.urls[i % 2], "/chat") for i in range(30)]
+    threads = [threading.Thread(target=c.call, args=("start", {})) for c in chatters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for chatter in chatters:
+        chatter.wait_for("assigned")

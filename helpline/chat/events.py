@@ -62,7 +62,9 @@ def on_start(data: dict) -> dict:
     lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
     counted = data.get("counted") is not None and flag(data.get("counted"))
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
-    chat_id, token = lifecycle.open_chat(r, age, gender, lang, counted=counted)
+    chat_id = store.new_chat_id()
+    join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
+    token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted)
     _attach(r, chat_id)
     lifecycle.line_moved(r)
     return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}

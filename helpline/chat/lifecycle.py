@@ -22,20 +22,20 @@ ENDED_LINGER_SECONDS = 300
 LEFT_LINE_REASONS = ("left_line", "chatter_ended", "quick_exit")
 
 
-def open_chat(r: Redis, age_band: str | None, gender: str | None, lang: str,
-              counted: bool = False) -> tuple[str, str]:
-    """Put a new chatter at the back of the line; returns (chat id, resume token).
+def open_chat(r: Redis, chat_id: str, age_band: str | None, gender: str | None, lang: str,
+              counted: bool = False) -> str:
+    """Put a new chatter at the back of the line; returns the resume token.
 
-    `counted`: this browser tab is already in the missed-contact ledger, so leaving the
-    line unanswered is not counted a second time. The caller joins the chat's room and
-    then calls `line_moved`, so that an immediate assignment reaches the chatter.
+    The caller has joined the room of `chat_id` (from store.new_chat_id) already, so an
+    assignment by any process from now on reaches the chatter; it then calls
+    `line_moved`. `counted`: this browser tab is already in the missed-contact ledger,
+    so leaving the line unanswered is not counted a second time.
     """
-    chat_id, token = store.create_chat(
-        r, age_band, gender, lang, live.now(), current_app.config["CHAT_TTL_SECONDS"]
+    _, token = store.create_chat(
+        r, age_band, gender, lang, live.now(), current_app.config["CHAT_TTL_SECONDS"],
+        chat_id=chat_id, counted=counted,
     )
-    if counted:
-        r.hset(keys.chat(chat_id), "counted", "1")
-    return chat_id, token
+    return token
 
 
 def line_moved(r: Redis) -> None:
@@ -46,18 +46,17 @@ def line_moved(r: Redis) -> None:
 
 def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "") -> store.Message:
     """Store a message (rate limited per chat) and deliver it to both sides of the chat."""
-    chat = store.get_chat(r, chat_id)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("state") == "ended":
-        raise ProtocolError("chat_ended")
-    limit_rate(r, chat_id, sender)
-    msg = store.add_message(
-        r, chat_id, sender, text, live.now(), current_app.config["CHAT_TTL_SECONDS"], name
-    )
+    cfg = current_app.config
+    try:
+        msg, staff_id = store.post_message(
+            r, chat_id, sender, text, live.now(), cfg["CHAT_TTL_SECONDS"], name,
+            rate_limit=cfg["MESSAGES_PER_10_SECONDS"],
+        )
+    except store.ChatError as exc:
+        raise ProtocolError(exc.code) from None
     live.to_chatter(chat_id, "message", msg.as_dict())
     # the therapist's consoles and any supervisor monitoring the chat (helpline/supervise.py)
-    live.to_chat_staff(chat_id, chat.get("staff"), "message", {"chat_id": chat_id, **msg.as_dict()})
+    live.to_chat_staff(chat_id, staff_id or None, "message", {"chat_id": chat_id, **msg.as_dict()})
     live.overview_changed()
     return msg
 

@@ -12,12 +12,14 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from redis import Redis
+from redis.exceptions import ResponseError
 
 from ..queue import keys
 
 CREATE = """
 redis.call('HSET', KEYS[1], 'state', 'waiting', 'created_at', ARGV[2], 'token_hash', ARGV[3],
            'age_band', ARGV[4], 'gender', ARGV[5], 'lang', ARGV[6])
+if ARGV[8] == '1' then redis.call('HSET', KEYS[1], 'counted', '1') end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[1])
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[7])
@@ -75,16 +77,27 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_chat_id() -> str:
+    """A random chat id: it names the chat's keys and rooms, and identifies nobody."""
+    return secrets.token_urlsafe(16)
+
+
 def create_chat(
-    r: Redis, age_band: str | None, gender: str | None, lang: str, now: float, ttl: int
+    r: Redis, age_band: str | None, gender: str | None, lang: str, now: float, ttl: int,
+    *, chat_id: str | None = None, counted: bool = False,
 ) -> tuple[str, str]:
-    """Open a chat at the back of the line; returns (chat id, resume token)."""
-    chat_id = secrets.token_urlsafe(16)
+    """Open a chat at the back of the line; returns (chat id, resume token).
+
+    Pass a `chat_id` from `new_chat_id` to join its room before the chat can be assigned.
+    `counted`: the tab is already in the missed-contact ledger.
+    """
+    chat_id = chat_id or new_chat_id()
     token = secrets.token_urlsafe(32)
     token_hash = hash_token(token)
     r.register_script(CREATE)(
         keys=[keys.chat(chat_id), keys.token(token_hash), keys.LINE, keys.LINE_SEQ],
-        args=[ttl, now, token_hash, age_band or "", gender or "", lang, chat_id],
+        args=[ttl, now, token_hash, age_band or "", gender or "", lang, chat_id,
+              "1" if counted else "0"],
     )
     return chat_id, token
 
@@ -101,17 +114,51 @@ def get_chat(r: Redis, chat_id: str) -> dict[str, str]:
     return r.hgetall(keys.chat(chat_id))
 
 
+# One round trip per message: check the chat, count the sender's rate, append, expire.
+# Returns {message id, staff id} or an error code.
+POST = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return redis.error_reply('unknown_chat') end
+if state == 'ended' then return redis.error_reply('chat_ended') end
+local limit = tonumber(ARGV[6])
+if limit > 0 then
+  local sent = redis.call('INCR', KEYS[3])
+  if sent == 1 then redis.call('EXPIRE', KEYS[3], 10) end
+  if sent > limit then return redis.error_reply('rate_limited') end
+end
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*',
+                      's', ARGV[1], 't', ARGV[2], 'ts', ARGV[3], 'n', ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return {id, redis.call('HGET', KEYS[1], 'staff') or ''}
+"""
+
+
+def post_message(
+    r: Redis, chat_id: str, sender: str, text: str, now: float, ttl: int, name: str = "",
+    rate_limit: int = 0,
+) -> tuple[Message, str]:
+    """Append a message to a live chat; returns it and the id of the staff holding the chat.
+
+    Its stream id orders it and lets a reconnecting client catch up. `rate_limit` caps
+    one sender's messages per 10 s in this chat (0: no cap). Raises ChatError.
+    """
+    try:
+        msg_id, staff_id = r.register_script(POST)(
+            keys=[keys.chat(chat_id), keys.messages(chat_id), keys.rate(chat_id, sender)],
+            args=[sender, text, repr(now), name, ttl, rate_limit, MAX_STREAM],
+        )
+    except ResponseError as exc:
+        if str(exc) in ("unknown_chat", "chat_ended", "rate_limited"):
+            raise ChatError(str(exc)) from None
+        raise
+    return Message(id=msg_id, sender=sender, text=text, ts=now, name=name), staff_id
+
+
 def add_message(
     r: Redis, chat_id: str, sender: str, text: str, now: float, ttl: int, name: str = ""
 ) -> Message:
-    """Append a message; its stream id orders it and lets a reconnecting client catch up."""
-    stream = keys.messages(chat_id)
-    with r.pipeline() as pipe:
-        pipe.xadd(stream, {"s": sender, "t": text, "ts": now, "n": name},
-                  maxlen=MAX_STREAM, approximate=True)
-        pipe.expire(stream, ttl)
-        msg_id, _ = pipe.execute()
-    return Message(id=msg_id, sender=sender, text=text, ts=now, name=name)
+    """Append a message with no rate cap (see post_message)."""
+    return post_message(r, chat_id, sender, text, now, ttl, name)[0]
 
 
 def messages_after(r: Redis, chat_id: str, after: str | None = None) -> list[Message]:
