@@ -28,7 +28,8 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 bench: $(DEV_STAMP) $(JS_STAMP)
-	$(BIN)/python bench/relay.py
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python bench/relay.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(JS_STAMP)
 
