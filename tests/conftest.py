@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -288,3 +289,23 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def peers():
+    """Make python-socketio clients (tests.peers.Peer); all are closed after the test."""
+    from tests.peers import Peer
+
+    made: list[Peer] = []
+
+    def make(*args, **kwargs):
+        peer = Peer(*args, **kwargs)
+        made.append(peer)
+        return peer
+
+    yield make
+    closers = [threading.Thread(target=peer.close) for peer in made]  # each takes a moment
+    for thread in closers:
+        thread.start()
+    for thread in closers:
+        thread.join()

@@ -8,7 +8,7 @@ import redis as redis_lib
 from sqlalchemy import text
 
 from helpline.extensions import db
-from tests.test_live_servers import Peer, staff_cookie
+from tests.peers import Peer, staff_cookie
 
 CANARY = "CANARY-TEXT-8f2b"
 AGENT = "CanaryAgent/9.9"

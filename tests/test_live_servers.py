@@ -2,85 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 
 import pytest
 import requests
-import socketio
 import websocket
 
-from tests.conftest import PASSWORD
-
-
-class Peer:
-    """A python-socketio client that records every event it receives."""
-
-    def __init__(self, url: str, namespace: str, cookie: str | None = None,
-                 headers: dict | None = None):
-        self.namespace = namespace
-        self.received: list[tuple[str, object]] = []
-        self.lock = threading.Lock()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("*", self._record, namespace=namespace)
-        headers = dict(headers or {})  # websocket-client sends the right Origin itself
-        if cookie:
-            headers["Cookie"] = cookie
-        self.sio.connect(url, namespaces=[namespace], transports=["websocket"], headers=headers,
-                         wait_timeout=10)
-
-    def _record(self, event, data=None):
-        with self.lock:
-            self.received.append((event, data))
-
-    def call(self, event, data=None):
-        return self.sio.call(event, data, namespace=self.namespace, timeout=10)
-
-    def wait_for(self, event, predicate=lambda d: True, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                for name, data in self.received:
-                    if name == event and predicate(data):
-                        return data
-            time.sleep(0.02)
-        raise AssertionError(f"no {event!r} within {timeout}s; got {self.received[-5:]}")
-
-    def got(self, event):
-        with self.lock:
-            return [d for n, d in self.received if n == event]
-
-    def close(self):
-        self.sio.disconnect()
-
-
-def staff_cookie(url: str, username: str) -> str:
-    """Sign in over HTTP (with the CSRF token) and return the session cookie header."""
-    http = requests.Session()
-    page = http.get(url + "/staff/login").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = http.post(url + "/staff/login", allow_redirects=False,
-                         data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.text[:300]
-    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-
-
-@pytest.fixture
-def peers():
-    made: list[Peer] = []
-
-    def make(*args, **kwargs):
-        peer = Peer(*args, **kwargs)
-        made.append(peer)
-        return peer
-
-    yield make
-    closers = [threading.Thread(target=peer.close) for peer in made]  # each takes a moment
-    for thread in closers:
-        thread.start()
-    for thread in closers:
-        thread.join()
+from tests.peers import staff_cookie
 
 
 def test_full_chat_across_two_servers_with_a_reload(live, live_staff, peers):

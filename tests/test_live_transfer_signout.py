@@ -11,37 +11,9 @@ import redis as redis_lib
 import requests
 
 from tests.conftest import PASSWORD
-from tests.test_live_servers import Peer
+from tests.peers import Peer, sign_in
 
 NOTE = "Handover: talked about his urges; he is safe tonight. Suggest self-help module 3."
-
-
-@pytest.fixture
-def peers():
-    made: list[Peer] = []
-
-    def make(*args, **kwargs):
-        peer = Peer(*args, **kwargs)
-        made.append(peer)
-        return peer
-
-    yield make
-    closers = [threading.Thread(target=peer.close) for peer in made]
-    for thread in closers:
-        thread.start()
-    for thread in closers:
-        thread.join()
-
-
-def sign_in(url: str, username: str) -> tuple[requests.Session, str]:
-    """A signed-in browser: its HTTP session and the cookie header for its sockets."""
-    http = requests.Session()
-    page = http.get(url + "/staff/login").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = http.post(url + "/staff/login", allow_redirects=False,
-                         data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.text[:300]
-    return http, "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
 def page_token(http: requests.Session, url: str) -> str:

@@ -3,7 +3,7 @@ supervisor's socket is on server A, the chatter and the therapist on server B.""
 
 from __future__ import annotations
 
-from tests.test_live_servers import peers, staff_cookie  # noqa: F401  (peers: a fixture)
+from tests.peers import staff_cookie
 
 
 def waiting_ids(picture):
@@ -11,7 +11,7 @@ def waiting_ids(picture):
 
 
 def test_supervisor_on_a_sees_b_change_and_watches_across_servers(live, live_staff,
-                                                                  peers):  # noqa: F811
+                                                                  peers):
     server_a, server_b = live.urls
     live_staff("sara", role="supervisor", name="Sara")
     live_staff("anna", name="Anna")
