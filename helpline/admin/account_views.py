@@ -176,6 +176,7 @@ def reactivate(staff_id: int):
         staff = accounts.reactivate(db.session, staff_id)
     except accounts.AccountError as exc:
         return _refused(staff_id, exc)
+    _audit("staff_reactivate", staff.id)
     flash(_("%(user)s can sign in again. Reset the password if it is not known.",
             user=staff.username))
     return redirect(url_for("accounts.index"))

@@ -41,12 +41,20 @@ def list_() -> None:
 @users.command("deactivate")
 @click.argument("username")
 def deactivate(username: str) -> None:
-    """Block an account and sign it out everywhere."""
+    """Block an account and sign it out of every open console at once.
+
+    The consoles are reached through REDIS_URL; without it (the embedded default of
+    `make run`) the sessions still end, at their next action.
+    """
+    from .. import live
+    from .signout import sign_out_everywhere
+
     try:
         staff = accounts.deactivate(db.session, username)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"deactivated {staff.username!r}")
+    returned = sign_out_everywhere(live.redis(), staff.id, "deactivated")
+    click.echo(f"deactivated {staff.username!r}; {len(returned)} chat(s) back in the line")
 
 
 def register_cli(app: Flask) -> None:

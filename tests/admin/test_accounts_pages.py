@@ -154,7 +154,8 @@ def test_deactivate_reactivate_and_self_deactivation_refused(sup, app, make_staf
     assert account(ctx, "anna").active
     signed_in(app, "anna")  # her password works again
     assert sup.post("/staff/accounts/9999/deactivate").status_code == 404
-    assert audit_rows(ctx) == [("staff_deactivate", None, anna.id)]
+    assert audit_rows(ctx) == [("staff_deactivate", None, anna.id),
+                               ("staff_reactivate", None, anna.id)]
 
 
 def test_forms_need_the_csrf_token(app, make_staff, ctx):

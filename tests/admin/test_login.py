@@ -92,3 +92,15 @@ def test_malformed_form_gets_a_page_not_a_crash(app):
     response = http.post("/staff/login", data={"username": "x" * 5000, "password": ""})
     assert response.status_code == 400
     assert http.post("/staff/login", data=b"\xff\xfe" * 100_000).status_code in (400, 413)
+
+
+def test_cli_deactivation_closes_open_consoles_at_once(app, make_staff, staff_socket, chatter):
+    anna = make_staff("anna")
+    sock = staff_socket(anna)
+    sock.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    client = chatter()
+    chat_id = client.emit("start", {}, namespace="/chat", callback=True)["chat_id"]
+    result = app.test_cli_runner().invoke(args=["users", "deactivate", "anna"])
+    assert result.exit_code == 0 and "1 chat(s) back in the line" in result.output
+    assert not sock.is_connected("/staff")
+    assert app.extensions["helpline_redis"].zscore("hl:line", chat_id) is not None
