@@ -20,15 +20,20 @@ from redis.exceptions import ResponseError
 
 from . import keys
 
-# KEYS: chat hash, holder's chats, target's chats, target's presence hash, duty set
-# ARGV: chat id, holder id, target id, now. Returns the target's display name.
-TO_STAFF = """
+# Both moves start here: KEYS[1] is the chat hash, ARGV[2] the id of who hands it over;
+# only the holder of a live chat may move it.
+HOLDER_CHECK = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return redis.error_reply('unknown_chat') end
 if redis.call('HGET', KEYS[1], 'staff') ~= ARGV[2] then
   return redis.error_reply('not_your_chat')
 end
 if state ~= 'active' then return redis.error_reply('chat_ended') end
+"""
+
+# KEYS: chat hash, holder's chats, target's chats, target's presence hash, duty set
+# ARGV: chat id, holder id, target id, now. Returns the target's display name.
+TO_STAFF = HOLDER_CHECK + """
 if redis.call('SISMEMBER', KEYS[5], ARGV[3]) == 0 then return redis.error_reply('no_capacity') end
 local cap = tonumber(redis.call('HGET', KEYS[4], 'capacity') or '1')
 if cap - redis.call('SCARD', KEYS[3]) <= 0 then return redis.error_reply('no_capacity') end
@@ -45,13 +50,7 @@ return name
 # ARGV: chat id, holder id, note, holder's name, staff id to avoid ('' = none)
 # The chat keeps its messages and its first assignment time; it is marked `counted` so
 # that leaving the line now is not recorded as a missed (never answered) contact.
-TO_LINE = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return redis.error_reply('unknown_chat') end
-if redis.call('HGET', KEYS[1], 'staff') ~= ARGV[2] then
-  return redis.error_reply('not_your_chat')
-end
-if state ~= 'active' then return redis.error_reply('chat_ended') end
+TO_LINE = HOLDER_CHECK + """
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[1], 'staff', 'staff_name')
 redis.call('HSET', KEYS[1], 'state', 'waiting', 'counted', '1')

@@ -172,10 +172,16 @@
       }));
       return row;
     });
-    el.lineBody.replaceChildren.apply(el.lineBody, items);
-    el.lineCount.textContent = String(rows.length);
-    show(el.lineEmpty, rows.length === 0);
-    show(el.lineTable, rows.length > 0);
+    fillTable('line', items);
+  }
+
+  /* Put a section's rows in its table, its count in the heading, and show the table
+     or the "none" line (sections: line, staff, chats). */
+  function fillTable(section, items) {
+    el[section + 'Body'].replaceChildren.apply(el[section + 'Body'], items);
+    el[section + 'Count'].textContent = String(items.length);
+    show(el[section + 'Empty'], items.length === 0);
+    show(el[section + 'Table'], items.length > 0);
   }
 
   function renderStaff(rows) {
@@ -187,10 +193,7 @@
       clockCell(row, s.load ? null : s.idle_since);
       return row;
     });
-    el.staffBody.replaceChildren.apply(el.staffBody, items);
-    el.staffCount.textContent = String(rows.length);
-    show(el.staffEmpty, rows.length === 0);
-    show(el.staffTable, rows.length > 0);
+    fillTable('staff', items);
   }
 
   function renderChats(rows) {
@@ -224,10 +227,7 @@
       }
       return row;
     });
-    el.chatsBody.replaceChildren.apply(el.chatsBody, items);
-    el.chatsCount.textContent = String(rows.length);
-    show(el.chatsEmpty, rows.length === 0);
-    show(el.chatsTable, rows.length > 0);
+    fillTable('chats', items);
   }
 
   function tick() {
