@@ -11,6 +11,7 @@ import time
 from flask import current_app
 from redis import Redis
 
+from . import single_flight
 from .availability import gate
 from .chat import store
 from .extensions import db, socketio
@@ -161,13 +162,14 @@ class Coalesced:
 
     def _later(self, app, delay: float) -> None:
         socketio.sleep(delay)
-        self.pending = False  # changes during the broadcast schedule another one
+        self.pending = False  # a change from now on is seen by this round or the next
         with app.app_context():
             self._run(app)
 
     def _run(self, app) -> None:
+        r = redis()
         try:
-            self.broadcast(redis())
+            single_flight.run(r, self.name, lambda: self.broadcast(r))
         except Exception:
             db.session.rollback()
             app.logger.exception("%s broadcast failed", self.name)

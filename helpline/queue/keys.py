@@ -6,7 +6,6 @@ LINE_SEQ = PREFIX + "line:seq"  # counter giving each joiner a later score
 DUTY = PREFIX + "duty"  # SET of on-duty staff ids
 DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (newest first)
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
-POSITIONS_PENDING = PREFIX + "line:pending"  # flag: a position broadcast is scheduled
 SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
 
 
@@ -43,3 +42,13 @@ def staff_sockets(staff_id: int | str) -> str:
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
+
+
+def broadcast_version(name: str) -> str:
+    """Counter bumped by every trigger of a broadcast (`line`, `overview`)."""
+    return f"{PREFIX}broadcast:{name}:version"
+
+
+def broadcast_lock(name: str) -> str:
+    """STRING held by the one process running that broadcast now (short TTL)."""
+    return f"{PREFIX}broadcast:{name}:lock"

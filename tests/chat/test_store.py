@@ -15,8 +15,7 @@ from tests.conftest import other_db
 from tests.queue.conftest import LIVE_STATE_DB
 
 TTL = 3600
-GLOBAL_KEYS = {keys.LINE, keys.LINE_SEQ, keys.DUTY, keys.DURATIONS, keys.POSITIONS_SENT,
-               keys.POSITIONS_PENDING}
+GLOBAL_KEYS = {keys.LINE, keys.LINE_SEQ, keys.DUTY, keys.DURATIONS, keys.POSITIONS_SENT}
 
 
 @pytest.fixture

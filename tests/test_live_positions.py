@@ -1,0 +1,79 @@
+"""Every waiting chatter ends up shown their real place, whatever the processes race."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis as redis_lib
+
+from helpline.admin import accounts
+from helpline.extensions import db
+from tests.conftest import PASSWORD, LiveServers, other_db
+from tests.peers import staff_cookie
+
+
+def _in_parallel(calls) -> None:
+    threads = [threading.Thread(target=fn, args=args) for fn, *args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _settle(chatters, quiet: float = 1.5, limit: float = 20.0) -> None:
+    """Wait until no chatter has received anything for `quiet` seconds."""
+    deadline = time.monotonic() + limit
+    last = None
+    while time.monotonic() < deadline:
+        count = sum(len(c.received) for c in chatters)
+        if count == last:
+            return
+        last = count
+        time.sleep(quiet)
+
+
+@pytest.fixture
+def long_line(live, redis_url, tmp_path):
+    """Two servers like `live`, but with no limit on the line's length."""
+    url = other_db(redis_url, 6)
+    redis_lib.Redis.from_url(url).flushdb()
+    servers = LiveServers(url, live.env["DATABASE_URL"], tmp_path, count=2,
+                          env={"MAX_LINE_LENGTH": "0"})
+    yield servers
+    servers.stop()
+    redis_lib.Redis.from_url(url).flushdb()
+
+
+def test_last_position_is_the_real_place_after_races_on_two_servers(live, long_line, peers):
+    r = redis_lib.Redis.from_url(long_line.env["REDIS_URL"], decode_responses=True)
+    names = ("anna", "ben", "carla", "dirk")
+    with live.app.app_context():
+        for name in names:
+            accounts.create_staff(db.session, name, name.title(), "therapist", PASSWORD)
+    live = long_line
+    consoles = [peers(live.urls[i % 2], "/staff", cookie=staff_cookie(live.urls[i % 2], n))
+                for i, n in enumerate(names)]
+    chatters = [peers(live.urls[i % 2], "/chat") for i in range(60)]
+    started = {}
+
+    def start(i, chatter):
+        started[i] = chatter.call("start", {})
+
+    _in_parallel([(start, i, c) for i, c in enumerate(chatters)])
+    assert all(ack["ok"] for ack in started.values())
+    # Duty changes on both servers at once, while chatters leave the line on both.
+    _in_parallel([(c.call, "duty", {"on": True, "capacity": 2}) for c in consoles]
+                 + [(chatters[i].call, "end", {}) for i in range(10, 60, 9)])
+    _in_parallel([(c.call, "duty", {"on": True, "capacity": 3}) for c in consoles]
+                 + [(chatters[i].call, "end", {}) for i in range(11, 60, 7)])
+    _settle(chatters)
+
+    waiting = r.zrange("hl:line", 0, -1)
+    assert len(waiting) > 10
+    for i, chatter in enumerate(chatters):
+        chat_id = started[i]["chat_id"]
+        if chat_id in waiting:
+            shown = chatter.got("position")[-1]["position"]
+            assert shown == waiting.index(chat_id) + 1, (i, shown)
