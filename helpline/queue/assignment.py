@@ -139,21 +139,31 @@ def held_chats(r: Redis, staff_id: str) -> set[str]:
 
 def presence(r: Redis, staff_id: str) -> Presence:
     """Live presence of one staff member (defaults when never on duty)."""
-    with r.pipeline() as pipe:
-        pipe.hgetall(keys.staff(staff_id))
-        pipe.sismember(keys.DUTY, staff_id)
-        pipe.scard(keys.staff_chats(staff_id))
-        info, on, load = pipe.execute()
-    return Presence(
-        staff_id=str(staff_id),
-        name=info.get("name", ""),
-        on_duty=bool(on),
-        capacity=int(info.get("capacity", 1)),
-        load=load,
-        idle_since=float(info.get("idle_since", 0)),
-    )
+    return presences(r, [staff_id])[0]
+
+
+def presences(r: Redis, staff_ids: list[str]) -> list[Presence]:
+    """Live presence of several staff members in one round trip, however many."""
+    with r.pipeline(transaction=False) as pipe:
+        for staff_id in staff_ids:
+            pipe.hgetall(keys.staff(staff_id))
+            pipe.sismember(keys.DUTY, staff_id)
+            pipe.scard(keys.staff_chats(staff_id))
+        replies = pipe.execute()
+    return [
+        Presence(
+            staff_id=str(staff_id),
+            name=info.get("name", ""),
+            on_duty=bool(on),
+            capacity=int(info.get("capacity", 1)),
+            load=load,
+            idle_since=float(info.get("idle_since", 0)),
+        )
+        for staff_id, info, on, load in zip(
+            staff_ids, replies[::3], replies[1::3], replies[2::3], strict=True)
+    ]
 
 
 def on_duty(r: Redis) -> list[Presence]:
-    """Everyone on duty, for the expected wait and the overview."""
-    return [presence(r, sid) for sid in sorted(r.smembers(keys.DUTY))]
+    """Everyone on duty, for the expected wait and the overview (two round trips)."""
+    return presences(r, sorted(r.smembers(keys.DUTY)))

@@ -320,3 +320,15 @@ def test_assign_uses_default_capacity_one_without_a_staff_hash(lr):
     chats = join(lr, 2)
     assert assignment.assign_waiting(lr, 1.0) == [(chats[0], "9")]
     assert store.get_chat(lr, chats[0])["staff_name"] == ""
+
+
+def test_on_duty_reads_every_presence_in_one_pipeline(lr):
+    for i, name in enumerate(("Anna", "Ben", "Carla"), 1):
+        assignment.go_on_duty(lr, str(i), name, i, float(i))
+    lr.sadd(keys.staff_chats("2"), "c1", "c2")
+    assignment.go_off_duty(lr, "3")
+    staff = assignment.on_duty(lr)
+    assert [(p.staff_id, p.name, p.capacity, p.load, p.on_duty) for p in staff] == [
+        ("1", "Anna", 1, 0, True), ("2", "Ben", 2, 2, True)]
+    assert assignment.presences(lr, ["3", "9"])[0].on_duty is False
+    assert assignment.presences(lr, ["3", "9"])[1].capacity == 1  # never on duty: defaults
