@@ -96,46 +96,54 @@ def assign_and_notify(r: Redis) -> list[tuple[str, str]]:
     return pairs
 
 
-def line_snapshot(r: Redis) -> list[dict]:
-    """The waiting line as the console shows it: nothing exists beyond the intake answers."""
-    ids = line.waiting(r)
-    with r.pipeline() as pipe:
-        for chat_id in ids:
-            pipe.hmget(keys.chat(chat_id), "created_at", "age_band", "gender")
+def line_view(r: Redis, ids: list[str] | None = None) -> dict:
+    """The waiting line as staff see it: the first LINE_VIEW_LIMIT places and the total.
+
+    Nothing exists beyond the intake answers. Only the first places are read and sent,
+    so a long line costs the consoles what they show, not what waits.
+    """
+    ids = line.waiting(r) if ids is None else ids
+    shown = ids[: current_app.config["LINE_VIEW_LIMIT"]]
+    with r.pipeline(transaction=False) as pipe:
+        for chat_id in shown:
+            pipe.hmget(keys.chat(chat_id), "created_at", "age_band", "gender", "lang",
+                       "counted")
         rows = pipe.execute()
-    return [
-        {"chat_id": cid, "position": i, "waiting_since": float(c or 0),
-         "age_band": a or None, "gender": g or None}
-        for i, (cid, (c, a, g)) in enumerate(zip(ids, rows, strict=True), 1)
+    waiting = [
+        {"chat_id": cid, "position": i, "waiting_since": float(c) if c else None,
+         "age_band": a or None, "gender": g or None, "lang": lang or None,
+         "handed_back": bool(counted)}
+        for i, (cid, (c, a, g, lang, counted)) in enumerate(zip(shown, rows, strict=True), 1)
     ]
+    return {"waiting": waiting, "total": len(ids)}
 
 
 def broadcast_line(r: Redis) -> None:
     """Send each waiting chatter its place and expected wait, only when these changed."""
-    snapshot = line_snapshot(r)
+    ids = line.waiting(r)
     free, total, durations = estimate.capacity_now(r)
     default = current_app.config["DEFAULT_CHAT_MINUTES"]
     # Whether the chat still takes new chatters: with nobody on duty and the chat closed,
     # the page tells those waiting plainly that nobody can answer them any more today.
-    is_open = gate.chat_taking_new(db.session, now()) if snapshot else True
+    is_open = gate.chat_taking_new(db.session, now()) if ids else True
     sent = r.hgetall(keys.POSITIONS_SENT)
     updates: dict[str, str] = {}
-    for row in snapshot:
-        wait = estimate.expected_wait_minutes(row["position"], free, total, durations, default)
-        value = f"{row['position']}:{wait}:{int(is_open)}"
-        if sent.get(row["chat_id"]) != value:
-            updates[row["chat_id"]] = value
-            to_chatter(row["chat_id"], "position",
-                       {"position": row["position"], "expected_wait_minutes": wait,
+    for position, chat_id in enumerate(ids, 1):
+        wait = estimate.expected_wait_minutes(position, free, total, durations, default)
+        value = f"{position}:{wait}:{int(is_open)}"
+        if sent.get(chat_id) != value:
+            updates[chat_id] = value
+            to_chatter(chat_id, "position",
+                       {"position": position, "expected_wait_minutes": wait,
                         "staff_on_duty": total > 0, "open": is_open})
-    gone = set(sent) - {row["chat_id"] for row in snapshot}
+    gone = set(sent).difference(ids)
     with r.pipeline() as pipe:
         if updates:
             pipe.hset(keys.POSITIONS_SENT, mapping=updates)
         if gone:
             pipe.hdel(keys.POSITIONS_SENT, *gone)
         pipe.execute()
-    socketio.emit("line", {"waiting": snapshot}, to=CONSOLE_ROOM, namespace=STAFF_NS)
+    socketio.emit("line", line_view(r, ids), to=CONSOLE_ROOM, namespace=STAFF_NS)
 
 
 class Coalesced:

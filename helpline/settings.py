@@ -66,6 +66,8 @@ class Config:
     CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE = _env_int("CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE", 15)
     # At most this many chatters wait in the line; 0 means no limit.
     MAX_LINE_LENGTH = _env_int("MAX_LINE_LENGTH", 15)
+    # Consoles and the overview are sent this many places of the line, plus the total.
+    LINE_VIEW_LIMIT = _env_int("LINE_VIEW_LIMIT", 50)
     # Skip the opening-hours and on-duty checks (the line-length limit still applies).
     CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)
 

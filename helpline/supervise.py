@@ -59,22 +59,6 @@ def _float(value: str | None) -> float | None:
     return float(value) if value else None
 
 
-def waiting_rows(r: Redis) -> list[dict]:
-    """The line in order: place, since when, and the intake answers given (nothing else)."""
-    ids = line.waiting(r)
-    with r.pipeline() as pipe:
-        for chat_id in ids:
-            pipe.hmget(keys.chat(chat_id), "created_at", "age_band", "gender", "lang",
-                       "counted")
-        rows = pipe.execute()
-    return [
-        {"chat_id": cid, "position": i, "waiting_since": _float(c),
-         "age_band": a or None, "gender": g or None, "lang": lang or None,
-         "handed_back": bool(counted)}
-        for i, (cid, (c, a, g, lang, counted)) in enumerate(zip(ids, rows, strict=True), 1)
-    ]
-
-
 def staff_rows(r: Redis) -> list[dict]:
     """Everyone on duty: name, capacity, load (held chats) and idle since."""
     return [
@@ -204,9 +188,11 @@ def overview(r: Redis, session: Session, now: float) -> dict:
     from .availability import gate
 
     chats = chat_rows(r, session)
+    waiting = live.line_view(r)
     return {
         "ok": True, "at": now, "open": gate.chat_taking_new(session, now),
-        "waiting": waiting_rows(r), "staff": staff_rows(r), "chats": chats,
+        "waiting": waiting["waiting"], "waiting_total": waiting["total"],
+        "staff": staff_rows(r), "chats": chats,
         "today": today_counters(session, chats, now),
     }
 

@@ -181,7 +181,9 @@ class LiveServers:
                     "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
                     "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1",
                     # chats start at any hour; tests of the gate switch it on themselves
-                    "CHAT_ALWAYS_OPEN": "1", **(env or {})}
+                    "CHAT_ALWAYS_OPEN": "1",
+                    # staff views are sent the first 3 places: browser tests see the rest counted
+                    "LINE_VIEW_LIMIT": "3", **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"

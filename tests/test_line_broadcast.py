@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from helpline import live
+from helpline.queue import line
 from tests.conftest import events
 
 NS = "/chat"
@@ -16,13 +17,13 @@ def test_a_broadcast_overtaken_by_a_newer_one_does_not_send_last(app, chatter, m
         assert client.emit("start", {}, namespace=NS, callback=True)["ok"]
     for client in (second, third):
         events(client, NS)  # drop what they got while joining
-    real_snapshot = live.line_snapshot
-    armed = [True]
+    real_waiting = line.waiting
+    armed = [True]  # only the broadcast's own read of the line is delayed
 
     def snapshot_then_a_change_lands(r):
         """Read the line, then let another process change it and broadcast, all before
         this broadcast sends what it read: the interleaving that left places stale."""
-        rows = real_snapshot(r)
+        rows = real_waiting(r)
         if armed.pop() if armed else False:
             other = threading.Thread(target=first.emit, args=("end", {}),
                                      kwargs={"namespace": NS})
@@ -30,7 +31,7 @@ def test_a_broadcast_overtaken_by_a_newer_one_does_not_send_last(app, chatter, m
             other.join()
         return rows
 
-    monkeypatch.setattr(live, "line_snapshot", snapshot_then_a_change_lands)
+    monkeypatch.setattr(line, "waiting", snapshot_then_a_change_lands)
     with app.app_context():
         live.line_changed()
 

@@ -61,7 +61,12 @@ def snapshot() -> dict:
     me = _me()
     chats = [live.chat_view(r, cid) for cid in sorted(assignment.held_chats(r, me))]
     return {**_presence(), "name": current_user.display_name, "role": current_user.role,
-            "chats": [c for c in chats if c["state"]], "waiting": live.line_snapshot(r)}
+            "chats": [c for c in chats if c["state"]], **_line(r)}
+
+
+def _line(r) -> dict:
+    view = live.line_view(r)
+    return {"waiting": view["waiting"], "waiting_total": view["total"]}
 
 
 def on_duty(data: dict) -> dict:

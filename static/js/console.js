@@ -27,6 +27,7 @@
     capacity: $('capacity'), load: $('load'), conn: $('conn-state'),
     error: $('console-error'), notice: $('console-notice'),
     lineCount: $('line-count'), lineEmpty: $('line-empty'), lineList: $('line-list'),
+    lineMore: $('line-more'),
     lineAnnounce: $('line-announce'),
     tabs: $('chat-tabs'), panels: $('chat-panels'), noChats: $('no-chats'),
     tplPanel: $('tpl-chat-panel'), tplSummary: $('tpl-summary')
@@ -180,8 +181,10 @@
 
   /* ---------- waiting line ---------- */
 
-  function renderLine(waiting) {
+  /* The first places of the line (the server sends at most LINE_VIEW_LIMIT) and its length. */
+  function renderLine(waiting, total) {
     var rows = Array.isArray(waiting) ? waiting : [];
+    var count = typeof total === 'number' ? total : rows.length;
     var items = rows.map(function (row) {
       var item = document.createElement('li');
       var pos = document.createElement('span');
@@ -200,11 +203,13 @@
       return item;
     });
     el.lineList.replaceChildren.apply(el.lineList, items);
-    el.lineCount.textContent = String(rows.length);
-    show(el.lineEmpty, rows.length === 0);
-    if (rows.length !== lastLineSize) {
-      lastLineSize = rows.length;
-      el.lineAnnounce.textContent = format(T.line_count, { n: rows.length });
+    el.lineCount.textContent = String(count);
+    show(el.lineEmpty, count === 0);
+    el.lineMore.textContent = format(T.line_more, { n: count - rows.length });
+    show(el.lineMore, count > rows.length);
+    if (count !== lastLineSize) {
+      lastLineSize = count;
+      el.lineAnnounce.textContent = format(T.line_count, { n: count });
     }
     tickLine();
   }
@@ -740,7 +745,7 @@
     Array.from(chats.values()).forEach(function (chat) {
       if (!seenIds.has(chat.id)) removeChat(chat);
     });
-    renderLine(state.waiting);
+    renderLine(state.waiting, state.waiting_total);
     renderEmptyState();
   }
 
@@ -917,7 +922,7 @@
       if (err && err.message === 'not_signed_in') signedOut(); else setConnected(false);
     });
     socket.on('state', onState);
-    socket.on('line', function (data) { renderLine(data && data.waiting); });
+    socket.on('line', function (data) { renderLine(data && data.waiting, data && data.total); });
     socket.on('chat_assigned', onChatAssigned);
     socket.on('message', onMessage);
     socket.on('typing', onTyping);

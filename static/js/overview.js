@@ -27,6 +27,7 @@
     todayDate: $('today-date'), answered: $('today-answered'), missed: $('today-missed'),
     wait: $('today-wait'), duration: $('today-duration'), reasons: $('today-reasons'),
     lineCount: $('line-count'), lineEmpty: $('line-empty'), lineBody: $('line-body'),
+    lineMore: $('line-more'),
     lineTable: $('line-table'),
     staffCount: $('staff-count'), staffEmpty: $('staff-empty'), staffBody: $('staff-body'),
     staffTable: $('staff-table'),
@@ -131,7 +132,7 @@
     picture = data;
     el.open.textContent = data.open ? T.chat_open : T.chat_closed;
     renderToday(data.today || {});
-    renderLine(data.waiting || []);
+    renderLine(data.waiting || [], data.waiting_total);
     renderStaff(data.staff || []);
     renderChats(data.chats || []);
     if (watched) renderWatchedState();
@@ -154,7 +155,7 @@
     el.reasons.replaceChildren.apply(el.reasons, items);
   }
 
-  function renderLine(rows) {
+  function renderLine(rows, total) {
     var items = rows.map(function (w) {
       var row = document.createElement('tr');
       row.dataset.chatId = w.chat_id;
@@ -172,14 +173,17 @@
       }));
       return row;
     });
-    fillTable('line', items);
+    fillTable('line', items, total);
+    var more = (typeof total === 'number' ? total : rows.length) - rows.length;
+    el.lineMore.textContent = format(T.line_more, { n: more });
+    show(el.lineMore, more > 0);
   }
 
   /* Put a section's rows in its table, its count in the heading, and show the table
      or the "none" line (sections: line, staff, chats). */
-  function fillTable(section, items) {
+  function fillTable(section, items, total) {
     el[section + 'Body'].replaceChildren.apply(el[section + 'Body'], items);
-    el[section + 'Count'].textContent = String(items.length);
+    el[section + 'Count'].textContent = String(typeof total === 'number' ? total : items.length);
     show(el[section + 'Empty'], items.length === 0);
     show(el[section + 'Table'], items.length > 0);
   }

@@ -52,11 +52,14 @@ def test_supervisor_watches_the_line_monitors_and_whispers(browser, live, live_s
     expect(sup.locator("#conn-state")).to_have_text("Connected.")
     expect(sup.locator("#line-empty")).to_be_visible()
 
-    # The line fills: three chatters on the other server, nobody on duty yet.
-    chatters = [start_chatter(browser, other_url, age) for age in ("18–25", "26–35", None)]
+    # The line fills: four chatters on the other server, nobody on duty yet. Staff are
+    # sent the first LINE_VIEW_LIMIT (3 on the live servers) places and the total.
+    chatters = [start_chatter(browser, other_url, age)
+                for age in ("18–25", "26–35", None, None)]
     rows = sup.locator("#line-body tr")
     expect(rows).to_have_count(3)
-    expect(sup.locator("#line-count")).to_have_text("3")
+    expect(sup.locator("#line-count")).to_have_text("4")
+    expect(sup.locator("#line-more")).to_have_text("and 1 more waiting")
     expect(rows.nth(0)).to_contain_text("18–25")
     expect(rows.nth(2)).to_contain_text("not given")
     expect(rows.nth(0).locator(".clock")).to_have_text(re.compile(r"^\d\d:\d\d$"))
@@ -76,7 +79,9 @@ def test_supervisor_watches_the_line_monitors_and_whispers(browser, live, live_s
     sign_in(staff, other_url, "anna")
     go_on_duty(staff)
     expect(third.locator("#status-main")).to_have_text("You are talking with Anna.")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
+    expect(sup.locator("#line-count")).to_have_text("3")
+    expect(sup.locator("#line-more")).to_be_hidden()
     chat_rows = sup.locator("#chats-body tr")
     expect(chat_rows).to_have_count(1)
     expect(chat_rows.first).to_contain_text("Anna")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from helpline import audit, supervise
+from helpline import audit, live, supervise
 from helpline.availability import missed
 from helpline.chat import store
 from helpline.extensions import db
@@ -75,12 +75,24 @@ def test_waiting_rows_in_order_with_intake_and_language(ctx, r):
     first = new_chat(r, NOW - 300, "18_25", "woman", "nl")
     second = new_chat(r, NOW - 200)
     with ctx():
-        got = supervise.waiting_rows(r)
+        got = live.line_view(r)["waiting"]
     assert [w["chat_id"] for w in got] == [first, second]
     assert got[0] == {"chat_id": first, "position": 1, "waiting_since": NOW - 300,
                       "age_band": "18_25", "gender": "woman", "lang": "nl",
                       "handed_back": False}
     assert (got[1]["age_band"], got[1]["gender"], got[1]["position"]) == (None, None, 2)
+
+
+def test_staff_see_only_the_first_places_of_a_long_line_and_its_length(app, ctx, r):
+    ids = [new_chat(r, NOW - 300 + i) for i in range(5)]
+    app.config["LINE_VIEW_LIMIT"] = 2
+    with ctx():
+        view = live.line_view(r)
+        pushed = supervise.overview(r, db.session, NOW)
+    assert [w["chat_id"] for w in view["waiting"]] == ids[:2]
+    assert view["total"] == 5
+    assert [w["chat_id"] for w in pushed["waiting"]] == ids[:2]
+    assert pushed["waiting_total"] == 5
 
 
 def test_staff_and_chat_rows(ctx, r, people):
@@ -150,7 +162,8 @@ def test_overview_is_free_of_text_and_tokens(ctx, r, people):
     flat = repr(picture)
     assert "my secret words" not in flat and token not in flat
     assert store.hash_token(token) not in flat
-    assert set(picture) == {"ok", "at", "open", "waiting", "staff", "chats", "today"}
+    assert set(picture) == {"ok", "at", "open", "waiting", "waiting_total", "staff", "chats",
+                            "today"}
 
 
 def test_supervisor_sockets_are_counted(r):
