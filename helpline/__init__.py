@@ -8,9 +8,9 @@ import secrets
 from pathlib import Path
 
 import redis
-import socketio as python_socketio
 from flask import Flask, request
 
+from .batch_emit import BatchingRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .settings import CONFIGS, ROOT
 
@@ -102,7 +102,7 @@ def _init_extensions(app: Flask) -> None:
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
         # A full pool makes python-socketio drop and rebuild its Redis client, which cuts
         # the pub/sub listener of the whole process for a moment: allow plenty.
-        manager = python_socketio.RedisManager(
+        manager = BatchingRedisManager(
             app.config["REDIS_URL"], write_only=app.config["SOCKETIO_WRITE_ONLY"],
             redis_options={"max_connections": 4 * REDIS_POOL_SIZE})
     socketio.init_app(

@@ -13,6 +13,7 @@ from redis import Redis
 
 from . import single_flight
 from .availability import gate
+from .batch_emit import BatchingRedisManager
 from .chat import store
 from .extensions import db, socketio
 from .queue import assignment, estimate, keys, line, transfer
@@ -43,6 +44,17 @@ def staff_room(staff_id: str | int) -> str:
 
 def to_chatter(chat_id: str, event: str, data: dict) -> None:
     socketio.emit(event, data, to=chat_room(chat_id), namespace=CHAT_NS)
+
+
+def to_chatters(event: str, items: list[tuple[str, dict]]) -> None:
+    """Each (chat id, data) to that chat's sockets, in one publish between processes."""
+    rooms = [(chat_room(chat_id), data) for chat_id, data in items]
+    manager = socketio.server.manager
+    if isinstance(manager, BatchingRedisManager):
+        manager.emit_batch(event, rooms, CHAT_NS)
+        return
+    for room, data in rooms:  # one process, no message queue (tests)
+        socketio.emit(event, data, to=room, namespace=CHAT_NS)
 
 
 def to_staff(staff_id: str | int, event: str, data: dict) -> None:
@@ -128,14 +140,15 @@ def broadcast_line(r: Redis) -> None:
     is_open = gate.chat_taking_new(db.session, now()) if ids else True
     sent = r.hgetall(keys.POSITIONS_SENT)
     updates: dict[str, str] = {}
+    changed: list[tuple[str, dict]] = []
     for position, chat_id in enumerate(ids, 1):
         wait = estimate.expected_wait_minutes(position, free, total, durations, default)
         value = f"{position}:{wait}:{int(is_open)}"
         if sent.get(chat_id) != value:
             updates[chat_id] = value
-            to_chatter(chat_id, "position",
-                       {"position": position, "expected_wait_minutes": wait,
-                        "staff_on_duty": total > 0, "open": is_open})
+            changed.append((chat_id, {"position": position, "expected_wait_minutes": wait,
+                                      "staff_on_duty": total > 0, "open": is_open}))
+    to_chatters("position", changed)
     gone = set(sent).difference(ids)
     with r.pipeline() as pipe:
         if updates:
