@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-services lint bench deps clean chromium
+.PHONY: run test test-services lint bench bench-scale deps clean chromium
 
 run: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/python app.py
@@ -30,6 +30,11 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP) $(JS_STAMP)
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/relay.py $(BENCH_ARGS)
+
+# Many live chats plus a long waiting line (issue 11): figures against the scale goals.
+bench-scale: $(DEV_STAMP) $(JS_STAMP)
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(JS_STAMP)
 

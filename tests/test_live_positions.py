@@ -37,7 +37,7 @@ def _settle(chatters, quiet: float = 1.5, limit: float = 20.0) -> None:
 @pytest.fixture
 def long_line(live, redis_url, tmp_path):
     """Two servers like `live`, but with no limit on the line's length."""
-    url = other_db(redis_url, 6)
+    url = other_db(redis_url, 7)
     redis_lib.Redis.from_url(url).flushdb()
     servers = LiveServers(url, live.env["DATABASE_URL"], tmp_path, count=2,
                           env={"MAX_LINE_LENGTH": "0"})

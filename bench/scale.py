@@ -1,0 +1,217 @@
+"""Scale benchmark: many live chats plus a long waiting line on one box (issue 11, b-d).
+
+Starts an embedded Redis (or uses REDIS_URL: a scratch Redis whose `hl:*` keys are
+deleted), a fresh SQLite database with ceil(max live / 5) therapists, `--processes`
+server processes and a worker, signs the therapists in over HTTP, then hands the run to
+bench/scale_load.js (socket.io-client in Node, light enough not to be the bottleneck;
+sockets are spread round-robin over the server processes). In steps it grows:
+
+1. live chats (`--live`, e.g. 250,500,1000,2000): therapists go on duty with capacity 5,
+   chatters join and are assigned (join -> assigned time), then each side of each chat
+   sends one message every `--interval` seconds (10: 1 msg/10 s/side) for `--measure`
+   seconds: relay latency to the other side, p50/p99;
+2. waiting chatters on top (`--waiting`, e.g. 1000,2500,5000): the time until every
+   waiting chatter holds its new place after the front chatter leaves (`--line-changes`
+   times a step), the relay under that load, and server RSS per added socket;
+3. quiet: traffic stopped, everything connected: the server's idle CPU.
+
+After each step it prints the CPU share of the server(s), Redis, the worker and the
+generator over the measured span. It asserts nothing; docs/benchmarks.md holds figures.
+
+    make bench-scale            # or: .venv/bin/python bench/scale.py --live 250,500 ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from relay import (  # noqa: E402  (the relay bench's process and account helpers)
+    CAPACITY,
+    ROOT,
+    cpu_seconds,
+    forget_helpline_keys,
+    free_port,
+    git_commit,
+    rss_mb,
+    setup_database,
+    spawn,
+    staff_cookie,
+    stop,
+    wait_healthy,
+)
+
+GOALS = {"relay_p50_ms": 2.0, "relay_p99_ms": 25.0, "positions_s": 1.0, "join_p99_ms": 50.0,
+         "kb_per_socket": 50.0}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    steps = lambda text: [int(x) for x in text.split(",") if x]  # noqa: E731
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--live", type=steps, default=[250, 500, 1000, 2000])
+    parser.add_argument("--waiting", type=steps, default=[1000, 2500, 5000])
+    parser.add_argument("--interval", type=float, default=10.0, help="s between messages/side")
+    parser.add_argument("--measure", type=float, default=20.0, help="s of traffic per step")
+    parser.add_argument("--line-changes", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def server_env(redis_url: str, database_url: str) -> dict:
+    return {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-" + "x" * 40, "HELPLINE_ENV": "development",
+            "PYTHONUNBUFFERED": "1", "MESSAGES_PER_10_SECONDS": "100000",
+            "CHAT_ALWAYS_OPEN": "1", "MAX_LINE_LENGTH": "0"}
+
+
+class Sampler:
+    """CPU seconds of each group of processes between two marks, and the servers' RSS."""
+
+    def __init__(self, groups: dict[str, list[int]]):
+        self.groups = groups
+        self.mark()
+
+    def mark(self) -> None:
+        self.t0 = time.perf_counter()
+        self.cpu0 = {name: cpu_seconds(pids) for name, pids in self.groups.items()}
+
+    def shares(self) -> dict[str, float]:
+        span = time.perf_counter() - self.t0
+        return {name: 100 * (cpu_seconds(pids) - self.cpu0[name]) / span
+                for name, pids in self.groups.items()}
+
+
+def fmt(value, unit: str = "", digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def verdict(value, goal: float) -> str:
+    return "" if value is None else ("  (goal met)" if value <= goal else
+                                     f"  (goal {goal:g}: {value / goal:.1f}x over)")
+
+
+def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> None:
+    relay = step.get("relay", {})
+    print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting")
+    if "join_p99_ms" in step:
+        print(f"  join -> assigned: p50 {fmt(step['join_p50_ms'], ' ms')}, "
+              f"p99 {fmt(step['join_p99_ms'], ' ms')}"
+              f"{verdict(step['join_p99_ms'], GOALS['join_p99_ms'])}")
+    if "position_max_ms" in step:
+        worst = step["position_max_ms"] / 1000
+        print(f"  after a line change, every waiting chatter has its new place: median "
+              f"{fmt(step['position_median_ms'], ' ms')}, all within {worst:.2f} s"
+              f"{verdict(worst, GOALS['positions_s'])}; wrong places left: "
+              f"{step['positions_wrong']} (connecting {step['connect_seconds']:.0f} s)")
+    if relay:
+        print(f"  relay to the other side: {relay['delivered']} delivered, {relay['lost']} lost, "
+              f"p50 {fmt(relay['p50_ms'], ' ms')}{verdict(relay['p50_ms'], GOALS['relay_p50_ms'])}"
+              f", p99 {fmt(relay['p99_ms'], ' ms')}"
+              f"{verdict(relay['p99_ms'], GOALS['relay_p99_ms'])}; errors {relay['errors'] or 0}")
+    print("  CPU: " + ", ".join(f"{name} {share:.0f}%" for name, share in cpu.items()))
+    line = f"  server RSS {rss:.0f} MB"
+    if per_socket_kb is not None:
+        line += (f"; {per_socket_kb:.0f} KB per added waiting socket"
+                 f"{verdict(per_socket_kb, GOALS['kb_per_socket'])}")
+    print(line)
+
+
+def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
+    database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
+    therapists = math.ceil(max(args.live) / CAPACITY)
+    names = setup_database(redis_url, database_url, therapists)
+    forget_helpline_keys(redis_url)
+    env, log = server_env(redis_url, database_url), tmp / "servers.log"
+    urls, servers = [], []
+    for _ in range(args.processes):
+        port = free_port()
+        urls.append(f"http://127.0.0.1:{port}")
+        servers.append(spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log))
+    worker = spawn([sys.executable, "app.py", "worker"], env, log)
+    for url in urls:
+        wait_healthy(url, servers + [worker], log)
+    t0 = time.perf_counter()
+    cookies = [staff_cookie(urls[i % len(urls)], name) for i, name in enumerate(names)]
+    print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
+    plan = {"urls": urls, "cookies": cookies, "capacity": CAPACITY, "live_steps": args.live,
+            "waiting_steps": args.waiting, "interval": args.interval, "measure": args.measure,
+            "line_changes": args.line_changes}
+    (tmp / "plan.json").write_text(json.dumps(plan))
+    load = subprocess.Popen(["node", str(BENCH / "scale_load.js"), str(tmp / "plan.json")],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sampler = Sampler({"server": [p.pid for p in servers], "redis": redis_pids,
+                       "worker": [worker.pid], "generator": [load.pid]})
+    base_rss, last = rss_mb(servers), {"rss": 0.0, "waiting": 0}
+    print(f"  idle server RSS {base_rss:.0f} MB")
+    try:
+        for raw in load.stdout:
+            step = json.loads(raw)
+            if step["phase"] == "failed":
+                raise RuntimeError(f"load generator failed: {step['error']}")
+            if step["phase"] not in ("idle", "mark"):
+                rss = rss_mb(servers)
+                per_socket = None
+                if step["phase"] == "waiting" and step["waiting"] > last["waiting"]:
+                    per_socket = (rss - last["rss"]) * 1024 / (step["waiting"] - last["waiting"])
+                print_step(step, sampler.shares(), rss, per_socket)
+                last = {"rss": rss, "waiting": step["waiting"]}
+            sampler.mark()
+            load.stdin.write("go\n")
+            load.stdin.flush()
+    finally:
+        with contextlib.suppress(Exception):
+            load.kill()
+        stop(servers + [worker])
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if not shutil.which("node"):
+        print("scale benchmark: node is missing (the load generator runs on Node.js)")
+        return 2
+    print(f"scale benchmark: live {args.live}, waiting {args.waiting}, 1 msg/"
+          f"{args.interval:g} s/side, {args.processes} server process(es)")
+    print(f"  machine: {os.cpu_count()} cores, load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}; commit {git_commit()}")
+    tmp = Path(tempfile.mkdtemp(prefix="helpline-scale-"))
+    redis_proc = None
+    try:
+        redis_url = os.environ.get("REDIS_URL", "")
+        redis_pids: list[int] = []
+        if not redis_url:
+            sys.path.insert(0, str(ROOT))
+            from helpline.redis_server import start_embedded_redis
+
+            redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
+            redis_pids = [redis_proc.pid]
+        run(args, tmp, redis_url, redis_pids)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if redis_proc is not None:
+            from helpline.redis_server import stop_embedded_redis
+
+            stop_embedded_redis(redis_proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process().children(recursive=True):
+                child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
