@@ -43,3 +43,13 @@ def staff_sockets(staff_id: int | str) -> str:
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
+
+
+def session(session_id: str) -> str:
+    """HASH of one staff sign-in: staff id, started, seen (idle clock); a random id."""
+    return f"{PREFIX}session:{session_id}"
+
+
+def session_sockets(session_id: str) -> str:
+    """SET of the console sockets opened with one staff sign-in (closed when it ends)."""
+    return f"{PREFIX}session:{session_id}:sockets"
