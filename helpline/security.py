@@ -120,8 +120,9 @@ def foreign_post(environ: dict, configured: list[str]) -> bool:
 def secret_key_problem(key: str) -> str | None:
     """Why this SECRET_KEY is too weak for production, or None.
 
-    Length, distinct characters and an entropy estimate (Shannon entropy of the key's own
-    character frequencies times its length): 39 x 'a' or a repeated word is refused,
+    Length, distinct characters, an entropy estimate (Shannon entropy of the key's own
+    character frequencies times its length) and repetition (distinct three-character runs):
+    39 x 'a', a repeated word or '0123456789' x 4 is refused,
     `secrets.token_urlsafe(32)` or 64 hex digits pass.
     """
     if len(key) < MIN_SECRET_CHARS:
@@ -130,7 +131,8 @@ def secret_key_problem(key: str) -> str | None:
     if len(counts) < MIN_SECRET_DISTINCT:
         return f"must use at least {MIN_SECRET_DISTINCT} different characters"
     per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
-    if per_char * len(key) < MIN_SECRET_BITS:
+    trigrams = {key[i:i + 3] for i in range(len(key) - 2)}
+    if per_char * len(key) < MIN_SECRET_BITS or len(trigrams) < 0.8 * (len(key) - 2):
         return "looks too regular to be random (generate one: python -c " \
                "'import secrets; print(secrets.token_urlsafe(48))')"
     return None
