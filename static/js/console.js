@@ -916,6 +916,7 @@
     socket.on('connect_error', function (err) {
       if (err && err.message === 'not_signed_in') signedOut(); else setConnected(false);
     });
+    H.watchSession(socket, document.getElementById('session-notice'), T);
     socket.on('state', onState);
     socket.on('line', function (data) { renderLine(data && data.waiting); });
     socket.on('chat_assigned', onChatAssigned);
