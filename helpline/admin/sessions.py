@@ -22,6 +22,7 @@ from .. import jobs, live
 from ..extensions import socketio
 from ..protocol import ProtocolError
 from ..queue import keys
+from . import signout
 
 SESSION_KEY = "hl_session"
 # Why a session ended, as sent in `signed_out`: no activity for SESSION_IDLE_SECONDS,
@@ -137,8 +138,9 @@ def _watch(session_id: str, seconds: float) -> None:
 
 
 def close_if_over(session_id: str) -> bool:
-    """Job: at the session's end, tell each of its sockets why and disconnect them; if
-    there was activity meanwhile, look again at the new end."""
+    """Job: at the session's end, tell each of its sockets why and disconnect them; when
+    the person has no other console open, sign them out as a logout would (off duty,
+    active chats to the front of the line). Activity meanwhile: look again at the new end."""
     r = live.redis()
     reason = end_reason(r, session_id, live.now(), touch=False)
     sids = sorted(r.smembers(keys.session_sockets(session_id)))
@@ -149,8 +151,13 @@ def close_if_over(session_id: str) -> bool:
         else:
             r.hdel(keys.session(session_id), "watched")
         return False
+    staff_id = r.hget(keys.session(session_id), "staff")
+    r.delete(keys.session(session_id), keys.session_sockets(session_id))
+    if staff_id and not r.smembers(keys.staff_sockets(staff_id)) - set(sids):
+        # Their last console: as at sign-out, off duty and active chats back to the line.
+        signout.sign_out_everywhere(r, staff_id, reason)
+        return True
     for sid in sids:
         socketio.emit("signed_out", {"reason": reason}, to=sid, namespace=live.STAFF_NS)
         socketio.server.disconnect(sid, namespace=live.STAFF_NS)
-    r.delete(keys.session(session_id), keys.session_sockets(session_id))
     return True

@@ -139,3 +139,43 @@ def test_signing_in_rotates_the_csrf_token(app, make_staff):
     assert http.get("/staff/").status_code == 200
     http.post("/staff/logout", data={"csrf_token": after})
     assert http.get("/staff/").status_code == 302
+
+
+def test_an_idle_last_console_returns_its_chats_and_goes_off_duty(app, make_staff, r, chatter):
+    """Nobody is left holding a chatter after their session ended by itself."""
+    from helpline.queue import assignment, line
+
+    anna = make_staff("anna")
+    app.config.update(SESSION_IDLE_SECONDS=IDLE)
+    _, sock = console(app, "anna")
+    assert sock.emit("duty", {"on": True, "capacity": 1}, namespace=NS, callback=True)["ok"]
+    client = chatter()
+    chat_id = client.emit("start", {}, namespace="/chat", callback=True)["chat_id"]
+    assert chat_id in assignment.held_chats(r, str(anna.id))
+    client.get_received("/chat")
+    age(r, "seen", IDLE + 1)
+    run_jobs(app)
+    assert ("signed_out", {"reason": "idle"}) in names(sock, NS)
+    assert not sock.is_connected(NS)
+    assert not assignment.presence(r, str(anna.id)).on_duty
+    assert line.waiting(r) == [chat_id]
+    assert not assignment.held_chats(r, str(anna.id))
+    assert any(e["name"] == "transferred" for e in client.get_received("/chat"))
+
+
+def test_a_session_ending_leaves_the_persons_other_session_alone(app, make_staff, r):
+    anna = make_staff("anna")
+    app.config.update(SESSION_IDLE_SECONDS=IDLE)
+    old_http, old_sock = console(app, "anna")
+    _, new_sock = console(app, "anna")  # a second browser, signed in separately
+    assert new_sock.emit("duty", {"on": True}, namespace=NS, callback=True)["ok"]
+    old_id = cookie_session(app, old_http)[sessions.SESSION_KEY]
+    r.hset(keys.session(old_id), "seen", live.now() - IDLE - 1)
+    run_jobs(app)
+    assert ("signed_out", {"reason": "idle"}) in names(old_sock, NS)
+    assert not old_sock.is_connected(NS)
+    assert new_sock.is_connected(NS)
+    from helpline.queue import assignment
+
+    assert assignment.presence(r, str(anna.id)).on_duty
+    assert new_sock.emit("state", {}, namespace=NS, callback=True)["ok"]
