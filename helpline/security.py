@@ -103,18 +103,18 @@ def socket_origin_check(configured: list[str]):
 
 
 def foreign_post(environ: dict, configured: list[str]) -> bool:
-    """A state-changing request from another site, by Fetch Metadata or by its Origin.
+    """A state-changing request from another site, by its Origin or by Fetch Metadata.
 
-    With `Referrer-Policy: no-referrer`, browsers send `Origin: null` on our own form
-    POSTs, so `null` says nothing; `Sec-Fetch-Site` is sent whatever the policy is.
+    A real Origin decides. With `Referrer-Policy: no-referrer`, browsers send
+    `Origin: null` on our own form POSTs, so `null` says nothing: then `Sec-Fetch-Site`
+    (sent whatever the policy is) must say same-origin. Clients that send neither (not
+    a browser) are left to the CSRF token.
     """
-    site = environ.get("HTTP_SEC_FETCH_SITE")
-    if site and site not in ("same-origin", "none"):
-        return True
     origin = environ.get("HTTP_ORIGIN")
     if origin and origin != "null":
         return origin.rstrip("/").lower() not in allowed_origins(environ, configured)
-    return False
+    site = environ.get("HTTP_SEC_FETCH_SITE")
+    return bool(site) and site not in ("same-origin", "none")
 
 
 def secret_key_problem(key: str) -> str | None:

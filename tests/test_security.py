@@ -79,6 +79,20 @@ def test_foreign_posts_are_refused(app):
         "Origin": "null", "Sec-Fetch-Site": "same-origin"}).status_code == 401
     assert http.post("/staff/login", data=form,
                      headers={"Origin": "http://localhost"}).status_code == 401
+    assert http.post("/staff/login", data=form, headers={
+        "Origin": "null", "Sec-Fetch-Site": "cross-site"}).status_code == 403
+
+
+def test_listed_origins_may_post_from_a_sibling_site(redis_url, make_staff_in):
+    app = create_app("testing", overrides={
+        "REDIS_URL": redis_url, "ALLOWED_ORIGINS": "https://staff.example"})
+    make_staff_in(app, "anna")
+    http = app.test_client()
+    form = {"username": "x", "password": "y"}
+    assert http.post("/staff/login", data=form, headers={
+        "Origin": "https://staff.example", "Sec-Fetch-Site": "same-site"}).status_code == 401
+    assert http.post("/staff/login", data=form, headers={
+        "Origin": "http://localhost"}).status_code == 403
 
 
 def test_socket_origins_default_to_the_request_and_follow_the_setting():
@@ -136,7 +150,8 @@ def make_staff_in():
 def production(redis_url, **overrides):
     return create_app("production", overrides={
         "SECRET_KEY": STRONG_KEY, "REDIS_URL": redis_url,
-        "SQLALCHEMY_DATABASE_URI": "sqlite://", **overrides})
+        "SQLALCHEMY_DATABASE_URI": "sqlite://", "SOCKETIO_ASYNC_MODE": "threading",
+        "SOCKETIO_MESSAGE_QUEUE": False, **overrides})
 
 
 @pytest.mark.parametrize("key", ["a" * 39, "short-but-random-9f8e", "password" * 5,
