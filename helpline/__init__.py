@@ -89,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
     from .records.taxonomy import load_taxonomy
 
-    security.prepare_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    security.prepare_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

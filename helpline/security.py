@@ -155,13 +155,13 @@ def read_or_create_secret(path: Path, make) -> str:
     return path.read_text().strip()
 
 
-def prepare_sqlite(uri: str) -> None:
-    """Create the SQLite file 0600 (in a 0700 folder if we make it) before SQLAlchemy opens
-    it; SQLite gives its journal files the database file's permissions."""
+def prepare_sqlite(uri: str, instance: Path) -> None:
+    """Create the SQLite file 0600 before SQLAlchemy opens it, in a 0700 folder when it is
+    the instance folder or one we make; SQLite gives its journal files the file's mode."""
     if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
         return
     path = Path(uri[len("sqlite:///"):])
-    if not path.parent.exists():
+    if not path.parent.exists() or path.parent.resolve() == instance.resolve():
         private_dir(path.parent)
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # the mode applies if new
     if path.stat().st_uid == os.getuid():

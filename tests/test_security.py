@@ -204,3 +204,13 @@ def test_the_sqlite_file_and_its_folder_are_private(tmp_path, open_umask, redis_
         db.create_all()
         db.engine.dispose()
     assert mode(path.parent) == 0o700 and mode(path) == 0o600
+
+
+def test_an_existing_instance_folder_and_database_are_tightened(tmp_path, open_umask):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    database = instance / "helpline.sqlite"
+    database.write_text("")
+    database.chmod(0o644)
+    security.prepare_sqlite(f"sqlite:///{database}", instance)
+    assert mode(instance) == 0o700 and mode(database) == 0o600
