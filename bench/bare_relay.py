@@ -29,7 +29,7 @@ def create(redis_url: str) -> tuple[Flask, SocketIO]:
     manager = python_socketio.RedisManager(redis_url, channel=CHANNEL)
     sio = SocketIO(app, async_mode="gevent", client_manager=manager, logger=False,
                    engineio_logger=False, max_http_buffer_size=64 * 1024,
-                   ping_interval=20, ping_timeout=20)
+                   ping_interval=20, ping_timeout=20, transports=["websocket"])
 
     @app.get("/healthz")
     def healthz():

@@ -8,8 +8,10 @@ import secrets
 from pathlib import Path
 
 import redis
-from flask import Flask, request
+from flask import Flask, abort, request
+from flask_login import user_logged_in, user_logged_out
 
+from . import security
 from .batch_emit import BatchingRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .settings import CONFIGS, ROOT
@@ -30,13 +32,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # Supervisors' live overview: at most one push per this many seconds per process.
     app.config.setdefault("OVERVIEW_BROADCAST_DELAY", 2 * app.config["LINE_BROADCAST_DELAY"])
     if hasattr(config, "check"):
-        config.check()
+        config.check(app.config)
     _ensure_secret(app)
     _configure_logging(app)
     _init_redis(app)
     _init_extensions(app)
     _register_pages(app)
     _register_sockets()
+    security.wrap_wsgi(app)
     return app
 
 
@@ -45,11 +48,9 @@ def _ensure_secret(app: Flask) -> None:
     if app.config["SECRET_KEY"]:
         return
     path = Path(app.instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    app.config["SECRET_KEY"] = path.read_text().strip()
+    security.private_dir(path.parent)
+    app.config["SECRET_KEY"] = security.read_or_create_secret(
+        path, lambda: secrets.token_urlsafe(48))
 
 
 def _configure_logging(app: Flask) -> None:
@@ -84,16 +85,19 @@ def _redis_client(url: str, **options) -> redis.Redis:
 def _init_extensions(app: Flask) -> None:
     from . import availability  # noqa: F401  (registers its SQL models before migrate)
     from .admin import accounts
+    from .admin import sessions as staff_sessions
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
     from .records.taxonomy import load_taxonomy
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"][10:]).parent.mkdir(parents=True, exist_ok=True)
+    security.prepare_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
-    login_manager.user_loader(lambda user_id: accounts.load_session_user(db.session, user_id))
+    login_manager.user_loader(lambda user_id: staff_sessions.load_user(
+        lambda: accounts.load_session_user(db.session, user_id)))
+    user_logged_in.connect(staff_sessions.on_login)
+    user_logged_out.connect(staff_sessions.on_logout)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(
         ["en", "nl", "fr"]) if request else None)
@@ -112,6 +116,10 @@ def _init_extensions(app: Flask) -> None:
         # clients are unaffected, each socket has its own reader.
         async_handlers=False,
         ping_interval=20, ping_timeout=20,
+        # WebSocket only: no long-polling sessions to keep sticky, one transport to secure.
+        transports=["websocket"],
+        cors_allowed_origins=security.socket_origin_check(
+            security.configured_origins(app.config["ALLOWED_ORIGINS"])),
     )
 
 
@@ -132,21 +140,15 @@ def _register_pages(app: Flask) -> None:
     register_error_pages(app)
     register_cli(app)
 
-    @app.after_request
-    def security_headers(response):
-        """Our own hosts only, no referrer leaks, and nothing of a chat left in any cache."""
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-            "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    origins = security.configured_origins(app.config["ALLOWED_ORIGINS"])
+
+    @app.before_request
+    def refuse_foreign_posts():
+        """A form POST from another site is refused before its CSRF token is even read
+        (the security headers themselves are added around the app: security.py)."""
+        if request.method not in ("GET", "HEAD", "OPTIONS") and security.foreign_post(
+                request.environ, origins):
+            abort(403)
 
 
 def _register_sockets() -> None:

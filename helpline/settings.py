@@ -77,7 +77,27 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_DURATION = 0
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # A staff session ends after this long without activity (a page or a console event)...
+    SESSION_IDLE_SECONDS = _env_int("SESSION_IDLE_SECONDS", 30 * 60)
+    # ...and this long after sign-in whatever happens; the console warns this long before.
+    SESSION_LIFETIME_SECONDS = _env_int("SESSION_LIFETIME_SECONDS", 12 * 3600)
+    SESSION_WARN_SECONDS = _env_int("SESSION_WARN_SECONDS", 2 * 60)
+    # Flask-Login's "session protection" stores a hash of the address and user agent in the
+    # cookie: we keep no address-derived value anywhere (the session record does the job).
+    SESSION_PROTECTION = None
     WTF_CSRF_TIME_LIMIT = None
+    # The strict Referer check cannot work with `Referrer-Policy: no-referrer`: POSTs are
+    # checked against the Origin header instead (security.check_origin).
+    WTF_CSRF_SSL_STRICT = False
+
+    # Behind a TLS proxy: how many proxies set X-Forwarded-Proto/-Host (0: none trusted).
+    # X-Forwarded-For is never read: the platform never wants a client's address.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
+    # Origins (scheme://host[:port]) allowed to open sockets and POST forms, separated by
+    # spaces or commas; empty: the request's own scheme and Host only.
+    ALLOWED_ORIGINS = os.environ.get("ALLOWED_ORIGINS", "")
+    # Strict-Transport-Security max-age in seconds (0: no header); on in production.
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
     MAX_CONTENT_LENGTH = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     # The helpline's own time zone: opening hours are wall-clock times in it.
@@ -109,14 +129,22 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production refuses to start without a real secret and an external Redis."""
+    """Production refuses to start without a strong secret and an external Redis."""
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     @classmethod
-    def check(cls) -> None:
-        if len(cls.SECRET_KEY) < 32:
-            raise RuntimeError("SECRET_KEY must be set to at least 32 random characters")
+    def check(cls, config: dict) -> None:
+        """Refuse a weak SECRET_KEY and the embedded Redis (it is for `make run` only)."""
+        from .security import secret_key_problem
+
+        problem = secret_key_problem(config.get("SECRET_KEY", ""))
+        if problem:
+            raise RuntimeError(f"SECRET_KEY {problem}")
+        if not config.get("REDIS_URL"):
+            raise RuntimeError("REDIS_URL must point to the production Redis "
+                               "(the embedded Redis is for development only)")
 
 
 CONFIGS = {

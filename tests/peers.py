@@ -16,11 +16,14 @@ class Peer:
     """A python-socketio client that records every event it receives."""
 
     def __init__(self, url: str, namespace: str, cookie: str | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, verify: str | None = None):
         self.namespace = namespace
         self.received: list[tuple[str, object]] = []
         self.lock = threading.Lock()
-        self.sio = socketio.Client(reconnection=False)
+        http = requests.Session()
+        if verify:  # wss:// with a test CA: its certificate file
+            http.verify = verify
+        self.sio = socketio.Client(reconnection=False, http_session=http)
         self.sio.on("*", self._record, namespace=namespace)
         headers = dict(headers or {})  # websocket-client sends the right Origin itself
         if cookie:
@@ -53,9 +56,12 @@ class Peer:
         self.sio.disconnect()
 
 
-def sign_in(url: str, username: str) -> tuple[requests.Session, str]:
+def sign_in(url: str, username: str, verify: str | None = None
+            ) -> tuple[requests.Session, str]:
     """A signed-in browser: its HTTP session (CSRF form) and the cookie header for sockets."""
     http = requests.Session()
+    if verify:  # https:// with a test CA: its certificate file (not REQUESTS_CA_BUNDLE)
+        http.verify, http.trust_env = verify, False
     page = http.get(url + "/staff/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = http.post(url + "/staff/login", allow_redirects=False,

@@ -19,6 +19,7 @@ from ..queue import assignment, transfer
 from ..records import summaries
 from ..records.models import Staff
 from ..sockets import dispatch
+from . import sessions as staff_sessions
 from . import supervision
 
 
@@ -131,6 +132,12 @@ def on_state(data: dict) -> dict:
     return snapshot()
 
 
+def on_keepalive(data: dict) -> dict:
+    """"Stay signed in": every event counts as activity; this one only answers the times."""
+    return {"ok": True, **staff_sessions.remaining(
+        live.redis(), session[staff_sessions.SESSION_KEY], live.now())}
+
+
 NOTE_MAX = 500  # the private handover note of a transfer
 
 
@@ -198,7 +205,8 @@ HANDLERS = {
     "duty": on_duty, "capacity": on_capacity, "message": on_message, "typing": on_typing,
     "end": on_end, "summary": on_summary, "state": on_state,
 }
-HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues})
+HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues,
+                 "keepalive": on_keepalive})
 HANDLERS.update(supervision.HANDLERS)  # overview, triage, monitor, whisper, join, risk_flag
 
 
@@ -213,16 +221,20 @@ def register() -> None:
         join_room(live.CONSOLE_ROOM)
         session["staff_id"] = str(current_user.id)  # still known at disconnect
         assignment.console_opened(live.redis(), session["staff_id"], request.sid)
+        times = staff_sessions.socket_opened(live.redis())
         socketio.emit("state", snapshot(), to=request.sid, namespace=live.STAFF_NS)
+        socketio.emit("session", times, to=request.sid, namespace=live.STAFF_NS)
         supervision.on_connect()
 
     @socketio.on("disconnect", namespace=live.STAFF_NS)
     def disconnect_(reason=None):
         supervision.on_disconnect()
+        staff_sessions.socket_closed(live.redis())
         staff_id = session.get("staff_id")
         if staff_id and assignment.console_closed(live.redis(), staff_id, request.sid):
             jobs.schedule_staff_check(staff_id)
 
     @socketio.on("*", namespace=live.STAFF_NS)
     def any_event(event, *payload):
+        staff_sessions.require_live()  # idle, expired or signed out: `signed_out`, closed
         return dispatch(HANDLERS, event, payload)

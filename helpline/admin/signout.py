@@ -22,7 +22,8 @@ from ..chat import handover, lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
 
-REASONS = ("deactivated", "password_reset", "role_changed", "logged_out")
+# The last two: a session that ended by itself (admin/sessions.py) on the last console.
+REASONS = ("deactivated", "password_reset", "role_changed", "logged_out", "idle", "expired")
 
 
 def sign_out_everywhere(r: Redis, staff_id: int | str, reason: str) -> list[str]:

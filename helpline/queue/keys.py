@@ -52,3 +52,13 @@ def broadcast_version(name: str) -> str:
 def broadcast_lock(name: str) -> str:
     """STRING held by the one process running that broadcast now (short TTL)."""
     return f"{PREFIX}broadcast:{name}:lock"
+
+
+def session(session_id: str) -> str:
+    """HASH of one staff sign-in: staff id, started, seen (idle clock); a random id."""
+    return f"{PREFIX}session:{session_id}"
+
+
+def session_sockets(session_id: str) -> str:
+    """SET of the console sockets opened with one staff sign-in (closed when it ends)."""
+    return f"{PREFIX}session:{session_id}:sockets"

@@ -187,6 +187,56 @@
     node.append(document.createTextNode(texts.signed_out + ' '), link);
   }
 
+  /* ---------- staff session: warn before it ends, let the person stay signed in ---------- */
+
+  /**
+   * Staff pages: the server says when the session ends (`session` on connect, the
+   * `keepalive` ack), every event this page sends counts as activity there, so it does here
+   * too. `warn_seconds` before the end the notice (`box`, with its text and the "stay signed
+   * in" button) appears; the button sends `keepalive`, which the server counts as activity.
+   * At the absolute end no button helps: the notice says so and the button stays hidden.
+   */
+  function watchSession(socket, box, texts) {
+    var text = box.querySelector('[data-ref="text"]');
+    var stay = box.querySelector('[data-ref="stay"]');
+    var idleMs = 0, warnMs = 0, idleEnd = Infinity, lifeEnd = Infinity, shownFor = null;
+    var send = socket.emit;
+
+    function hide() { shownFor = null; show(box, false); text.textContent = ''; }
+    function update(info) {
+      if (!info || typeof info.idle_left !== 'number') return;
+      var now = Date.now();
+      idleMs = info.idle_seconds * 1000;
+      warnMs = info.warn_seconds * 1000;
+      idleEnd = now + info.idle_left * 1000;
+      lifeEnd = now + info.lifetime_left * 1000;
+      hide();
+      check();
+    }
+    function check() {
+      var idleFirst = idleEnd < lifeEnd, end = Math.min(idleEnd, lifeEnd);
+      var kind = idleFirst ? 'idle' : 'lifetime';
+      if (end - Date.now() > warnMs) { if (shownFor) hide(); return; }
+      if (shownFor === kind) return;
+      shownFor = kind;
+      show(box, true);
+      show(stay, idleFirst);
+      // Set once per warning (a live region that changes every second is only noise).
+      text.textContent = format(idleFirst ? texts.session_idle : texts.session_lifetime,
+        { time: timeLabel(end / 1000) });
+    }
+    socket.emit = function () {
+      if (idleMs) idleEnd = Date.now() + idleMs;
+      if (shownFor === 'idle') hide();
+      return send.apply(socket, arguments);
+    };
+    stay.addEventListener('click', function () { socket.emit('keepalive', {}, update); });
+    socket.on('session', update);
+    socket.on('disconnect', hide);
+    setInterval(check, 1000);
+    hide();
+  }
+
   /* ---------- sound: browsers keep audio suspended until the user interacts ---------- */
 
   var audio = null;
@@ -225,6 +275,7 @@
     updateCounter: updateCounter,
     request: request,
     showSignedOut: showSignedOut,
+    watchSession: watchSession,
     unlockAudio: unlockAudio,
     runningAudio: runningAudio
   });

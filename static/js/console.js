@@ -921,6 +921,7 @@
     socket.on('connect_error', function (err) {
       if (err && err.message === 'not_signed_in') signedOut(); else setConnected(false);
     });
+    H.watchSession(socket, document.getElementById('session-notice'), T);
     socket.on('state', onState);
     socket.on('line', function (data) { renderLine(data && data.waiting, data && data.total); });
     socket.on('chat_assigned', onChatAssigned);

@@ -446,6 +446,7 @@
     socket.on('connect_error', function (err) {
       if (err && err.message === 'not_signed_in') signedOut(); else setConnected(false);
     });
+    H.watchSession(socket, document.getElementById('session-notice'), T);
     socket.on('overview', render);
     socket.on('risk_alert', onRiskAlert);
     socket.on('message', onMessage);

@@ -1,0 +1,163 @@
+"""Staff sessions: an idle timeout and an absolute lifetime, the same for pages and sockets.
+
+The signed cookie carries a random session id (`hl_session`) and no address-derived
+value; the session's record lives in Redis (`hl:session:<id>`: staff id, started, seen),
+so every server process and every socket event share one idle clock, a console event
+counts as activity, and HTTP and the sockets refuse the same cookie at the same moment.
+An RQ job at the session's end closes its open sockets (`signed_out` with the reason)
+even when no event arrives. A Redis restart ends every staff session (sign in again).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from flask_socketio import disconnect, emit
+from redis import Redis
+
+from .. import jobs, live
+from ..extensions import socketio
+from ..protocol import ProtocolError
+from ..queue import keys
+from . import signout
+
+SESSION_KEY = "hl_session"
+# Why a session ended, as sent in `signed_out`: no activity for SESSION_IDLE_SECONDS,
+# SESSION_LIFETIME_SECONDS since sign-in, or no such session (signed out, or Redis lost it).
+REASONS = ("idle", "expired", "session_ended")
+
+# One round trip per request or event: the reason the session is over, or touch it.
+_CHECK = """
+local v = redis.call('HMGET', KEYS[1], 'started', 'seen')
+if not v[1] then return 'session_ended' end
+local now = tonumber(ARGV[1])
+if now - tonumber(v[1]) >= tonumber(ARGV[3]) then return 'expired' end
+if now - tonumber(v[2]) >= tonumber(ARGV[2]) then return 'idle' end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'seen', ARGV[1]) end
+return false
+"""
+
+
+def _limits() -> tuple[int, int]:
+    config = current_app.config
+    return config["SESSION_IDLE_SECONDS"], config["SESSION_LIFETIME_SECONDS"]
+
+
+def begin(r: Redis, staff_id: int | str, now: float) -> str:
+    """Record a new sign-in; returns its random id (kept in the signed cookie)."""
+    session_id = secrets.token_urlsafe(24)
+    key = keys.session(session_id)
+    with r.pipeline() as pipe:
+        pipe.hset(key, mapping={"staff": str(staff_id), "started": now, "seen": now})
+        pipe.expire(key, _limits()[1] + 60)
+        pipe.execute()
+    return session_id
+
+
+def end_reason(r: Redis, session_id: str | None, now: float, touch: bool) -> str | None:
+    """Why this session is over (one of REASONS), or None; `touch` counts it as activity."""
+    if not session_id or not isinstance(session_id, str):
+        return "session_ended"
+    idle, lifetime = _limits()
+    return r.eval(_CHECK, 1, keys.session(session_id), now, idle, lifetime, int(touch))
+
+
+def remaining(r: Redis, session_id: str, now: float) -> dict:
+    """What the console needs to warn in time: seconds left before each end."""
+    started, seen = r.hmget(keys.session(session_id), "started", "seen")
+    idle, lifetime = _limits()
+    return {"idle_seconds": idle,
+            "idle_left": max(0, round(float(seen or 0) + idle - now)),
+            "lifetime_left": max(0, round(float(started or 0) + lifetime - now)),
+            "warn_seconds": current_app.config["SESSION_WARN_SECONDS"]}
+
+
+def on_login(sender, user, **extra) -> None:
+    """Flask-Login's `user_logged_in`: a fresh session record and a fresh CSRF token, and
+    no `_id` (Flask-Login's hash of address and user agent) in the cookie."""
+    session.pop("_id", None)
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    session[SESSION_KEY] = begin(live.redis(), user.id, live.now())
+
+
+def on_logout(sender, user, **extra) -> None:
+    """Flask-Login's `user_logged_out`: the session record goes at once."""
+    session_id = session.pop(SESSION_KEY, None)
+    if isinstance(session_id, str):
+        live.redis().delete(keys.session(session_id))
+
+
+def load_user(load):
+    """Flask-Login's loader, wrapped: a session that is over loads nobody (its reason is
+    kept in `g.session_end`); a live one counts this request or event as activity."""
+    reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True)
+    if reason:
+        g.session_end = reason
+        return None
+    return load()
+
+
+def require_live() -> None:
+    """Per /staff event: a session that is over (or an account that no longer loads) gets
+    `signed_out` with the reason and loses its socket, like HTTP refusing the cookie."""
+    if current_user.is_authenticated:
+        return
+    emit("signed_out", {"reason": g.get("session_end", "session_ended")})
+    disconnect()
+    raise ProtocolError("not_signed_in")
+
+
+def socket_opened(r: Redis) -> dict:
+    """Remember this console socket under its session, make sure a job watches the
+    session's end, and return the times the console shows."""
+    session_id = session[SESSION_KEY]
+    sockets = keys.session_sockets(session_id)
+    with r.pipeline() as pipe:
+        pipe.sadd(sockets, request.sid)
+        pipe.expire(sockets, _limits()[1] + 60)
+        pipe.hsetnx(keys.session(session_id), "watched", 1)
+        *_, first = pipe.execute()
+    info = remaining(r, session_id, live.now())
+    if first:
+        _watch(session_id, min(info["idle_left"], info["lifetime_left"]))
+    return info
+
+
+def socket_closed(r: Redis) -> None:
+    session_id = session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        r.srem(keys.session_sockets(session_id), request.sid)
+
+
+def _watch(session_id: str, seconds: float) -> None:
+    jobs.queue().enqueue_in(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
+
+
+def close_if_over(session_id: str) -> bool:
+    """Job: at the session's end, tell each of its sockets why and disconnect them; when
+    the person has no other console open, sign them out as a logout would (off duty,
+    active chats to the front of the line). Activity meanwhile: look again at the new end."""
+    r = live.redis()
+    reason = end_reason(r, session_id, live.now(), touch=False)
+    sids = sorted(r.smembers(keys.session_sockets(session_id)))
+    if reason is None:
+        if sids:
+            info = remaining(r, session_id, live.now())
+            _watch(session_id, min(info["idle_left"], info["lifetime_left"]))
+        else:
+            r.hdel(keys.session(session_id), "watched")
+        return False
+    staff_id = r.hget(keys.session(session_id), "staff")
+    r.delete(keys.session(session_id), keys.session_sockets(session_id))
+    if staff_id and not r.smembers(keys.staff_sockets(staff_id)) - set(sids):
+        # Their last console: as at sign-out, off duty and active chats back to the line.
+        signout.sign_out_everywhere(r, staff_id, reason)
+        return True
+    for sid in sids:
+        socketio.emit("signed_out", {"reason": reason}, to=sid, namespace=live.STAFF_NS)
+        socketio.server.disconnect(sid, namespace=live.STAFF_NS)
+    return True

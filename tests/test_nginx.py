@@ -1,0 +1,178 @@
+"""deploy/nginx/helpline.conf, run for real: Debian's nginx with a self-signed certificate
+in front of two `app.py serve` processes (production settings, PROXY_HOPS=1) sharing one
+Redis; a sign-in, a CSRF-protected form and a full chat go through it over HTTPS/WSS.
+
+Skipped only when nginx is not installed and CI is not set; `.ci/run` installs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+import requests
+
+from helpline import create_app
+from helpline.admin import accounts
+from helpline.extensions import db
+from tests.conftest import PASSWORD, ROOT, LiveServers, free_port, other_db
+from tests.peers import sign_in
+
+pytestmark = pytest.mark.timeout(240)
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
+                                  else None)
+CONF = ROOT / "deploy" / "nginx" / "helpline.conf"
+HOST = "localhost"
+REDIS_DB = 5
+
+
+def site_config(tmp: Path, https: int, http: int, upstreams: list[int]) -> str:
+    """The shipped file with only ports, host name, certificate and log paths replaced;
+    each replaced line must exist, so the test follows the file."""
+    text = CONF.read_text()
+    swaps = {
+        "listen 80;": f"listen 127.0.0.1:{http};",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https} ssl default_server;",
+        "listen 443 ssl;": f"listen 127.0.0.1:{https} ssl;",
+        "server_name helpline.example.org;": f"server_name {HOST};",
+        "/etc/ssl/certs/helpline.example.org.pem": str(tmp / "cert.pem"),
+        "/etc/ssl/private/helpline.example.org.key": str(tmp / "key.pem"),
+        "/var/log/nginx/": f"{tmp}/",
+        "server 127.0.0.1:5001": f"server 127.0.0.1:{upstreams[0]}",
+        "server 127.0.0.1:5002": f"server 127.0.0.1:{upstreams[1]}",
+    }
+    for old, new in swaps.items():
+        assert old in text, f"{CONF.name} no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def main_config(tmp: Path, site: Path) -> str:
+    """A minimal nginx.conf around the site file: foreground, everything in `tmp`."""
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (f"{user}daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\n"
+            f"error_log {tmp}/main-error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n    access_log off;\n{temp}\n    include {site};\n}}\n")
+
+
+def self_signed(tmp: Path) -> None:
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem"),
+         "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=DNS:{HOST}"],
+        check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory, redis_url):
+    if NGINX is None:
+        message = "nginx is not installed (apt-get install nginx-light; .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    tmp = tmp_path_factory.mktemp("nginx")
+    url = other_db(redis_url, REDIS_DB)
+    r = redis_lib.Redis.from_url(url)
+    names = list(r.scan_iter("hl:*"))
+    if names:
+        r.delete(*names)
+    database = f"sqlite:///{tmp / 'proxied.sqlite'}"
+    app = create_app("testing", overrides={"REDIS_URL": url, "SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        db.create_all()
+        accounts.create_staff(db.session, "anna", "Anna", "therapist", PASSWORD)
+    servers = LiveServers(url, database, tmp, count=2, env={
+        "HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+        "PROXY_HOPS": "1"})
+    https = free_port()
+    upstreams = [int(u.rsplit(":", 1)[1]) for u in servers.urls]
+    site = tmp / "helpline.conf"
+    site.write_text(site_config(tmp, https, free_port(), upstreams))
+    (tmp / "nginx.conf").write_text(main_config(tmp, site))
+    self_signed(tmp)
+    nginx = subprocess.Popen([NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"https://{HOST}:{https}"
+    try:
+        _wait(base, str(tmp / "cert.pem"), nginx)
+        yield {"url": base, "ca": str(tmp / "cert.pem"), "tmp": tmp, "redis": r}
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        servers.stop()
+        with app.app_context():
+            db.drop_all()
+
+
+def _wait(base: str, ca: str, nginx: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if nginx.poll() is not None:
+            raise RuntimeError(f"nginx stopped: {nginx.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(base + "/healthz", verify=ca, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError("nginx did not answer")
+
+
+def test_sign_in_and_a_csrf_form_through_the_tls_proxy(proxied):
+    base, ca = proxied["url"], proxied["ca"]
+    page = requests.get(base + "/staff/login", verify=ca)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert page.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    http, _ = sign_in(base, "anna", verify=ca)  # GET the form, POST with the token: 302
+    assert all(c.secure for c in http.cookies)
+    console = http.get(base + "/staff/")
+    assert console.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', console.text).group(1)
+    # Sign out is a CSRF-protected form: as a browser sends it under no-referrer.
+    out = http.post(base + "/staff/logout", data={"csrf_token": token}, allow_redirects=False,
+                    headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert out.status_code == 302 and out.headers["Location"].endswith("/staff/login")
+    assert http.get(base + "/staff/", allow_redirects=False).status_code == 302
+
+
+def test_a_full_chat_over_wss_through_the_proxy(proxied, peers):
+    base, ca = proxied["url"], proxied["ca"]
+    _, cookie = sign_in(base, "anna", verify=ca)
+    therapist = peers(base, "/staff", cookie=cookie, verify=ca)
+    therapist.wait_for("state")
+    assert therapist.call("duty", {"on": True, "capacity": 1})["ok"]
+    chatter = peers(base, "/chat", verify=ca)
+    started = chatter.call("start", {})
+    assert started["ok"]
+    chat_id = started["chat_id"]
+    assert chatter.wait_for("assigned")["therapist"] == "Anna"
+    therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
+    hello = chatter.call("message", {"text": "Hello through the proxy"})["id"]
+    therapist.wait_for("message", lambda d: d["id"] == hello)
+    reply = therapist.call("message", {"chat_id": chat_id, "text": "I hear you"})["id"]
+    chatter.wait_for("message", lambda d: d["id"] == reply)
+    assert therapist.call("end", {"chat_id": chat_id})["ok"]
+    assert chatter.wait_for("ended")["by"] == "therapist"
+    assert therapist.call("duty", {"on": False})["ok"]
+
+
+def test_polling_is_refused_through_the_proxy(proxied):
+    response = requests.get(proxied["url"] + "/socket.io/?EIO=4&transport=polling",
+                            verify=proxied["ca"])
+    assert response.status_code == 400
+    assert "Permissions-Policy" in response.headers
+
+
+def test_the_proxy_logs_no_address(proxied):
+    """Runs after the others: the access log has their requests, and no client address."""
+    log = (proxied["tmp"] / "helpline.access.log").read_text()
+    assert "/staff/login" in log and "/socket.io/" in log
+    assert "127.0.0.1" not in log and "::1" not in log
+    assert "EIO=" not in log  # no query strings (the engine.io id)
