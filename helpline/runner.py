@@ -87,23 +87,24 @@ def chat_hours_note() -> str:
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """One gevent server process; no access log, and an error log without addresses.
+    """One gevent server process; no access log, no peer address, fixed-text errors.
 
     SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
     """
     import gevent
 
     from .extensions import socketio
-    from .serverlog import AddressFreeLog
+    from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
     def stop() -> None:
         if getattr(socketio, "wsgi_server", None) is not None:
             socketio.wsgi_server.stop(timeout=2)
 
+    install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog())
+                 error_log=AddressFreeLog(), handler_class=AnonymousHandler)
 
 
 def run_worker() -> int:
