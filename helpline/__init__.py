@@ -75,7 +75,7 @@ def _init_redis(app: Flask) -> None:
     if not url:
         from .redis_server import start_embedded_redis
 
-        _, url = start_embedded_redis()
+        _, url = start_embedded_redis(maxmemory=app.config["EMBEDDED_REDIS_MAXMEMORY"])
         app.config["REDIS_URL"] = url
         os.environ["REDIS_URL"] = url  # child processes share this server
     app.extensions["helpline_redis"] = _redis_client(url, decode_responses=True)

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from . import create_app
+from .redis_server import die_with_parent
 from .settings import ROOT
 
 
@@ -43,8 +44,9 @@ def run_all(host: str, port: int) -> int:
         seed_if_empty(db.session, app.config["HOURS_PATH"])
         hours_note = chat_hours_note()
     # Own session: Ctrl-C reaches only this process, which stops the worker, then Redis.
+    # It dies with this process even on `kill -9` (no orphan worker holding chat ids).
     worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT,
-                              start_new_session=True)
+                              start_new_session=True, preexec_fn=die_with_parent(signal.SIGTERM))
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
     print(f"  Staff console:             http://{shown}:{port}/staff/")
