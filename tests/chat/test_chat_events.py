@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpline.chat import store
 from helpline.queue import keys
 from tests.conftest import events
 
@@ -79,6 +80,17 @@ def test_message_over_the_limit_gets_a_clear_error(chatter):
     assert result["code"] == "too_long" and "2000" in result["message"]
     assert events(client, NS, "error")[-1]["code"] == "too_long"
     assert ack(client, "message", {"text": "x" * 2000})["ok"]
+
+
+def test_a_waiting_chatter_cannot_fill_redis(chatter, app):
+    client = chatter()
+    ack(client, "start")
+    budget = app.config["CHAT_BYTES_WHILE_WAITING"]
+    fit = budget // (2000 + store.MESSAGE_OVERHEAD)
+    sent = [ack(client, "message", {"text": "x" * 2000}) for _ in range(fit + 1)]
+    assert all(r["ok"] for r in sent[:-1])
+    assert sent[-1]["code"] == "waiting_limit" and sent[-1]["message"]
+    assert events(client, NS, "error")[-1]["code"] == "waiting_limit"
 
 
 @pytest.mark.parametrize("payload, code", [
