@@ -146,3 +146,14 @@ def test_a_burst_of_errors_is_cut_to_a_few_lines_and_a_count():
     assert admitted == [True] * 3 + [False] * 7
     throttle.started -= 3600  # the window is over
     assert throttle.admit() == (True, 7)
+
+
+def test_a_failing_page_logs_its_route_not_the_path_a_client_chose(app, caplog):
+    def boom(word):
+        raise ValueError(word)
+
+    app.add_url_rule("/boom/<word>", "boom", boom)
+    response = app.test_client().get(f"/boom/{SENTINEL}", headers={"User-Agent": AGENT})
+    assert response.status_code == 500
+    logged = [r.getMessage() for r in caplog.records if r.name == "helpline"]
+    assert logged == ["request failed: ValueError on /boom/<word>"]
