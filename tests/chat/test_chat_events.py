@@ -231,3 +231,13 @@ def test_a_new_chat_after_the_last_one_was_filed(chatter, staff_socket, make_sta
                      callback=True)["ok"]
     again = ack(client, "start")
     assert again["ok"] and again["chat_id"] != chat_id
+
+
+def test_the_chatter_page_has_words_for_the_budget_refusals(app):
+    import json
+    import re
+
+    page = app.test_client().get("/").get_data(as_text=True)
+    config = json.loads(re.search(r'id="page-config">(.*?)</script>', page, re.S).group(1))
+    errors = json.dumps(config)
+    assert '"waiting_limit"' in errors and '"chat_full"' in errors
