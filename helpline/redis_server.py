@@ -46,7 +46,10 @@ def runs_dir() -> Path:
 
 
 def die_with_parent(sig: int = signal.SIGKILL):
-    """A preexec_fn: the child gets `sig` when its parent dies, even by `kill -9`."""
+    """A preexec_fn: the child gets `sig` when its parent dies, even by `kill -9`.
+
+    Linux ties the signal to the thread that started the child: start from the main thread.
+    """
     parent = os.getpid()
 
     def preexec() -> None:
