@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +51,8 @@ def die_with_parent(sig: int = signal.SIGKILL):
 
     Linux ties the signal to the thread that started the child: start from the main thread.
     """
+    if not sys.platform.startswith("linux"):
+        return None  # no parent-death signal there: the start-up sweep still applies
     parent = os.getpid()
 
     def preexec() -> None:
