@@ -44,6 +44,7 @@ def _frame(text: str) -> bytes:
 def _bad_http(url: str) -> None:
     _raw(url, f"{SENTINEL}-GARBAGE\r\n\r\n".encode())
     _raw(url, f"GET /{SENTINEL} HTTP/9.{SENTINEL}\r\nUser-Agent: {AGENT}\r\n\r\n".encode())
+    _raw(url, f"GET /{SENTINEL} HTTP/3.0\r\n\r\n".encode())  # gevent: "Invalid http version"
     _raw(url, f"POST /{SENTINEL} HTTP/1.1\r\nContent-Length: -{SENTINEL}\r\n\r\n".encode())
     _raw(url, f"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nUser-Agent: {AGENT}".encode(),
          read=False)  # truncated
