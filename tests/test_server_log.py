@@ -158,3 +158,23 @@ def test_a_failing_page_logs_its_route_not_the_path_a_client_chose(app, caplog):
     assert response.status_code == 500
     logged = [r.getMessage() for r in caplog.records if r.name == "helpline"]
     assert logged == ["request failed: ValueError on /boom/<word>"]
+
+
+def test_a_failed_greenlet_prints_its_type_only(capsys, monkeypatch):
+    import gevent
+
+    from helpline import serverlog
+
+    monkeypatch.setattr(serverlog, "_throttle", serverlog.Throttle())
+    hub = gevent.get_hub()
+    serverlog.install_hub_printer()
+    try:
+        def fail(text):
+            raise ValueError(text)
+
+        gevent.spawn(fail, SENTINEL).join()
+    finally:
+        del hub.print_exception
+    err = capsys.readouterr().err
+    assert "server: background task failed (ValueError)" in err
+    assert SENTINEL not in err and "Greenlet" not in err
