@@ -9,12 +9,12 @@ PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-services lint bench bench-scale deps clean chromium
+.PHONY: run test test-services lint bench bench-scale deps clean chromium redis-server
 
-run: $(PY_STAMP) $(JS_STAMP)
+run: $(PY_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python app.py
 
-test: $(DEV_STAMP) $(JS_STAMP) chromium
+test: $(DEV_STAMP) $(JS_STAMP) chromium redis-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -27,12 +27,12 @@ test-services: $(DEV_STAMP) $(JS_STAMP) chromium
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-bench: $(DEV_STAMP) $(JS_STAMP)
+bench: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/relay.py $(BENCH_ARGS)
 
 # Many live chats plus a long waiting line (issue 11): figures against the scale goals.
-bench-scale: $(DEV_STAMP) $(JS_STAMP)
+bench-scale: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
@@ -53,6 +53,13 @@ $(JS_STAMP): package.json package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
 	touch $@
+
+# The embedded Redis is the machine's own server (Debian's package gets security updates);
+# valkey-server is used instead when present (docs/architecture.md says why).
+redis-server:
+	@command -v valkey-server >/dev/null 2>&1 || command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
 
 # Browser tests drive Debian's Chromium (a test tool's own browser download fails here).
 chromium:

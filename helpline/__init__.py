@@ -55,11 +55,19 @@ def _ensure_secret(app: Flask) -> None:
 
 def _configure_logging(app: Flask) -> None:
     """App logs say what happened, never who: no address, agent or message text is logged."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from .serverlog import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
+
+    logging.basicConfig(level=logging.INFO)
+    formatter = AnonymousFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # ours, not a test runner's capture
+            handler.setFormatter(formatter)
+            if not any(isinstance(f, ErrorBurstFilter) for f in handler.filters):
+                handler.addFilter(ErrorBurstFilter())
     # werkzeug's request log carries client addresses; it stays silent.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    for name in ("engineio.server", "socketio.server", "engineio.client", "socketio.client"):
+        quiet_library_logger(name)
 
 
 def _init_redis(app: Flask) -> None:
@@ -68,7 +76,7 @@ def _init_redis(app: Flask) -> None:
     if not url:
         from .redis_server import start_embedded_redis
 
-        _, url = start_embedded_redis()
+        _, url = start_embedded_redis(maxmemory=app.config["EMBEDDED_REDIS_MAXMEMORY"])
         app.config["REDIS_URL"] = url
         os.environ["REDIS_URL"] = url  # child processes share this server
     app.extensions["helpline_redis"] = _redis_client(url, decode_responses=True)
@@ -111,7 +119,10 @@ def _init_extensions(app: Flask) -> None:
             redis_options={"max_connections": 4 * REDIS_POOL_SIZE})
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=manager,
-        max_http_buffer_size=MAX_SOCKET_PACKET, logger=False, engineio_logger=False,
+        max_http_buffer_size=MAX_SOCKET_PACKET,
+        # Loggers (not False, which adds a handler printing packets): errors only, fixed text.
+        logger=logging.getLogger("socketio.server"),
+        engineio_logger=logging.getLogger("engineio.server"),
         # One client's events run in the order sent (messages keep their order); other
         # clients are unaffected, each socket has its own reader.
         async_handlers=False,

@@ -15,5 +15,7 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        app.logger.error("request failed: %s on %s", type(exc).__name__, request.path)
+        # The route's pattern, not the path: a path is bytes a client chose.
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.error("request failed: %s on %s", type(exc).__name__, rule)
         return http_error(InternalServerError())

@@ -2,10 +2,16 @@
 
 Payloads are plain JSON (a chat id and a timestamp), never message text or identities.
 The worker (`flask --app app worker`) runs them inside an app context.
+
+A job record must not outlive its chat: it expires `ttl` after it is made (its delay plus
+a margin), is deleted as soon as it succeeds (`result_ttl=0`), and a failed one is kept
+for FAILURE_TTL only, with a fixed-text error (the exception's type) as its `exc_info`.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -13,6 +19,36 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "helpline"
+# A waiting job expires this long after it was due (a worker that was down meanwhile).
+TTL_MARGIN_SECONDS = 600
+# A failed job (chat id, staff id, the error's type) is kept this long for an operator.
+FAILURE_TTL_SECONDS = 600
+
+log = logging.getLogger("helpline.jobs")
+
+
+class JobFailed(Exception):
+    """What a failed job records: the original exception's type name, never its message."""
+
+
+def fixed_text_failure(func):
+    """Let a job fail with its exception's type only: RQ stores exc_info in Redis."""
+
+    @functools.wraps(func)
+    def run(*args):
+        try:
+            return func(*args)
+        except Exception as exc:
+            log.error("job %s failed: %s", func.__name__, type(exc).__name__)
+            raise JobFailed(type(exc).__name__) from None
+
+    return run
+
+
+def _enqueue_in(delay: timedelta, func, *args) -> None:
+    """Schedule a job whose record vanishes on success and soon after a failure."""
+    queue().enqueue_in(delay, func, *args, result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
+                       ttl=int(delay.total_seconds()) + TTL_MARGIN_SECONDS)
 
 
 def queue() -> Queue:
@@ -24,21 +60,22 @@ def queue() -> Queue:
 def schedule_grace_check(chat_id: str, since: float) -> None:
     """End the chat if the chatter has not come back when the grace period is over."""
     delay = timedelta(seconds=current_app.config["RESUME_GRACE_SECONDS"])
-    queue().enqueue_in(delay, end_if_still_gone, chat_id, since)
+    _enqueue_in(delay, end_if_still_gone, chat_id, since)
 
 
 def schedule_summary_deadline(chat_id: str, staff_id: str) -> None:
     """Make sure the transcript is deleted even if the summary is never filed."""
     delay = timedelta(seconds=current_app.config["SUMMARY_DEADLINE_SECONDS"])
-    queue().enqueue_in(delay, summary_deadline, chat_id, staff_id)
+    _enqueue_in(delay, summary_deadline, chat_id, staff_id)
 
 
 def schedule_staff_check(staff_id: str) -> None:
     """Take a therapist off duty if no console of theirs reopens within the grace period."""
     delay = timedelta(seconds=current_app.config["STAFF_GRACE_SECONDS"])
-    queue().enqueue_in(delay, off_duty_if_console_closed, staff_id)
+    _enqueue_in(delay, off_duty_if_console_closed, staff_id)
 
 
+@fixed_text_failure
 def off_duty_if_console_closed(staff_id: str) -> bool:
     """Job: nobody should be handed chatters by a console that is no longer open."""
     from . import live
@@ -52,6 +89,7 @@ def off_duty_if_console_closed(staff_id: str) -> bool:
     return True
 
 
+@fixed_text_failure
 def end_if_still_gone(chat_id: str, since: float) -> bool:
     """Job: the grace period is over; end the chat if nobody reconnected since the drop."""
     from . import live
@@ -66,6 +104,7 @@ def end_if_still_gone(chat_id: str, since: float) -> bool:
     return True
 
 
+@fixed_text_failure
 def summary_deadline(chat_id: str, staff_id: str) -> bool:
     """Job: the summary was not filed in time; record it missing and free the slot."""
     from . import live

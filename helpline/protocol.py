@@ -22,6 +22,8 @@ ERRORS = {
     "not_your_chat": "This chat is not yours.",
     "unknown_chat": "There is no such chat.",
     "rate_limited": "Too many messages at once; wait a moment.",
+    "chat_full": "This chat has reached its size limit; no more messages can be added.",
+    "waiting_limit": "Please wait for a therapist before writing more.",
     "not_on_duty": "Go on duty first.",
     "forbidden": "You are not allowed to do that.",
     "not_signed_in": "Sign in first.",

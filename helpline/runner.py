@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from . import create_app
+from .redis_server import die_with_parent
 from .settings import ROOT
 
 
@@ -43,8 +44,9 @@ def run_all(host: str, port: int) -> int:
         seed_if_empty(db.session, app.config["HOURS_PATH"])
         hours_note = chat_hours_note()
     # Own session: Ctrl-C reaches only this process, which stops the worker, then Redis.
+    # It dies with this process even on `kill -9` (no orphan worker holding chat ids).
     worker = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "worker"], cwd=ROOT,
-                              start_new_session=True)
+                              start_new_session=True, preexec_fn=die_with_parent(signal.SIGTERM))
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
     print(f"  Staff console:             http://{shown}:{port}/staff/")
@@ -87,23 +89,24 @@ def chat_hours_note() -> str:
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """One gevent server process; no access log, and an error log without addresses.
+    """One gevent server process; no access log, no peer address, fixed-text errors.
 
     SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
     """
     import gevent
 
     from .extensions import socketio
-    from .serverlog import AddressFreeLog
+    from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
     def stop() -> None:
         if getattr(socketio, "wsgi_server", None) is not None:
             socketio.wsgi_server.stop(timeout=2)
 
+    install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog())
+                 error_log=AddressFreeLog(), handler_class=AnonymousHandler)
 
 
 def run_worker() -> int:

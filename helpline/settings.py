@@ -38,6 +38,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # Empty means: use the embedded Redis / SQLite started by app.py.
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The embedded Redis refuses writes beyond this (`noeviction`); sizing: docs/operations.md.
+    EMBEDDED_REDIS_MAXMEMORY = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", "256mb")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'helpline.sqlite'}"
     )
@@ -58,6 +60,10 @@ class Config:
     CHAT_TTL_SECONDS = _env_int("CHAT_TTL_SECONDS", 12 * 3600)
     DEFAULT_CHAT_MINUTES = _env_int("DEFAULT_CHAT_MINUTES", 30)
     MESSAGES_PER_10_SECONDS = _env_int("MESSAGES_PER_10_SECONDS", 20)
+    # Redis bytes one side of a chat may fill (text + name + 64 per message; `chat_full`
+    # beyond), and all messages while it waits for a therapist (`waiting_limit`).
+    CHAT_BYTES_PER_SIDE = _env_int("CHAT_BYTES_PER_SIDE", 128 * 1024)
+    CHAT_BYTES_WHILE_WAITING = _env_int("CHAT_BYTES_WHILE_WAITING", 8 * 1024)
     NEUTRAL_EXIT_URL = os.environ.get("NEUTRAL_EXIT_URL", "https://www.wikipedia.org/")
 
     # Opening hours (helpline/availability): first-run defaults, and the gate on new chats.

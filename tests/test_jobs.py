@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
@@ -122,3 +124,49 @@ def test_deadline_frees_the_slot_even_if_the_chat_keys_expired(
     r.delete(keys.chat(chat_id), keys.messages(chat_id))  # as if the safety TTL ran out
     run_jobs(app)
     assert not r.sismember(keys.staff_chats(anna.id), chat_id)
+
+
+def _rq_keys(app) -> dict[str, int]:
+    """Every RQ key about a job, with its TTL in seconds (-1: none)."""
+    raw = app.extensions["helpline_rq_redis"]
+    names = [n.decode() for n in raw.scan_iter("rq:*")]
+    return {n: raw.ttl(n) for n in names if n.startswith(("rq:job:", "rq:results:"))}
+
+
+def test_a_job_that_ran_leaves_no_record_and_a_waiting_one_expires(chatter, app):
+    client, started = start(chatter)
+    client.disconnect("/chat")
+    waiting = _rq_keys(app)
+    assert waiting and all(
+        0 < ttl <= app.config["RESUME_GRACE_SECONDS"] + jobs.TTL_MARGIN_SECONDS
+        for ttl in waiting.values()), waiting
+    run_jobs(app)
+    assert _rq_keys(app) == {}
+
+
+def test_a_failed_job_keeps_only_an_error_type_and_briefly(chatter, app, r):
+    client, started = start(chatter)
+    chat_id = started["chat_id"]
+    client.disconnect("/chat")
+    r.delete(keys.chat(chat_id))
+    r.set(keys.chat(chat_id), "private words")  # the job's Redis call fails (WRONGTYPE)
+    run_jobs(app)
+    left = _rq_keys(app)
+    assert left and all(0 < ttl <= jobs.FAILURE_TTL_SECONDS for ttl in left.values()), left
+    raw = app.extensions["helpline_rq_redis"]
+    stored = ""
+    for name in left:
+        fields = raw.hgetall(name) if raw.type(name) == b"hash" else raw.xrange(name)[0][1]
+        stored += " ".join(_readable(v) for v in fields.values())
+    assert "JobFailed: ResponseError" in stored
+    assert "WRONGTYPE" not in stored and "private" not in stored
+
+
+def _readable(value: bytes) -> str:
+    """RQ keeps exc_info as zlib data (sometimes base64 encoded): read it as text."""
+    for decode in (zlib.decompress, lambda v: zlib.decompress(base64.b64decode(v))):
+        try:
+            return decode(value).decode(errors="replace")
+        except (zlib.error, ValueError):
+            pass
+    return value.decode(errors="replace")

@@ -37,10 +37,11 @@ class CreateForm(FlaskForm):
         validators=[DataRequired(), Length(max=64),
                     Regexp(r"^\s*[A-Za-z0-9._-]+\s*$",
                            message=_l("Use letters, digits, dots, dashes or underscores."))],
-        render_kw={"autocomplete": "off", "spellcheck": "false"})
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off",
+                   "autocorrect": "off"})
     display_name = StringField(
         _l("Name chatters see"), validators=[Optional(), Length(max=64)],
-        render_kw={"autocomplete": "off"})
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
     role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES],
                        default="therapist")
 

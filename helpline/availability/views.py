@@ -59,7 +59,7 @@ def _time_field(label, *, end: bool = False):
     return StringField(label, validators=[Optional(), Length(max=5)],
                        render_kw={"placeholder": "24:00" if end else "HH:MM",
                                   "inputmode": "numeric", "autocomplete": "off",
-                                  "size": 6})
+                                  "spellcheck": "false", "size": 6})
 
 
 class SlotForm(FlaskForm):
@@ -84,7 +84,8 @@ class ExceptionForm(FlaskForm):
     starts = _time_field(_l("From (HH:MM; empty: the whole day)"))
     ends = _time_field(_l("Until (HH:MM)"), end=True)
     note = StringField(_l("Note for colleagues (optional)"),
-                       validators=[Optional(), Length(max=NOTE_MAX)])
+                       validators=[Optional(), Length(max=NOTE_MAX)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 
 class DeleteForm(FlaskForm):

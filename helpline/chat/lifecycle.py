@@ -51,6 +51,7 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "") -> store
         msg, staff_id = store.post_message(
             r, chat_id, sender, text, live.now(), cfg["CHAT_TTL_SECONDS"], name,
             rate_limit=cfg["MESSAGES_PER_10_SECONDS"],
+            budget=store.Budget(cfg["CHAT_BYTES_PER_SIDE"], cfg["CHAT_BYTES_WHILE_WAITING"]),
         )
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None

@@ -114,12 +114,23 @@ def get_chat(r: Redis, chat_id: str) -> dict[str, str]:
     return r.hgetall(keys.chat(chat_id))
 
 
-# One round trip per message: check the chat, count the sender's rate, append, expire.
-# Returns {message id, staff id} or an error code.
+# One round trip per message: check the chat, its byte budget and the sender's rate,
+# append, count, expire. Returns {message id, staff id} or an error code. A message costs
+# its text and name bytes plus MESSAGE_OVERHEAD (what a stream entry takes besides them).
 POST = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return redis.error_reply('unknown_chat') end
 if state == 'ended' then return redis.error_reply('chat_ended') end
+local cost = #ARGV[2] + #ARGV[4] + tonumber(ARGV[8])
+local side = 'bytes:' .. ARGV[1]
+if tonumber(redis.call('HGET', KEYS[1], side) or '0') + cost > tonumber(ARGV[9]) then
+  return redis.error_reply('chat_full')
+end
+local waiting = state == 'waiting'
+if waiting and tonumber(redis.call('HGET', KEYS[1], 'bytes:waiting') or '0') + cost
+    > tonumber(ARGV[10]) then
+  return redis.error_reply('waiting_limit')
+end
 local limit = tonumber(ARGV[6])
 if limit > 0 then
   local sent = redis.call('INCR', KEYS[3])
@@ -128,27 +139,41 @@ if limit > 0 then
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*',
                       's', ARGV[1], 't', ARGV[2], 'ts', ARGV[3], 'n', ARGV[4])
+redis.call('HINCRBY', KEYS[1], side, cost)
+if waiting then redis.call('HINCRBY', KEYS[1], 'bytes:waiting', cost) end
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 return {id, redis.call('HGET', KEYS[1], 'staff') or ''}
 """
+MESSAGE_OVERHEAD = 64
+REFUSALS = ("unknown_chat", "chat_ended", "rate_limited", "chat_full", "waiting_limit")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Bytes one side of a chat may store, and bytes stored while the chat is waiting."""
+
+    per_side: int = 128 * 1024
+    waiting: int = 8 * 1024
 
 
 def post_message(
     r: Redis, chat_id: str, sender: str, text: str, now: float, ttl: int, name: str = "",
-    rate_limit: int = 0,
+    rate_limit: int = 0, budget: Budget = Budget(),
 ) -> tuple[Message, str]:
     """Append a message to a live chat; returns it and the id of the staff holding the chat.
 
     Its stream id orders it and lets a reconnecting client catch up. `rate_limit` caps
-    one sender's messages per 10 s in this chat (0: no cap). Raises ChatError.
+    one sender's messages per 10 s in this chat (0: no cap); `budget` bounds the bytes a
+    chat holds in Redis (`chat_full`, `waiting_limit`). Raises ChatError.
     """
     try:
         msg_id, staff_id = r.register_script(POST)(
             keys=[keys.chat(chat_id), keys.messages(chat_id), keys.rate(chat_id, sender)],
-            args=[sender, text, repr(now), name, ttl, rate_limit, MAX_STREAM],
+            args=[sender, text, repr(now), name, ttl, rate_limit, MAX_STREAM,
+                  MESSAGE_OVERHEAD, budget.per_side, budget.waiting],
         )
     except ResponseError as exc:
-        if str(exc) in ("unknown_chat", "chat_ended", "rate_limited"):
+        if str(exc) in REFUSALS:
             raise ChatError(str(exc)) from None
         raise
     return Message(id=msg_id, sender=sender, text=text, ts=now, name=name), staff_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpline.chat import store
 from helpline.queue import keys
 from tests.conftest import events
 
@@ -79,6 +80,17 @@ def test_message_over_the_limit_gets_a_clear_error(chatter):
     assert result["code"] == "too_long" and "2000" in result["message"]
     assert events(client, NS, "error")[-1]["code"] == "too_long"
     assert ack(client, "message", {"text": "x" * 2000})["ok"]
+
+
+def test_a_waiting_chatter_cannot_fill_redis(chatter, app):
+    client = chatter()
+    ack(client, "start")
+    budget = app.config["CHAT_BYTES_WHILE_WAITING"]
+    fit = budget // (2000 + store.MESSAGE_OVERHEAD)
+    sent = [ack(client, "message", {"text": "x" * 2000}) for _ in range(fit + 1)]
+    assert all(r["ok"] for r in sent[:-1])
+    assert sent[-1]["code"] == "waiting_limit" and sent[-1]["message"]
+    assert events(client, NS, "error")[-1]["code"] == "waiting_limit"
 
 
 @pytest.mark.parametrize("payload, code", [
@@ -219,3 +231,13 @@ def test_a_new_chat_after_the_last_one_was_filed(chatter, staff_socket, make_sta
                      callback=True)["ok"]
     again = ack(client, "start")
     assert again["ok"] and again["chat_id"] != chat_id
+
+
+def test_the_chatter_page_has_words_for_the_budget_refusals(app):
+    import json
+    import re
+
+    page = app.test_client().get("/").get_data(as_text=True)
+    config = json.loads(re.search(r'id="page-config">(.*?)</script>', page, re.S).group(1))
+    errors = json.dumps(config)
+    assert '"waiting_limit"' in errors and '"chat_full"' in errors

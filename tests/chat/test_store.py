@@ -485,3 +485,36 @@ def test_set_connection_on_a_vanished_chat_leaves_no_key_without_expiry(lr):
     store.forget_chat(lr, chat_id)
     store.set_connection(lr, chat_id, "sid-late")
     assert keys_without_ttl(lr) <= GLOBAL_KEYS
+
+
+# --- the byte budget (Redis memory per chat is bounded) ----------------------------------
+
+
+def test_one_side_of_a_chat_cannot_store_more_than_its_budget(lr):
+    chat_id, _ = new_chat(lr)
+    assign_to(lr)
+    budget = store.Budget(per_side=3 * (1000 + store.MESSAGE_OVERHEAD), waiting=0)
+    for _ in range(3):
+        store.post_message(lr, chat_id, "chatter", "x" * 1000, 201.0, TTL, budget=budget)
+    with pytest.raises(store.ChatError) as refused:
+        store.post_message(lr, chat_id, "chatter", "x", 202.0, TTL, budget=budget)
+    assert refused.value.code == "chat_full"
+    assert lr.xlen(keys.messages(chat_id)) == 3
+    # the other side keeps its own budget: the therapist can still answer
+    store.post_message(lr, chat_id, "therapist", "é" * 500, 203.0, TTL, "Anna", budget=budget)
+    assert int(lr.hget(keys.chat(chat_id), "bytes:therapist")) == 1000 + 4 + 64
+
+
+def test_bytes_count_utf8_not_characters_and_a_refusal_costs_nothing(lr):
+    chat_id, _ = new_chat(lr)
+    budget = store.Budget(per_side=10**6, waiting=2 * (2000 + store.MESSAGE_OVERHEAD))
+    store.post_message(lr, chat_id, "chatter", "€" * 666, 1.0, TTL, budget=budget)  # 1,998 B
+    store.post_message(lr, chat_id, "chatter", "x" * 2000, 2.0, TTL, budget=budget)
+    for _ in range(3):
+        with pytest.raises(store.ChatError) as refused:
+            store.post_message(lr, chat_id, "chatter", "x" * 100, 3.0, TTL, budget=budget,
+                               rate_limit=2)
+        assert refused.value.code == "waiting_limit"  # not rate_limited: refusals are free
+    assert int(lr.hget(keys.chat(chat_id), "bytes:waiting")) == 1998 + 2000 + 128
+    assign_to(lr)  # once a therapist has it, only the side's budget applies
+    store.post_message(lr, chat_id, "chatter", "x" * 100, 4.0, TTL, budget=budget)
