@@ -8,7 +8,9 @@ database, then measures the same workload twice:
   ceil(N/5) therapists signed in over HTTP (CSRF form), on duty with capacity 5, and N
   anonymous chatters that `start` and get assigned;
 - bare: bench/bare_relay.py, a minimal Flask-SocketIO relay on the same stack, with the
-  same N pairs (two sockets per pair).
+  same N pairs (two sockets per pair);
+- node (with `--node`): bench/node_relay.js, the same bare relay on Node's socket.io (the
+  reference implementation), one process.
 
 Each pair exchanges R messages a second in total for D seconds, alternating chatter to
 therapist and therapist to chatter. The send time (perf_counter_ns, this process) is in
@@ -18,6 +20,7 @@ generator is python-socketio's AsyncClient (asyncio, WebSocket only) in this pro
 the achieved send rate is printed next to the target, so a saturated generator shows.
 
     .venv/bin/python bench/relay.py [--pairs 100] [--rate 1] [--seconds 20] [--only bare]
+                                    [--node]
 
 The product servers run with MESSAGES_PER_10_SECONDS=100000 (no rate limit in the way),
 CHAT_ALWAYS_OPEN=1 and MAX_LINE_LENGTH=0 (no opening hours or line cap), HELPLINE_ENV=
@@ -560,16 +563,22 @@ def count_log_errors(log: Path) -> int:
 # The bare relay
 
 
-async def run_bare(args, redis_url: str, tmp: Path, other_pids: dict[str, list[int]]) -> Result:
+async def run_bare(args, redis_url: str, tmp: Path, other_pids: dict[str, list[int]],
+                   kind: str = "bare") -> Result:
+    """The bare Flask-SocketIO relay, or (kind "node") the Node socket.io one."""
     n = args.pairs
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp / "bare.log"
+    log = tmp / f"{kind}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server = spawn([sys.executable, str(ROOT / "bench" / "bare_relay.py"), "--port", str(port),
-                    "--redis-url", redis_url], env, log)
+    if kind == "node":
+        command = ["node", str(ROOT / "bench" / "node_relay.js"), "--port", str(port)]
+    else:
+        command = [sys.executable, str(ROOT / "bench" / "bare_relay.py"), "--port", str(port),
+                   "--redis-url", redis_url]
+    server = spawn(command, env, log)
     stats = Stats()
-    result = Result("bare", n, 0, args.rate, args.seconds, stats)
+    result = Result(kind, n, 0, args.rate, args.seconds, stats)
     clients: list[socketio.AsyncClient] = []
     try:
         await asyncio.to_thread(wait_healthy, url, [server], log)
@@ -667,7 +676,7 @@ def compare(product: Result, bare: Result) -> None:
     def ratio(a: float, b: float) -> str:
         return f"{a / b:.2f}x" if b and a == a and b == b else "n/a"
 
-    print("\n== product / bare ==")
+    print(f"\n== product / {bare.kind} ==")
     print(f"  p50     {ratio(product.pct(50), bare.pct(50))}  "
           f"({fmt(product.pct(50))} / {fmt(bare.pct(50))} ms)")
     print(f"  p99     {ratio(product.pct(99), bare.pct(99))}  "
@@ -688,7 +697,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="messages a second per pair, both directions (default 1)")
     parser.add_argument("--seconds", type=float, default=20.0,
                         help="length of the timed phase (default 20)")
-    parser.add_argument("--only", choices=["product", "bare"], help="run one side only")
+    parser.add_argument("--only", choices=["product", "bare", "node"], help="run one only")
+    parser.add_argument("--node", action="store_true",
+                        help="also run the Node socket.io relay (bench/node_relay.js)")
     args = parser.parse_args(argv)
     if args.pairs < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--pairs, --rate and --seconds must be positive")
@@ -703,7 +714,7 @@ def main(argv: list[str]) -> int:
         print("relay benchmark: aiohttp is missing; run "
               ".venv/bin/pip install -r bench/requirements.txt", file=sys.stderr)
         return 2
-    kinds = [args.only] if args.only else ["product", "bare"]
+    kinds = [args.only] if args.only else ["product", "bare"] + (["node"] if args.node else [])
     # A hard stop in case anything wedges: setup, both runs, and generous slack.
     budget = 240 + len(kinds) * (args.seconds + LOSS_GRACE_SECONDS + 60 + args.pairs * 0.3)
     watchdog = threading.Timer(budget, _give_up, args=(budget,))
@@ -745,12 +756,14 @@ def main(argv: list[str]) -> int:
                 result = asyncio.run(run_product(args, redis_url, database_url, usernames,
                                                  tmp, other_pids))
             else:
-                result = asyncio.run(run_bare(args, other_db(redis_url, 2), tmp, other_pids))
+                result = asyncio.run(run_bare(args, other_db(redis_url, 2), tmp, other_pids,
+                                              kind))
             results[kind] = result
             report(result)
             print(f"  ({kind} run took {time.perf_counter() - t0:.0f} s)")
-        if len(results) == 2:
-            compare(results["product"], results["bare"])
+        for other in ("bare", "node"):
+            if "product" in results and other in results:
+                compare(results["product"], results[other])
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C inside asyncio.run
         print("\nrelay benchmark: interrupted; stopping everything", file=sys.stderr)
