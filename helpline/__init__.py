@@ -111,7 +111,8 @@ def _init_extensions(app: Flask) -> None:
         # One client's events run in the order sent (messages keep their order); other
         # clients are unaffected, each socket has its own reader.
         async_handlers=False,
-        ping_interval=20, ping_timeout=20,
+        ping_interval=app.config["PING_INTERVAL_SECONDS"],
+        ping_timeout=app.config["PING_TIMEOUT_SECONDS"],
     )
 
 

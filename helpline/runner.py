@@ -102,6 +102,9 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
+    from . import heartbeat
+
+    heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
                  error_log=AddressFreeLog())
 

@@ -8,6 +8,7 @@ DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (ne
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
 POSITIONS_PENDING = PREFIX + "line:pending"  # flag: a position broadcast is scheduled
 SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
+PROCESSES = PREFIX + "procs"  # SET of server process ids that registered a heartbeat
 
 
 def chat(chat_id: str) -> str:
@@ -43,3 +44,18 @@ def staff_sockets(staff_id: int | str) -> str:
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
+
+
+def process(proc_id: str) -> str:
+    """STRING with a short TTL: the server process is alive while it exists."""
+    return f"{PREFIX}proc:{proc_id}"
+
+
+def process_sockets(proc_id: str) -> str:
+    """HASH of the sockets a server process holds: '<kind>:<sid>' -> chat or staff id."""
+    return f"{PREFIX}proc:{proc_id}:sockets"
+
+
+def process_sweep(proc_id: str) -> str:
+    """STRING lock: one sweeper at a time cleans up after a dead process."""
+    return f"{PREFIX}proc:{proc_id}:sweep"
