@@ -119,8 +119,11 @@ def run_worker() -> int:
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
     with app.app_context():
+        # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
+        # worker is found there and retried (see jobs.later).
         worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
-                              serializer=JSONSerializer)
+                              serializer=JSONSerializer,
+                              maintenance_interval=jobs.MAINTENANCE_SECONDS)
         worker.work(with_scheduler=True, logging_level="WARNING")
     return 0
 
