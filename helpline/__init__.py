@@ -126,7 +126,8 @@ def _init_extensions(app: Flask) -> None:
         # One client's events run in the order sent (messages keep their order); other
         # clients are unaffected, each socket has its own reader.
         async_handlers=False,
-        ping_interval=20, ping_timeout=20,
+        ping_interval=app.config["PING_INTERVAL_SECONDS"],
+        ping_timeout=app.config["PING_TIMEOUT_SECONDS"],
         # WebSocket only: no long-polling sessions to keep sticky, one transport to secure.
         transports=["websocket"],
         cors_allowed_origins=security.socket_origin_check(

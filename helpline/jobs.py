@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from rq import Queue
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "helpline"
@@ -45,10 +45,11 @@ def fixed_text_failure(func):
     return run
 
 
-def _enqueue_in(delay: timedelta, func, *args) -> None:
-    """Schedule a job whose record vanishes on success and soon after a failure."""
-    queue().enqueue_in(delay, func, *args, result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
-                       ttl=int(delay.total_seconds()) + TTL_MARGIN_SECONDS)
+# Every job is idempotent (it checks the live state first), so one killed with its worker
+# (RQ's StartedJobRegistry cleanup finds it abandoned) or failed on a Redis blip runs again.
+JOB_TIMEOUT_SECONDS = 30
+RETRIES = 3
+MAINTENANCE_SECONDS = 30  # how often a worker looks for abandoned jobs
 
 
 def queue() -> Queue:
@@ -57,22 +58,31 @@ def queue() -> Queue:
                  serializer=JSONSerializer)
 
 
+def later(delay: timedelta, func, *args) -> None:
+    """Schedule a job with the retry and timeout every helpline job needs; its record
+    vanishes on success and soon after a failure."""
+    queue().enqueue_in(delay, func, *args, retry=Retry(max=RETRIES),
+                       job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0,
+                       failure_ttl=FAILURE_TTL_SECONDS,
+                       ttl=int(delay.total_seconds()) + TTL_MARGIN_SECONDS)
+
+
 def schedule_grace_check(chat_id: str, since: float) -> None:
     """End the chat if the chatter has not come back when the grace period is over."""
     delay = timedelta(seconds=current_app.config["RESUME_GRACE_SECONDS"])
-    _enqueue_in(delay, end_if_still_gone, chat_id, since)
+    later(delay, end_if_still_gone, chat_id, since)
 
 
 def schedule_summary_deadline(chat_id: str, staff_id: str) -> None:
     """Make sure the transcript is deleted even if the summary is never filed."""
     delay = timedelta(seconds=current_app.config["SUMMARY_DEADLINE_SECONDS"])
-    _enqueue_in(delay, summary_deadline, chat_id, staff_id)
+    later(delay, summary_deadline, chat_id, staff_id)
 
 
 def schedule_staff_check(staff_id: str) -> None:
     """Take a therapist off duty if no console of theirs reopens within the grace period."""
     delay = timedelta(seconds=current_app.config["STAFF_GRACE_SECONDS"])
-    _enqueue_in(delay, off_duty_if_console_closed, staff_id)
+    later(delay, off_duty_if_console_closed, staff_id)
 
 
 @fixed_text_failure

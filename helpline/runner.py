@@ -105,6 +105,9 @@ def serve(app: Flask, host: str, port: int) -> None:
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
+    from . import heartbeat
+
+    heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
                  error_log=AddressFreeLog(), handler_class=AnonymousHandler)
 
@@ -119,8 +122,11 @@ def run_worker() -> int:
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
     with app.app_context():
+        # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
+        # worker is found there and retried (see jobs.later).
         worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
-                              serializer=JSONSerializer)
+                              serializer=JSONSerializer,
+                              maintenance_interval=jobs.MAINTENANCE_SECONDS)
         worker.work(with_scheduler=True, logging_level="WARNING")
     return 0
 

@@ -56,6 +56,13 @@ class Config:
     # A therapist whose every console closed is taken off duty after this long.
     STAFF_GRACE_SECONDS = _env_int("STAFF_GRACE_SECONDS", 60)
     SUMMARY_DEADLINE_SECONDS = _env_int("SUMMARY_DEADLINE_SECONDS", 2 * 3600)
+    # Each server process refreshes its heartbeat this often and sweeps up after processes
+    # whose heartbeat (this TTL) expired: a crash is cleaned up within TTL + one beat.
+    HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 5)
+    PROCESS_TTL_SECONDS = _env_int("PROCESS_TTL_SECONDS", 15)
+    # Engine.IO pings: a silent client is dropped within interval + 2 x timeout (15 s).
+    PING_INTERVAL_SECONDS = _env_int("PING_INTERVAL_SECONDS", 5)
+    PING_TIMEOUT_SECONDS = _env_int("PING_TIMEOUT_SECONDS", 5)
     # A live chat's keys expire after this even if every job were lost.
     CHAT_TTL_SECONDS = _env_int("CHAT_TTL_SECONDS", 12 * 3600)
     DEFAULT_CHAT_MINUTES = _env_int("DEFAULT_CHAT_MINUTES", 30)

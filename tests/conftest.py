@@ -259,8 +259,9 @@ def live(live_servers):
 
 
 def _forget_live_state(r) -> None:
-    """Drop the helpline's keys only: the worker's own RQ keys stay valid."""
-    names = list(r.scan_iter("hl:*"))
+    """Drop the helpline's keys only: the worker's own RQ keys stay valid, and so do the
+    running servers' heartbeats (a lapsed one would make a server close every socket)."""
+    names = [n for n in r.scan_iter("hl:*") if not n.startswith((b"hl:proc:", b"hl:procs"))]
     if names:
         r.delete(*names)
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import audit, jobs, live
+from .. import audit, heartbeat, live
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag
@@ -222,6 +222,7 @@ def register() -> None:
         session["staff_id"] = str(current_user.id)  # still known at disconnect
         assignment.console_opened(live.redis(), session["staff_id"], request.sid)
         times = staff_sessions.socket_opened(live.redis())
+        heartbeat.own(live.redis(), heartbeat.CONSOLE, request.sid, session["staff_id"])
         socketio.emit("state", snapshot(), to=request.sid, namespace=live.STAFF_NS)
         socketio.emit("session", times, to=request.sid, namespace=live.STAFF_NS)
         supervision.on_connect()
@@ -230,9 +231,8 @@ def register() -> None:
     def disconnect_(reason=None):
         supervision.on_disconnect()
         staff_sessions.socket_closed(live.redis())
-        staff_id = session.get("staff_id")
-        if staff_id and assignment.console_closed(live.redis(), staff_id, request.sid):
-            jobs.schedule_staff_check(staff_id)
+        heartbeat.socket_gone(live.redis(), heartbeat.CONSOLE, request.sid,
+                              session.get("staff_id"))
 
     @socketio.on("*", namespace=live.STAFF_NS)
     def any_event(event, *payload):

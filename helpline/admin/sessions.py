@@ -134,7 +134,7 @@ def socket_closed(r: Redis) -> None:
 
 
 def _watch(session_id: str, seconds: float) -> None:
-    jobs.queue().enqueue_in(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
+    jobs.later(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
 
 
 def close_if_over(session_id: str) -> bool:

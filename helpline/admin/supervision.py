@@ -12,7 +12,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
-from .. import live, supervise
+from .. import heartbeat, live, supervise
 from ..chat import store
 from ..extensions import db
 from ..protocol import ProtocolError, chat_id, clean_text, flag
@@ -129,9 +129,10 @@ def on_connect() -> None:
         join_room(live.SUPERVISORS_ROOM)
         session["supervisor_sid"] = request.sid
         supervise.supervisor_socket_opened(live.redis(), request.sid)
+        heartbeat.own(live.redis(), heartbeat.SUPERVISOR, request.sid)
 
 
 def on_disconnect() -> None:
     sid = session.get("supervisor_sid")
     if sid:
-        supervise.supervisor_socket_closed(live.redis(), sid)
+        heartbeat.socket_gone(live.redis(), heartbeat.SUPERVISOR, sid, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_socketio import join_room, leave_room
 
-from .. import live
+from .. import heartbeat, live
 from ..availability import gate
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
@@ -47,6 +47,7 @@ def _attach(r, chat_id: str) -> None:
     join_room(live.chat_room(chat_id))
     session["chat_id"] = chat_id
     lifecycle.reconnected(r, chat_id, request.sid)
+    heartbeat.own(r, heartbeat.CHATTER, request.sid, chat_id)  # swept if this process dies
     r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
 
 
@@ -142,9 +143,8 @@ def register() -> None:
 
     @socketio.on("disconnect", namespace=live.CHAT_NS)
     def disconnect(reason=None):
-        chat_id = session.get("chat_id")
-        if chat_id:
-            lifecycle.dropped(live.redis(), chat_id, request.sid)
+        heartbeat.socket_gone(live.redis(), heartbeat.CHATTER, request.sid,
+                              session.get("chat_id"))
 
     @socketio.on("*", namespace=live.CHAT_NS)
     def any_event(event, *payload):

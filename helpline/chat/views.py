@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
+from redis.exceptions import RedisError
 
 bp = Blueprint("chat", __name__)
 
@@ -21,6 +22,10 @@ def chat_page():
 
 @bp.route("/healthz")
 def health():
-    """Liveness for a load balancer: the process answers and Redis answers."""
-    current_app.extensions["helpline_redis"].ping()
+    """Liveness for a load balancer: the process answers and Redis answers (else 503)."""
+    try:
+        current_app.extensions["helpline_redis"].ping()
+    except RedisError as exc:
+        current_app.logger.warning("health check: Redis unavailable (%s)", type(exc).__name__)
+        return {"ok": False, "redis": "down"}, 503
     return {"ok": True}

@@ -7,6 +7,7 @@ DUTY = PREFIX + "duty"  # SET of on-duty staff ids
 DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (newest first)
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
 SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
+PROCESSES = PREFIX + "procs"  # SET of server process ids that registered a heartbeat
 
 
 def chat(chat_id: str) -> str:
@@ -62,3 +63,18 @@ def session(session_id: str) -> str:
 def session_sockets(session_id: str) -> str:
     """SET of the console sockets opened with one staff sign-in (closed when it ends)."""
     return f"{PREFIX}session:{session_id}:sockets"
+
+
+def process(proc_id: str) -> str:
+    """STRING with a short TTL: the server process is alive while it exists."""
+    return f"{PREFIX}proc:{proc_id}"
+
+
+def process_sockets(proc_id: str) -> str:
+    """HASH of the sockets a server process holds: '<kind>:<sid>' -> chat or staff id."""
+    return f"{PREFIX}proc:{proc_id}:sockets"
+
+
+def process_sweep(proc_id: str) -> str:
+    """STRING lock: one sweeper at a time cleans up after a dead process."""
+    return f"{PREFIX}proc:{proc_id}:sweep"

@@ -85,11 +85,13 @@ def file_summary(
 def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> Summary | None:
     """Deadline passed without a summary: count it as missing and delete the messages.
 
-    The therapist's slot is freed even when the chat's keys already expired.
+    The therapist's slot is freed even when the chat's keys already expired. Safe to run
+    again after a worker died midway: the slot is released last, and a run that finds it
+    released deletes whatever a killed run left (the transcript never lingers).
     """
     if chat_id not in assignment.held_chats(r, staff_id):
-        return None  # filed in time
-    assignment.release(r, staff_id, chat_id)
+        store.forget_chat(r, chat_id)  # filed in time (nothing left), or a retried run
+        return None
     chat = store.get_chat(r, chat_id)
     wait, duration = chat_times(chat)
     summary = Summary(
@@ -100,4 +102,5 @@ def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> S
     session.add(summary)
     session.commit()
     store.forget_chat(r, chat_id)
+    assignment.release(r, staff_id, chat_id)
     return summary

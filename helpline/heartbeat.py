@@ -1,0 +1,166 @@
+"""Server process heartbeats, and cleaning up after a process that died.
+
+Each server process takes a random id at start. While it lives, `hl:proc:<id>` exists
+(a short TTL refreshed by a greenlet) and every socket it holds is listed in
+`hl:proc:<id>:sockets`. When a process is killed its key expires, and the next beat of
+any surviving process runs, for each socket the dead one held, the very step a normal
+disconnect runs (`socket_gone`): a chatter gets the resume grace, a console the staff
+grace, a supervisor socket is forgotten. So a crash leaves no ghosts.
+
+A process whose own key vanished (Redis restarted and lost everything, or the process
+stalled so long that it was swept) cannot trust what its sockets stand for: it takes a
+new id and closes every connection, so each client reconnects and resumes from what
+Redis holds now.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, current_app
+from redis import Redis
+
+from .queue import keys
+
+CHATTER, CONSOLE, SUPERVISOR = "chat", "staff", "sup"
+SWEEP_LOCK_SECONDS = 30
+
+# Forget a dead process once nothing of it is left (and it did not come back meanwhile).
+FORGET = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if redis.call('HLEN', KEYS[3]) > 0 then return 0 end
+redis.call('SREM', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+def process_id() -> str:
+    """This process's id: random per start (and renewed when the heartbeat lapsed)."""
+    return current_app.extensions.setdefault("helpline_process", secrets.token_hex(8))
+
+
+def own(r: Redis, kind: str, sid: str, ref: str = "") -> None:
+    """Record that this process holds socket `sid` (a chatter's chat id, a console's staff id)."""
+    r.hset(keys.process_sockets(process_id()), f"{kind}:{sid}", ref)
+
+
+def socket_gone(r: Redis, kind: str, sid: str, ref: str | None, proc_id: str | None = None
+                ) -> None:
+    """A socket closed (its own disconnect, or its process died): the one drop step.
+
+    Each effect is idempotent (the chat's socket id is compared in a script, set removals),
+    so running it twice, from a disconnect handler and a sweep, changes nothing more.
+    """
+    from . import jobs, supervise
+    from .chat import lifecycle
+    from .queue import assignment
+
+    if kind == CHATTER and ref:
+        lifecycle.dropped(r, ref, sid)
+    elif kind == CONSOLE and ref:
+        if assignment.console_closed(r, ref, sid):
+            jobs.schedule_staff_check(ref)
+    elif kind == SUPERVISOR:
+        supervise.supervisor_socket_closed(r, sid)
+    r.hdel(keys.process_sockets(proc_id or process_id()), f"{kind}:{sid}")
+
+
+def register(r: Redis, proc_id: str, ttl: int) -> None:
+    """Announce a live process: its heartbeat key and its place in the set of processes."""
+    with r.pipeline() as pipe:
+        pipe.set(keys.process(proc_id), "1", ex=ttl)
+        pipe.sadd(keys.PROCESSES, proc_id)
+        pipe.execute()
+
+
+def beat(r: Redis, proc_id: str, ttl: int) -> bool:
+    """Refresh the heartbeat; False when it had lapsed (swept, or Redis lost its data)."""
+    return bool(r.set(keys.process(proc_id), "1", xx=True, ex=ttl))
+
+
+def dead_processes(r: Redis) -> list[str]:
+    """Registered processes whose heartbeat expired."""
+    ids = sorted(r.smembers(keys.PROCESSES))
+    with r.pipeline() as pipe:
+        for proc_id in ids:
+            pipe.exists(keys.process(proc_id))
+        alive = pipe.execute()
+    return [proc_id for proc_id, up in zip(ids, alive, strict=True) if not up]
+
+
+def sweep(r: Redis) -> list[str]:
+    """Clean up after every dead process; returns the ids this call finished."""
+    return [proc_id for proc_id in dead_processes(r) if sweep_process(r, proc_id)]
+
+
+def sweep_process(r: Redis, proc_id: str) -> bool:
+    """Run the drop step for each socket a dead process held; one sweeper at a time.
+
+    The lock only spares duplicate work: a sweeper that dies midway leaves the entries it
+    did not finish, and the next one (after the lock's TTL) runs them (at least once).
+    """
+    lock = keys.process_sweep(proc_id)
+    if not r.set(lock, process_id(), nx=True, ex=SWEEP_LOCK_SECONDS):
+        return False
+    try:
+        for field, ref in r.hgetall(keys.process_sockets(proc_id)).items():
+            kind, _, sid = field.partition(":")
+            try:
+                socket_gone(r, kind, sid, ref, proc_id)
+            except Exception as exc:  # kept for the next sweep; the others go on
+                current_app.logger.error("sweep step failed: %s", type(exc).__name__)
+        return bool(r.register_script(FORGET)(
+            keys=[keys.PROCESSES, keys.process(proc_id), keys.process_sockets(proc_id)],
+            args=[proc_id]))
+    finally:
+        r.delete(lock)
+
+
+def tick(r: Redis) -> None:
+    """One beat: refresh our heartbeat (starting afresh if it lapsed), then sweep."""
+    if not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"]):
+        start_afresh(r)
+    sweep(r)
+
+
+def start_afresh(r: Redis) -> None:
+    """Our heartbeat vanished: take a new id and make every client reconnect.
+
+    Closing the Engine.IO connections (not a Socket.IO disconnect) is a network blip to
+    the client: it reconnects by itself, a chatter resumes (or learns the chat is gone),
+    a console gets a fresh `state`. Each close runs the normal disconnect handlers.
+    """
+    from .extensions import socketio
+
+    current_app.extensions["helpline_process"] = secrets.token_hex(8)
+    register(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"])
+    current_app.logger.warning("heartbeat had lapsed: connections closed so clients reconnect")
+    socketio.server.eio.disconnect()
+
+
+def run(app: Flask) -> None:
+    """The heartbeat greenlet of a server process: beat and sweep every HEARTBEAT_SECONDS."""
+    from .extensions import socketio
+
+    with app.app_context():
+        r = current_app.extensions["helpline_redis"]
+        while True:
+            try:
+                register(r, process_id(), app.config["PROCESS_TTL_SECONDS"])
+                break
+            except Exception as exc:  # Redis not there yet: try again
+                app.logger.error("heartbeat failed: %s", type(exc).__name__)
+                socketio.sleep(app.config["HEARTBEAT_SECONDS"])
+        while True:
+            socketio.sleep(app.config["HEARTBEAT_SECONDS"])
+            try:
+                tick(r)
+            except Exception as exc:  # Redis down: the next beat tries again
+                app.logger.error("heartbeat failed: %s", type(exc).__name__)
+
+
+def start(app: Flask) -> None:
+    """Start the heartbeat greenlet (server processes only; workers hold no sockets)."""
+    from .extensions import socketio
+
+    socketio.start_background_task(run, app)

@@ -1,0 +1,175 @@
+"""Process heartbeats and the sweep after a dead process, on a real Redis and a real worker."""
+
+from __future__ import annotations
+
+import threading
+
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+
+from helpline import heartbeat, jobs, live
+from helpline.availability.models import MissedContact
+from helpline.chat import lifecycle, store
+from helpline.extensions import db
+from helpline.queue import assignment, keys
+from tests.conftest import events, run_jobs
+
+DEAD = "deadproc"
+
+
+def dead_process(r, sockets: dict[str, str], proc_id: str = DEAD) -> None:
+    """A process that registered, recorded its sockets, and then died (its key expired)."""
+    heartbeat.register(r, proc_id, 15)
+    r.hset(keys.process_sockets(proc_id), mapping=sockets)
+    r.delete(keys.process(proc_id))
+
+
+def new_chat(r, sid: str) -> str:
+    chat_id, _ = store.create_chat(r, None, None, "en", live.now(), 3600)
+    store.set_connection(r, chat_id, sid)
+    return chat_id
+
+
+def scheduled(app) -> list[tuple[str, list]]:
+    with app.app_context():
+        queue = jobs.queue()
+        found = [queue.fetch_job(i) for i in ScheduledJobRegistry(queue=queue).get_job_ids()]
+    return sorted((job.func_name.rsplit(".", 1)[-1], job.args) for job in found)
+
+
+def on_duty(staff_socket, staff, capacity=1):
+    sock = staff_socket(staff)
+    assert sock.emit("duty", {"on": True, "capacity": capacity}, namespace="/staff",
+                     callback=True)["ok"]
+    return sock
+
+
+def test_sweep_after_a_dead_process_has_the_effects_of_a_normal_drop(
+        app, ctx, r, make_staff, staff_socket):
+    anna = make_staff("anna")
+    console = on_duty(staff_socket, anna)
+    ben = make_staff("ben")
+    with ctx():
+        active = new_chat(r, "c1")
+        lifecycle.line_moved(r)  # Anna (on a live process) takes it
+        waiting = new_chat(r, "c2")
+    assert r.hget(keys.chat(active), "staff") == str(anna.id)
+    # Ben's console and a supervisor's socket were on the dead process too.
+    assignment.console_opened(r, str(ben.id), "s1")
+    assignment.go_on_duty(r, str(ben.id), "Ben", 1, live.now())
+    r.sadd(keys.SUPERVISOR_SOCKETS, "s9")
+    dead_process(r, {"chat:c1": active, "chat:c2": waiting, "staff:s1": str(ben.id),
+                     "sup:s9": ""})
+
+    with ctx():
+        assert heartbeat.sweep(r) == [DEAD]
+    for chat_id in (active, waiting):
+        chat = store.get_chat(r, chat_id)
+        assert chat["sid"] == "" and chat["disconnected_at"]
+    assert {"chat_id": active, "connected": False} in events(console, "/staff",
+                                                             "chatter_connection")
+    assert not r.exists(keys.staff_sockets(ben.id))
+    assert not r.sismember(keys.SUPERVISOR_SOCKETS, "s9")
+    assert not r.sismember(keys.PROCESSES, DEAD) and not r.exists(keys.process_sockets(DEAD))
+    assert [name for name, _ in scheduled(app)] == [
+        "end_if_still_gone", "end_if_still_gone", "off_duty_if_console_closed"]
+
+    run_jobs(app)  # the grace periods are over
+    assert {"chat_id": active, "by": "system", "reason": "connection_lost"} in events(
+        console, "/staff", "chat_ended")
+    assert store.get_chat(r, waiting)["state"] == "ended"
+    assert r.zscore(keys.LINE, waiting) is None
+    assert not r.sismember(keys.DUTY, str(ben.id))
+    assert r.sismember(keys.DUTY, str(anna.id))
+    with ctx():
+        reasons = db.session.scalars(select(MissedContact.reason)).all()
+    assert reasons == ["dropped_waiting"]
+
+
+def test_a_live_process_is_not_swept(app, ctx, r):
+    with ctx():
+        chat_id = new_chat(r, "c1")
+    heartbeat.register(r, "alive", 15)
+    r.hset(keys.process_sockets("alive"), "chat:c1", chat_id)
+    with ctx():
+        assert heartbeat.sweep(r) == []
+    assert store.get_chat(r, chat_id)["sid"] == "c1"
+    assert r.sismember(keys.PROCESSES, "alive")
+
+
+def test_a_chatter_who_already_resumed_elsewhere_is_not_dropped(app, ctx, r):
+    with ctx():
+        chat_id = new_chat(r, "c1")
+        store.set_connection(r, chat_id, "c1-again")  # reconnected to a surviving process
+    dead_process(r, {"chat:c1": chat_id})
+    with ctx():
+        assert heartbeat.sweep(r) == [DEAD]
+    assert store.get_chat(r, chat_id)["sid"] == "c1-again"
+    assert scheduled(app) == []
+
+
+def test_racing_sweepers_drop_each_socket_once(app, r, make_staff):
+    ben = make_staff("ben")
+    with app.app_context():
+        chats = [new_chat(r, f"c{i}") for i in range(20)]
+    assignment.console_opened(r, str(ben.id), "s1")
+    dead_process(r, {**{f"chat:c{i}": c for i, c in enumerate(chats)}, "staff:s1": str(ben.id)})
+
+    def sweeper():
+        with app.app_context():
+            heartbeat.sweep(r)
+            for field, ref in list(r.hgetall(keys.process_sockets(DEAD)).items()):
+                kind, _, sid = field.partition(":")  # a sweeper whose lock expired
+                heartbeat.socket_gone(r, kind, sid, ref, DEAD)
+            heartbeat.sweep(r)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    names = [name for name, _ in scheduled(app)]
+    assert names.count("end_if_still_gone") == 20
+    assert not r.sismember(keys.PROCESSES, DEAD)
+
+
+def test_a_held_sweep_lock_keeps_a_second_sweeper_out(app, ctx, r):
+    with ctx():
+        chat_id = new_chat(r, "c1")
+    dead_process(r, {"chat:c1": chat_id})
+    r.set(keys.process_sweep(DEAD), "other", ex=30)
+    with ctx():
+        assert heartbeat.sweep(r) == []
+    assert store.get_chat(r, chat_id)["sid"] == "c1"
+    r.delete(keys.process_sweep(DEAD))  # the other sweeper died: its lock expires
+    with ctx():
+        assert heartbeat.sweep(r) == [DEAD]
+    assert store.get_chat(r, chat_id)["sid"] == ""
+
+
+def test_sockets_are_recorded_with_the_process_and_forgotten_at_disconnect(
+        app, r, chatter, staff_socket, make_staff):
+    client = chatter()
+    started = client.emit("start", {}, namespace="/chat", callback=True)
+    console = staff_socket(make_staff("sue", role="supervisor"))
+    with app.app_context():
+        proc = heartbeat.process_id()
+    held = r.hgetall(keys.process_sockets(proc))
+    kinds = sorted(field.split(":")[0] for field in held)
+    assert kinds == ["chat", "staff", "sup"]
+    assert started["chat_id"] in held.values()
+    client.disconnect("/chat")
+    console.disconnect("/staff")
+    assert r.hgetall(keys.process_sockets(proc)) == {}
+
+
+def test_a_process_whose_heartbeat_lapsed_starts_afresh(app, ctx, r):
+    with ctx():
+        old = heartbeat.process_id()
+        heartbeat.register(r, old, 15)
+        r.delete(keys.process(old))  # swept while stalled, or Redis lost its data
+        heartbeat.tick(r)
+        new = heartbeat.process_id()
+    assert new != old
+    assert r.exists(keys.process(new)) and r.sismember(keys.PROCESSES, new)
+    assert not r.sismember(keys.PROCESSES, old)

@@ -1,0 +1,31 @@
+"""The ping interval and timeout a client writer reads in docs/protocol.md are the server's."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import websocket
+
+from helpline.settings import ROOT
+
+
+def documented(name: str) -> int:
+    """The value of `name` (milliseconds) as docs/protocol.md states it."""
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    return int(re.search(rf"`{name}` (\d+)", text).group(1))
+
+
+def test_the_handshake_carries_the_documented_ping_settings(live):
+    url = live.urls[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=10)
+    try:
+        opened = ws.recv()
+    finally:
+        ws.close()
+    assert opened.startswith("0")  # the Engine.IO open packet
+    handshake = json.loads(opened[1:])
+    assert handshake["pingInterval"] == documented("pingInterval")
+    assert handshake["pingTimeout"] == documented("pingTimeout")
+    # a silent client is noticed within interval + 2 x timeout (see docs/architecture.md)
+    assert handshake["pingInterval"] + 2 * handshake["pingTimeout"] <= 15_000

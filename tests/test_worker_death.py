@@ -1,0 +1,79 @@
+"""A worker killed (SIGKILL) in the middle of a job: a new worker runs the job again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from rq.job import Job
+from rq.registry import FailedJobRegistry, StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from helpline import create_app, jobs, live
+from helpline.chat import store
+from helpline.extensions import db
+from helpline.queue import keys
+from tests.conftest import ROOT, other_db, run_jobs
+from tests.held_job import RELEASE_KEY, held_grace_check
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def worker_app(tmp_path, redis_url):
+    database = f"sqlite:///{tmp_path / 'worker.sqlite'}"
+    app = create_app("testing", overrides={"REDIS_URL": other_db(redis_url, 6),
+                                           "SQLALCHEMY_DATABASE_URI": database,
+                                           "LINE_BROADCAST_DELAY": 0})
+    app.extensions["helpline_redis"].flushdb()
+    with app.app_context():
+        db.create_all()
+    yield app
+    app.extensions["helpline_redis"].flushdb()
+
+
+def start_worker(app, tmp_path) -> subprocess.Popen:
+    env = {**os.environ, "REDIS_URL": app.config["REDIS_URL"], "HELPLINE_ENV": "development",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "SECRET_KEY": "worker-test-secret-" + "x" * 32}
+    log = (tmp_path / "worker.log").open("ab")
+    return subprocess.Popen([sys.executable, "app.py", "worker"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def test_a_job_killed_with_its_worker_runs_again_on_a_new_worker(worker_app, tmp_path):
+    app, r = worker_app, worker_app.extensions["helpline_redis"]
+    with app.app_context():
+        chat_id, _ = store.create_chat(r, None, None, "en", live.now(), 3600)
+        store.set_connection(r, chat_id, "s1")
+        since = live.now()
+        store.mark_disconnected(r, chat_id, "s1", since)
+        jobs.later(timedelta(0), held_grace_check, chat_id, since)
+    worker = start_worker(app, tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while r.get("test:runs") != "1" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.get("test:runs") == "1", (tmp_path / "worker.log").read_text()[-2000:]
+    finally:
+        worker.kill()  # SIGKILL mid-job: the job stays "started" with nobody running it
+        worker.wait()
+    with app.app_context():
+        queue = jobs.queue()
+        started = StartedJobRegistry(queue=queue)
+        [job_id] = [i.split(":")[0] for i in started.get_job_ids()]
+        # A new worker's maintenance finds it once the dead worker's heartbeat lapsed:
+        started.cleanup(timestamp=time.time() + 3600)  # (time passed)
+        assert FailedJobRegistry(queue=queue).get_job_ids() == []
+    r.set(RELEASE_KEY, "1")
+    run_jobs(app)  # the new worker
+    assert r.get("test:runs") == "2"
+    assert store.get_chat(r, chat_id)["end_reason"] == "connection_lost"
+    assert r.zscore(keys.LINE, chat_id) is None
+    job = Job.fetch(job_id, connection=app.extensions["helpline_rq_redis"],
+                    serializer=JSONSerializer)
+    assert job.get_status() == "finished"
