@@ -113,6 +113,9 @@ def _init_extensions(app: Flask) -> None:
         async_handlers=False,
         ping_interval=20, ping_timeout=20,
     )
+    from .ratelimit import AdmissionMiddleware
+
+    app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
 
 
 def _register_pages(app: Flask) -> None:

@@ -94,6 +94,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     import gevent
 
     from .extensions import socketio
+    from .header_timeout import handler_class
     from .serverlog import AddressFreeLog
 
     def stop() -> None:
@@ -103,7 +104,8 @@ def serve(app: Flask, host: str, port: int) -> None:
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog())
+                 error_log=AddressFreeLog(),
+                 handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"]))
 
 
 def run_worker() -> int:

@@ -19,7 +19,9 @@ from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from helpline import create_app, jobs
+from flask_socketio.test_client import SocketIOTestClient
+
+from helpline import create_app, jobs, proofofwork
 from helpline.admin import accounts
 from helpline.extensions import db, socketio
 
@@ -30,6 +32,29 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+
+
+def with_solution(data, get_challenge) -> dict:
+    """A `start` payload with a solved proof of work added (helpline/proofofwork.py).
+
+    Tests of the proof of work itself put their own `pow` key in (None for none).
+    """
+    data = dict(data or {})
+    if "pow" not in data:
+        data["pow"] = proofofwork.solve(get_challenge())
+    return data
+
+
+def _emit_with_solution(self, event, *args, **kwargs):
+    """Test clients solve the challenge before `start`, as the chatter page does."""
+    if event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1:
+        http = self.app.test_client()
+        args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
+    return _plain_emit(self, event, *args, **kwargs)
+
+
+_plain_emit = SocketIOTestClient.emit
+SocketIOTestClient.emit = _emit_with_solution
 
 
 @pytest.fixture(scope="session")
@@ -181,7 +206,10 @@ class LiveServers:
                     "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
                     "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1",
                     # chats start at any hour; tests of the gate switch it on themselves
-                    "CHAT_ALWAYS_OPEN": "1", **(env or {})}
+                    "CHAT_ALWAYS_OPEN": "1",
+                    # a small proof of work; many clients connect at once in some tests
+                    "POW_MAX_NUMBER": "1000", "HANDSHAKES_PER_SECOND": "1000",
+                    **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"

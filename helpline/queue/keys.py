@@ -43,3 +43,13 @@ def staff_sockets(staff_id: int | str) -> str:
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
+
+
+def pow_used(challenge: str) -> str:
+    """STRING marking a proof-of-work challenge as spent, until the challenge expires."""
+    return f"{PREFIX}pow:used:{challenge}"
+
+
+def pow_issued(window: int) -> str:
+    """Counter of challenges handed out in one 10-second window (a flood raises difficulty)."""
+    return f"{PREFIX}pow:issued:{window}"
