@@ -44,6 +44,11 @@ def to_chatter(chat_id: str, event: str, data: dict) -> None:
     socketio.emit(event, data, to=chat_room(chat_id), namespace=CHAT_NS)
 
 
+def disconnect_chatter(sid: str) -> None:
+    """Close a chatter's socket on whichever process holds it (through the message queue)."""
+    socketio.server.disconnect(sid, namespace=CHAT_NS)
+
+
 def to_staff(staff_id: str | int, event: str, data: dict) -> None:
     socketio.emit(event, data, to=staff_room(staff_id), namespace=STAFF_NS)
 

@@ -15,11 +15,10 @@ from types import SimpleNamespace
 import pytest
 import redis as redis_lib
 import requests
+from flask_socketio.test_client import SocketIOTestClient
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
-
-from flask_socketio.test_client import SocketIOTestClient
 
 from helpline import create_app, jobs, proofofwork
 from helpline.admin import accounts

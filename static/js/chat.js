@@ -646,6 +646,7 @@
   function closingText(by, reason) {
     if (reason === 'left_line') return T.ended_left_line;
     if (reason === 'connection_lost') return T.ended_connection_lost;
+    if (reason === 'removed') return T.ended_removed;
     if (by === 'therapist') return T.ended_therapist;
     if (by === 'chatter') return T.ended_chatter;
     return T.ended_system;
