@@ -22,6 +22,7 @@ from flask_socketio import disconnect
 
 from .protocol import ProtocolError
 
+REFUSAL_MEMORY_SECONDS = 10.0  # refusals closer together than this add up to "sustained"
 SWEEP_EVERY = 1000  # events between sweeps of idle entries
 IDLE_SECONDS = 600  # an entry idle this long belongs to a closed socket (or a quiet one)
 
@@ -45,11 +46,12 @@ class TokenBucket:
 
 
 class _Socket:
-    __slots__ = ("bucket", "refused", "resumes", "seen")
+    __slots__ = ("bucket", "refused", "last_refused", "resumes", "seen")
 
     def __init__(self, burst: int, rate: int):
         self.bucket = TokenBucket(burst, rate)
-        self.refused = 0  # refusals in a row
+        self.refused = 0  # refusals, each within REFUSAL_MEMORY_SECONDS of the one before
+        self.last_refused = 0.0
         self.resumes = 0
         self.seen = time.monotonic()
 
@@ -79,10 +81,12 @@ def _entry(sid: str) -> _Socket:
 def admit(event: object) -> None:
     """Let this socket's event run, or raise ProtocolError; disconnect sustained abuse."""
     entry = _entry(request.sid)
-    if entry.bucket.take():
-        entry.refused = 0
-    else:
-        entry.refused += 1
+    if not entry.bucket.take():
+        now = time.monotonic()
+        # a flood that keeps the bucket empty disconnects even if some events get through
+        recent = now - entry.last_refused < REFUSAL_MEMORY_SECONDS
+        entry.refused = entry.refused + 1 if recent else 1
+        entry.last_refused = now
         if entry.refused >= current_app.config["SOCKET_REFUSALS_BEFORE_DISCONNECT"]:
             disconnect()
         raise ProtocolError("rate_limited")

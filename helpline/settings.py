@@ -81,7 +81,7 @@ class Config:
     # Token bucket per socket on every event: burst, then tokens per second.
     SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 30)
     SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)
-    # This many refused events in a row disconnect the socket.
+    # This many refused events, each within 10 s of the previous one, disconnect the socket.
     SOCKET_REFUSALS_BEFORE_DISCONNECT = _env_int("SOCKET_REFUSALS_BEFORE_DISCONNECT", 20)
     # `resume` calls one socket may make (a real tab resumes once per connection).
     RESUMES_PER_SOCKET = _env_int("RESUMES_PER_SOCKET", 3)
