@@ -55,9 +55,14 @@ from relay import free_port, git_commit, rss_mb, spawn, stop, wait_healthy  # no
 
 from helpline import proofofwork  # noqa: E402
 
-# A budget Android phone runs this JS solver about 6x slower than one core of a current
-# x86 laptop/server (JetStream/Speedometer ratios of a Cortex-A53/A55 class phone);
-# docs/benchmarks.md states where the factor comes from. Change it to see other phones.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Phone-class CPU budget: a budget Android phone (Cortex-A53/A55 class) runs JavaScript
+# several times slower than one core of a current x86 machine. 6x is Chrome DevTools'
+# strongest CPU slowdown preset (low-end mobile; Lighthouse's mobile default is 4x).
+# Used to scale node's figures and as Chromium's CDP throttling rate.
 PHONE_FACTOR = 6.0
 BEFORE = {  # issue 6, measured on main before these defences
     "fill": "15 starts; places survive a disconnect ~100-120 s",
@@ -307,8 +312,6 @@ def resume_flood(url: str, calls: int) -> str:
 
 def node_solve_ms(maxnumber: int, samples: int) -> list[float]:
     """static/js/pow-worker.js in node on real challenges of this difficulty."""
-    import altcha
-
     node = shutil.which("node")
     if node is None:
         return []
@@ -320,14 +323,46 @@ def node_solve_ms(maxnumber: int, samples: int) -> list[float]:
         "  const t = process.hrtime.bigint(); m.solve(ch);\n"
         "  out.push(Number(process.hrtime.bigint() - t) / 1e6); }\n"
         "console.log(JSON.stringify(out));\n")
-    challenges = []
-    for _ in range(samples):
-        c = altcha.create_challenge_v1(max_number=maxnumber, hmac_key=b"bench")
-        challenges.append({"algorithm": c.algorithm, "challenge": c.challenge, "salt": c.salt,
-                           "maxnumber": c.max_number, "signature": c.signature})
+    challenges = make_challenges(maxnumber, samples)
     out = subprocess.run([node, "-e", script], input=json.dumps(challenges), text=True,
                          capture_output=True, timeout=600, check=True).stdout
     return json.loads(out)
+
+
+def make_challenges(maxnumber: int, samples: int) -> list[dict]:
+    import altcha
+
+    out = []
+    for _ in range(samples):
+        c = altcha.create_challenge_v1(max_number=maxnumber, hmac_key=b"bench")
+        out.append({"algorithm": c.algorithm, "challenge": c.challenge, "salt": c.salt,
+                    "maxnumber": c.max_number, "signature": c.signature})
+    return out
+
+
+def chromium_solve_ms(url: str, sizes: list[int], samples: int, rate: float) -> dict:
+    """The page's solver in headless Chromium with its CPU slowed `rate` times (CDP
+    Emulation.setCPUThrottlingRate), on the main thread where throttling surely applies."""
+    if not os.path.exists(CHROMIUM):
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url + "/")
+            page.add_script_tag(url="/static/js/pow-worker.js")  # defines solve()
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+            for size in sizes:
+                results[size] = page.evaluate(
+                    "chs => chs.map(ch => { const t = performance.now(); solve(ch);"
+                    " return performance.now() - t; })", make_challenges(size, samples))
+        finally:
+            browser.close()
+    return results
 
 
 def python_solve_ms(maxnumber: int, samples: int) -> list[float]:
@@ -350,14 +385,18 @@ def describe(times: list[float], factor: float = 1.0) -> str:
     return f"median {statistics.median(times) / 1000:.2f} s, p90 {p90 / 1000:.2f} s"
 
 
-def price_of_a_start(normal: int, raised: int, samples: int) -> list[str]:
+def price_of_a_start(url: str, normal: int, raised: int, samples: int) -> list[str]:
     rows = []
+    throttled = chromium_solve_ms(url, [normal, raised], samples, PHONE_FACTOR)
     for name, size in (("normal", normal), ("raised", raised)):
         js = node_solve_ms(size, samples)
         py = python_solve_ms(size, samples)
-        rows.append(f"{name} (maxnumber {size:,}): browser solver in node {describe(js)}; "
-                    f"phone-class (x{PHONE_FACTOR:g}) {describe(js, PHONE_FACTOR)}; "
-                    f"Python (a bot) {describe(py)}")
+        rows.append(f"{name} (maxnumber {size:,}):\n"
+                    f"    the page's solver in node: {describe(js)}; x{PHONE_FACTOR:g} "
+                    f"(phone-class): {describe(js, PHONE_FACTOR)}\n"
+                    f"    headless Chromium, CPU throttled x{PHONE_FACTOR:g}: "
+                    f"{describe(throttled.get(size, []))}\n"
+                    f"    Python (a bot's cheapest tool here): {describe(py)}")
     return rows
 
 
@@ -426,7 +465,7 @@ def main(argv: list[str]) -> int:
         row("slowloris", "slowloris", slowloris(url, args.slowloris, cfg.HEADER_TIMEOUT_SECONDS))
         row("resume", "resume flood", resume_flood(url, 100))
         print("\nwhat a real chatter's start costs (proof of work, solved while reading the intro)")
-        for line in price_of_a_start(cfg.POW_MAX_NUMBER, cfg.POW_MAX_NUMBER_RAISED,
+        for line in price_of_a_start(url, cfg.POW_MAX_NUMBER, cfg.POW_MAX_NUMBER_RAISED,
                                      args.samples):
             print("  " + line)
         errors = [ln for ln in log.read_text(errors="replace").splitlines() if "Traceback" in ln]

@@ -6,7 +6,9 @@ HMAC of the server's key; the browser finds n by trying 0, 1, 2, ... The salt ca
 expiry, so nothing is stored when a challenge is handed out; a solved one is remembered
 in Redis (by its random challenge hash, which names nobody) until it expires, so each
 solution opens one `start` only. The difficulty (maxnumber) rises while the line is full
-or while challenges are being fetched faster than people arrive.
+or while solved starts arrive faster than people do. Only solved starts count towards a
+flood: fetching challenges is free, so counting those would let a bot raise everyone's
+difficulty for nothing.
 """
 
 from __future__ import annotations
@@ -33,16 +35,15 @@ def _hmac_key() -> bytes:
     return hashlib.sha256(b"helpline-pow:" + current_app.config["SECRET_KEY"].encode()).digest()
 
 
+def _window() -> int:
+    return int(time.time()) // FLOOD_WINDOW_SECONDS
+
+
 def difficulty(r: Redis) -> int:
     """maxnumber for the next challenge: raised while the line is full or under a flood."""
     cfg = current_app.config
-    window = int(time.time()) // FLOOD_WINDOW_SECONDS
-    with r.pipeline() as pipe:
-        pipe.incr(keys.pow_issued(window))
-        pipe.expire(keys.pow_issued(window), 2 * FLOOD_WINDOW_SECONDS)
-        issued, _ = pipe.execute()
     full = cfg["MAX_LINE_LENGTH"] and line.length(r) >= cfg["MAX_LINE_LENGTH"]
-    flood = issued > cfg["POW_FLOOD_CHALLENGES"]
+    flood = int(r.get(keys.pow_redeemed(_window())) or 0) >= cfg["POW_FLOOD_STARTS"]
     return cfg["POW_MAX_NUMBER_RAISED"] if full or flood else cfg["POW_MAX_NUMBER"]
 
 
@@ -84,6 +85,10 @@ def redeem(r: Redis, solution: object) -> None:
     ttl = max(1, int(expires[0]) - int(time.time()) + 1)
     if not r.set(keys.pow_used(solution["challenge"]), 1, nx=True, ex=ttl):
         raise ProtocolError("pow_invalid")
+    with r.pipeline() as pipe:  # the flood signal: solved starts per 10-second window
+        pipe.incr(keys.pow_redeemed(_window()))
+        pipe.expire(keys.pow_redeemed(_window()), 2 * FLOOD_WINDOW_SECONDS)
+        pipe.execute()
 
 
 def solve(challenge: dict) -> dict:

@@ -76,8 +76,8 @@ class Config:
     POW_MAX_NUMBER = _env_int("POW_MAX_NUMBER", 100_000)
     POW_MAX_NUMBER_RAISED = _env_int("POW_MAX_NUMBER_RAISED", 1_000_000)
     POW_TTL_SECONDS = _env_int("POW_TTL_SECONDS", 600)
-    # More challenges than this per 10 s (all processes together) raise the difficulty.
-    POW_FLOOD_CHALLENGES = _env_int("POW_FLOOD_CHALLENGES", 30)
+    # This many solved starts per 10 s (all processes together) raise the difficulty.
+    POW_FLOOD_STARTS = _env_int("POW_FLOOD_STARTS", 20)
     # Token bucket per socket on every event: burst, then tokens per second.
     SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 30)
     SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)

@@ -50,6 +50,6 @@ def pow_used(challenge: str) -> str:
     return f"{PREFIX}pow:used:{challenge}"
 
 
-def pow_issued(window: int) -> str:
-    """Counter of challenges handed out in one 10-second window (a flood raises difficulty)."""
-    return f"{PREFIX}pow:issued:{window}"
+def pow_redeemed(window: int) -> str:
+    """Counter of solved starts in one 10-second window (a flood raises the difficulty)."""
+    return f"{PREFIX}pow:redeemed:{window}"
