@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-services lint bench deps clean chromium
+.PHONY: run test test-services lint bench bench-abuse deps clean chromium
 
 run: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/python app.py
@@ -30,6 +30,9 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP) $(JS_STAMP)
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/relay.py $(BENCH_ARGS)
+
+bench-abuse: $(DEV_STAMP) $(JS_STAMP)
+	$(BIN)/python bench/abuse.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(JS_STAMP)
 
