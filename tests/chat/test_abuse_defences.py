@@ -151,3 +151,13 @@ def test_only_a_waiting_chat_can_be_removed_and_only_by_a_supervisor(
     unknown = supervisor.emit("remove_waiting", {"chat_id": "x" * 22}, namespace="/staff",
                               callback=True)
     assert unknown["code"] == "unknown_chat"
+
+
+def test_the_token_bucket_refills_at_its_rate():
+    from helpline.ratelimit import TokenBucket
+
+    bucket = TokenBucket(burst=2, rate=1, now=0.0)
+    assert [bucket.take(now=0.0) for _ in range(3)] == [True, True, False]
+    assert bucket.take(now=0.5) is False
+    assert bucket.take(now=1.0) is True
+    assert [bucket.take(now=100.0) for _ in range(3)] == [True, True, False]  # never > burst
