@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-services lint bench bench-scale deps clean chromium redis-server
+.PHONY: run test test-services lint bench bench-scale bench-abuse deps clean chromium redis-server
 
 run: $(PY_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python app.py
@@ -35,6 +35,9 @@ bench: $(DEV_STAMP) $(JS_STAMP) redis-server
 bench-scale: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+bench-abuse: $(DEV_STAMP) $(JS_STAMP) redis-server
+	$(BIN)/python bench/abuse.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(JS_STAMP)
 

@@ -133,6 +133,9 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=security.socket_origin_check(
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
     )
+    from .ratelimit import AdmissionMiddleware
+
+    app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
 
 
 def _register_pages(app: Flask) -> None:

@@ -21,7 +21,7 @@ from .extensions import db
 
 ACTIONS = (
     # supervision (helpline/supervise.py)
-    "monitor", "whisper", "join", "triage", "risk_flag", "risk_clear",
+    "monitor", "whisper", "join", "triage", "risk_flag", "risk_clear", "remove_waiting",
     # transfer and staff management
     "transfer", "staff_create", "staff_role", "staff_password_reset", "staff_deactivate",
     "staff_reactivate",

@@ -67,10 +67,15 @@ def later(delay: timedelta, func, *args) -> None:
                        ttl=int(delay.total_seconds()) + TTL_MARGIN_SECONDS)
 
 
-def schedule_grace_check(chat_id: str, since: float) -> None:
-    """End the chat if the chatter has not come back when the grace period is over."""
-    delay = timedelta(seconds=current_app.config["RESUME_GRACE_SECONDS"])
-    later(delay, end_if_still_gone, chat_id, since)
+def schedule_grace_check(chat_id: str, since: float, waiting: bool = False) -> None:
+    """End the chat if the chatter has not come back when the grace period is over.
+
+    A chatter still waiting keeps the place only WAITING_GRACE_SECONDS (so closed bot
+    sockets free the line fast); a chat with a therapist keeps RESUME_GRACE_SECONDS.
+    """
+    grace = "WAITING_GRACE_SECONDS" if waiting else "RESUME_GRACE_SECONDS"
+    delay = timedelta(seconds=current_app.config[grace])
+    later(delay, end_if_still_gone, chat_id, since, waiting)
 
 
 def schedule_summary_deadline(chat_id: str, staff_id: str) -> None:
@@ -100,13 +105,21 @@ def off_duty_if_console_closed(staff_id: str) -> bool:
 
 
 @fixed_text_failure
-def end_if_still_gone(chat_id: str, since: float) -> bool:
-    """Job: the grace period is over; end the chat if nobody reconnected since the drop."""
+def end_if_still_gone(chat_id: str, since: float, waiting: bool = False) -> bool:
+    """Job: the grace period is over; end the chat if nobody reconnected since the drop.
+
+    After the short waiting grace, a chat a therapist took meanwhile gets the rest of
+    the full resume grace instead.
+    """
     from . import live
     from .chat import lifecycle, store
 
     r = live.redis()
     if not store.still_disconnected_since(r, chat_id, since):
+        return False
+    if waiting and store.get_chat(r, chat_id).get("state") == "active":
+        rest = since + current_app.config["RESUME_GRACE_SECONDS"] - live.now()
+        later(timedelta(seconds=max(rest, 0)), end_if_still_gone, chat_id, since)
         return False
     ended = lifecycle.end(r, chat_id, by="system", reason="connection_lost")
     if ended.previous_state == "waiting":  # dropped from the line: a missed chatter

@@ -57,6 +57,11 @@ def to_chatters(event: str, items: list[tuple[str, dict]]) -> None:
         socketio.emit(event, data, to=room, namespace=CHAT_NS)
 
 
+def disconnect_chatter(sid: str) -> None:
+    """Close a chatter's socket on whichever process holds it (through the message queue)."""
+    socketio.server.disconnect(sid, namespace=CHAT_NS)
+
+
 def to_staff(staff_id: str | int, event: str, data: dict) -> None:
     socketio.emit(event, data, to=staff_room(staff_id), namespace=STAFF_NS)
 

@@ -37,6 +37,9 @@ ERRORS = {
     "closed": "The chat is closed right now.",
     "nobody_on_duty": "Nobody is on duty in the chat right now.",
     "at_capacity": "The chat is at capacity: too many people are waiting right now.",
+    "pow_required": "Send the solved challenge with start (see GET /challenge).",
+    "pow_invalid": "The challenge solution is wrong, expired or already used; fetch a new one.",
+    "too_many_resumes": "This connection has resumed too often; reconnect.",
     "internal": "Something went wrong on our side; nothing was lost.",
 }
 

@@ -96,6 +96,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     import gevent
 
     from .extensions import socketio
+    from .header_timeout import handler_class
     from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
     def stop() -> None:
@@ -109,7 +110,9 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog(), handler_class=AnonymousHandler)
+                 error_log=AddressFreeLog(),
+                 handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"],
+                                             base=AnonymousHandler))
 
 
 def run_worker() -> int:

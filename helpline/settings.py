@@ -81,6 +81,31 @@ class Config:
     MAX_LINE_LENGTH = _env_int("MAX_LINE_LENGTH", 15)
     # Consoles and the overview are sent this many places of the line, plus the total.
     LINE_VIEW_LIMIT = _env_int("LINE_VIEW_LIMIT", 50)
+    # A waiting chatter whose socket vanished keeps the place this long unless it resumes
+    # (an active chat keeps RESUME_GRACE_SECONDS): a bot cannot hold the line by closing.
+    WAITING_GRACE_SECONDS = _env_int("WAITING_GRACE_SECONDS", 25)
+
+    # Abuse defences (helpline/proofofwork.py, helpline/ratelimit.py): keyed on a socket or the
+    # process, never on an address. POW_MAX_NUMBER: the proof of work's search space
+    # (a phone needs about maxnumber/2 SHA-256 hashes on average, see docs/benchmarks.md).
+    POW_MAX_NUMBER = _env_int("POW_MAX_NUMBER", 100_000)
+    POW_MAX_NUMBER_RAISED = _env_int("POW_MAX_NUMBER_RAISED", 1_000_000)
+    POW_TTL_SECONDS = _env_int("POW_TTL_SECONDS", 600)
+    # This many solved starts per 10 s (all processes together) raise the difficulty.
+    POW_FLOOD_STARTS = _env_int("POW_FLOOD_STARTS", 20)
+    # Token bucket per socket on every event: burst, then tokens per second.
+    SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 30)
+    SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)
+    # This many refused events, each within 10 s of the previous one, disconnect the socket.
+    SOCKET_REFUSALS_BEFORE_DISCONNECT = _env_int("SOCKET_REFUSALS_BEFORE_DISCONNECT", 20)
+    # `resume` calls one socket may make (a real tab resumes once per connection).
+    RESUMES_PER_SOCKET = _env_int("RESUMES_PER_SOCKET", 3)
+    # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
+    MAX_SOCKETS_PER_PROCESS = _env_int("MAX_SOCKETS_PER_PROCESS", 2000)
+    HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
+    # A connection must send its request line and headers within this (slowloris).
+    HEADER_TIMEOUT_SECONDS = _env_int("HEADER_TIMEOUT_SECONDS", 10)
+
     # Skip the opening-hours and on-duty checks (the line-length limit still applies).
     CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)
 
@@ -139,6 +164,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     # Most tests start chats at any hour with nobody on duty; the gate's tests turn this off.
     CHAT_ALWAYS_OPEN = True
+    # A tiny proof of work: tests solve it for real (tests/conftest.py solve_start).
+    POW_MAX_NUMBER = 20
+    POW_MAX_NUMBER_RAISED = 200
 
 
 class ProductionConfig(Config):

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import emit
 
+from . import ratelimit
 from .protocol import ProtocolError, require_dict
 
 Handler = Callable[[dict], dict]
@@ -21,6 +22,7 @@ Handler = Callable[[dict], dict]
 
 def dispatch(handlers: dict[str, Handler], event: Any, payload: tuple) -> dict:
     """Run the handler for `event` with a validated object payload; return its ack."""
+    ratelimit.admit(event)  # every event of every socket, before anything else runs
     handler = handlers.get(event) if isinstance(event, str) else None
     if handler is None:
         raise ProtocolError("unknown_event")

@@ -223,6 +223,24 @@ def triage(r: Redis, session: Session, actor_id: int, chat_id: str) -> None:
     live.line_changed()
 
 
+def remove_waiting(r: Redis, session: Session, actor_id: int, chat_id: str) -> None:
+    """Take a waiting chat out of the line for good (a bot holding a place): recorded first.
+
+    The chatter is told (`ended` by `supervisor`, reason `removed`), its resume token is
+    refused at once, its socket is closed, and it is not counted as a missed contact.
+    """
+    if not store.get_chat(r, chat_id):
+        raise ProtocolError("unknown_chat")
+    if line.position(r, chat_id) is None:
+        raise ProtocolError("not_waiting")
+    audit.record(session, actor_id, "remove_waiting", chat_id)
+    sid = store.get_chat(r, chat_id).get("sid")
+    store.refuse_token(r, chat_id)
+    lifecycle.end(r, chat_id, by="supervisor", reason="removed")
+    if sid:  # after `ended`, on the same channel: the tab reads it before it is dropped
+        live.disconnect_chatter(sid)
+
+
 def watch_view(r: Redis, chat_id: str, chat: dict[str, str]) -> dict:
     """What a monitoring supervisor sees: the console's view plus who holds the chat."""
     view = live.chat_view(r, chat_id, chat)

@@ -15,11 +15,12 @@ from types import SimpleNamespace
 import pytest
 import redis as redis_lib
 import requests
+from flask_socketio.test_client import SocketIOTestClient
 from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from helpline import create_app, jobs
+from helpline import create_app, jobs, proofofwork
 from helpline.admin import accounts
 from helpline.extensions import db, socketio
 
@@ -30,6 +31,29 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+
+
+def with_solution(data, get_challenge) -> dict:
+    """A `start` payload with a solved proof of work added (helpline/proofofwork.py).
+
+    Tests of the proof of work itself put their own `pow` key in (None for none).
+    """
+    data = dict(data or {})
+    if "pow" not in data:
+        data["pow"] = proofofwork.solve(get_challenge())
+    return data
+
+
+def _emit_with_solution(self, event, *args, **kwargs):
+    """Test clients solve the challenge before `start`, as the chatter page does."""
+    if event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1:
+        http = self.app.test_client()
+        args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
+    return _plain_emit(self, event, *args, **kwargs)
+
+
+_plain_emit = SocketIOTestClient.emit
+SocketIOTestClient.emit = _emit_with_solution
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +207,11 @@ class LiveServers:
                     # chats start at any hour; tests of the gate switch it on themselves
                     "CHAT_ALWAYS_OPEN": "1",
                     # staff views are sent the first 3 places: browser tests see the rest counted
-                    "LINE_VIEW_LIMIT": "3", **(env or {})}
+                    "LINE_VIEW_LIMIT": "3",
+
+                    # a small proof of work; many clients connect at once in some tests
+                    "POW_MAX_NUMBER": "1000", "HANDSHAKES_PER_SECOND": "1000",
+                    **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"

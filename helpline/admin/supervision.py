@@ -56,6 +56,13 @@ def on_triage(data: dict) -> dict:
     return {"ok": True}
 
 
+def on_remove_waiting(data: dict) -> dict:
+    """Remove a waiting chat from the line and refuse its token (helpline/supervise.py)."""
+    me = _supervisor()
+    supervise.remove_waiting(live.redis(), db.session, me, chat_id(data.get("chat_id")))
+    return {"ok": True}
+
+
 def on_monitor(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
@@ -117,7 +124,8 @@ def on_risk_flag(data: dict) -> dict:
 
 
 HANDLERS = {
-    "overview": on_overview, "triage": on_triage, "monitor": on_monitor,
+    "overview": on_overview, "triage": on_triage, "remove_waiting": on_remove_waiting,
+    "monitor": on_monitor,
     "unmonitor": on_unmonitor, "whisper": on_whisper, "join": on_join,
     "colleague_message": on_colleague_message, "risk_flag": on_risk_flag,
 }

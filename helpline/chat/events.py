@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_socketio import join_room, leave_room
 
-from .. import heartbeat, live
+from .. import heartbeat, live, proofofwork, ratelimit
 from ..availability import gate
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
@@ -62,6 +62,7 @@ def on_start(data: dict) -> dict:
     gender = choice(data.get("gender"), tax.keys("genders"), "gender")
     lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
     counted = data.get("counted") is not None and flag(data.get("counted"))
+    proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
     chat_id = store.new_chat_id()
     join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
@@ -143,6 +144,7 @@ def register() -> None:
 
     @socketio.on("disconnect", namespace=live.CHAT_NS)
     def disconnect(reason=None):
+        ratelimit.forget(request.sid)
         heartbeat.socket_gone(live.redis(), heartbeat.CHATTER, request.sid,
                               session.get("chat_id"))
 

@@ -123,7 +123,7 @@ def dropped(r: Redis, chat_id: str, sid: str) -> None:
     chat = store.get_chat(r, chat_id)
     if chat.get("staff"):
         live.to_staff(chat["staff"], "chatter_connection", {"chat_id": chat_id, "connected": False})
-    jobs.schedule_grace_check(chat_id, moment)
+    jobs.schedule_grace_check(chat_id, moment, waiting=chat.get("state") == "waiting")
 
 
 def reconnected(r: Redis, chat_id: str, sid: str) -> None:

@@ -209,6 +209,13 @@ def end_chat(r: Redis, chat_id: str, by: str, reason: str, now: float) -> Ended:
     return Ended(state, staff_id, float(assigned_at) if assigned_at else None)
 
 
+def refuse_token(r: Redis, chat_id: str) -> None:
+    """The chat's resume token stops working now (a supervisor removed the chat)."""
+    token_hash = r.hget(keys.chat(chat_id), "token_hash")
+    if token_hash:
+        r.delete(keys.token(token_hash))
+
+
 def forget_chat(r: Redis, chat_id: str, linger: int = 0) -> None:
     """Delete a chat's messages and state (after linger seconds, so a reload sees 'ended')."""
     token_hash = r.hget(keys.chat(chat_id), "token_hash")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from redis.exceptions import RedisError
+
+from .. import proofofwork
 
 bp = Blueprint("chat", __name__)
 
@@ -17,7 +19,16 @@ def chat_page():
         max_chars=cfg["MAX_MESSAGE_CHARS"],
         exit_url=cfg["NEUTRAL_EXIT_URL"],
         grace_seconds=cfg["RESUME_GRACE_SECONDS"],
+        pow_fresh_seconds=max(cfg["POW_TTL_SECONDS"] - 60, 30),
     )
+
+
+@bp.route("/challenge")
+def challenge():
+    """A fresh proof-of-work challenge for the next `start` (helpline/proofofwork.py). No cookie."""
+    response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/healthz")

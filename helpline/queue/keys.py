@@ -78,3 +78,13 @@ def process_sockets(proc_id: str) -> str:
 def process_sweep(proc_id: str) -> str:
     """STRING lock: one sweeper at a time cleans up after a dead process."""
     return f"{PREFIX}proc:{proc_id}:sweep"
+
+
+def pow_used(challenge: str) -> str:
+    """STRING marking a proof-of-work challenge as spent, until the challenge expires."""
+    return f"{PREFIX}pow:used:{challenge}"
+
+
+def pow_redeemed(window: int) -> str:
+    """Counter of solved starts in one 10-second window (a flood raises the difficulty)."""
+    return f"{PREFIX}pow:redeemed:{window}"

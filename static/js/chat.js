@@ -35,6 +35,7 @@
     unavailableReason: $('unavailable-reason'), unavailableHours: $('unavailable-hours'),
     unavailableChannels: $('unavailable-channels'),
     startForm: $('start-form'), startButton: $('start-button'), startError: $('start-error'),
+    startStatus: $('start-status'),
     introChannels: $('intro-channels'),
     chatHeading: $('chat-heading'), statusMain: $('status-main'), statusDetail: $('status-detail'),
     noStaff: $('no-staff'), transcript: $('transcript'), typing: $('typing'),
@@ -236,7 +237,7 @@
 
   function onConnect() {
     setConnNotice(false);
-    if (pendingStart && !pendingStart.sent) sendStart();
+    if (pendingStart && pendingStart.ready && !pendingStart.sent) sendStart();
     else if (chat.token && chat.state !== 'ended') sendResume();
   }
 
@@ -272,9 +273,64 @@
     var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
     if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
     if (isCounted()) payload.counted = true;
-    pendingStart = { payload: payload, sent: false };
+    var pending = pendingStart = { payload: payload, sent: false, ready: false };
     connect();
-    if (socket.connected) sendStart();
+    if (!proof.solution) el.startStatus.textContent = T.preparing; // only if not done yet
+    takeProof(function (solution) {
+      if (pendingStart !== pending) return;
+      el.startStatus.textContent = '';
+      pending.payload.pow = solution; // null if no challenge could be had: the server says so
+      pending.ready = true;
+      if (socket && socket.connected) sendStart();
+    });
+  }
+
+  /* ---------- proof of work: solved in the background while the chatter reads ---------- */
+
+  var proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
+
+  /* Fetch a challenge (GET /challenge) and solve it in static/js/pow-worker.js. */
+  function prepareProof() {
+    if (proof.worker || proof.solution) return;
+    var worker;
+    try { worker = new Worker(cfg.pow_worker); } catch (e) { finishProof(null, null); return; }
+    proof.worker = worker;
+    worker.onmessage = function (e) {
+      finishProof(worker, e.data && !e.data.error ? e.data : null);
+    };
+    worker.onerror = function () { finishProof(worker, null); };
+    fetch(cfg.challenge_url, { cache: 'no-store', credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('challenge')); })
+      .then(function (challenge) { worker.postMessage(challenge); })
+      .catch(function () { finishProof(worker, null); });
+  }
+
+  function finishProof(worker, solution) {
+    if (worker !== proof.worker) return;
+    if (worker) worker.terminate();
+    proof.worker = null;
+    proof.solution = solution;
+    proof.readyAt = Date.now();
+    var waiting = proof.waiting;
+    if (!waiting) return;
+    proof.waiting = null;
+    proof.solution = null; // a solution opens one start only
+    waiting(solution);
+  }
+
+  /* Hand the ready solution over (once), or wait until it is ready. */
+  function takeProof(callback) {
+    if (proof.solution && Date.now() - proof.readyAt > cfg.pow_fresh_seconds * 1000) {
+      proof.solution = null; // its challenge is about to expire: solve a fresh one
+    }
+    if (proof.solution) {
+      var solution = proof.solution;
+      proof.solution = null;
+      callback(solution);
+      return;
+    }
+    proof.waiting = callback;
+    if (!proof.worker) prepareProof();
   }
 
   function sendStart() {
@@ -284,6 +340,7 @@
       pendingStart = null;
       el.startButton.disabled = false;
       if (err || !res || !res.ok) {
+        prepareProof(); // the next try needs a fresh solution
         startRefused(err ? null : res);
         return;
       }
@@ -589,6 +646,7 @@
   function closingText(by, reason) {
     if (reason === 'left_line') return T.ended_left_line;
     if (reason === 'connection_lost') return T.ended_connection_lost;
+    if (reason === 'removed') return T.ended_removed;
     if (by === 'therapist') return T.ended_therapist;
     if (by === 'chatter') return T.ended_chatter;
     return T.ended_system;
@@ -627,6 +685,7 @@
     el.startButton.disabled = false;
     el.startError.textContent = notice || '';
     showScreen('intro');
+    prepareProof();
   }
 
   /* ---------- quick exit ---------- */
@@ -679,7 +738,7 @@
     el.newChat.addEventListener('click', function () { backToIntro(''); });
 
     var stored = loadChat();
-    if (!stored) { showScreen('intro'); return; }
+    if (!stored) { showScreen('intro'); prepareProof(); return; }
     chat.token = stored.token;
     stored.messages.forEach(function (m) { addMessage(m, false); });
     showScreen('chat');

@@ -171,6 +171,7 @@
       actions.appendChild(button(T.monitor, 'secondary', function () {
         monitor(w.chat_id, format(T.waiting_chat, { n: w.position }));
       }));
+      actions.appendChild(button(T.remove, 'danger', function () { removeWaiting(w); }));
       return row;
     });
     fillTable('line', items, total);
@@ -245,6 +246,14 @@
   function triage(chatId) {
     request('triage', { chat_id: chatId }, function (res) {
       if (res.ok) { setError(''); setNotice(T.moved); } else setError(errorText(res));
+    });
+  }
+
+  /* Take a waiting chat (a bot holding a place) out of the line; its token stops working. */
+  function removeWaiting(w) {
+    if (!window.confirm(format(T.confirm_remove, { n: w.position }))) return;
+    request('remove_waiting', { chat_id: w.chat_id }, function (res) {
+      if (res.ok) { setError(''); setNotice(T.removed); } else setError(errorText(res));
     });
   }
 
