@@ -22,7 +22,7 @@ from ..chat import handover, lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
 
-REASONS = ("deactivated", "password_reset", "role_changed", "logged_out")
+REASONS = ("deactivated", "password_reset", "role_changed", "logged_out", "two_factor_reset")
 
 
 def sign_out_everywhere(r: Redis, staff_id: int | str, reason: str) -> list[str]:

@@ -43,3 +43,18 @@ def staff_sockets(staff_id: int | str) -> str:
 def rate(chat_id: str, sender: str) -> str:
     """Counter for message rate limiting, keyed on the chat, never on an address."""
     return f"{PREFIX}rate:{chat_id}:{sender}"
+
+
+def signin_failures(username_digest: str) -> str:
+    """HASH count, first, last, until: failed sign-ins of one username (known or not)."""
+    return f"{PREFIX}auth:fail:{username_digest}"
+
+
+def signin_failures_minute(minute: int) -> str:
+    """STRING: failed sign-ins of every account in one minute (the global ceiling)."""
+    return f"{PREFIX}auth:failmin:{minute}"
+
+
+def totp_enrolment(staff_id: int | str) -> str:
+    """STRING: the secret offered at two-factor enrolment until confirmed with a code."""
+    return f"{PREFIX}auth:enrol:{staff_id}"
