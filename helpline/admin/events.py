@@ -220,4 +220,5 @@ def register() -> None:
 
     @socketio.on("*", namespace=live.STAFF_NS)
     def any_event(event, *payload):
+        _me()  # the account is re-read per event: deactivated or signed out, it is dropped
         return dispatch(HANDLERS, event, payload)
