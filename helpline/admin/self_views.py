@@ -48,11 +48,18 @@ class PasswordConfirmForm(FlaskForm):
                                                                  Length(max=256)])
 
 
-def _who() -> tuple[Staff | None, bool]:
-    """(the account, True if half-way through signing in), or (None, False)."""
+def _who(step: str) -> tuple[Staff | None, bool]:
+    """(the account, True if half-way through signing in), or (None, False).
+
+    Half-way, a page opens only when it is the step due: nobody who has typed only the
+    password can set a new one (or a second factor) before giving their code.
+    """
     if current_user.is_authenticated:
         return db.session.get(Staff, current_user.id), False
-    return signin.pending(db.session), True
+    staff = signin.pending(db.session)
+    if staff is None or signin.next_step(staff) != step:
+        return None, False
+    return staff, True
 
 
 def _audit(staff: Staff, action: str, actor_id: int | None = None) -> None:
@@ -62,7 +69,7 @@ def _audit(staff: Staff, action: str, actor_id: int | None = None) -> None:
 @bp.route("/password", methods=["GET", "POST"])
 def change_password():
     """Set one's own password: the current one is asked unless it was one-time."""
-    staff, signing_in = _who()
+    staff, signing_in = _who("admin.change_password")
     if staff is None:
         return redirect(url_for("admin.login"))
     form, error = PasswordForm(), None
@@ -107,11 +114,11 @@ def _offered_secret(staff: Staff) -> str:
 @bp.route("/two-factor", methods=["GET", "POST"])
 def two_factor_setup():
     """Enrol an authenticator app: QR code and text secret, confirmed by one code."""
-    staff, signing_in = _who()
+    staff, signing_in = _who("admin.two_factor_setup")
     if staff is None:
         return redirect(url_for("admin.login"))
-    if staff.totp_secret:
-        return redirect(url_for("admin.account" if not signing_in else "admin.login"))
+    if staff.totp_secret:  # signed in with one already: the account page says so
+        return redirect(url_for("admin.account"))
     secret = _offered_secret(staff)
     form, error = EnrolForm(), None
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from helpline import audit
 from helpline.admin import accounts, passwords
 from helpline.extensions import db, socketio
 from helpline.records.models import Staff
+from tests import totp
 from tests.conftest import PASSWORD, sign_in
 
 NEW = "plum kettle orbit violin"
@@ -221,3 +222,34 @@ def test_hashing_runs_off_the_gevent_loop(tmp_path):
     import threading
 
     assert passwords._run(threading.get_ident) == threading.get_ident()
+
+
+def test_the_password_alone_cannot_replace_a_one_time_password_before_the_code(app, make_staff,
+                                                                              ctx):
+    sam = make_staff("sam", role="supervisor")
+    with ctx():
+        _, one_time = accounts.reset_password(db.session, sam.id)
+    http = app.test_client()
+    assert "/staff/login/code" in login(http, "sam", one_time).headers["Location"]
+    early = http.post("/staff/password", data={"new": NEW, "repeat": NEW})
+    assert early.status_code == 302 and "/staff/login" in early.headers["Location"]
+    assert staff_row(ctx, "sam").must_change_password
+    code = http.post("/staff/login/code", data={"code": totp.next_code("sam")})
+    assert "/staff/password" in code.headers["Location"]
+    assert http.post("/staff/password", data={"new": NEW, "repeat": NEW}).status_code == 302
+    assert http.get("/staff/").status_code == 200
+
+
+def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_path, monkeypatch):
+    from helpline.runner import first_password_note
+
+    assert "abc-one-time" in first_password_note(app, "abc-one-time")  # development prints it
+    monkeypatch.setenv("HELPLINE_ENV", "production")
+    app.instance_path = str(tmp_path)
+    note = first_password_note(app, "abc-one-time")
+    written = tmp_path / "first-run-password"
+    assert "abc-one-time" not in note and str(written) in note
+    assert written.read_text().strip() == "abc-one-time"
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(FileExistsError):  # written once, never over an existing file
+        first_password_note(app, "another")
