@@ -85,8 +85,9 @@ def login():
 def _failed(r, name: str, now: float, waiting: int, wrong: str | None = None) -> str:
     """Count a failure (unless the attempt was not even checked) and say what to do."""
     if not waiting:
-        waiting = throttle.record_failure(r, name, now).wait(now)
-        if waiting >= authconfig.setting("LOGIN_LOCK_SECONDS"):
+        failed = throttle.record_failure(r, name, now)
+        waiting = failed.wait(now)
+        if failed.count >= authconfig.setting("LOGIN_LOCK_AFTER"):
             _audit_lock(name)
     if waiting:
         return _("Too many failed sign-ins for this username. Try again in %(n)s seconds.",

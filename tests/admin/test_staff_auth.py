@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from helpline import audit
-from helpline.admin import accounts, passwords
+from helpline.admin import accounts, passwords, throttle
 from helpline.extensions import db, socketio
 from helpline.records.models import Staff
 from tests import totp
@@ -144,9 +144,15 @@ def throttled(app, **settings):
     return app.test_client()
 
 
+def test_the_delay_grows_then_locks(app):
+    with app.app_context():
+        assert [throttle.delay_after(n) for n in range(1, 12)] == [
+            0, 0, 2, 4, 8, 16, 32, 64, 128, 900, 900]
+
+
 def test_fifty_wrong_passwords_are_refused_then_the_right_one_gets_in(app, make_staff, ctx):
     make_staff("anna")
-    http = throttled(app)
+    http = throttled(app, LOGIN_DELAY_SECONDS=0)  # no delays: ten failures, then the lock
     statuses = {login(http, "anna", f"wrong password {i}").status_code for i in range(50)}
     assert statuses == {401}
     locked = login(http, "anna")
