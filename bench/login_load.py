@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -123,7 +124,20 @@ def poster(url: str, stop: threading.Event, counts: list) -> None:
         counts.append(1)
 
 
+def forget_live_state(redis_url: str) -> None:
+    """Each run starts from an empty line and idle therapists (the chats of the previous
+    run are still held: no worker ends them)."""
+    import redis
+
+    r = redis.Redis.from_url(redis_url)
+    names = list(r.scan_iter("hl:*"))
+    if names:
+        r.delete(*names)
+    r.close()
+
+
 def run(env: dict, args, tmp: Path, label: str) -> None:
+    forget_live_state(env["REDIS_URL"])
     port = free_port()
     proc = start_server(env, port, tmp / f"{label}.log")
     url = f"http://127.0.0.1:{port}"
@@ -176,6 +190,7 @@ def main() -> int:
     parser.add_argument("--posters", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop what we started, also then
     from helpline.redis_server import start_embedded_redis, stop_embedded_redis
 
     tmp = Path(tempfile.mkdtemp(prefix="helpline-login-bench-"))

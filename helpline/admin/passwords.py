@@ -12,6 +12,7 @@ chat of the process while it runs, so under gevent it runs in a small thread poo
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 
@@ -92,7 +93,25 @@ def _run(fn, *args):
     size = int(setting("PASSWORD_HASH_THREADS"))
     if size <= 0 or not _gevent_patched():
         return fn(*args)
-    return _thread_pool(size).apply(fn, args)
+    return _thread_pool(size).apply(_in_the_background, (fn, *args))
+
+
+HASH_NICENESS = 10
+
+
+def _in_the_background(fn, *args):
+    """Run fn at a lower CPU priority: on a busy machine the event loop (live chats) goes
+    first and sign-ins wait. Linux applies a niceness per thread, and argon2's lane
+    threads started from here inherit it."""
+    from gevent import monkey
+
+    native_id = monkey.get_original("threading", "get_native_id")()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, native_id) < HASH_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, native_id, HASH_NICENESS)
+    except OSError:  # not permitted or not supported here: run at normal priority
+        pass
+    return fn(*args)
 
 
 def _gevent_patched() -> bool:

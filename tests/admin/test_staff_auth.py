@@ -212,7 +212,8 @@ def test_every_staff_event_stops_a_deactivated_account(app, make_staff, staff_so
 
 
 def test_hashing_runs_off_the_gevent_loop(tmp_path):
-    """Under gevent a verification runs in another OS thread; without gevent inline."""
+    """Under gevent a verification runs in another OS thread at a lower CPU priority
+    (the event loop goes first); without gevent inline."""
     import subprocess
     import sys
 
@@ -221,10 +222,14 @@ def test_hashing_runs_off_the_gevent_loop(tmp_path):
         "from helpline.admin import passwords\n"
         "ident = monkey.get_original('_thread', 'get_ident')\n"
         "print(passwords._run(ident) != ident())\n"
+        "import os\n"
+        "tid = monkey.get_original('threading', 'get_native_id')\n"
+        "print(passwords._run(lambda: os.getpriority(os.PRIO_PROCESS, tid())))\n"
+        "print(passwords.verify(passwords.DUMMY_HASH, 'not-a-real-password'))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=str(__import__("tests.conftest").conftest.ROOT), timeout=60)
-    assert out.stdout.strip() == "True", out.stderr[-2000:]
+    assert out.stdout.split() == ["True", str(passwords.HASH_NICENESS), "True"], out.stderr[-2000:]
     import threading
 
     assert passwords._run(threading.get_ident) == threading.get_ident()
@@ -259,3 +264,23 @@ def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_pa
     assert oct(written.stat().st_mode & 0o777) == "0o600"
     with pytest.raises(FileExistsError):  # written once, never over an existing file
         first_password_note(app, "another")
+
+
+def test_first_supervisor_chooses_a_password_then_enrols(app, ctx):
+    from helpline.runner import ensure_first_supervisor
+
+    with ctx():
+        one_time = ensure_first_supervisor()
+    http = app.test_client()
+    assert "/staff/password" in login(http, "supervisor", one_time).headers["Location"]
+    twelve = "plum kettle!"  # long enough for a therapist, not for a supervisor
+    assert "at least 15" in http.post("/staff/password", data={
+        "new": twelve, "repeat": twelve}).get_data(as_text=True)
+    chosen = http.post("/staff/password", data={"new": NEW, "repeat": NEW})
+    assert "/staff/two-factor" in chosen.headers["Location"]
+    assert http.get("/staff/").status_code == 302
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>',
+                       http.get("/staff/two-factor").get_data(as_text=True)).group(1)
+    http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert http.post("/staff/login/continue").headers["Location"].endswith("/staff/")
+    assert http.get("/staff/").status_code == 200
