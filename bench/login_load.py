@@ -170,7 +170,10 @@ def run(env: dict, args, tmp: Path, label: str) -> None:
             with contextlib.suppress(Exception):  # the server may be gone already
                 s.disconnect()
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still busy hashing a backlog of posts
+            proc.kill()
 
 
 def report(label: str, latencies: list[float], post_rate: float) -> None:

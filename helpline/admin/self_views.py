@@ -22,7 +22,7 @@ from ..extensions import db
 from ..queue import keys
 from ..records.models import Staff
 from . import accounts, signin, twofactor
-from .views import LogoutForm, _advance, bp, roles_required
+from .views import LogoutForm, advance_signin, bp, roles_required
 
 ENROL_SECONDS = 15 * 60
 
@@ -84,7 +84,7 @@ def change_password():
             _audit(staff, "staff_password_change")
             if signing_in:
                 signin.version_changed(staff)
-                return _advance(staff)
+                return advance_signin(staff)
             login_user(staff)  # the new session version: other sessions end
             flash(_("Your password was changed. Other sessions of yours were ended."))
             return redirect(url_for("admin.account"))
@@ -144,7 +144,7 @@ def signin_continue():
     staff = signin.pending(db.session)
     if staff is None or not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.login"))
-    return _advance(staff)
+    return advance_signin(staff)
 
 
 @bp.route("/account", methods=["GET"])

@@ -77,7 +77,7 @@ def login():
         staff = None if waiting else accounts.authenticate(db.session, name, form.password.data)
         if staff:
             signin.begin(staff)
-            return _advance(staff)
+            return advance_signin(staff)
         error, status = _failed(r, name, now, waiting), 401
     return render_template("admin/login.html", form=form, error=error), status
 
@@ -109,7 +109,7 @@ def _busy(form, seconds: int):
     return response, 429, {"Retry-After": str(seconds)}
 
 
-def _advance(staff):
+def advance_signin(staff):
     """Go to the next sign-in step, or sign in and tell of failed attempts since last time."""
     step = signin.next_step(staff)
     if step:
@@ -143,7 +143,7 @@ def second_step():
             if used == "recovery":
                 audit.record(db.session, staff.id, "staff_recovery_code_used", None, staff.id)
             signin.second_factor_done()
-            return _advance(staff)
+            return advance_signin(staff)
         error = _failed(r, staff.username, now, waiting,
                         _("That code is not right (or was used already)."))
         status = 401

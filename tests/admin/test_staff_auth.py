@@ -284,3 +284,33 @@ def test_first_supervisor_chooses_a_password_then_enrols(app, ctx):
     http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert http.post("/staff/login/continue").headers["Location"].endswith("/staff/")
     assert http.get("/staff/").status_code == 200
+
+
+def test_a_therapist_turns_two_factor_on_renews_codes_and_turns_it_off(app, make_staff, ctx):
+    make_staff("anna")
+    http = app.test_client()
+    login(http, "anna")
+    assert "Set up two-factor sign-in" in http.get("/staff/account").get_data(as_text=True)
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>',
+                       http.get("/staff/two-factor").get_data(as_text=True)).group(1)
+    first = http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    old = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", first.get_data(as_text=True))
+    assert "Recovery codes left: 10" in http.get("/staff/account").get_data(as_text=True)
+    assert http.post("/staff/two-factor/recovery-codes",
+                     data={"current": "wrong"}).status_code == 302
+    renewed = http.post("/staff/two-factor/recovery-codes", data={"current": PASSWORD})
+    new = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", renewed.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    assert http.post("/staff/two-factor/off", data={"current": PASSWORD}).status_code == 302
+    assert staff_row(ctx, "anna").totp_secret is None
+    with ctx():
+        actions = [r["action"] for r in audit.latest(db.session)]
+    assert actions == ["staff_2fa_off", "staff_recovery_codes_renewed", "staff_2fa_enrol"]
+
+
+def test_a_supervisor_cannot_turn_two_factor_off(app, make_staff, ctx):
+    make_staff("sam", role="supervisor")
+    http = app.test_client()
+    sign_in(http, "sam")
+    http.post("/staff/two-factor/off", data={"current": PASSWORD})
+    assert staff_row(ctx, "sam").totp_secret == totp.SECRET
