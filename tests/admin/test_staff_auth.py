@@ -314,3 +314,9 @@ def test_a_supervisor_cannot_turn_two_factor_off(app, make_staff, ctx):
     sign_in(http, "sam")
     http.post("/staff/two-factor/off", data={"current": PASSWORD})
     assert staff_row(ctx, "sam").totp_secret == totp.SECRET
+
+
+def test_every_audit_action_has_a_name_on_the_overview():
+    from helpline.admin.overview_views import ACTION_NAMES
+
+    assert set(ACTION_NAMES) == set(audit.ACTIONS)
