@@ -74,9 +74,11 @@ def _init_redis(app: Flask) -> None:
     """Live state client (strings) and the RQ client (bytes), on REDIS_URL or an embedded server."""
     url = app.config["REDIS_URL"]
     if not url:
-        from .redis_server import start_embedded_redis
+        from .redis_server import running_or_embedded
 
-        _, url = start_embedded_redis(maxmemory=app.config["EMBEDDED_REDIS_MAXMEMORY"])
+        # A CLI command or another server joins the running platform's embedded Redis.
+        url, started = running_or_embedded(app.config["EMBEDDED_REDIS_MAXMEMORY"])
+        app.extensions["helpline_embedded_redis_started"] = started
         app.config["REDIS_URL"] = url
         os.environ["REDIS_URL"] = url  # child processes share this server
     app.extensions["helpline_redis"] = _redis_client(url, decode_responses=True)

@@ -25,6 +25,9 @@ ACTIONS = (
     # transfer and staff management
     "transfer", "staff_create", "staff_role", "staff_password_reset", "staff_deactivate",
     "staff_reactivate",
+    # sign-in security (helpline/admin/views.py, self_views.py): never a secret or a code
+    "staff_password_change", "staff_2fa_enrol", "staff_2fa_off", "staff_2fa_reset",
+    "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
 )
 # A chat reference is the random chat id the platform issued, nothing else.
 _CHAT_REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

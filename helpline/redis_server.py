@@ -151,6 +151,61 @@ def _wait_until_up(proc: subprocess.Popen, sock: Path) -> None:
     client.close()
 
 
+def live_file() -> Path:
+    """Where a running platform tells its embedded Redis URL (LIVE_REDIS_FILE)."""
+    from .admin.authconfig import setting
+
+    return Path(setting("LIVE_REDIS_FILE"))
+
+
+def running_url() -> str | None:
+    """The URL of a running platform's embedded Redis on this machine, if it answers."""
+    try:
+        url = live_file().read_text().strip()
+    except OSError:
+        return None
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (redis.RedisError, ValueError):
+        return None
+    return url
+
+
+def running_or_embedded(maxmemory: str = DEFAULT_MAXMEMORY) -> tuple[str, bool]:
+    """The running platform's Redis, or a new embedded one; True if it was started here."""
+    url = running_url()
+    if url:
+        return url, False
+    return start_embedded_redis(maxmemory=maxmemory)[1], True
+
+
+def publish_url(url: str) -> None:
+    """Tell CLI commands this platform's Redis: an owner-only file, removed at exit.
+
+    Written to a new owner-only file, then renamed over any stale one, so it is never
+    readable by others, not even for a moment."""
+    path = live_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(url + "\n")
+    os.replace(tmp, path)
+    atexit.register(_unpublish, path, url)
+
+
+def _unpublish(path: Path, url: str) -> None:
+    try:
+        if path.read_text().strip() == url:
+            path.unlink()
+    except OSError:
+        pass
+
+
 def stop_embedded_redis(proc: subprocess.Popen) -> None:
     """Stop the embedded server without saving (SIGTERM; persistence is off); tidy up."""
     if proc.poll() is None:

@@ -51,7 +51,8 @@ def run_all(host: str, port: int) -> int:
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
     print(f"  Staff console:             http://{shown}:{port}/staff/")
     if first_password:
-        print(f"  First run: supervisor account 'supervisor', one-time password {first_password}")
+        note = first_password_note(app, first_password)
+        print(f"  First run: supervisor account 'supervisor', {note}")
     print(f"  {hours_note}")
     print("  Ctrl-C stops the server, the worker and the embedded Redis.\n", flush=True)
     try:
@@ -65,6 +66,19 @@ def run_all(host: str, port: int) -> int:
         except subprocess.TimeoutExpired:
             worker.kill()
     return 0
+
+
+def first_password_note(app: Flask, password: str) -> str:
+    """Development prints the one-time password; production never puts it in a log: it is
+    written once to an owner-only file (created, never overwritten) and the path is shown."""
+    if os.environ.get("HELPLINE_ENV", "development") != "production":
+        return f"one-time password {password}"
+    path = os.path.join(app.instance_path, "first-run-password")
+    os.makedirs(app.instance_path, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    return f"one-time password in {path} (owner-only; delete it after the first sign-in)"
 
 
 def chat_hours_note() -> str:
@@ -97,7 +111,11 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     from .extensions import socketio
     from .header_timeout import handler_class
+    from .redis_server import publish_url
     from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
+
+    if app.extensions.get("helpline_embedded_redis_started"):
+        publish_url(app.config["REDIS_URL"])  # `flask users deactivate` reaches this Redis
 
     def stop() -> None:
         if getattr(socketio, "wsgi_server", None) is not None:
@@ -143,5 +161,6 @@ def ensure_first_supervisor() -> str | None:
     if db.session.scalar(select(func.count()).select_from(Staff)):
         return None
     password = accounts.generate_password()
-    accounts.create_staff(db.session, "supervisor", "Supervisor", "supervisor", password)
+    accounts.create_staff(db.session, "supervisor", "Supervisor", "supervisor", password,
+                          must_change=True)
     return password

@@ -23,6 +23,7 @@ from rq.serializers import JSONSerializer
 from helpline import create_app, jobs, proofofwork
 from helpline.admin import accounts
 from helpline.extensions import db, socketio
+from tests import totp
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -79,6 +80,7 @@ def app(redis_url):
     that touch the database directly use the `ctx` fixture.
     """
     app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0})
+    totp.forget()
     r = app.extensions["helpline_redis"]
     r.flushdb()
     with app.app_context():
@@ -104,18 +106,36 @@ def r(app):
     return app.extensions["helpline_redis"]
 
 
+def add_staff(username: str, role: str, name: str | None, two_factor: bool | None):
+    """An account with the test PASSWORD (not one-time); supervisors, who must use
+    two-factor sign-in, are enrolled with tests.totp.SECRET unless two_factor=False."""
+    staff = accounts.create_staff(db.session, username, name or username.title(), role, PASSWORD)
+    if two_factor or (two_factor is None and role == "supervisor"):
+        staff.totp_secret = totp.SECRET
+        db.session.commit()
+    return staff
+
+
 @pytest.fixture
 def make_staff(app):
     """Create a staff account: make_staff('anna', role='therapist') -> a detached snapshot."""
 
-    def make(username: str, role: str = "therapist", name: str | None = None):
+    def make(username: str, role: str = "therapist", name: str | None = None,
+             two_factor: bool | None = None):
         with app.app_context():
-            staff = accounts.create_staff(
-                db.session, username, name or username.title(), role, PASSWORD)
+            staff = add_staff(username, role, name, two_factor)
             return SimpleNamespace(id=staff.id, username=staff.username, role=staff.role,
                                    password_hash=staff.password_hash)
 
     return make
+
+
+def sign_in(http, username: str, password: str = PASSWORD):
+    """Sign in with a Flask test client: the password, then a code if one is asked."""
+    response = http.post("/staff/login", data={"username": username, "password": password})
+    if response.status_code == 302 and "/staff/login/code" in response.headers["Location"]:
+        response = http.post("/staff/login/code", data={"code": totp.next_code(username)})
+    return response
 
 
 @pytest.fixture
@@ -140,8 +160,7 @@ def staff_socket(app):
 
     def make(staff):
         http = app.test_client()
-        response = http.post("/staff/login", data={"username": staff.username,
-                                                   "password": PASSWORD})
+        response = sign_in(http, staff.username)
         assert response.status_code == 302, response.status_code
         client = socketio.test_client(app, namespace="/staff", flask_test_client=http)
         assert client.is_connected("/staff")
@@ -276,6 +295,7 @@ def live_servers(tmp_path_factory, redis_url, live_db):
 def live(live_servers):
     """The live servers with an empty Redis and no staff accounts for this test."""
     r = redis_lib.Redis.from_url(live_servers.env["REDIS_URL"])
+    totp.forget()
     _forget_live_state(r)
     with live_servers.app.app_context():
         db.create_all()  # unit tests may share this database (PostgreSQL) and drop tables
@@ -298,9 +318,10 @@ def _forget_live_state(r) -> None:
 def live_staff(live):
     """Create a staff account in the live servers' database; returns its username."""
 
-    def make(username: str, role: str = "therapist", name: str | None = None) -> str:
+    def make(username: str, role: str = "therapist", name: str | None = None,
+             two_factor: bool | None = None) -> str:
         with live.app.app_context():
-            accounts.create_staff(db.session, username, name or username.title(), role, PASSWORD)
+            add_staff(username, role, name, two_factor)
         return username
 
     return make

@@ -9,6 +9,7 @@ import time
 import requests
 import socketio
 
+from tests import totp
 from tests.conftest import PASSWORD, with_solution
 
 
@@ -71,6 +72,10 @@ def sign_in(url: str, username: str, verify: str | None = None
     response = http.post(url + "/staff/login", allow_redirects=False,
                          data={"username": username, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.text[:300]
+    if "/staff/login/code" in response.headers["Location"]:  # a supervisor: the second step
+        response = http.post(url + "/staff/login/code", allow_redirects=False,
+                             data={"code": totp.next_code(username), "csrf_token": token})
+        assert response.status_code == 302, response.text[:300]
     return http, "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 

@@ -10,7 +10,11 @@ message (those travel in the cookie) and pages are sent with `Cache-Control: no-
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from .. import audit, live
 from ..extensions import db
 from ..records.models import ROLES, Staff
-from . import accounts, signout
+from . import accounts, signout, throttle
 from .views import LogoutForm, roles_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
@@ -58,8 +62,13 @@ def _page(create_form: CreateForm | None = None, shown: dict | None = None,
           error: str | None = None, status: int = 200):
     staff = accounts.list_staff(db.session)
     role_forms = {s.id: RoleForm(prefix=f"r{s.id}", role=s.role) for s in staff}
+    r, now = live.redis(), time.time()
+    failed = {s.id: throttle.failures(r, s.username) for s in staff}
+    since = {i: format_datetime(datetime.fromtimestamp(f.first or now, UTC), "short")
+             for i, f in failed.items()}
     return render_template(
-        "admin/accounts.html", staff=staff, role_forms=role_forms,
+        "admin/accounts.html", staff=staff, role_forms=role_forms, failed=failed, now=now,
+        since=since,
         create_form=create_form or CreateForm(), action_form=ActionForm(),
         logout_form=LogoutForm(), shown=shown, error=error, role_names=ROLE_NAMES,
     ), status
@@ -96,7 +105,7 @@ def create():
     try:
         staff = accounts.create_staff(db.session, form.username.data,
                                       form.display_name.data or form.username.data.strip(),
-                                      form.role.data, password)
+                                      form.role.data, password, must_change=True)
     except accounts.AccountError as exc:
         db.session.rollback()
         form.username.errors = [*form.username.errors, str(exc)]
@@ -131,6 +140,23 @@ def reset_password(staff_id: int):
     moved = _sign_out(staff.id, "password_reset")
     return _page(shown={"username": staff.username, "password": password, "created": False,
                         "moved": _moved_text(moved)})
+
+
+@bp.route("/<int:staff_id>/two-factor", methods=["POST"])
+@roles_required("supervisor")
+def reset_two_factor(staff_id: int):
+    """Forget a person's second factor (a lost phone): they are signed out and enrol again."""
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.reset_second_factor(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_2fa_reset", staff.id)
+    moved = _sign_out(staff.id, "two_factor_reset")
+    flash(_("Two-factor sign-in of %(user)s was reset; they set it up again at their next "
+            "sign-in.", user=staff.username) + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
 
 
 @bp.route("/<int:staff_id>/role", methods=["POST"])

@@ -1,24 +1,23 @@
 """Staff accounts: creation, password checks, roles, resets, deactivation (CLI and UI).
 
-Changing the role, resetting the password or deactivating bumps the session version, so
-every session of the account ends; `admin/signout.py` closes its live sockets too.
+Changing the role, resetting the password or the second factor, or deactivating bumps
+the session version, so every session of the account ends; `admin/signout.py` closes
+its live sockets too. A generated password (first run, creation, reset) is one-time:
+`must_change_password` keeps the account out until the person has set their own.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..records.models import ROLES, Staff
+from . import passwords, twofactor
+from .authconfig import setting
 
-_hasher = PasswordHasher()
-MIN_PASSWORD = 10
-# Verifying against this keeps a wrong username as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_DUMMY_HASH = passwords.DUMMY_HASH
 
 
 class AccountError(ValueError):
@@ -26,43 +25,88 @@ class AccountError(ValueError):
 
 
 def generate_password() -> str:
-    """A one-time password for a new account: 16 URL-safe characters."""
-    return secrets.token_urlsafe(12)
+    """A one-time password for a new account: 20 URL-safe characters (120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+def check_password(password: str, role: str, username: str = "") -> None:
+    """The password policy (passwords.check_policy) as an AccountError."""
+    try:
+        passwords.check_policy(password, role, username)
+    except passwords.PasswordRejected as exc:
+        raise AccountError(str(exc)) from None
 
 
 def create_staff(
-    session: Session, username: str, display_name: str, role: str, password: str
+    session: Session, username: str, display_name: str, role: str, password: str,
+    must_change: bool = False,
 ) -> Staff:
-    """Create an account; the display name is what chatters see (first name or pseudonym)."""
+    """Create an account; the display name is what chatters see (first name or pseudonym).
+
+    `must_change` marks the password one-time (generated or handed over by someone else).
+    """
     username = username.strip().lower()
     if not username or len(username) > 64:
         raise AccountError("The username must be 1 to 64 characters.")
     if role not in ROLES:
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD} characters.")
+    check_password(password, role, username)
     if session.scalar(select(Staff).where(Staff.username == username)):
         raise AccountError(f"The username {username!r} is taken.")
     staff = Staff(username=username, display_name=display_name.strip()[:64] or username,
-                  role=role, password_hash=_hasher.hash(password))
+                  role=role, password_hash=passwords.hash_password(password),
+                  must_change_password=must_change)
     session.add(staff)
     session.commit()
     return staff
 
 
 def authenticate(session: Session, username: str, password: str) -> Staff | None:
-    """The active account these credentials belong to, or None (same cost either way)."""
+    """The active account these credentials belong to, or None (same cost either way).
+
+    Input longer than the policy's maximum is refused after the same dummy verification,
+    so the hash input stays bounded and the answer's timing tells nothing.
+    """
     staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
-    try:
-        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    too_long = len(password) > setting("PASSWORD_MAX_LENGTH")
+    checked = password[:setting("PASSWORD_MAX_LENGTH")]
+    good = passwords.verify(staff.password_hash if staff and not too_long else _DUMMY_HASH,
+                            checked)
+    if not good or staff is None or too_long or not staff.active:
         return None
-    if staff is None or not staff.active:
-        return None
-    if _hasher.check_needs_rehash(staff.password_hash):
-        staff.password_hash = _hasher.hash(password)
+    if passwords.needs_rehash(staff.password_hash):
+        staff.password_hash = passwords.hash_password(password)
         session.commit()
     return staff
+
+
+def change_password(session: Session, staff: Staff, new: str, current: str | None = None) -> None:
+    """Set the person's own password (the policy applies; `current` is checked if given).
+
+    Other sessions of the account end (the version changes); the caller signs this one
+    in again.
+    """
+    if current is not None and not passwords.verify(staff.password_hash, current):
+        raise AccountError(_current_wrong())
+    check_password(new, staff.role, staff.username)
+    if passwords.verify(staff.password_hash, new):
+        raise AccountError(_same_password())
+    staff.password_hash = passwords.hash_password(new)
+    staff.must_change_password = False
+    staff.session_version += 1
+    session.commit()
+
+
+def _current_wrong() -> str:
+    from flask_babel import gettext as _
+
+    return _("The current password is wrong.")
+
+
+def _same_password() -> str:
+    from flask_babel import gettext as _
+
+    return _("Choose a password different from the one you have now.")
 
 
 def deactivate(session: Session, username: str) -> Staff:
@@ -119,10 +163,20 @@ def reset_password(session: Session, staff_id: int) -> tuple[Staff, str]:
     """Give the account a new one-time password and end its sessions; returns both."""
     staff = get_staff(session, staff_id)
     password = generate_password()
-    staff.password_hash = _hasher.hash(password)
+    staff.password_hash = passwords.hash_password(password)
+    staff.must_change_password = True
     staff.session_version += 1
     session.commit()
     return staff, password
+
+
+def reset_second_factor(session: Session, staff_id: int) -> Staff:
+    """Forget the account's second factor and end its sessions; it enrols again."""
+    staff = get_staff(session, staff_id)
+    twofactor.remove(session, staff)
+    staff.session_version += 1
+    session.commit()
+    return staff
 
 
 def deactivate_account(session: Session, staff_id: int, actor_id: int | None = None) -> Staff:
@@ -152,4 +206,11 @@ def load_session_user(session: Session, user_id: str) -> Staff | None:
     staff = session.get(Staff, int(staff_id))
     if staff is None or not staff.active or staff.session_version != int(version):
         return None
+    if staff.must_change_password:  # a one-time password never opens a session
+        return None
     return staff
+
+
+def find(session: Session, username: str) -> Staff | None:
+    """The account with this username (any case, surrounding spaces ignored), if any."""
+    return session.scalar(select(Staff).where(Staff.username == username.strip().lower()))

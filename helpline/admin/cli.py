@@ -18,11 +18,12 @@ users = AppGroup("users", help="Manage staff accounts.")
 @click.option("--role", type=click.Choice(["therapist", "supervisor"]), default="therapist")
 @click.option("--password", default=None, help="Omit to generate a one-time password.")
 def create(username: str, display_name: str, role: str, password: str | None) -> None:
-    """Create a staff account and print its password once."""
+    """Create a staff account and print its one-time password once (the person sets
+    their own at first sign-in; the password policy applies to --password too)."""
     password = password or accounts.generate_password()
     try:
         staff = accounts.create_staff(
-            db.session, username, display_name or username, role, password
+            db.session, username, display_name or username, role, password, must_change=True
         )
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
@@ -43,9 +44,13 @@ def list_() -> None:
 def deactivate(username: str) -> None:
     """Block an account and sign it out of every open console at once.
 
-    The consoles are reached through REDIS_URL; without it (the embedded default of
-    `make run`) the sessions still end, at their next action.
+    The consoles are reached through REDIS_URL, or without it through the embedded Redis
+    of the platform running from this folder (`make run` writes its address to an
+    owner-only file in instance/). With neither, the account is blocked in the database
+    and every open console of it is refused at its next action.
     """
+    from flask import current_app
+
     from .. import live
     from .signout import sign_out_everywhere
 
@@ -53,6 +58,11 @@ def deactivate(username: str) -> None:
         staff = accounts.deactivate(db.session, username)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
+    if current_app.extensions.get("helpline_embedded_redis_started"):
+        click.echo(f"deactivated {staff.username!r} in the database; no running platform was "
+                   "found (no REDIS_URL, no live embedded Redis), so open consoles are "
+                   "refused at their next action")
+        return
     returned = sign_out_everywhere(live.redis(), staff.id, "deactivated")
     click.echo(f"deactivated {staff.username!r}; {len(returned)} chat(s) back in the line")
 

@@ -237,4 +237,5 @@ def register() -> None:
     @socketio.on("*", namespace=live.STAFF_NS)
     def any_event(event, *payload):
         staff_sessions.require_live()  # idle, expired or signed out: `signed_out`, closed
+        _me()  # the account is re-read per event: deactivated or signed out, it is dropped
         return dispatch(HANDLERS, event, payload)

@@ -20,6 +20,13 @@ ACTION_NAMES = {
     "staff_password_reset": _l("Reset a password"),
     "staff_deactivate": _l("Deactivated an account"),
     "staff_reactivate": _l("Reactivated an account"),
+    "staff_password_change": _l("Changed own password"),
+    "staff_2fa_enrol": _l("Set up two-factor sign-in"),
+    "staff_2fa_off": _l("Turned two-factor sign-in off"),
+    "staff_2fa_reset": _l("Reset two-factor sign-in"),
+    "staff_recovery_code_used": _l("Signed in with a recovery code"),
+    "staff_recovery_codes_renewed": _l("Made new recovery codes"),
+    "staff_signin_locked": _l("Sign-in locked after failed attempts"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),

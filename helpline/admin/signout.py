@@ -22,8 +22,9 @@ from ..chat import handover, lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
 
-# The last two: a session that ended by itself (admin/sessions.py) on the last console.
-REASONS = ("deactivated", "password_reset", "role_changed", "logged_out", "idle", "expired")
+# "idle" and "expired": a session that ended by itself (admin/sessions.py) on the last console.
+REASONS = ("deactivated", "password_reset", "role_changed", "logged_out", "two_factor_reset",
+           "idle", "expired")
 
 
 def sign_out_everywhere(r: Redis, staff_id: int | str, reason: str) -> list[str]:

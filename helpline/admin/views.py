@@ -1,10 +1,22 @@
-"""Staff pages: sign in, sign out, the therapist console."""
+"""Staff pages: sign in (password, second step), sign out, the therapist console."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,9 +24,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import live
+from .. import audit, live
 from ..extensions import db
-from . import accounts, signout
+from . import accounts, authconfig, signin, signout, throttle, twofactor
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
@@ -53,16 +65,89 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Step one: the password. Throttled per username (known or not) and globally."""
     form = LoginForm()
-    error = None
+    error, status = None, (400 if request.method == "POST" else 200)
     if form.validate_on_submit():
-        staff = accounts.authenticate(db.session, form.username.data, form.password.data)
+        r, now, name = live.redis(), time.time(), form.username.data
+        busy = throttle.global_wait(r, now)
+        if busy:
+            return _busy(form, busy)
+        waiting = throttle.failures(r, name).wait(now)
+        staff = None if waiting else accounts.authenticate(db.session, name, form.password.data)
         if staff:
-            login_user(staff)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Unknown username or wrong password.")
-    status = 401 if error else (400 if form.errors else 200)
+            signin.begin(staff)
+            return advance_signin(staff)
+        error, status = _failed(r, name, now, waiting), 401
     return render_template("admin/login.html", form=form, error=error), status
+
+
+def _failed(r, name: str, now: float, waiting: int, wrong: str | None = None) -> str:
+    """Count a failure (unless the attempt was not even checked) and say what to do."""
+    if not waiting:
+        failed = throttle.record_failure(r, name, now)
+        waiting = failed.wait(now)
+        if failed.count >= authconfig.setting("LOGIN_LOCK_AFTER"):
+            _audit_lock(name)
+    if waiting:
+        return _("Too many failed sign-ins for this username. Try again in %(n)s seconds.",
+                 n=waiting)
+    return wrong or _("Unknown username or wrong password.")
+
+
+def _audit_lock(name: str) -> None:
+    """A lock of a real account goes into the audit trail (as the account's own event)."""
+    staff = accounts.find(db.session, name)
+    if staff is not None:
+        audit.record(db.session, staff.id, "staff_signin_locked", None, staff.id)
+
+
+def _busy(form, seconds: int):
+    error = _("Many sign-ins are failing right now. Please try again in %(n)s seconds.",
+              n=seconds)
+    response = render_template("admin/login.html", form=form, error=error)
+    return response, 429, {"Retry-After": str(seconds)}
+
+
+def advance_signin(staff):
+    """Go to the next sign-in step, or sign in and tell of failed attempts since last time."""
+    step = signin.next_step(staff)
+    if step:
+        return redirect(url_for(step, next=request.args.get("next")))
+    told = throttle.clear(live.redis(), signin.finish())
+    login_user(staff)
+    if told.count:
+        flash(_("%(n)s failed sign-in attempt(s) since %(when)s. If that was not you, tell a "
+                "supervisor.", n=told.count, when=format_datetime(
+                    datetime.fromtimestamp(told.first or time.time(), UTC))))
+    return redirect(_safe_next(request.args.get("next")))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=32)])
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_step():
+    """Step two for an enrolled account: a TOTP code or a recovery code (throttled too)."""
+    staff = signin.pending(db.session)
+    if staff is None or not staff.totp_secret:
+        return redirect(url_for("admin.login"))
+    form, error, status = CodeForm(), None, 200
+    if form.validate_on_submit():
+        r, now = live.redis(), time.time()
+        waiting = throttle.failures(r, staff.username).wait(now)
+        used = None if waiting else twofactor.check(db.session, staff, form.code.data, now)
+        if used:
+            if used == "recovery":
+                audit.record(db.session, staff.id, "staff_recovery_code_used", None, staff.id)
+            signin.second_factor_done()
+            return advance_signin(staff)
+        error = _failed(r, staff.username, now, waiting,
+                        _("That code is not right (or was used already)."))
+        status = 401
+    return render_template("admin/second_step.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -89,3 +174,6 @@ def console():
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
         logout_form=LogoutForm(),
     )
+
+
+from . import self_views  # noqa: E402,F401  (own password and second factor, on this blueprint)

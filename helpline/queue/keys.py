@@ -88,3 +88,18 @@ def pow_used(challenge: str) -> str:
 def pow_redeemed(window: int) -> str:
     """Counter of solved starts in one 10-second window (a flood raises the difficulty)."""
     return f"{PREFIX}pow:redeemed:{window}"
+
+
+def signin_failures(username_digest: str) -> str:
+    """HASH count, first, last, until: failed sign-ins of one username (known or not)."""
+    return f"{PREFIX}auth:fail:{username_digest}"
+
+
+def signin_failures_minute(minute: int) -> str:
+    """STRING: failed sign-ins of every account in one minute (the global ceiling)."""
+    return f"{PREFIX}auth:failmin:{minute}"
+
+
+def totp_enrolment(staff_id: int | str) -> str:
+    """STRING: the secret offered at two-factor enrolment until confirmed with a code."""
+    return f"{PREFIX}auth:enrol:{staff_id}"

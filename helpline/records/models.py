@@ -36,6 +36,13 @@ class Staff(UserMixin, db.Model):
     # Bumped to sign the account out everywhere (deactivation, password reset).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A first-run or reset password is one-time: the person sets their own at sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Two-factor sign-in (TOTP): the base32 secret, the last time step accepted (a code is
+    # never accepted twice) and the SHA-256 digests of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    recovery_codes: Mapped[str | None] = mapped_column(sa.Text)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

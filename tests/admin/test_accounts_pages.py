@@ -12,14 +12,15 @@ from helpline import audit
 from helpline.admin import accounts
 from helpline.extensions import db
 from helpline.records.models import Staff
-from tests.conftest import PASSWORD
+from tests import totp
+from tests.conftest import PASSWORD, sign_in
 
 PASSWORD_SHOWN = re.compile(r'<code id="one-time-password">([^<]+)</code>')
 
 
 def signed_in(app, username):
     http = app.test_client()
-    response = http.post("/staff/login", data={"username": username, "password": PASSWORD})
+    response = sign_in(http, username)
     assert response.status_code == 302
     return http
 
@@ -167,6 +168,8 @@ def test_forms_need_the_csrf_token(app, make_staff, ctx):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert http.post("/staff/login", data={"username": "sam", "password": PASSWORD,
                                            "csrf_token": token}).status_code == 302
+    assert http.post("/staff/login/code", data={"code": totp.next_code("sam"),
+                                                "csrf_token": token}).status_code == 302
 
     for path, data in ((f"/staff/accounts/{anna.id}/deactivate", {}),
                        (f"/staff/accounts/{anna.id}/password", {}),

@@ -10,7 +10,7 @@ from helpline.admin import accounts
 from helpline.chat import store
 from helpline.extensions import db, socketio
 from helpline.queue import assignment, keys, line
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 NS = "/staff"
 CHAT = "/chat"
@@ -23,8 +23,7 @@ def send(sock, event, data=None):
 def console(app, username):
     """A signed-in browser: its HTTP client and its console socket."""
     http = app.test_client()
-    assert http.post("/staff/login", data={"username": username,
-                                           "password": PASSWORD}).status_code == 302
+    assert sign_in(http, username).status_code == 302
     sock = socketio.test_client(app, namespace=NS, flask_test_client=http)
     assert sock.is_connected(NS)
     return http, sock

@@ -11,13 +11,13 @@ import redis as redis_lib
 from sqlalchemy import func, select
 
 from helpline import create_app
-from helpline.admin import accounts
 from helpline.availability import defaults
 from helpline.availability.models import MissedContact, OpeningSlot
 from helpline.availability.schedule import zone
 from helpline.extensions import db
 from helpline.settings import ROOT
-from tests.conftest import PASSWORD, LiveServers, other_db
+from tests.browser.test_browser_flow import sign_in
+from tests.conftest import LiveServers, add_staff, other_db
 
 TZ = zone("Europe/Brussels")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -44,7 +44,7 @@ def gated_server(tmp_path_factory, redis_url):
         db.session.add(OpeningSlot(channel="chat", weekday=weekday, starts=time(10),
                                    ends=time(11)))
         db.session.commit()
-        accounts.create_staff(db.session, "sup", "Sup", "supervisor", PASSWORD)
+        add_staff("sup", "supervisor", "Sup", None)  # enrolled in two-factor sign-in
     servers = LiveServers(url, database, tmp, count=1, env={"CHAT_ALWAYS_OPEN": "0"})
     servers.app = app
     servers.weekday = weekday
@@ -119,10 +119,7 @@ def test_supervisor_pages_in_the_browser(browser, gated_server):
 
     page = browser.new_context(viewport={"width": 1400, "height": 950}).new_page()
     errors = watch_errors(page)
-    page.goto(base + "/staff/login")
-    page.get_by_label("Username").fill("sup")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, "sup")
     page.goto(base + "/staff/missed")
     now = datetime.now(TZ)
     cell = page.locator(f'g.cell[data-weekday="{now.weekday()}"][data-hour="{now.hour}"]')

@@ -14,7 +14,7 @@ from helpline.availability import missed
 from helpline.availability.models import MissedContact, OpeningException, OpeningSlot
 from helpline.availability.schedule import zone
 from helpline.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 TZ = zone("Europe/Brussels")
 
@@ -22,7 +22,7 @@ TZ = zone("Europe/Brussels")
 def signed_in(app, make_staff, role="supervisor"):
     staff = make_staff("sup" if role == "supervisor" else "ther", role=role)
     http = app.test_client()
-    response = http.post("/staff/login", data={"username": staff.username, "password": PASSWORD})
+    response = sign_in(http, staff.username)
     assert response.status_code == 302
     return http
 

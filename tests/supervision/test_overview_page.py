@@ -7,13 +7,12 @@ import re
 
 from helpline import audit
 from helpline.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 
 def signed_in(app, staff):
     http = app.test_client()
-    assert http.post("/staff/login", data={"username": staff.username,
-                                           "password": PASSWORD}).status_code == 302
+    assert sign_in(http, staff.username).status_code == 302
     return http
 
 

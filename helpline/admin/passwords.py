@@ -1,0 +1,133 @@
+"""Passwords: the policy (NIST SP 800-63B) and argon2 hashing off gevent's event loop.
+
+Policy: a minimum length by role, a generous maximum (the hash input stays bounded), a
+blocklist of common and breached passwords shipped in config/, and a refusal of the
+obvious context words and patterns; no composition rules (they make passwords harder
+to remember, not harder to guess).
+
+Argon2 takes tens of milliseconds of CPU. On the gevent loop that would stall every live
+chat of the process while it runs, so under gevent it runs in a small thread pool
+(argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from .authconfig import setting
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a wrong username as slow as a wrong password.
+DUMMY_HASH = _hasher.hash("not-a-real-password")
+_pool = None
+_pool_lock = threading.Lock()
+_SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
+
+
+class PasswordRejected(ValueError):
+    """The password does not meet the policy; the message says why."""
+
+
+@lru_cache(maxsize=4)
+def _common(path: str) -> frozenset[str]:
+    with open(path, encoding="utf-8") as f:
+        return frozenset(line.rstrip("\n") for line in f if line.strip())
+
+
+def min_length(role: str) -> int:
+    key = "PASSWORD_MIN_LENGTH_SUPERVISOR" if role == "supervisor" else "PASSWORD_MIN_LENGTH"
+    return int(setting(key))
+
+
+def check_policy(password: str, role: str, username: str = "") -> None:
+    """Raise PasswordRejected with a reason, or return."""
+    shortest, longest = min_length(role), int(setting("PASSWORD_MAX_LENGTH"))
+    if not isinstance(password, str) or len(password) < shortest:
+        raise PasswordRejected(_("The password must be at least %(n)s characters.", n=shortest))
+    if len(password) > longest:
+        raise PasswordRejected(_("The password can be at most %(n)s characters.", n=longest))
+    lower = password.lower()
+    if lower in _common(setting("COMMON_PASSWORDS_PATH")) or _is_pattern(lower):
+        raise PasswordRejected(_("This password is too common or too easy to guess."))
+    name = username.strip().lower()
+    if len(name) >= 3 and name in lower:
+        raise PasswordRejected(_("The password must not contain the username."))
+
+
+def _is_pattern(lower: str) -> bool:
+    """One short piece repeated ('aaaa…', 'abcabc…') or a run along a sequence ('1234…')."""
+    period = (lower + lower).find(lower, 1)
+    if period <= 4:
+        return True
+    return any(lower in seq or lower in seq[::-1] for seq in _SEQUENCES)
+
+
+def hash_password(password: str) -> str:
+    return _run(_hasher.hash, password)
+
+
+def verify(password_hash: str, password: str) -> bool:
+    """True if the password matches; a malformed hash is a mismatch."""
+    return _run(_verify, password_hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def _run(fn, *args):
+    """Run fn in the gevent thread pool when gevent drives this process, else inline."""
+    size = int(setting("PASSWORD_HASH_THREADS"))
+    if size <= 0 or not _gevent_patched():
+        return fn(*args)
+    return _thread_pool(size).apply(_in_the_background, (fn, *args))
+
+
+HASH_NICENESS = 10
+
+
+def _in_the_background(fn, *args):
+    """Run fn at a lower CPU priority: on a busy machine the event loop (live chats) goes
+    first and sign-ins wait. Linux applies a niceness per thread, and argon2's lane
+    threads started from here inherit it."""
+    from gevent import monkey
+
+    native_id = monkey.get_original("threading", "get_native_id")()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, native_id) < HASH_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, native_id, HASH_NICENESS)
+    except OSError:  # not permitted or not supported here: run at normal priority
+        pass
+    return fn(*args)
+
+
+def _gevent_patched() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("threading")
+
+
+def _thread_pool(size: int):
+    """One pool per process, at most `size` hashes at once (further ones queue)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.maxsize != size:
+            from gevent.threadpool import ThreadPool
+
+            _pool = ThreadPool(size)
+        return _pool
