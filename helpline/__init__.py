@@ -11,6 +11,7 @@ import redis
 import socketio as python_socketio
 from flask import Flask, request
 
+from . import i18n
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .settings import CONFIGS, ROOT
 
@@ -95,8 +96,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "admin.login"
     login_manager.user_loader(lambda user_id: accounts.load_session_user(db.session, user_id))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(
-        ["en", "nl", "fr"]) if request else None)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.context_processor(lambda: {"current_language": i18n.current_language,
+                                   "js_locale": i18n.js_locale,
+                                   "LANGUAGES": i18n.LANGUAGES,
+                                   "NATIVE_NAMES": i18n.NATIVE_NAMES})
     app.extensions["helpline_taxonomy"] = load_taxonomy(app.config["TAXONOMY_PATH"])
     manager = None
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:

@@ -66,7 +66,7 @@ def to_supervisors(event: str, data: dict) -> None:
 def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     """What the console shows of a held chat: intake answers, times, state, messages."""
     chat = chat if chat is not None else store.get_chat(r, chat_id)
-    fields = ("state", "age_band", "gender", "created_at", "assigned_at", "ended_at",
+    fields = ("state", "age_band", "gender", "lang", "created_at", "assigned_at", "ended_at",
               "ended_by", "end_reason")
     view = {k: chat.get(k) or None for k in fields}
     for moment in ("created_at", "assigned_at", "ended_at"):
@@ -100,12 +100,12 @@ def line_snapshot(r: Redis) -> list[dict]:
     ids = line.waiting(r)
     with r.pipeline() as pipe:
         for chat_id in ids:
-            pipe.hmget(keys.chat(chat_id), "created_at", "age_band", "gender")
+            pipe.hmget(keys.chat(chat_id), "created_at", "age_band", "gender", "lang")
         rows = pipe.execute()
     return [
         {"chat_id": cid, "position": i, "waiting_since": float(c or 0),
-         "age_band": a or None, "gender": g or None}
-        for i, (cid, (c, a, g)) in enumerate(zip(ids, rows, strict=True), 1)
+         "age_band": a or None, "gender": g or None, "lang": lang or None}
+        for i, (cid, (c, a, g, lang)) in enumerate(zip(ids, rows, strict=True), 1)
     ]
 
 

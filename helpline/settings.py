@@ -77,7 +77,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 64 * 1024
-    BABEL_DEFAULT_LOCALE = "en"
+    # The language of a chatter or staff member whose browser names none of nl, fr, en.
+    HELPLINE_DEFAULT_LANGUAGE = os.environ.get("HELPLINE_DEFAULT_LANGUAGE", "nl")
+    BABEL_DEFAULT_LOCALE = HELPLINE_DEFAULT_LANGUAGE
+    # Compiled catalogues (translations/<lang>/LC_MESSAGES/messages.mo, built by the Makefile).
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     # The helpline's own time zone: opening hours are wall-clock times in it.
     HELPLINE_TIMEZONE = os.environ.get("HELPLINE_TIMEZONE", "Europe/Brussels")
     BABEL_DEFAULT_TIMEZONE = HELPLINE_TIMEZONE
@@ -104,6 +108,9 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     # Most tests start chats at any hour with nobody on duty; the gate's tests turn this off.
     CHAT_ALWAYS_OPEN = True
+    # Tests that send no Accept-Language read English; tests/i18n checks the "nl" default.
+    HELPLINE_DEFAULT_LANGUAGE = "en"
+    BABEL_DEFAULT_LOCALE = "en"
 
 
 class ProductionConfig(Config):

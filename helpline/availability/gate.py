@@ -18,6 +18,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..protocol import ProtocolError
 from ..queue import assignment, line
 from . import missed, schedule
@@ -102,14 +103,14 @@ def turned_away_info(session: Session, now_utc: datetime | float,
     contacts = {"phone": cfg["HELPLINE_PHONE"], "email": cfg["HELPLINE_EMAIL"]}
     channels = [
         {"channel": channel, "label": CHANNEL_LABELS[channel], "contact": contact,
-         "hours": schedule.weekly_text(hours.slots, channel),
+         "hours": i18n.hours_text(hours.slots, channel),
          "open_now": schedule.is_open(hours.slots, hours.exceptions, channel, now, tz)}
         for channel, contact in contacts.items() if contact
     ]
     return {
         "next_opening": nxt.astimezone(tz).isoformat() if nxt else None,
         "time_zone": tz.key,
-        "chat_hours": schedule.weekly_text(hours.slots, "chat"),
+        "chat_hours": i18n.hours_text(hours.slots, "chat"),
         "channels": channels,
         "self_help_url": cfg["SELF_HELP_URL"] or None,
         "counted": True,

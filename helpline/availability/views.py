@@ -23,6 +23,7 @@ from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from .. import i18n
 from ..admin.views import LogoutForm, roles_required
 from ..extensions import db
 from . import gate, missed, schedule
@@ -38,9 +39,9 @@ from .models import (
 bp = Blueprint("availability", __name__, url_prefix="/staff")
 
 CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
-WEEKDAY_NAMES = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-                 _l("Saturday"), _l("Sunday")]
-WEEKDAY_SHORT = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
+# Weekday names come from Babel's locale data in the reader's language.
+WEEKDAY_NAMES = [i18n.lazy_weekday(i) for i in range(7)]
+WEEKDAY_SHORT = [i18n.lazy_weekday_short(i) for i in range(7)]
 REASON_NAMES = {
     "closed": _l("Arrived while closed"),
     "nobody_on_duty": _l("Nobody on duty"),
@@ -213,7 +214,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
         channels.append({
             "key": channel, "name": CHANNEL_NAMES[channel],
             "slots": [s for s in slots if s.channel == channel],
-            "text": schedule.weekly_text(hours.slots, channel),
+            "text": i18n.hours_text(hours.slots, channel),
             "open_now": end is not None,
             "open_until": _when(end) if end and end - now < timedelta(days=7) else None,
             "next_opening": _when(nxt) if nxt else None,
@@ -386,7 +387,7 @@ def missed_page():
         heatmap=heatmap(report), answer=answer(report), reasons=REASONS,
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
-        chat_hours=schedule.weekly_text(slots, "chat"), time_zone=period.tz.key,
+        chat_hours=i18n.hours_text(slots, "chat"), time_zone=period.tz.key,
         logout_form=LogoutForm(),
     ), status
 
@@ -400,7 +401,8 @@ def missed_csv():
         abort(400, str(exc))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["hour_local", "reason", "wait_seconds"])
+    # Headers in the reader's language; the values stay machine-readable (ISO times, keys).
+    writer.writerow([_l("Hour (local time)"), _l("Reason"), _l("Wait (seconds)")])
     writer.writerows(missed.csv_rows(db.session, period))
     name = f"missed-chats-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",

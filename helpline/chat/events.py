@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_socketio import join_room, leave_room
 
-from .. import live
+from .. import i18n, live
 from ..availability import gate
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
@@ -13,7 +13,7 @@ from ..queue import estimate, keys, line
 from ..sockets import dispatch
 from . import lifecycle, store
 
-LANGUAGES = {"nl", "en", "fr"}
+LANGUAGES = set(i18n.LANGUAGES)
 
 
 def _taxonomy():
@@ -42,11 +42,11 @@ def _state(r, chat_id: str, chat: dict) -> dict:
     return state
 
 
-def _attach(r, chat_id: str) -> None:
+def _attach(r, chat_id: str, lang: str | None = None) -> None:
     """Bind this socket to the chat: its room, its session, and the chat's connection."""
     join_room(live.chat_room(chat_id))
     session["chat_id"] = chat_id
-    lifecycle.reconnected(r, chat_id, request.sid)
+    lifecycle.reconnected(r, chat_id, request.sid, lang)
     r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
 
 
@@ -59,7 +59,7 @@ def on_start(data: dict) -> dict:
     tax = _taxonomy()
     age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")
     gender = choice(data.get("gender"), tax.keys("genders"), "gender")
-    lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
+    lang = choice(data.get("lang"), LANGUAGES, "language") or i18n.current_language()
     counted = data.get("counted") is not None and flag(data.get("counted"))
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
     chat_id = store.new_chat_id()
@@ -74,12 +74,13 @@ def on_resume(data: dict) -> dict:
     """A reload or reconnect: same place, and every message after the last one seen."""
     r = live.redis()
     after = stream_id(data.get("last_id"))
+    lang = choice(data.get("lang"), LANGUAGES, "language")  # the tab switched language
     chat_id = store.chat_for_token(r, data.get("token"))
     chat = store.get_chat(r, chat_id) if chat_id else {}
     if not chat:
         raise ProtocolError("unknown_token")
     if chat.get("state") != "ended":
-        _attach(r, chat_id)
+        _attach(r, chat_id, lang)
         live.line_changed()
     messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
     return {**_state(r, chat_id, chat), "messages": messages,

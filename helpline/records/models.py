@@ -36,6 +36,8 @@ class Staff(UserMixin, db.Model):
     # Bumped to sign the account out everywhere (deactivation, password reset).
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Preferred language of the staff pages (nl/fr/en); None follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8), nullable=True, default=None)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -23,6 +23,19 @@
   var H = window.HelplineCommon; // shared helpers: static/js/common.js
   var $ = H.$, show = H.show, format = H.format, charCount = H.charCount, cleanText = H.cleanText;
 
+  /* ---------- language: ?lang= wins, else this tab's earlier choice (sessionStorage) ---------- */
+  var LANG_KEY = 'helpline.lang', DRAFT_KEY = 'helpline.draft';
+  var urlLang = new URLSearchParams(window.location.search).get('lang');
+  try {
+    if (urlLang) {
+      sessionStorage.setItem(LANG_KEY, document.documentElement.lang);
+    } else if (sessionStorage.getItem(LANG_KEY) &&
+               sessionStorage.getItem(LANG_KEY) !== document.documentElement.lang) {
+      window.location.replace('?lang=' + encodeURIComponent(sessionStorage.getItem(LANG_KEY)));
+      return;
+    }
+  } catch (e) { /* storage blocked: the browser's language it is */ }
+
   var cfg = JSON.parse(document.getElementById('page-config').textContent);
   var T = cfg.strings;
   var lang = H.lang;
@@ -211,7 +224,7 @@
 
   function connect() {
     if (socket) return socket;
-    socket = io('/chat', { transports: ['websocket'] });
+    socket = io('/chat', { transports: ['websocket'], query: { lang: lang } });
     socket.on('connect', onConnect);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', function () { if (chat.token || pendingStart) setConnNotice(true); });
@@ -388,7 +401,7 @@
 
   function sendResume() {
     var requested = socket;
-    socket.timeout(ACK_TIMEOUT_MS).emit('resume', { token: chat.token, last_id: lastId() },
+    socket.timeout(ACK_TIMEOUT_MS).emit('resume', { token: chat.token, last_id: lastId(), lang: lang },
       function (err, res) {
         if (requested !== socket) return;
         if (err) { // no answer in time: ask again while this socket is up
@@ -664,6 +677,33 @@
     if (shiftPresses.length >= 3) quickExit();
   }
 
+  /* ---------- language switch: the page comes back in the new language ---------- */
+
+  /* The switch reloads the page in the chosen language; the resume token (saveChat)
+   * brings back the transcript and the place in line, and the draft waits here. */
+  function switchLanguage(event) {
+    var code = event.currentTarget.dataset.lang;
+    event.preventDefault();
+    if (code === lang) return;
+    try {
+      sessionStorage.setItem(LANG_KEY, code);
+      if (el.input.value) sessionStorage.setItem(DRAFT_KEY, el.input.value);
+    } catch (e) { /* storage blocked: the link still switches */ }
+    saveChat();
+    window.location.replace('?lang=' + encodeURIComponent(code));
+  }
+
+  function restoreDraft() {
+    var draft = null;
+    try {
+      draft = sessionStorage.getItem(DRAFT_KEY);
+      sessionStorage.removeItem(DRAFT_KEY);
+    } catch (e) { draft = null; }
+    if (!draft) return;
+    el.input.value = draft;
+    el.input.dispatchEvent(new Event('input'));
+  }
+
   /* ---------- wiring ---------- */
 
   function init() {
@@ -677,11 +717,15 @@
     el.endNo.addEventListener('click', function () { setEndConfirm(false); el.endButton.focus(); });
     el.endYes.addEventListener('click', endChat);
     el.newChat.addEventListener('click', function () { backToIntro(''); });
+    document.querySelectorAll('.lang-switch a').forEach(function (a) {
+      a.addEventListener('click', switchLanguage);
+    });
 
     var stored = loadChat();
     if (!stored) { showScreen('intro'); return; }
     chat.token = stored.token;
     stored.messages.forEach(function (m) { addMessage(m, false); });
+    restoreDraft();
     showScreen('chat');
     renderStatus();
     connect();

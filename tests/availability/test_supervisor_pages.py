@@ -214,7 +214,7 @@ def test_missed_csv(app, sup):
     assert "attachment" in response.headers["Content-Disposition"]
     assert "missed-chats-2026-11-09-to-2026-11-22.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["hour_local", "reason", "wait_seconds"]
+    assert rows[0] == ["Hour (local time)", "Reason", "Wait (seconds)"]
     assert len(rows) == 10
     assert rows[1] == ["2026-11-11T20:00+01:00", "closed", ""]
     assert ["2026-11-19T19:00+01:00", "left_unanswered", "120"] in rows
