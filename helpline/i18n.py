@@ -78,15 +78,17 @@ def js_locale() -> dict:
             "languages": [{"code": c, "name": NATIVE_NAMES[c]} for c in LANGUAGES]}
 
 
-def hours_text(slots, channel: str) -> str:
-    """A channel's weekly hours in the reader's language, weekday names from Babel."""
+def hours_text(slots, channel: str, width: str = "wide") -> str:
+    """A channel's weekly hours in the reader's language, weekday names from Babel.
+
+    Chatters read whole names ('dinsdag 15:00–19:00'); staff pages pass "abbreviated"."""
     from flask_babel import gettext as _
 
     from .availability import schedule
 
     words = {"always": _("Every day, 24 hours"), "every_day": _("Every day {hours}"),
              "none": _("No regular hours")}
-    return schedule.weekly_text(slots, channel, weekday_names(), words)
+    return schedule.weekly_text(slots, channel, weekday_names(width=width), words)
 
 
 def lazy_weekday(index: int):

@@ -108,10 +108,10 @@ def flag(value: Any) -> bool:
     return value
 
 
-def choice(value: Any, allowed: set[str], name: str) -> str | None:
+def choice(value: Any, allowed: set[str], name: Any) -> str | None:
     """An optional intake answer: None/'' means skipped, anything else must be a known key."""
     if value is None or value == "":
         return None
     if not isinstance(value, str) or value not in allowed:
-        raise ProtocolError("bad_payload", _l("Unknown %(name)s.", name=name))
+        raise ProtocolError("bad_payload", _l("Unknown value for %(name)s.", name=name))
     return value

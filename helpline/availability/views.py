@@ -214,7 +214,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
         channels.append({
             "key": channel, "name": CHANNEL_NAMES[channel],
             "slots": [s for s in slots if s.channel == channel],
-            "text": i18n.hours_text(hours.slots, channel),
+            "text": i18n.hours_text(hours.slots, channel, "abbreviated"),
             "open_now": end is not None,
             "open_until": _when(end) if end and end - now < timedelta(days=7) else None,
             "next_opening": _when(nxt) if nxt else None,
@@ -387,7 +387,7 @@ def missed_page():
         heatmap=heatmap(report), answer=answer(report), reasons=REASONS,
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
-        chat_hours=i18n.hours_text(slots, "chat"), time_zone=period.tz.key,
+        chat_hours=i18n.hours_text(slots, "chat", "abbreviated"), time_zone=period.tz.key,
         logout_form=LogoutForm(),
     ), status
 

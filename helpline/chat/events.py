@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room, leave_room
 
 from .. import i18n, live
@@ -57,9 +58,9 @@ def on_start(data: dict) -> dict:
     if current and store.get_chat(r, current).get("state") in ("waiting", "active"):
         raise ProtocolError("already_joined")
     tax = _taxonomy()
-    age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")
-    gender = choice(data.get("gender"), tax.keys("genders"), "gender")
-    lang = choice(data.get("lang"), LANGUAGES, "language") or i18n.current_language()
+    age = choice(data.get("age_band"), tax.keys("age_bands"), _l("age band"))
+    gender = choice(data.get("gender"), tax.keys("genders"), _l("gender"))
+    lang = choice(data.get("lang"), LANGUAGES, _l("language")) or i18n.current_language()
     counted = data.get("counted") is not None and flag(data.get("counted"))
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
     chat_id = store.new_chat_id()
@@ -74,7 +75,7 @@ def on_resume(data: dict) -> dict:
     """A reload or reconnect: same place, and every message after the last one seen."""
     r = live.redis()
     after = stream_id(data.get("last_id"))
-    lang = choice(data.get("lang"), LANGUAGES, "language")  # the tab switched language
+    lang = choice(data.get("lang"), LANGUAGES, _l("language"))  # the tab switched language
     chat_id = store.chat_for_token(r, data.get("token"))
     chat = store.get_chat(r, chat_id) if chat_id else {}
     if not chat:

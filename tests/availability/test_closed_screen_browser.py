@@ -83,7 +83,7 @@ def test_closed_screen_counts_the_tab_once(browser, gated_server):
     expect(page.locator("#unavailable-hours")).to_contain_text("Chat hours:")
     phone = screen.locator("a[href^='tel:']")
     expect(phone).to_have_count(1)
-    expect(screen.locator("#unavailable-channels")).to_contain_text("Tue 15:00–19:00")
+    expect(screen.locator("#unavailable-channels")).to_contain_text("Tuesday 15:00–19:00")
     expect(screen.locator("a[href^='mailto:']")).to_have_count(1)
     expect(screen.get_by_role("link", name="Self-help modules")).to_be_visible()
     expect(page.get_by_role("button", name="Start chat")).to_be_hidden()
