@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -175,7 +175,7 @@ def _add_exception(form: ExceptionForm) -> bool:
                                     note=(form.note.data or "").strip()))
     db.session.commit()
     flash(str(_l("Added: %(channel)s on %(day)s, %(kind)s %(span)s.",
-                 channel=CHANNEL_NAMES[form.channel.data], day=form.day.data.isoformat(),
+                 channel=CHANNEL_NAMES[form.channel.data], day=format_date(form.day.data, "long"),
                  kind=str(KIND_NAMES[form.kind.data]).lower(), span=_span_text(starts, ends))))
     return True
 

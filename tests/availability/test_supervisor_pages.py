@@ -173,7 +173,7 @@ def test_missed_page_report_and_heatmap(app, sup):
     response = sup.get(f"/staff/missed?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "2026-11-09 to 2026-11-22: 9 missed" in html
+    assert "November 9, 2026 to November 22, 2026: 9 missed" in html
     assert '<div data-reason="closed"><dt>Arrived while closed</dt><dd>5</dd>' in html
     # heatmap cells, local time: Thursday = 3, Wednesday = 2, Monday = 0
     assert html.count('<g class="cell"') == 7 * 24
