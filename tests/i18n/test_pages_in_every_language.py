@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.availability.test_supervisor_pages import PERIOD, seed_missed
-from tests.browser.test_browser_languages import english_strings
 from tests.conftest import PASSWORD
+from tests.i18n.english import english_strings
 
 PAGES = ["/staff/", "/staff/overview", "/staff/hours", f"/staff/missed?{PERIOD}",
          "/staff/accounts", "/staff/login", "/", "/no-such-page"]
