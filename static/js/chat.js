@@ -693,15 +693,13 @@
     window.location.replace('?lang=' + encodeURIComponent(code));
   }
 
-  function restoreDraft() {
-    var draft = null;
+  /* The draft saved by switchLanguage, removed from the tab as it is read. */
+  function takeDraft() {
     try {
-      draft = sessionStorage.getItem(DRAFT_KEY);
+      var draft = sessionStorage.getItem(DRAFT_KEY);
       sessionStorage.removeItem(DRAFT_KEY);
-    } catch (e) { draft = null; }
-    if (!draft) return;
-    el.input.value = draft;
-    el.input.dispatchEvent(new Event('input'));
+      return draft;
+    } catch (e) { return null; }
   }
 
   /* ---------- wiring ---------- */
@@ -722,10 +720,14 @@
     });
 
     var stored = loadChat();
+    var draft = takeDraft(); // taken either way: a draft never outlives its chat
     if (!stored) { showScreen('intro'); return; }
     chat.token = stored.token;
     stored.messages.forEach(function (m) { addMessage(m, false); });
-    restoreDraft();
+    if (draft) {
+      el.input.value = draft;
+      updateCounter();
+    }
     showScreen('chat');
     renderStatus();
     connect();

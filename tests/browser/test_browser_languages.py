@@ -158,6 +158,8 @@ def test_french_chatter_switches_language_mid_chat(browser, live, live_staff):
     expect(chatter.locator("html")).to_have_attribute("lang", "nl")
     expect(chatter.locator("#status-main")).to_have_text("Je bent nummer 2 in de wachtrij.")
     expect(chatter.get_by_label("Je bericht")).to_have_value("Mijn concept")
+    expect(chatter.locator("#char-count")).to_have_text("12 / 2000")
+    assert chatter.evaluate("sessionStorage.getItem('helpline.draft')") is None  # taken
     expect(chatter.locator(".transcript .msg-text")).to_have_text(
         ["Bonjour, je voudrais parler."])
     assert_no_english(chatter)
