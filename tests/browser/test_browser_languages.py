@@ -152,14 +152,20 @@ def test_french_chatter_switches_language_mid_chat(browser, live, live_staff):
     expect(chatter.locator(".transcript .msg-text")).to_have_text(
         ["Bonjour, je voudrais parler."])
 
-    # Switch to Dutch while waiting, with a draft in the box: place and draft stay.
+    # Switch to Dutch while waiting, with a draft in the box: place and draft stay, and
+    # the page is not reloaded (a marker on `window` survives).
     box.fill("Mijn concept")
+    chatter.evaluate("window.sameDocument = true")
     chatter.get_by_role("link", name="Nederlands").click()
     expect(chatter.locator("html")).to_have_attribute("lang", "nl")
     expect(chatter.locator("#status-main")).to_have_text("Je bent nummer 2 in de wachtrij.")
     expect(chatter.get_by_label("Je bericht")).to_have_value("Mijn concept")
     expect(chatter.locator("#char-count")).to_have_text("12 / 2000")
-    assert chatter.evaluate("sessionStorage.getItem('helpline.draft')") is None  # taken
+    assert chatter.evaluate("sessionStorage.getItem('helpline.draft')") is None
+    assert chatter.evaluate("window.sameDocument") is True
+    expect(chatter.get_by_role("heading", level=1)).to_have_text("Wachten op een hulpverlener")
+    expect(chatter.get_by_role("button", name="De wachtrij verlaten")).to_be_visible()
+    assert chatter.title().startswith("Anoniem chatten")
     expect(chatter.locator(".transcript .msg-text")).to_have_text(
         ["Bonjour, je voudrais parler."])
     assert_no_english(chatter)
@@ -188,13 +194,31 @@ def test_french_chatter_switches_language_mid_chat(browser, live, live_staff):
     expect(chatter.locator(".transcript .msg-text")).to_have_text(
         ["Bonjour, je voudrais parler."])
     expect(panel_lang).to_have_text("French")
+    assert chatter.evaluate("window.sameDocument") is True
+    expect(chatter.locator(".msg-meta")).to_have_text([re.compile(r"^Vous · \d\d:\d\d$")])
     assert_no_english(chatter, english_strings("fr"))
     shot(chatter, "fr-02-after-switch")
+
+    # Messages go on in the new language's page; the closing screen switches in place too.
+    chatter.get_by_label("Votre message").press("Enter")
+    expect(panel.locator(".msg-chatter .msg-text")).to_have_text(
+        ["Bonjour, je voudrais parler.", "Mijn concept, langer"])
+    staff.get_by_role("tab", name=re.compile("Chat 2")).click()
+    panel.get_by_role("button", name="End chat").click()
+    panel.get_by_role("button", name="Yes, end the chat").click()
+    expect(chatter.locator("#closed-reason")).to_have_text("L'intervenant a terminé le chat.")
+    chatter.get_by_role("link", name="Nederlands").click()
+    expect(chatter.locator("#closed-reason")).to_have_text(
+        "De hulpverlener heeft de chat beëindigd.")
+    expect(chatter.get_by_role("heading", level=1)).to_have_text("Bedankt dat je contact opnam")
+    assert_no_english(chatter)
+    chatter.get_by_role("link", name="Français").click()
+    expect(chatter.locator("html")).to_have_attribute("lang", "fr")
 
     # The tab remembers the choice (sessionStorage, no cookie): "/" comes back in French.
     chatter.goto(chat_url + "/")
     expect(chatter.locator("html")).to_have_attribute("lang", "fr")
-    expect(chatter.locator("#status-main")).to_have_text("Vous parlez avec Anna.")
+    expect(chatter.get_by_role("button", name="Commencer le chat")).to_be_visible()
     assert chat_ctx.cookies() == []
     assert requests.errors == []
     for ctx in (first_ctx, chat_ctx, staff_ctx):
