@@ -58,7 +58,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 def _time_field(label, *, end: bool = False):
     return StringField(label, validators=[Optional(), Length(max=5)],
-                       render_kw={"placeholder": "24:00" if end else "HH:MM",
+                       render_kw={"placeholder": "24:00" if end else _l("HH:MM"),
                                   "inputmode": "numeric", "autocomplete": "off",
                                   "size": 6})
 
