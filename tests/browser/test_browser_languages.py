@@ -7,6 +7,8 @@ taxonomy label) whose Dutch differs must not appear in the visible text.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -46,7 +48,9 @@ def test_the_whole_chat_in_dutch(browser, live, live_staff):
     """Intake, line, chat, reload, closing and the console: Dutch only, 24-hour times."""
     chat_url, staff_url = live.urls[0], live.urls[1]
     live_staff("anna", name="Anna")
-    staff_ctx = browser.new_context(viewport=DESKTOP, locale="nl-BE")
+    # The console's browser is in another zone: times must still be the helpline's.
+    staff_ctx = browser.new_context(viewport=DESKTOP, locale="nl-BE",
+                                    timezone_id="Pacific/Auckland")
     staff = staff_ctx.new_page()
     staff_requests = Requests(staff)
     sign_in_nl(staff, staff_url, "anna")
@@ -88,9 +92,11 @@ def test_the_whole_chat_in_dutch(browser, live, live_staff):
     panel.get_by_label("Je bericht").press("Enter")
     expect(chatter.locator(".msg-therapist .msg-text")).to_have_text(["Fijn dat je schrijft."])
     # Times are 24-hour, in the helpline's zone: "Jij · 14:05", never "02:05 PM".
+    now = datetime.now(ZoneInfo("Europe/Brussels"))
+    brussels = {(now + timedelta(minutes=d)).strftime("%H:%M") for d in (-1, 0, 1)}
     for meta in [*chatter.locator(".msg-meta").all_text_contents(),
                  *panel.locator(".msg-meta").all_text_contents()]:
-        assert re.search(r"· \d\d:\d\d$", meta), meta
+        assert re.search(r"· \d\d:\d\d$", meta) and meta[-5:] in brussels, (meta, brussels)
     assert_no_english(chatter)
     assert_no_english(staff)
     shot(chatter, "nl-03-chat")

@@ -76,6 +76,7 @@ def test_the_chat_keeps_the_chatters_language_and_the_therapist_sees_it(
     started = ack(client, "start", {})  # no lang in the payload: the socket's language
     assert r.hget(keys.chat(started["chat_id"]), "lang") == "fr"
     sock = staff_socket(anna)
+    assert events(sock, "/staff", "state")[-1]["waiting"][0]["lang"] == "fr"  # the line
     assert ack(sock, "duty", {"on": True, "capacity": 1}, "/staff")["ok"]
     assigned = events(sock, "/staff", "chat_assigned")[-1]
     assert assigned["lang"] == "fr"
