@@ -113,3 +113,13 @@ def test_staff_language_preference(app, make_staff):
 def test_staff_language_needs_sign_in(app):
     response = app.test_client().post("/staff/language", data={"language": "nl"})
     assert response.status_code in (302, 401)
+
+
+def test_staff_socket_errors_in_the_staff_language(app, make_staff, staff_socket):
+    staff = make_staff("carla")
+    with app.app_context():
+        db.session.get(Staff, staff.id).language = "fr"
+        db.session.commit()
+    sock = staff_socket(staff)
+    answer = ack(sock, "message", {"chat_id": "nosuchchat123", "text": "hi"}, "/staff")
+    assert answer["code"] == "unknown_chat" and answer["message"] == "Ce chat n'existe pas."
