@@ -8,18 +8,22 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
+# Compiled catalogues (git-ignored), rebuilt when a .po file changes.
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint bench bench-scale bench-abuse deps clean chromium redis-server
+.PHONY: run test test-services lint bench bench-scale bench-abuse deps clean chromium redis-server \
+	translations compile-translations
 
-run: $(PY_STAMP) $(JS_STAMP) redis-server
+run: $(PY_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 	$(BIN)/python app.py
 
-test: $(DEV_STAMP) $(JS_STAMP) chromium redis-server
+test: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 # The same suite against the machine's PostgreSQL and Redis (CI runs both).
-test-services: $(DEV_STAMP) $(JS_STAMP) chromium
+test-services: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/python -m pytest -q
@@ -39,7 +43,20 @@ bench-scale: $(DEV_STAMP) $(JS_STAMP) redis-server
 bench-abuse: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python bench/abuse.py $(BENCH_ARGS)
 
-deps: $(DEV_STAMP) $(JS_STAMP)
+deps: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES)
+
+# Extract every wrapped string into translations/messages.pot, merge it into each
+# language's .po (new strings arrive empty, for a translator), then compile (docs/translating.md).
+translations: $(PY_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project=helpline -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(MAKE) compile-translations
+
+compile-translations: $(MO_FILES)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(PY_STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
 
 $(PY_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -11,7 +11,7 @@ import redis
 from flask import Flask, abort, request
 from flask_login import user_logged_in, user_logged_out
 
-from . import security
+from . import i18n, security
 from .batch_emit import BatchingRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .settings import CONFIGS, ROOT
@@ -109,8 +109,11 @@ def _init_extensions(app: Flask) -> None:
     user_logged_in.connect(staff_sessions.on_login)
     user_logged_out.connect(staff_sessions.on_logout)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(
-        ["en", "nl", "fr"]) if request else None)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.context_processor(lambda: {"current_language": i18n.current_language,
+                                   "js_locale": i18n.js_locale,
+                                   "LANGUAGES": i18n.LANGUAGES,
+                                   "NATIVE_NAMES": i18n.NATIVE_NAMES})
     app.extensions["helpline_taxonomy"] = load_taxonomy(app.config["TAXONOMY_PATH"])
     manager = None
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:

@@ -84,7 +84,7 @@ def to_supervisors(event: str, data: dict) -> None:
 def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     """What the console shows of a held chat: intake answers, times, state, messages."""
     chat = chat if chat is not None else store.get_chat(r, chat_id)
-    fields = ("state", "age_band", "gender", "created_at", "assigned_at", "ended_at",
+    fields = ("state", "age_band", "gender", "lang", "created_at", "assigned_at", "ended_at",
               "ended_by", "end_reason")
     view = {k: chat.get(k) or None for k in fields}
     for moment in ("created_at", "assigned_at", "ended_at"):

@@ -1,5 +1,8 @@
 """Validation of what clients send, and the stable error codes both namespaces answer with.
 
+The human messages are lazy: each is translated when the error is sent, in the language of
+the socket that caused it (the `lang` of its connection, helpline/i18n.py).
+
 Every socket handler turns a bad payload into a `ProtocolError`; the namespace's error
 handler sends it to that one client as an `error` event (and as the ack), so bad input
 never crashes a handler nor reaches another chat. docs/protocol.md lists the codes.
@@ -10,37 +13,39 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 ERRORS = {
-    "bad_payload": "The request was not understood.",
-    "unknown_event": "There is no such event.",
-    "too_long": "The message is too long.",
-    "empty": "The message is empty.",
-    "not_joined": "Start or resume a chat first.",
-    "already_joined": "This connection is already in a chat.",
-    "unknown_token": "This chat no longer exists.",
-    "chat_ended": "This chat has ended.",
-    "not_your_chat": "This chat is not yours.",
-    "unknown_chat": "There is no such chat.",
-    "rate_limited": "Too many messages at once; wait a moment.",
-    "chat_full": "This chat has reached its size limit; no more messages can be added.",
-    "waiting_limit": "Please wait for a therapist before writing more.",
-    "not_on_duty": "Go on duty first.",
-    "forbidden": "You are not allowed to do that.",
-    "not_signed_in": "Sign in first.",
-    "invalid_summary": "The summary is incomplete or invalid.",
-    "confirm_scrub": "Identifying details were removed from the note; check and confirm.",
-    "summary_not_due": "This chat has no summary to file.",
-    "not_waiting": "This chatter is no longer waiting in the line.",
-    "not_active": "This chat has no therapist yet.",
-    "no_capacity": "That colleague is not on duty or has no free place right now.",
-    "unknown_staff": "There is no such colleague.",
-    "closed": "The chat is closed right now.",
-    "nobody_on_duty": "Nobody is on duty in the chat right now.",
-    "at_capacity": "The chat is at capacity: too many people are waiting right now.",
-    "pow_required": "Send the solved challenge with start (see GET /challenge).",
-    "pow_invalid": "The challenge solution is wrong, expired or already used; fetch a new one.",
-    "too_many_resumes": "This connection has resumed too often; reconnect.",
-    "internal": "Something went wrong on our side; nothing was lost.",
+    "bad_payload": _l("The request was not understood."),
+    "unknown_event": _l("There is no such event."),
+    "too_long": _l("The message is too long."),
+    "empty": _l("The message is empty."),
+    "not_joined": _l("Start or resume a chat first."),
+    "already_joined": _l("This connection is already in a chat."),
+    "unknown_token": _l("This chat no longer exists."),
+    "chat_ended": _l("This chat has ended."),
+    "not_your_chat": _l("This chat is not yours."),
+    "unknown_chat": _l("There is no such chat."),
+    "rate_limited": _l("Too many messages at once; wait a moment."),
+    "not_on_duty": _l("Go on duty first."),
+    "forbidden": _l("You are not allowed to do that."),
+    "not_signed_in": _l("Sign in first."),
+    "invalid_summary": _l("The summary is incomplete or invalid."),
+    "confirm_scrub": _l("Identifying details were removed from the note; check and confirm."),
+    "summary_not_due": _l("This chat has no summary to file."),
+    "not_waiting": _l("This chatter is no longer waiting in the line."),
+    "not_active": _l("This chat has no therapist yet."),
+    "no_capacity": _l("That colleague is not on duty or has no free place right now."),
+    "unknown_staff": _l("There is no such colleague."),
+    "closed": _l("The chat is closed right now."),
+    "nobody_on_duty": _l("Nobody is on duty in the chat right now."),
+    "at_capacity": _l("The chat is at capacity: too many people are waiting right now."),
+    "chat_full": _l("This chat has reached its size limit; no more messages can be added."),
+    "waiting_limit": _l("Please wait for a therapist before writing more."),
+    "pow_required": _l("Send the solved challenge with start (see GET /challenge)."),
+    "pow_invalid": _l("The challenge solution is wrong, expired or already used; fetch a new one."),
+    "too_many_resumes": _l("This connection has resumed too often; reconnect."),
+    "internal": _l("Something went wrong on our side; nothing was lost."),
 }
 
 # C0/C1 control characters except tab and newline, plus bidi overrides that can disguise text.
@@ -52,7 +57,7 @@ _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 class ProtocolError(Exception):
     """A client mistake with a stable code; shown to that client only."""
 
-    def __init__(self, code: str, detail: str | None = None, extra: dict | None = None):
+    def __init__(self, code: str, detail: Any = None, extra: dict | None = None):
         super().__init__(code)
         self.code = code
         self.message = detail or ERRORS[code]
@@ -60,7 +65,7 @@ class ProtocolError(Exception):
 
     def payload(self, event: str | None = None) -> dict[str, Any]:
         """The body of the `error` event and of a failed ack (plus any extra fields)."""
-        body = {"ok": False, "code": self.code, "message": self.message, "event": event}
+        body = {"ok": False, "code": self.code, "message": str(self.message), "event": event}
         return {**self.extra, **body}
 
 
@@ -69,19 +74,19 @@ def require_dict(data: Any) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ProtocolError("bad_payload", "The payload must be an object.")
+        raise ProtocolError("bad_payload", _l("The payload must be an object."))
     return data
 
 
 def clean_text(value: Any, limit: int) -> str:
     """Plain chat text: control characters dropped, newlines kept, length enforced, never HTML."""
     if not isinstance(value, str):
-        raise ProtocolError("bad_payload", "The text must be a string.")
+        raise ProtocolError("bad_payload", _l("The text must be a string."))
     text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise ProtocolError("empty")
     if len(text) > limit:
-        raise ProtocolError("too_long", f"A message can be at most {limit} characters.")
+        raise ProtocolError("too_long", _l("A message can be at most %(n)s characters.", n=limit))
     return text
 
 
@@ -97,21 +102,21 @@ def stream_id(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _STREAM_ID.match(value):
-        raise ProtocolError("bad_payload", "last_id must be a message id.")
+        raise ProtocolError("bad_payload", _l("last_id must be a message id."))
     return value
 
 
 def flag(value: Any) -> bool:
     """A boolean field; strings like 'yes' are refused rather than guessed."""
     if not isinstance(value, bool):
-        raise ProtocolError("bad_payload", "Expected true or false.")
+        raise ProtocolError("bad_payload", _l("Expected true or false."))
     return value
 
 
-def choice(value: Any, allowed: set[str], name: str) -> str | None:
+def choice(value: Any, allowed: set[str], name: Any) -> str | None:
     """An optional intake answer: None/'' means skipped, anything else must be a known key."""
     if value is None or value == "":
         return None
     if not isinstance(value, str) or value not in allowed:
-        raise ProtocolError("bad_payload", f"Unknown {name}.")
+        raise ProtocolError("bad_payload", _l("Unknown value for %(name)s.", name=name))
     return value

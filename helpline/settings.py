@@ -137,7 +137,11 @@ class Config:
     # Strict-Transport-Security max-age in seconds (0: no header); on in production.
     HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
     MAX_CONTENT_LENGTH = 64 * 1024
-    BABEL_DEFAULT_LOCALE = "en"
+    # The language of a chatter or staff member whose browser names none of nl, fr, en.
+    HELPLINE_DEFAULT_LANGUAGE = os.environ.get("HELPLINE_DEFAULT_LANGUAGE", "nl")
+    BABEL_DEFAULT_LOCALE = HELPLINE_DEFAULT_LANGUAGE
+    # Compiled catalogues (translations/<lang>/LC_MESSAGES/messages.mo, built by the Makefile).
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     # The helpline's own time zone: opening hours are wall-clock times in it.
     HELPLINE_TIMEZONE = os.environ.get("HELPLINE_TIMEZONE", "Europe/Brussels")
     BABEL_DEFAULT_TIMEZONE = HELPLINE_TIMEZONE
@@ -167,6 +171,9 @@ class TestingConfig(Config):
     # A tiny proof of work: tests solve it for real (tests/conftest.py solve_start).
     POW_MAX_NUMBER = 20
     POW_MAX_NUMBER_RAISED = 200
+    # Tests that send no Accept-Language read English; tests/i18n checks the "nl" default.
+    HELPLINE_DEFAULT_LANGUAGE = "en"
+    BABEL_DEFAULT_LOCALE = "en"
 
 
 class ProductionConfig(Config):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_socketio import emit
 
 from . import ratelimit
@@ -27,7 +28,7 @@ def dispatch(handlers: dict[str, Handler], event: Any, payload: tuple) -> dict:
     if handler is None:
         raise ProtocolError("unknown_event")
     if len(payload) > 1:
-        raise ProtocolError("bad_payload", "Send one object per event.")
+        raise ProtocolError("bad_payload", _l("Send one object per event."))
     return handler(require_dict(payload[0] if payload else None))
 
 

@@ -15,6 +15,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -284,7 +285,7 @@ def join(r: Redis, session: Session, actor_id: int, actor_name: str, chat_id: st
     """
     chat = _chat(r, chat_id, ("active",))
     if chat.get("staff") == str(actor_id):
-        raise ProtocolError("bad_payload", "You hold this chat yourself.")
+        raise ProtocolError("bad_payload", _l("You hold this chat yourself."))
     audit.record(session, actor_id, "join", chat_id, _therapist(chat))
     try:
         first = store.add_colleague(r, chat_id, actor_id, actor_name)
@@ -305,7 +306,7 @@ def colleague_say(r: Redis, actor_id: int, actor_name: str, chat_id: str,
     if not chat:
         raise ProtocolError("unknown_chat")
     if f"{store.COLLEAGUE_FIELD}{actor_id}" not in chat:
-        raise ProtocolError("not_joined", "Join the chat openly first.")
+        raise ProtocolError("not_joined", _l("Join the chat openly first."))
     return lifecycle.say(r, chat_id, "colleague", text, actor_name)
 
 

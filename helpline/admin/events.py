@@ -7,6 +7,7 @@ deactivated account or a signed-out session stops working at its next event.
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
@@ -47,7 +48,8 @@ def _held_chat(data: dict, states: tuple[str, ...] = ("active",)) -> str:
 def _capacity(value) -> int:
     limit = current_app.config["MAX_CAPACITY"]
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-        raise ProtocolError("bad_payload", f"Capacity must be a whole number from 1 to {limit}.")
+        raise ProtocolError(
+            "bad_payload", _l("Capacity must be a whole number from 1 to %(n)s.", n=limit))
     return value
 
 
@@ -114,10 +116,10 @@ def on_summary(data: dict) -> dict:
     cid = chat_id(data.get("chat_id"))
     values = data.get("values")
     if not isinstance(values, dict):
-        raise ProtocolError("bad_payload", "values must be an object.")
+        raise ProtocolError("bad_payload", _l("values must be an object."))
     confirmed = data.get("confirmed_note")
     if confirmed is not None and not isinstance(confirmed, str):
-        raise ProtocolError("bad_payload", "confirmed_note must be a string.")
+        raise ProtocolError("bad_payload", _l("confirmed_note must be a string."))
     taxonomy = current_app.extensions["helpline_taxonomy"]
     try:
         summary = summaries.file_summary(r, db.session, taxonomy, _me(), cid, values, confirmed)
@@ -146,13 +148,14 @@ def _handover_note(value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ProtocolError("bad_payload", "The note must be a string.")
+        raise ProtocolError("bad_payload", _l("The note must be a string."))
     try:
         return clean_text(value, NOTE_MAX)
     except ProtocolError as exc:
         if exc.code == "empty":
             return ""
-        raise ProtocolError("too_long", f"The note can be at most {NOTE_MAX} characters.") from None
+        raise ProtocolError(
+            "too_long", _l("The note can be at most %(n)s characters.", n=NOTE_MAX)) from None
 
 
 def _colleague_id(value) -> str:
@@ -162,7 +165,7 @@ def _colleague_id(value) -> str:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ProtocolError("bad_payload", 'to must be a colleague\'s id or "line".')
     if str(value) == _me():
-        raise ProtocolError("bad_payload", "Choose a colleague: you already hold this chat.")
+        raise ProtocolError("bad_payload", _l("Choose a colleague: you already hold this chat."))
     staff = db.session.get(Staff, value)
     if staff is None or not staff.active:
         raise ProtocolError("unknown_staff")

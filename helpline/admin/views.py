@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import audit, live
+from .. import audit, i18n, live
 from ..extensions import db
 from . import accounts, authconfig, signin, signout, throttle, twofactor
 
@@ -38,6 +38,13 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Empty form: signing out is a POST with a CSRF token."""
+
+
+class LanguageForm(FlaskForm):
+    """A staff member's language for the staff pages ('' follows the browser)."""
+
+    language = SelectField(_l("Language"), choices=[("", "")] + [(c, c) for c in i18n.LANGUAGES])
+    next = HiddenField()
 
 
 def roles_required(*roles: str):
@@ -162,6 +169,24 @@ def logout():
         if staff_id is not None:
             signout.sign_out_everywhere(live.redis(), staff_id, "logged_out")
     return redirect(url_for("admin.login"))
+
+
+@bp.route("/language", methods=["POST"])
+@roles_required("therapist", "supervisor")
+def set_language():
+    """Save the person's language preference, then back to the page they were on."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current_user.language = form.language.data or None
+    db.session.commit()
+    return redirect(_safe_next(form.next.data))
+
+
+@bp.app_context_processor
+def language_form():
+    """Every staff page's header carries the language form."""
+    return {"language_form": LanguageForm}
 
 
 @bp.route("/")

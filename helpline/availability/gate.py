@@ -14,16 +14,18 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..protocol import ProtocolError
 from ..queue import assignment, line
 from . import missed, schedule
 from .models import OpeningException, OpeningSlot
 
-CHANNEL_LABELS = {"chat": "Chat", "phone": "Phone", "email": "E-mail"}
+CHANNEL_LABELS = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 
 
 @dataclass(frozen=True)
@@ -101,15 +103,15 @@ def turned_away_info(session: Session, now_utc: datetime | float,
     nxt = schedule.next_opening(hours.slots, hours.exceptions, "chat", now, tz)
     contacts = {"phone": cfg["HELPLINE_PHONE"], "email": cfg["HELPLINE_EMAIL"]}
     channels = [
-        {"channel": channel, "label": CHANNEL_LABELS[channel], "contact": contact,
-         "hours": schedule.weekly_text(hours.slots, channel),
+        {"channel": channel, "label": str(CHANNEL_LABELS[channel]), "contact": contact,
+         "hours": i18n.hours_text(hours.slots, channel),
          "open_now": schedule.is_open(hours.slots, hours.exceptions, channel, now, tz)}
         for channel, contact in contacts.items() if contact
     ]
     return {
         "next_opening": nxt.astimezone(tz).isoformat() if nxt else None,
         "time_zone": tz.key,
-        "chat_hours": schedule.weekly_text(hours.slots, "chat"),
+        "chat_hours": i18n.hours_text(hours.slots, "chat"),
         "channels": channels,
         "self_help_url": cfg["SELF_HELP_URL"] or None,
         "counted": True,

@@ -15,7 +15,7 @@ dataclasses below) and an explicit time zone, so it can be tested without a data
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -236,20 +236,27 @@ def covers_hour(days: list[list[tuple[time, time]]], weekday: int, hour: int) ->
     return False
 
 
+# The English words of weekly_text (the `make run` banner); pages pass translated ones.
+HOURS_WORDS = {"always": "Every day, 24 hours", "every_day": "Every day {hours}",
+               "none": "No regular hours"}
+
+
 def weekly_text(slots: Iterable[SlotLike], channel: str,
-                day_names: tuple[str, ...] = DAY_ABBR) -> str:
+                day_names: Sequence[str] = DAY_ABBR, words: dict | None = None) -> str:
     """Human opening hours of a channel, e.g. 'Tue 15:00–19:00; Wed 09:30–12:30'.
 
     Consecutive days with the same hours are grouped ('Mon–Fri 09:00–17:00'); a channel
-    open around the clock reads 'Every day, 24 hours'.
+    open around the clock reads 'Every day, 24 hours'. `day_names` and `words` carry the
+    reader's language (helpline/i18n.py).
     """
+    words = {**HOURS_WORDS, **(words or {})}
     days = weekly_spans(slots, channel)
     text = [", ".join(f"{format_time(s)}–{format_time(e, end=True)}" for s, e in spans)
             for spans in days]
     if all(t == "00:00–24:00" for t in text):
-        return "Every day, 24 hours"
+        return str(words["always"])
     if all(text) and len(set(text)) == 1:
-        return f"Every day {text[0]}"
+        return str(words["every_day"]).replace("{hours}", text[0])
     parts = []
     weekday = 0
     while weekday < 7:
@@ -263,4 +270,4 @@ def weekly_text(slots: Iterable[SlotLike], channel: str,
             f"{day_names[weekday]}–{day_names[last]}")
         parts.append(f"{label} {text[weekday]}")
         weekday = last + 1
-    return "; ".join(parts) if parts else "No regular hours"
+    return "; ".join(parts) if parts else str(words["none"])

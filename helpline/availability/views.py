@@ -16,13 +16,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from .. import i18n
 from ..admin.views import LogoutForm, roles_required
 from ..extensions import db
 from . import gate, missed, schedule
@@ -38,9 +39,9 @@ from .models import (
 bp = Blueprint("availability", __name__, url_prefix="/staff")
 
 CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
-WEEKDAY_NAMES = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-                 _l("Saturday"), _l("Sunday")]
-WEEKDAY_SHORT = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
+# Weekday names come from Babel's locale data in the reader's language.
+WEEKDAY_NAMES = [i18n.lazy_weekday(i) for i in range(7)]
+WEEKDAY_SHORT = [i18n.lazy_weekday_short(i) for i in range(7)]
 REASON_NAMES = {
     "closed": _l("Arrived while closed"),
     "nobody_on_duty": _l("Nobody on duty"),
@@ -57,7 +58,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 def _time_field(label, *, end: bool = False):
     return StringField(label, validators=[Optional(), Length(max=5)],
-                       render_kw={"placeholder": "24:00" if end else "HH:MM",
+                       render_kw={"placeholder": "24:00" if end else _l("HH:MM"),
                                   "inputmode": "numeric", "autocomplete": "off",
                                   "spellcheck": "false", "size": 6})
 
@@ -175,7 +176,7 @@ def _add_exception(form: ExceptionForm) -> bool:
                                     note=(form.note.data or "").strip()))
     db.session.commit()
     flash(str(_l("Added: %(channel)s on %(day)s, %(kind)s %(span)s.",
-                 channel=CHANNEL_NAMES[form.channel.data], day=form.day.data.isoformat(),
+                 channel=CHANNEL_NAMES[form.channel.data], day=format_date(form.day.data, "long"),
                  kind=str(KIND_NAMES[form.kind.data]).lower(), span=_span_text(starts, ends))))
     return True
 
@@ -214,7 +215,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
         channels.append({
             "key": channel, "name": CHANNEL_NAMES[channel],
             "slots": [s for s in slots if s.channel == channel],
-            "text": schedule.weekly_text(hours.slots, channel),
+            "text": i18n.hours_text(hours.slots, channel, "abbreviated"),
             "open_now": end is not None,
             "open_until": _when(end) if end and end - now < timedelta(days=7) else None,
             "next_opening": _when(nxt) if nxt else None,
@@ -387,7 +388,7 @@ def missed_page():
         heatmap=heatmap(report), answer=answer(report), reasons=REASONS,
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
-        chat_hours=schedule.weekly_text(slots, "chat"), time_zone=period.tz.key,
+        chat_hours=i18n.hours_text(slots, "chat", "abbreviated"), time_zone=period.tz.key,
         logout_form=LogoutForm(),
     ), status
 
@@ -401,7 +402,8 @@ def missed_csv():
         abort(400, str(exc))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["hour_local", "reason", "wait_seconds"])
+    # Headers in the reader's language; the values stay machine-readable (ISO times, keys).
+    writer.writerow([_l("Hour (local time)"), _l("Reason"), _l("Wait (seconds)")])
     writer.writerows(missed.csv_rows(db.session, period))
     name = f"missed-chats-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",

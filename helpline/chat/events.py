@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room, leave_room
 
-from .. import heartbeat, live, proofofwork, ratelimit
+from .. import heartbeat, i18n, live, proofofwork, ratelimit
 from ..availability import gate
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
@@ -13,7 +14,7 @@ from ..queue import estimate, keys, line
 from ..sockets import dispatch
 from . import lifecycle, store
 
-LANGUAGES = {"nl", "en", "fr"}
+LANGUAGES = set(i18n.LANGUAGES)
 
 
 def _taxonomy():
@@ -42,11 +43,11 @@ def _state(r, chat_id: str, chat: dict) -> dict:
     return state
 
 
-def _attach(r, chat_id: str) -> None:
+def _attach(r, chat_id: str, lang: str | None = None) -> None:
     """Bind this socket to the chat: its room, its session, and the chat's connection."""
     join_room(live.chat_room(chat_id))
     session["chat_id"] = chat_id
-    lifecycle.reconnected(r, chat_id, request.sid)
+    lifecycle.reconnected(r, chat_id, request.sid, lang)
     heartbeat.own(r, heartbeat.CHATTER, request.sid, chat_id)  # swept if this process dies
     r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
 
@@ -58,9 +59,9 @@ def on_start(data: dict) -> dict:
     if current and store.get_chat(r, current).get("state") in ("waiting", "active"):
         raise ProtocolError("already_joined")
     tax = _taxonomy()
-    age = choice(data.get("age_band"), tax.keys("age_bands"), "age band")
-    gender = choice(data.get("gender"), tax.keys("genders"), "gender")
-    lang = choice(data.get("lang"), LANGUAGES, "language") or "en"
+    age = choice(data.get("age_band"), tax.keys("age_bands"), _l("age band"))
+    gender = choice(data.get("gender"), tax.keys("genders"), _l("gender"))
+    lang = choice(data.get("lang"), LANGUAGES, _l("language")) or i18n.current_language()
     counted = data.get("counted") is not None and flag(data.get("counted"))
     proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
@@ -76,12 +77,13 @@ def on_resume(data: dict) -> dict:
     """A reload or reconnect: same place, and every message after the last one seen."""
     r = live.redis()
     after = stream_id(data.get("last_id"))
+    lang = choice(data.get("lang"), LANGUAGES, _l("language"))  # the tab switched language
     chat_id = store.chat_for_token(r, data.get("token"))
     chat = store.get_chat(r, chat_id) if chat_id else {}
     if not chat:
         raise ProtocolError("unknown_token")
     if chat.get("state") != "ended":
-        _attach(r, chat_id)
+        _attach(r, chat_id, lang)
         live.line_changed()
     messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
     return {**_state(r, chat_id, chat), "messages": messages,

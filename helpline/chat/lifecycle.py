@@ -126,9 +126,10 @@ def dropped(r: Redis, chat_id: str, sid: str) -> None:
     jobs.schedule_grace_check(chat_id, moment, waiting=chat.get("state") == "waiting")
 
 
-def reconnected(r: Redis, chat_id: str, sid: str) -> None:
+def reconnected(r: Redis, chat_id: str, sid: str, lang: str | None = None) -> None:
     """A chatter came back (reload or network): this socket now speaks for the chat."""
-    store.set_connection(r, chat_id, sid)
+    store.set_connection(r, chat_id, sid, lang)
     chat = store.get_chat(r, chat_id)
     if chat.get("staff") and chat.get("state") == "active":
-        live.to_staff(chat["staff"], "chatter_connection", {"chat_id": chat_id, "connected": True})
+        live.to_staff(chat["staff"], "chatter_connection",
+                      {"chat_id": chat_id, "connected": True, "lang": chat.get("lang") or None})

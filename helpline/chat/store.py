@@ -233,13 +233,17 @@ def forget_chat(r: Redis, chat_id: str, linger: int = 0) -> None:
 CONNECT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'disconnected_at', '')
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'lang', ARGV[2]) end
 return 1
 """
 
 
-def set_connection(r: Redis, chat_id: str, sid: str) -> bool:
-    """Record which socket now speaks for the chatter (a reload replaces it); False if gone."""
-    return bool(r.register_script(CONNECT)(keys=[keys.chat(chat_id)], args=[sid]))
+def set_connection(r: Redis, chat_id: str, sid: str, lang: str | None = None) -> bool:
+    """Record which socket now speaks for the chatter (a reload replaces it); False if gone.
+
+    `lang`: the chatter switched language (it comes back with the resume), so the chat's
+    language follows; the chat's only language record, gone with the chat."""
+    return bool(r.register_script(CONNECT)(keys=[keys.chat(chat_id)], args=[sid, lang or ""]))
 
 
 DISCONNECT = """

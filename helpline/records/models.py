@@ -43,6 +43,8 @@ class Staff(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     recovery_codes: Mapped[str | None] = mapped_column(sa.Text)
+    # Preferred language of the staff pages (nl/fr/en); None follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8), nullable=True, default=None)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from redis import Redis
 from sqlalchemy.orm import Session
 
@@ -50,7 +51,7 @@ def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
     if chat.get("staff") != str(staff_id):
         raise ProtocolError("not_your_chat")
     if chat.get("state") != "ended":
-        raise ProtocolError("summary_not_due", "End the chat before filing its summary.")
+        raise ProtocolError("summary_not_due", _l("End the chat before filing its summary."))
     return chat
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from .taxonomy import Taxonomy
 
 FIELDS = (
@@ -19,9 +21,9 @@ NOTE_MAX_CHARS = 500
 UNKNOWN = "unknown"  # age band or gender not clearly known
 REFERRAL = "referral"  # the help_given key that makes the referral fields required
 FORM = "form"  # error key for a payload that is not an object at all
-REQUIRED = "This field is required."
-NOT_TEXT = "Must be a text value."
-NOT_KNOWN = "Not a known option."
+REQUIRED = _l("This field is required.")
+NOT_TEXT = _l("Must be a text value.")
+NOT_KNOWN = _l("Not a known option.")
 _MAX_ERRORS_PER_KIND = 10  # a hostile payload must not produce a huge error report
 
 # Control characters (keeping newline) and bidi overrides, which could disguise a note.
@@ -36,7 +38,7 @@ def validate_summary(data: dict, taxonomy: Taxonomy) -> tuple[dict, Errors]:
     The clean values hold every field that passed; store them only when errors is empty.
     """
     if not isinstance(data, dict):
-        return {}, {FORM: "Expected an object with the summary fields."}
+        return {}, {FORM: str(_l("Expected an object with the summary fields."))}
     errors = _unknown_fields(data)
     clean: dict[str, Any] = {}
     _choose_group(data, taxonomy, clean, errors)
@@ -46,13 +48,14 @@ def validate_summary(data: dict, taxonomy: Taxonomy) -> tuple[dict, Errors]:
     for field, section in (("age_band", "age_bands"), ("gender", "genders")):
         _store(clean, errors, field, _optional_choice(data.get(field), taxonomy.keys(section)))
     _store(clean, errors, "note", _note(data.get("note")))
-    return clean, errors
+    # Messages are lazy: translated here, in the reader's language, and JSON-ready.
+    return clean, {field: str(message) for field, message in errors.items()}
 
 
 def _unknown_fields(data: dict) -> Errors:
     """Refuse fields we do not know, so a client bug or a smuggled identity is not ignored."""
     extra = [key for key in data if key not in FIELDS][:_MAX_ERRORS_PER_KIND]
-    return {str(key)[:64]: "Unknown field." for key in extra}
+    return {str(key)[:64]: _l("Unknown field.") for key in extra}
 
 
 def _store(clean: dict, errors: Errors, field: str, outcome: tuple[Any, str | None]) -> None:
@@ -92,7 +95,7 @@ def _choose_group(data: dict, taxonomy: Taxonomy, clean: dict, errors: Errors) -
     if error == NOT_KNOWN:
         if group is None:
             return  # an unknown group's subcategories cannot be judged; its own error says so
-        error = "Not in the chosen target group."
+        error = _l("Not in the chosen target group.")
     _store(clean, errors, "subcategory", (sub_key, error))
 
 
@@ -108,22 +111,22 @@ def _choose_help(data: dict, taxonomy: Taxonomy, clean: dict, errors: Errors) ->
         elif value is None or value == "":
             clean[field] = None
         else:
-            errors[field] = "Only allowed when the help given includes a referral."
+            errors[field] = _l("Only allowed when the help given includes a referral.")
 
 
 def _help_list(value: Any, taxonomy: Taxonomy) -> tuple[list[str] | None, str | None]:
     """At least one help_given key, returned once each in taxonomy order."""
     allowed = [option.key for option in taxonomy.help_given]
     if value is None or value == [] or value == "":
-        return None, "Choose at least one."
+        return None, _l("Choose at least one.")
     if not isinstance(value, list):
-        return None, "Must be a list."
+        return None, _l("Must be a list.")
     if len(value) > len(allowed):
-        return None, "Too many items."
+        return None, _l("Too many items.")
     if not all(isinstance(item, str) for item in value):
-        return None, "Every item must be a text value."
+        return None, _l("Every item must be a text value.")
     if not set(value) <= set(allowed):
-        return None, "Contains an unknown option."
+        return None, _l("Contains an unknown option.")
     return [key for key in allowed if key in value], None
 
 
@@ -134,8 +137,8 @@ def _note(value: Any) -> tuple[str | None, str | None]:
     if not isinstance(value, str):
         return None, NOT_TEXT
     if len(value) > NOTE_MAX_CHARS * 4:  # refuse a huge string before running a regex over it
-        return None, f"Must be at most {NOTE_MAX_CHARS} characters."
+        return None, _l("Must be at most %(n)s characters.", n=NOTE_MAX_CHARS)
     note = _CONTROL.sub("", value).strip()
     if len(note) > NOTE_MAX_CHARS:
-        return None, f"Must be at most {NOTE_MAX_CHARS} characters."
+        return None, _l("Must be at most %(n)s characters.", n=NOTE_MAX_CHARS)
     return note, None

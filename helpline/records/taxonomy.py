@@ -22,7 +22,8 @@ SECTIONS = (
 RESERVED_KEYS = {"age_bands": "unknown", "genders": "unknown"}
 
 _KEY = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-_OPTION_FIELDS = {"key", "label", "label_nl"}
+LABEL_FIELDS = ("label", "label_nl", "label_fr")  # English, Dutch, French: all required
+_OPTION_FIELDS = {"key", *LABEL_FIELDS}
 
 
 class TaxonomyError(ValueError):
@@ -36,10 +37,16 @@ class Option:
     key: str
     label: str
     label_nl: str
+    label_fr: str
+
+    def label_for(self, lang: str | None) -> str:
+        """The label in the reader's language (English for any other)."""
+        return label_for(self, lang)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON, so the console can render the choice."""
-        return {"key": self.key, "label": self.label, "label_nl": self.label_nl}
+        return {"key": self.key, "label": self.label, "label_nl": self.label_nl,
+                "label_fr": self.label_fr}
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,18 @@ class Group:
     key: str
     label: str
     label_nl: str
+    label_fr: str
     subcategories: tuple[Option, ...]
+
+    def label_for(self, lang: str | None) -> str:
+        """The label in the reader's language (English for any other)."""
+        return label_for(self, lang)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for JSON, with the subcategories nested so the console can filter them."""
         return {
             "key": self.key, "label": self.label, "label_nl": self.label_nl,
+            "label_fr": self.label_fr,
             "subcategories": [sub.as_dict() for sub in self.subcategories],
         }
 
@@ -85,6 +98,12 @@ class Taxonomy:
     def as_dict(self) -> dict[str, list[dict[str, Any]]]:
         """The whole taxonomy as JSON-ready data for the therapist console."""
         return {name: [item.as_dict() for item in getattr(self, name)] for name in SECTIONS}
+
+
+def label_for(item: Option | Group, lang: str | None) -> str:
+    """`label_nl`/`label_fr` for Dutch/French readers, `label` otherwise."""
+    code = (lang or "en")[:2]
+    return getattr(item, f"label_{code}") if code in ("nl", "fr") else item.label
 
 
 def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
@@ -131,20 +150,21 @@ def _entries(section: str, raw: Any) -> list[Any]:
 
 
 def _parse_option(section: str, item: Any, extra: frozenset[str] = frozenset()) -> Option:
-    """One key/label/label_nl table; unknown fields are refused to catch typos like 'lable'."""
+    """One key/label/label_nl/label_fr table; unknown fields are refused (typos like 'lable')."""
     if not isinstance(item, dict):
-        raise TaxonomyError(f"[{section}]: every entry must be a table with key, label, label_nl")
+        raise TaxonomyError(
+            f"[{section}]: every entry must be a table with key, {', '.join(LABEL_FIELDS)}")
     key = item.get("key")
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise TaxonomyError(f"[{section}]: key {key!r} must be lowercase ascii snake_case")
     unknown = sorted(set(item) - _OPTION_FIELDS - extra)
     if unknown:
         raise TaxonomyError(f"[{section}] {key}: unknown field {unknown[0]!r}")
-    labels = [item.get("label"), item.get("label_nl")]
-    for field, value in zip(("label", "label_nl"), labels, strict=True):
+    labels = [item.get(field) for field in LABEL_FIELDS]
+    for field, value in zip(LABEL_FIELDS, labels, strict=True):
         if not isinstance(value, str) or not value.strip():
             raise TaxonomyError(f"[{section}] {key}: {field} is missing or empty")
-    return Option(key, labels[0].strip(), labels[1].strip())
+    return Option(key, *(label.strip() for label in labels))
 
 
 def _parse_group(item: Any) -> Group:
@@ -153,7 +173,7 @@ def _parse_group(item: Any) -> Group:
     where = f"target_groups {option.key} subcategories"
     subs = tuple(_parse_option(where, sub) for sub in _entries(where, item.get("subcategories")))
     _check_unique(where, [sub.key for sub in subs])
-    return Group(option.key, option.label, option.label_nl, subs)
+    return Group(option.key, option.label, option.label_nl, option.label_fr, subs)
 
 
 def _check_unique(section: str, keys: list[str], what: str = "key") -> None:

@@ -23,9 +23,22 @@
   var H = window.HelplineCommon; // shared helpers: static/js/common.js
   var $ = H.$, show = H.show, format = H.format, charCount = H.charCount, cleanText = H.cleanText;
 
+  /* ---------- language: ?lang= wins, else this tab's earlier choice (sessionStorage) ---------- */
+  var LANG_KEY = 'helpline.lang', DRAFT_KEY = 'helpline.draft';
+  var urlLang = new URLSearchParams(window.location.search).get('lang');
+  try {
+    if (urlLang) {
+      sessionStorage.setItem(LANG_KEY, document.documentElement.lang);
+    } else if (sessionStorage.getItem(LANG_KEY) &&
+               sessionStorage.getItem(LANG_KEY) !== document.documentElement.lang) {
+      window.location.replace('?lang=' + encodeURIComponent(sessionStorage.getItem(LANG_KEY)));
+      return;
+    }
+  } catch (e) { /* storage blocked: the browser's language it is */ }
+
   var cfg = JSON.parse(document.getElementById('page-config').textContent);
   var T = cfg.strings;
-  var lang = H.lang;
+  var lang = H.lang; // changes when the chatter switches language (switchLanguage)
   var CHAT_LANGUAGES = ['nl', 'en', 'fr'];
 
   var el = {
@@ -145,8 +158,11 @@
     }
   }
 
+  var lastPosition = null; // the last place in line, to word it again after a switch
+
   function renderPosition(info) {
     if (chat.state !== 'waiting' || !info) return;
+    lastPosition = info;
     var pos = info.position;
     var wait = info.expected_wait_minutes;
     var nobody = wait === null && info.staff_on_duty === false;
@@ -212,7 +228,7 @@
 
   function connect() {
     if (socket) return socket;
-    socket = io('/chat', { transports: ['websocket'] });
+    socket = io('/chat', { transports: ['websocket'], query: { lang: lang } });
     socket.on('connect', onConnect);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', function () { if (chat.token || pendingStart) setConnNotice(true); });
@@ -445,7 +461,7 @@
 
   function sendResume() {
     var requested = socket;
-    socket.timeout(ACK_TIMEOUT_MS).emit('resume', { token: chat.token, last_id: lastId() },
+    socket.timeout(ACK_TIMEOUT_MS).emit('resume', { token: chat.token, last_id: lastId(), lang: lang },
       function (err, res) {
         if (requested !== socket) return;
         if (err) { // no answer in time: ask again while this socket is up
@@ -489,15 +505,21 @@
   var SUPERVISION = JSON.parse(document.getElementById('chat-supervision-config').textContent);
   var colleagueNotice = $('colleague-notice');
 
+  var colleagueName = null; // kept to word the notice again after a language switch
+
   function onColleagueJoined(data) {
-    var name = data && typeof data.name === 'string' ? data.name : '';
-    colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: name });
+    colleagueName = data && typeof data.name === 'string' ? data.name : '';
+    colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: colleagueName });
     show(colleagueNotice, true);
   }
 
-  function setHandoverNotice(text) {
-    handoverNotice.textContent = text || '';
-    show(handoverNotice, Boolean(text));
+  /* The notice is kept as a TRANSFER key and its values, so a language switch rewords it. */
+  var handoverShown = null;
+
+  function setHandoverNotice(key, values) {
+    handoverShown = key ? { key: key, values: values || {} } : null;
+    handoverNotice.textContent = key ? format(TRANSFER[key], handoverShown.values) : '';
+    show(handoverNotice, Boolean(key));
   }
 
   /* {therapist: name} another therapist took over; {therapist: null} back in the line. */
@@ -509,7 +531,7 @@
       chat.therapist = name;
       chat.handedBack = false;
       renderStatus();
-      setHandoverNotice(format(TRANSFER.transferred_to, { name: name }));
+      setHandoverNotice('transferred_to', { name: name });
       return;
     }
     chat.state = 'waiting';
@@ -518,7 +540,7 @@
     renderStatus();
     el.statusMain.textContent = T.position_next;
     el.statusDetail.textContent = '';
-    setHandoverNotice(TRANSFER.transferred_line);
+    setHandoverNotice('transferred_line');
   }
 
   /* After being handed back to the line, the next therapist is announced the same way. */
@@ -526,7 +548,7 @@
     if (!chat.handedBack) return;
     chat.handedBack = false;
     var name = data && typeof data.therapist === 'string' ? data.therapist : '';
-    setHandoverNotice(name ? format(TRANSFER.transferred_to, { name: name }) : '');
+    setHandoverNotice(name ? 'transferred_to' : '', { name: name });
   }
 
   function onAssigned(data) {
@@ -652,6 +674,8 @@
     return T.ended_system;
   }
 
+  var closedWith = null; // why the closing screen shows, to word it again after a switch
+
   function showClosed(by, reason) {
     if (chat.endedShown) return;
     chat.endedShown = true;
@@ -662,12 +686,16 @@
     setTherapistTyping(false);
     closeSocket();
     setConnNotice(false);
+    closedWith = { by: by, reason: reason };
     el.closedReason.textContent = closingText(by, reason);
     showScreen('closed');
     el.closedHeading.focus();
   }
 
   function clearTranscript() {
+    colleagueName = null;
+    lastPosition = null;
+    closedWith = null;
     el.transcript.replaceChildren();
     show(colleagueNotice, false);
     setHandoverNotice('');
@@ -723,6 +751,118 @@
     if (shiftPresses.length >= 3) quickExit();
   }
 
+  /* ---------- language switch, in place: the chat, the place in line and the draft stay ---------- */
+
+  /* Elements whose text this script writes: the switch rewords them from state instead. */
+  var DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 'status-detail',
+    'handover-notice', 'colleague-notice', 'transcript', 'typing', 'char-count', 'message',
+    'chat-error', 'end-button', 'end-confirm-text', 'closed-reason', 'unavailable-heading',
+    'unavailable-reason', 'unavailable-hours', 'unavailable-channels'];
+  var SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
+
+  /* The same page in the new language is fetched (no cookie, nothing of the chat sent),
+   * its strings replace ours and its static texts are copied over node by node. If that
+   * fails, the page reloads in the new language: the resume token brings the chat back
+   * and the draft waits in sessionStorage. */
+  function switchLanguage(event) {
+    var code = event.currentTarget.dataset.lang;
+    event.preventDefault();
+    if (code === lang || switching) return;
+    switching = true;
+    try { sessionStorage.setItem(LANG_KEY, code); } catch (e) { /* the link still works */ }
+    var onUnavailable = !el.unavailable.hidden; // its texts came from the server: reload
+    var page = onUnavailable ? Promise.reject(new Error('reload')) :
+      fetch('?lang=' + encodeURIComponent(code), { credentials: 'omit', cache: 'no-store' })
+        .then(function (r) { if (!r.ok) throw new Error('status'); return r.text(); });
+    page.then(function (html) {
+      applyLanguage(code, new DOMParser().parseFromString(html, 'text/html'));
+    }).catch(function () {
+      try { if (el.input.value) sessionStorage.setItem(DRAFT_KEY, el.input.value); } catch (e) { /* lost */ }
+      saveChat();
+      window.location.replace('?lang=' + encodeURIComponent(code));
+    }).then(function () { switching = false; });
+  }
+  var switching = false;
+
+  function applyLanguage(code, doc) {
+    var config = function (id) { return JSON.parse(doc.getElementById(id).textContent); };
+    replaceStrings(T, config('page-config').strings);
+    replaceStrings(TRANSFER, config('chat-transfer-config'));
+    replaceStrings(SUPERVISION, config('chat-supervision-config'));
+    copyTexts(document.body, doc.body);
+    document.title = doc.title;
+    document.documentElement.lang = code;
+    lang = code;
+    document.querySelectorAll('.lang-switch a').forEach(function (a) {
+      if (a.dataset.lang === code) a.setAttribute('aria-current', 'true');
+      else a.removeAttribute('aria-current');
+    });
+    try { window.history.replaceState(null, '', '?lang=' + encodeURIComponent(code)); } catch (e) { /* fine */ }
+    reword();
+    // The socket carries the language (server messages, the chat's language for the
+    // therapist): a new one, which resumes the chat like any reconnect.
+    if (pendingStart) return; // a start on its way keeps its socket; the next one has the language
+    closeSocket();
+    if (chat.token && chat.state !== 'ended') connect();
+  }
+
+  /* Strings are replaced inside the same objects, so every reference sees the new ones. */
+  function replaceStrings(target, source) {
+    Object.keys(source).forEach(function (key) {
+      if (source[key] && typeof source[key] === 'object' && target[key]) {
+        replaceStrings(target[key], source[key]);
+      } else {
+        target[key] = source[key];
+      }
+    });
+  }
+
+  /* Walk both trees together; text nodes and a few attributes are copied where the
+   * structure matches. What the script builds or writes (DYNAMIC) is left alone. */
+  function copyTexts(mine, theirs) {
+    if (mine.id && DYNAMIC.indexOf(mine.id) !== -1) return;
+    if (mine.tagName === 'SCRIPT') return;
+    SWITCHED_ATTRS.forEach(function (name) {
+      if (theirs.hasAttribute(name)) mine.setAttribute(name, theirs.getAttribute(name));
+    });
+    var a = mine.childNodes, b = theirs.childNodes;
+    if (a.length !== b.length) return;
+    for (var i = 0; i < a.length; i += 1) {
+      if (a[i].nodeType === 3 && b[i].nodeType === 3) a[i].nodeValue = b[i].nodeValue;
+      else if (a[i].nodeType === 1 && b[i].nodeType === 1 && a[i].tagName === b[i].tagName) {
+        copyTexts(a[i], b[i]);
+      }
+    }
+  }
+
+  /* Everything the script wrote, written again from the chat's state in the new words. */
+  function reword() {
+    renderStatus();
+    if (chat.state === 'waiting' && lastPosition) renderPosition(lastPosition);
+    Array.prototype.forEach.call(el.transcript.children, function (node, i) {
+      if (chat.messages[i]) el.transcript.replaceChild(messageNode(chat.messages[i]), node);
+    });
+    setHandoverNotice(handoverShown && handoverShown.key, handoverShown && handoverShown.values);
+    if (colleagueName !== null) {
+      colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: colleagueName });
+    }
+    if (closedWith) el.closedReason.textContent = closingText(closedWith.by, closedWith.reason);
+    if (!el.connNotice.hidden) setConnNotice(true);
+    setTherapistTyping(false);
+    setError('');
+    el.startError.textContent = '';
+    updateCounter();
+  }
+
+  /* The draft saved by switchLanguage, removed from the tab as it is read. */
+  function takeDraft() {
+    try {
+      var draft = sessionStorage.getItem(DRAFT_KEY);
+      sessionStorage.removeItem(DRAFT_KEY);
+      return draft;
+    } catch (e) { return null; }
+  }
+
   /* ---------- wiring ---------- */
 
   function init() {
@@ -736,11 +876,19 @@
     el.endNo.addEventListener('click', function () { setEndConfirm(false); el.endButton.focus(); });
     el.endYes.addEventListener('click', endChat);
     el.newChat.addEventListener('click', function () { backToIntro(''); });
+    document.querySelectorAll('.lang-switch a').forEach(function (a) {
+      a.addEventListener('click', switchLanguage);
+    });
 
     var stored = loadChat();
+    var draft = takeDraft(); // taken either way: a draft never outlives its chat
     if (!stored) { showScreen('intro'); prepareProof(); return; }
     chat.token = stored.token;
     stored.messages.forEach(function (m) { addMessage(m, false); });
+    if (draft) {
+      el.input.value = draft;
+      updateCounter();
+    }
     showScreen('chat');
     renderStatus();
     connect();

@@ -9,8 +9,17 @@
 (function () {
   'use strict';
 
-  /** The page's language (the <html lang> the server set), for dates and times. */
-  var lang = document.documentElement.lang || 'en';
+  /** The page's language (the <html lang> the server set), for dates and times, and the
+   *  helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). */
+  var lang = document.documentElement.lang || 'nl';
+  var localeNode = document.getElementById('locale-config');
+  var locale = localeNode ? JSON.parse(localeNode.textContent) : {};
+  var timeZone = locale.time_zone || undefined;
+
+  /** Date/time options with the helpline's zone and a 24-hour clock added. */
+  function zoned(options) {
+    return Object.assign({ timeZone: timeZone, hour12: false }, options);
+  }
 
   /** Short for getElementById: the pages look up many fixed elements by id. */
   function $(id) { return document.getElementById(id); }
@@ -82,7 +91,7 @@
   function timeLabel(unixSeconds) {
     var date = new Date(unixSeconds * 1000);
     try {
-      return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+      return new Intl.DateTimeFormat(lang, zoned({ hour: '2-digit', minute: '2-digit' })).format(date);
     } catch (e) {
       return date.toTimeString().slice(0, 5);
     }
@@ -260,6 +269,8 @@
 
   window.HelplineCommon = Object.freeze({
     lang: lang,
+    timeZone: timeZone,
+    zoned: zoned,
     $: $,
     show: show,
     format: format,

@@ -65,7 +65,7 @@
     Object.keys(cfg.taxonomy).forEach(function (section) {
       out[section] = {};
       cfg.taxonomy[section].forEach(function (option) {
-        out[section][option.key] = lang === 'nl' ? option.label_nl : option.label;
+        out[section][option.key] = option['label_' + lang] || option.label;
       });
     });
     return out;
@@ -199,6 +199,7 @@
       if (row.age_band) parts.push(intakeLabel('age_bands', row.age_band));
       if (row.gender) parts.push(intakeLabel('genders', row.gender));
       intake.textContent = parts.length ? parts.join(' · ') : T.line_none;
+      if (row.lang && T.languages[row.lang]) intake.textContent += ' · ' + T.languages[row.lang];
       item.append(pos, time, intake);
       return item;
     });
@@ -322,6 +323,7 @@
     var v = chat.view;
     chat.refs.age.textContent = intakeLabel('age_bands', v.age_band);
     chat.refs.gender.textContent = intakeLabel('genders', v.gender);
+    chat.refs.lang.textContent = (v.lang && T.languages[v.lang]) || v.lang || '–';
     chat.refs.waited.textContent = span(v.created_at, v.assigned_at);
     var end = v.ended_at || Date.now() / 1000;
     chat.refs.duration.textContent = span(v.assigned_at, end);
@@ -543,7 +545,7 @@
       group.subcategories.forEach(function (sub) {
         var option = document.createElement('option');
         option.value = sub.key;
-        option.textContent = lang === 'nl' ? sub.label_nl : sub.label;
+        option.textContent = sub['label_' + lang] || sub.label;
         options.push(option);
       });
     }
@@ -760,7 +762,12 @@
 
   function onChatterConnection(data) {
     var chat = data && chats.get(data.chat_id);
-    if (chat) setChatterConnection(chat, Boolean(data.connected));
+    if (!chat) return;
+    setChatterConnection(chat, Boolean(data.connected));
+    if (data.lang && data.lang !== chat.view.lang) { // the chatter switched language
+      chat.view.lang = data.lang;
+      renderIntake(chat);
+    }
   }
 
   function onTyping(data) {

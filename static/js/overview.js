@@ -64,7 +64,7 @@
   function label(section, key) {
     var options = cfg.taxonomy[section] || [];
     for (var i = 0; i < options.length; i += 1) {
-      if (options[i].key === key) return lang === 'nl' ? options[i].label_nl : options[i].label;
+      if (options[i].key === key) return options[i]['label_' + lang] || options[i].label;
     }
     return key || T.not_given;
   }

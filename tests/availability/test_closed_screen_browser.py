@@ -83,7 +83,7 @@ def test_closed_screen_counts_the_tab_once(browser, gated_server):
     expect(page.locator("#unavailable-hours")).to_contain_text("Chat hours:")
     phone = screen.locator("a[href^='tel:']")
     expect(phone).to_have_count(1)
-    expect(screen.locator("#unavailable-channels")).to_contain_text("Tue 15:00–19:00")
+    expect(screen.locator("#unavailable-channels")).to_contain_text("Tuesday 15:00–19:00")
     expect(screen.locator("a[href^='mailto:']")).to_have_count(1)
     expect(screen.get_by_role("link", name="Self-help modules")).to_be_visible()
     expect(page.get_by_role("button", name="Start chat")).to_be_hidden()
@@ -138,3 +138,40 @@ def test_supervisor_pages_in_the_browser(browser, gated_server):
     expect(page.locator("#slot-ends-error")).to_contain_text("The end must be after the start")
     expect(page.locator("#slot-ends")).to_have_attribute("aria-invalid", "true")
     assert all("400" in e for e in errors)  # the refused form answers 400, nothing else
+
+
+def test_closed_screen_in_dutch_then_french(browser, gated_server):
+    """Opening hours with Babel's weekday names; the switch on this screen keeps the count."""
+    from babel import Locale
+    from playwright.sync_api import expect
+
+    from tests.browser.test_browser_languages import assert_no_english
+    from tests.i18n.english import english_strings
+
+    base = gated_server.urls[0]
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-BE").new_page()
+    errors = watch_errors(page)
+    page.goto(base + "/")
+    before = missed_count(gated_server)
+    page.get_by_role("button", name="Chat beginnen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("De chat is gesloten")
+    reason = page.locator("#unavailable-reason")
+    expect(reason).to_contain_text("De chat is gesloten; hij gaat weer open op")
+    expect(reason).to_contain_text(Locale.parse("nl").days["format"]["wide"][gated_server.weekday])
+    expect(reason).to_contain_text("10:00")
+    expect(page.locator("#unavailable-hours")).to_contain_text("Chaturen:")
+    expect(page.locator("#unavailable-channels")).to_contain_text("dinsdag 15:00–19:00")
+    expect(page.locator("#unavailable-channels")).to_contain_text("Elke dag, 24 uur op 24")
+    assert_no_english(page)
+    assert missed_count(gated_server) == before + 1
+
+    page.get_by_role("link", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_role("button", name="Commencer le chat").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Le chat est fermé")
+    expect(page.locator("#unavailable-reason")).to_contain_text(
+        Locale.parse("fr").days["format"]["wide"][gated_server.weekday])
+    expect(page.locator("#unavailable-channels")).to_contain_text("mardi 15:00–19:00")
+    assert_no_english(page, english_strings("fr"))
+    assert missed_count(gated_server) == before + 1  # the same tab is not counted again
+    assert errors == []

@@ -60,13 +60,14 @@ def test_closed_outside_hours_says_when_it_opens(gated, r):
     assert body["next_opening"] == "2026-11-26T19:00:00+01:00"
     assert datetime.fromisoformat(body["next_opening"]).utcoffset().total_seconds() == 3600
     assert body["time_zone"] == "Europe/Brussels"
-    assert body["chat_hours"] == "Thu 19:00–21:30"
+    assert body["chat_hours"] == "Thursday 19:00–21:30"  # whole names for chatters
     assert body["self_help_url"] == gated.config["SELF_HELP_URL"]
     channels = {c["channel"]: c for c in body["channels"]}
     assert set(channels) == {"phone", "email"}
     assert channels["phone"] == {
         "channel": "phone", "label": "Phone", "contact": gated.config["HELPLINE_PHONE"],
-        "hours": "Tue 15:00–19:00; Wed 09:30–12:30; Fri 12:00–15:00", "open_now": False}
+        "hours": "Tuesday 15:00–19:00; Wednesday 09:30–12:30; Friday 12:00–15:00",
+        "open_now": False}
     assert channels["email"]["contact"] == gated.config["HELPLINE_EMAIL"]
     assert channels["email"]["hours"] == "Every day, 24 hours" and channels["email"]["open_now"]
     assert rows(gated) == [(datetime(2026, 11, 20, 9), "closed", None)]

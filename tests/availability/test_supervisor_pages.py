@@ -173,7 +173,7 @@ def test_missed_page_report_and_heatmap(app, sup):
     response = sup.get(f"/staff/missed?{PERIOD}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "2026-11-09 to 2026-11-22: 9 missed" in html
+    assert "November 9, 2026 to November 22, 2026: 9 missed" in html
     assert '<div data-reason="closed"><dt>Arrived while closed</dt><dd>5</dd>' in html
     # heatmap cells, local time: Thursday = 3, Wednesday = 2, Monday = 0
     assert html.count('<g class="cell"') == 7 * 24
@@ -214,7 +214,7 @@ def test_missed_csv(app, sup):
     assert "attachment" in response.headers["Content-Disposition"]
     assert "missed-chats-2026-11-09-to-2026-11-22.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["hour_local", "reason", "wait_seconds"]
+    assert rows[0] == ["Hour (local time)", "Reason", "Wait (seconds)"]
     assert len(rows) == 10
     assert rows[1] == ["2026-11-11T20:00+01:00", "closed", ""]
     assert ["2026-11-19T19:00+01:00", "left_unanswered", "120"] in rows

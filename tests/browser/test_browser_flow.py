@@ -385,7 +385,7 @@ def test_sign_in_error_quick_exit_button_and_error_page(browser, live, live_staf
     page.route("https://www.wikipedia.org/**", lambda route: route.fulfill(body="neutral"))
     response = page.goto(live.urls[0] + "/no-such-page")
     assert response.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     expect(page.get_by_role("link", name="Go to the home page")).to_be_visible()
     shot(page, "11-error-404")
     page.get_by_role("link", name="Go to the home page").click()

@@ -74,7 +74,7 @@ def test_real_file_has_the_domain_groups_and_subcategories(taxonomy, group_key, 
 
 def test_real_file_labels(taxonomy) -> None:
     assert [g.key for g in taxonomy.target_groups] == list(DOMAIN_GROUPS)
-    assert taxonomy.age_bands[1] == Option("18_25", "18–25", "18–25")
+    assert taxonomy.age_bands[1] == Option("18_25", "18–25", "18–25", "18–25")
     assert [o.label for o in taxonomy.genders] == ["Man", "Woman", "X"]
     risk = {o.key: o.label for o in taxonomy.risk}
     assert risk["potential_risk"] == "Potential risk situation, protocol consulted"
@@ -82,7 +82,7 @@ def test_real_file_labels(taxonomy) -> None:
     assert ufc.label == "University Forensic Centre"
     for section in SECTIONS:
         for item in getattr(taxonomy, section):
-            assert item.label.strip() and item.label_nl.strip()
+            assert item.label.strip() and item.label_nl.strip() and item.label_fr.strip()
 
 
 def test_lookups(taxonomy) -> None:
@@ -95,7 +95,7 @@ def test_lookups(taxonomy) -> None:
 def test_as_dict_is_json_for_the_console(taxonomy) -> None:
     data = json.loads(json.dumps(taxonomy.as_dict()))
     assert set(data) == set(SECTIONS)
-    assert data["genders"][2] == {"key": "x", "label": "X", "label_nl": "X"}
+    assert data["genders"][2] == {"key": "x", "label": "X", "label_nl": "X", "label_fr": "X"}
     self_group = data["target_groups"][0]
     assert self_group["key"] == "self"
     assert self_group["subcategories"][0]["key"] == "sexual_feelings_minors"
@@ -112,8 +112,9 @@ def test_accepts_a_str_path() -> None:
 
 # --- broken files ---------------------------------------------------------------
 
-def _option(key: str, label: str = "Label", label_nl: str = "Etiket") -> dict:
-    return {"key": key, "label": label, "label_nl": label_nl}
+def _option(key: str, label: str = "Label", label_nl: str = "Etiket",
+            label_fr: str = "Étiquette") -> dict:
+    return {"key": key, "label": label, "label_nl": label_nl, "label_fr": label_fr}
 
 
 def _minimal() -> dict:
@@ -199,7 +200,7 @@ def test_group_without_subcategories(tmp_path: Path) -> None:
     _breaks(tmp_path, sections, "target_groups self")
 
 
-@pytest.mark.parametrize("field", ["label", "label_nl"])
+@pytest.mark.parametrize("field", ["label", "label_nl", "label_fr"])
 def test_missing_label(tmp_path: Path, field: str) -> None:
     sections = _minimal()
     del sections["help_given"][1][field]

@@ -1,0 +1,104 @@
+"""Which language a request is answered in, and locale-aware helpers for pages and JS.
+
+Order for a chatter: `?lang=` (the page passes it on to its socket too), else
+Accept-Language, else HELPLINE_DEFAULT_LANGUAGE. The tab's earlier choice lives in
+sessionStorage and comes back as `?lang=` (static/js/common.js). Staff: the account's
+saved preference, then Accept-Language, then the helpline default. Nothing about the
+language is stored in a cookie.
+"""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+
+LANGUAGES = ("nl", "fr", "en")  # Dutch first: the helpline's own order
+NATIVE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+def default_language() -> str:
+    lang = current_app.config.get("HELPLINE_DEFAULT_LANGUAGE", "nl")
+    return lang if lang in LANGUAGES else "nl"
+
+
+def known(value: object) -> str | None:
+    """`value` if it names one of our languages ('nl-BE' counts as 'nl'), else None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip()[:2].lower()
+    return code if code in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector (runs per request and per socket event)."""
+    if not has_request_context():
+        return default_language()
+    chosen = known(request.args.get("lang"))
+    if chosen:
+        return chosen
+    staff_lang = _staff_language()
+    if staff_lang:
+        return staff_lang
+    return request.accept_languages.best_match(LANGUAGES) or default_language()
+
+
+def _staff_language() -> str | None:
+    """A signed-in staff member's saved preference (None: follow the browser)."""
+    from flask_login import current_user
+
+    try:
+        return known(getattr(current_user, "language", None))
+    except Exception:  # no login manager on this request (e.g. outside the app's pages)
+        return None
+
+
+def current_language() -> str:
+    return str(get_locale() or default_language())[:2]
+
+
+def weekday_names(lang: str | None = None, width: str = "wide") -> list[str]:
+    """Monday..Sunday in the reader's language, from Babel's locale data."""
+    days = Locale.parse(lang or current_language()).days["format"][width]
+    return [days[i] for i in range(7)]
+
+
+def language_name(code: str | None, lang: str | None = None) -> str:
+    """The name of language `code` in the reader's language ('Nederlands', 'néerlandais')."""
+    if not code:
+        return ""
+    name = Locale.parse(lang or current_language()).languages.get(code, code)
+    return name[:1].upper() + name[1:]
+
+
+def js_locale() -> dict:
+    """What every page's JS needs for dates and times: language, time zone, 24-hour clock."""
+    return {"lang": current_language(),
+            "time_zone": current_app.config["HELPLINE_TIMEZONE"],
+            "languages": [{"code": c, "name": NATIVE_NAMES[c]} for c in LANGUAGES]}
+
+
+def hours_text(slots, channel: str, width: str = "wide") -> str:
+    """A channel's weekly hours in the reader's language, weekday names from Babel.
+
+    Chatters read whole names ('dinsdag 15:00–19:00'); staff pages pass "abbreviated"."""
+    from flask_babel import gettext as _
+
+    from .availability import schedule
+
+    words = {"always": _("Every day, 24 hours"), "every_day": _("Every day {hours}"),
+             "none": _("No regular hours")}
+    return schedule.weekly_text(slots, channel, weekday_names(width=width), words)
+
+
+def lazy_weekday(index: int):
+    """Monday (0) .. Sunday (6) in the reader's language, resolved when shown."""
+    from flask_babel.speaklater import LazyString
+
+    return LazyString(lambda: weekday_names()[index])
+
+
+def lazy_weekday_short(index: int):
+    from flask_babel.speaklater import LazyString
+
+    return LazyString(lambda: weekday_names(width="abbreviated")[index])
