@@ -123,12 +123,16 @@ def _register_pages(app: Flask) -> None:
     from .availability.views import bp as availability_bp
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
+    from .records.views import bp as registrations_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(chat_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(availability_bp)
+    app.register_blueprint(registrations_bp)
+    app.register_blueprint(reports_bp)
     register_error_pages(app)
     register_cli(app)
 

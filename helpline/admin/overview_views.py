@@ -20,6 +20,7 @@ ACTION_NAMES = {
     "staff_password_reset": _l("Reset a password"),
     "staff_deactivate": _l("Deactivated an account"),
     "staff_reactivate": _l("Reactivated an account"),
+    "registration_correct": _l("Corrected a registration"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),

@@ -15,18 +15,10 @@ from ..chat import store
 from ..protocol import ProtocolError
 from ..queue import assignment
 from .models import Summary, to_hour
-from .scrubber import Removal, scrub
-from .summary_rules import validate_summary
+from .registrations import NeedsConfirmation, prepare
 from .taxonomy import Taxonomy
 
-
-class NeedsConfirmation(Exception):
-    """The scrubber changed the note: the therapist must see what was removed and confirm."""
-
-    def __init__(self, note: str, removed: tuple[Removal, ...]):
-        super().__init__("confirm_scrub")
-        self.note = note
-        self.removed = removed
+__all__ = ["NeedsConfirmation", "file_summary", "record_missing"]
 
 
 def _hour(ts: str | None) -> datetime:
@@ -64,16 +56,11 @@ def file_summary(
     through only when it equals what the scrubber makes of the note now.
     """
     chat = due_chat(r, staff_id, chat_id)
-    clean, errors = validate_summary(values, taxonomy)
-    if errors:
-        raise ProtocolError("invalid_summary", "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    result = scrub(clean["note"])
-    if result.changed and confirmed_note != result.text:
-        raise NeedsConfirmation(result.text, result.removed)
+    clean = prepare(values, taxonomy, confirmed_note)
     wait, duration = chat_times(chat)
     summary = Summary(
         status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
-        wait_seconds=wait, duration_seconds=duration, **{**clean, "note": result.text},
+        wait_seconds=wait, duration_seconds=duration, **clean,
     )
     session.add(summary)
     session.commit()

@@ -579,7 +579,10 @@
       risk: checkedValues(s.form, 'risk')[0] || null,
       age_band: f.age_band.value || 'unknown',
       gender: f.gender.value || 'unknown',
-      note: s.refs.note.value.trim()
+      note: s.refs.note.value.trim(),
+      contacted_before: f.contacted_before.value || 'unknown',
+      said_helpful: f.said_helpful.checked,
+      referral_accepted: referral ? f.referral_accepted.checked : null
     };
   }
 
