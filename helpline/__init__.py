@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     from .admin import accounts
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
     from .records.taxonomy import load_taxonomy
+    from .reports import models as report_models  # noqa: F401  (aggregate tables)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][10:]).parent.mkdir(parents=True, exist_ok=True)

@@ -85,6 +85,8 @@ class Registration(db.Model):
     duration_seconds: Mapped[int | None]
     # A random id shared by the registrations of one follow-up series (no identity).
     series_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # This contact is a follow-up appointment kept (the chatter came back with a code).
+    follow_up_kept: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(sa.Text, default="")  # scrub markers may lengthen it
     created_at: Mapped[datetime] = mapped_column(default=lambda: to_hour(utcnow()))
 

@@ -24,18 +24,56 @@ def upgrade():
         batch_op.add_column(sa.Column('said_helpful', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
         batch_op.add_column(sa.Column('series_id', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('follow_up_kept', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_summaries_staff_id'), ['staff_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_summaries_series_id'), ['series_id'], unique=False)
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('registration_id', sa.Integer(), nullable=True))
 
 
+    op.create_table('referral_arrivals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('centre', sa.String(length=64), nullable=False),
+    sa.Column('first_day', sa.Date(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
+    sa.Column('arrived', sa.Integer(), nullable=False),
+    sa.Column('entered_by', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by'], ['staff.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('referral_arrivals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_arrivals_first_day'), ['first_day'],
+                              unique=False)
+    op.create_table('registration_month_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('dimension', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month', 'channel', 'dimension', 'key')
+    )
+    with op.batch_alter_table('registration_month_counts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registration_month_counts_month'), ['month'],
+                              unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('registration_month_counts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registration_month_counts_month'))
+    op.drop_table('registration_month_counts')
+    with op.batch_alter_table('referral_arrivals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_arrivals_first_day'))
+    op.drop_table('referral_arrivals')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_column('registration_id')
     with op.batch_alter_table('summaries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_summaries_series_id'))
         batch_op.drop_index(batch_op.f('ix_summaries_staff_id'))
+        batch_op.drop_column('follow_up_kept')
         batch_op.drop_column('series_id')
         batch_op.drop_column('said_helpful')
         batch_op.drop_column('contacted_before')
