@@ -9,7 +9,7 @@ PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-services lint bench deps clean chromium
+.PHONY: run test test-services lint bench deps clean chromium demo-data
 
 run: $(PY_STAMP) $(JS_STAMP)
 	$(BIN)/python app.py
@@ -23,6 +23,11 @@ test-services: $(DEV_STAMP) $(JS_STAMP) chromium
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/python -m pytest -q
+
+# An empty database gets a realistic 2017-2021 history, so the reports page is full.
+demo-data: $(PY_STAMP)
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app demo-data
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

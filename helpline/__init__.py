@@ -124,6 +124,7 @@ def _register_pages(app: Flask) -> None:
     from .availability.views import bp as availability_bp
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
+    from .records.cli import register_cli as register_records_cli
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
 
@@ -136,6 +137,7 @@ def _register_pages(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     register_error_pages(app)
     register_cli(app)
+    register_records_cli(app)
 
     @app.after_request
     def security_headers(response):
