@@ -116,6 +116,9 @@ def run_worker() -> int:
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
     with app.app_context():
+        from .records import retention
+
+        retention.schedule_daily()  # the daily purge; each run schedules the next
         worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
                               serializer=JSONSerializer)
         worker.work(with_scheduler=True, logging_level="WARNING")

@@ -212,9 +212,10 @@ def missed_tables(session: Session, period: Period, t: Tally) -> list[Table]:
                   [str(_l("Week")), str(_l("Missed"))])
     weeks.rows = [[week.label, week.total] for week in report.weeks]
     answered = t.channels()["chat"]
+    missed_n = report.total + sum(t.by_key("missed").values())  # rows + folded months
     share = Table("answered", str(_l("Chatters answered")),
                   [str(_l("Chats answered")), str(_l("Chatters missed")), "%"])
-    share.rows.append([answered, report.total, pct(answered, answered + report.total)])
+    share.rows.append([answered, missed_n, pct(answered, answered + missed_n)])
     return [weeks, share]
 
 
