@@ -85,7 +85,9 @@ def _init_extensions(app: Flask) -> None:
     from . import availability  # noqa: F401  (registers its SQL models before migrate)
     from .admin import accounts
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
+    from .records import followup  # noqa: F401  (follow-up codes, hashed)
     from .records.taxonomy import load_taxonomy
+    from .reports import feedback  # noqa: F401  (the chatters' answers, as counts)
     from .reports import models as report_models  # noqa: F401  (aggregate tables)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

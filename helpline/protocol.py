@@ -36,6 +36,8 @@ ERRORS = {
     "nobody_on_duty": "Nobody is on duty in the chat right now.",
     "at_capacity": "The chat is at capacity: too many people are waiting right now.",
     "internal": "Something went wrong on our side; nothing was lost.",
+    "bad_code": "This code does not work (now). Check it, or start a chat without it.",
+    "feedback_not_due": "There is no chat to give feedback on.",
 }
 
 # C0/C1 control characters except tab and newline, plus bidi overrides that can disguise text.

@@ -21,6 +21,7 @@ from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..reports.models import MonthCount
 from ..reports.queries import row_tally
+from . import followup
 from .models import Registration
 
 DEFAULTS = {
@@ -120,6 +121,7 @@ def purge(session: Session, config, now: datetime | None = None) -> dict[str, in
     done["audit_events"] = session.execute(
         delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
     session.commit()
+    done["follow_up_codes"] = followup.purge(session, now.replace(tzinfo=UTC).astimezone(tz).date())
     return done
 
 

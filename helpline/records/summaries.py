@@ -34,6 +34,12 @@ def chat_times(chat: dict[str, str]) -> tuple[int | None, int | None]:
     return wait, duration
 
 
+def _series(chat: dict[str, str]) -> dict:
+    """The follow-up series a chat belongs to (records/followup.py), if any."""
+    return {"series_id": chat.get("series") or None,
+            "follow_up_kept": chat.get("follow_up_kept") == "1"}
+
+
 def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
     """The ended chat this therapist owes a summary for, or a ProtocolError saying why not."""
     chat = store.get_chat(r, chat_id)
@@ -60,7 +66,7 @@ def file_summary(
     wait, duration = chat_times(chat)
     summary = Summary(
         status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
-        wait_seconds=wait, duration_seconds=duration, **clean,
+        wait_seconds=wait, duration_seconds=duration, **clean, **_series(chat),
     )
     session.add(summary)
     session.commit()
@@ -83,6 +89,7 @@ def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> S
         status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
         wait_seconds=wait, duration_seconds=duration,
         age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
+        **_series(chat),
     )
     session.add(summary)
     session.commit()

@@ -20,7 +20,7 @@ from ..availability import missed
 from ..availability.missed import Period
 from ..records.models import CHANNELS
 from ..records.taxonomy import Taxonomy
-from . import queries
+from . import feedback, queries
 from .models import ReferralArrival
 from .queries import Tally, quantile
 
@@ -173,6 +173,24 @@ def follow_up(t: Tally, feedback: Counter | None = None) -> list[Table]:
     return [table]
 
 
+def own_word(answers: dict[tuple[str, str], int]) -> list[Table]:
+    """The chatters' own answers on the closing card (counts only, never linked)."""
+    names = {("helped", "yes"): _l("Did this chat help you? Yes"),
+             ("helped", "a_bit"): _l("Did this chat help you? A bit"),
+             ("helped", "no"): _l("Did this chat help you? No"),
+             ("again", "yes"): _l("Would you contact us again if needed? Yes"),
+             ("again", "no"): _l("Would you contact us again if needed? No")}
+    table = Table("chatter_feedback", str(_l("The chatters' own word")),
+                  [str(_l("Answer")), str(_l("Count")), "%"])
+    for question in ("helped", "again"):
+        total = sum(n for (q, _a), n in answers.items() if q == question)
+        for (q, a), label in names.items():
+            if q == question:
+                table.rows.append([str(label), answers.get((q, a), 0),
+                                   pct(answers.get((q, a), 0), total)])
+    return [table]
+
+
 def times(t: Tally) -> list[Table]:
     """Duration per channel (mean, median, in minutes) and chat waits (median, 90th pct)."""
     durations = Table("durations", str(_l("Duration per channel (minutes)")),
@@ -234,7 +252,8 @@ def build(session: Session, period: Period, taxonomy: Taxonomy) -> list[Table]:
     labels = Labels(taxonomy)
     return [*contacts(t), *who(t, taxonomy, labels),
             *referrals(t, taxonomy, labels, arrivals(session, period)),
-            *follow_up(t), *times(t), *people(t, taxonomy, labels),
+            *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
+            *times(t), *people(t, taxonomy, labels),
             *missed_tables(session, period, t)]
 
 

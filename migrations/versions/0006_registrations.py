@@ -59,9 +59,43 @@ def upgrade():
     with op.batch_alter_table('registration_month_counts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registration_month_counts_month'), ['month'],
                               unique=False)
+    op.create_table('follow_up_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('series_id', sa.String(length=32), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code_hash')
+    )
+    with op.batch_alter_table('follow_up_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_codes_valid_until'), ['valid_until'],
+                              unique=False)
+    op.create_table('chatter_feedback_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('question', sa.String(length=16), nullable=False),
+    sa.Column('answer', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month', 'question', 'answer')
+    )
+    with op.batch_alter_table('chatter_feedback_counts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chatter_feedback_counts_month'), ['month'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('chatter_feedback_counts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chatter_feedback_counts_month'))
+    op.drop_table('chatter_feedback_counts')
+    with op.batch_alter_table('follow_up_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_codes_valid_until'))
+    op.drop_table('follow_up_codes')
     with op.batch_alter_table('registration_month_counts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_month_counts_month'))
     op.drop_table('registration_month_counts')

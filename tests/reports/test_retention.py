@@ -78,7 +78,8 @@ def test_missed_contacts_and_audit_events_expire(app, ctx, make_staff):
         audit.record(db.session, sara.id, "staff_create", target_staff_id=sara.id)
         answered = dict(figures(Period(date(2023, 1, 1), date(2023, 12, 31), TZ)))["answered"]
         done = retention.purge(db.session, app.config, now=datetime(2024, 3, 1))
-        assert done == {"registrations": 0, "missed_contacts": 2, "audit_events": 1}
+        assert done == {"registrations": 0, "missed_contacts": 2, "audit_events": 1,
+                        "follow_up_codes": 0}
         assert count(MissedContact) == 1 and count(audit.AuditEvent) == 1
         after = dict(figures(Period(date(2023, 1, 1), date(2023, 12, 31), TZ)))["answered"]
         assert after == answered  # the share answered still counts the folded misses
