@@ -224,6 +224,7 @@
     socket.on('colleague_joined', onColleagueJoined);
     socket.on('assigned', onReassigned);
     socket.on('error', onServerError);
+    socket.on('follow_up_code', onFollowUpCode);
     return socket;
   }
 
@@ -272,6 +273,8 @@
     var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
     if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
     if (isCounted()) payload.counted = true;
+    var followUp = $('follow-up-code').value.trim();
+    if (followUp) payload.follow_up_code = followUp;
     pendingStart = { payload: payload, sent: false };
     connect();
     if (socket.connected) sendStart();
@@ -602,11 +605,48 @@
     forgetChat();
     stopOwnTyping(false);
     setTherapistTyping(false);
-    closeSocket();
+    keepForClosing();
     setConnNotice(false);
     el.closedReason.textContent = closingText(by, reason);
     showScreen('closed');
     el.closedHeading.focus();
+  }
+
+  /* The closing screen keeps the socket (no chat on it any more) for a follow-up code the
+     therapist may still send and for the feedback card; leaving the screen closes it. */
+  function keepForClosing() {
+    if (!socket) return;
+    socket.off('disconnect');
+    socket.off('connect_error');
+    socket.off('connect');
+    socket.io.reconnection(false);
+  }
+
+  function onFollowUpCode(data) {
+    if (!data || typeof data.code !== 'string') return;
+    $('follow-up-code-text').textContent = data.code;
+    $('follow-up-when').textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+    show($('follow-up-card'), true);
+    var notice = $('follow-up-notice');
+    notice.textContent = format(T.follow_up_notice, { code: data.code });
+    show(notice, chat.state !== 'ended');
+  }
+
+  function onFeedbackSubmit(event) {
+    event.preventDefault();
+    var form = $('feedback-form');
+    var pick = function (name) {
+      var input = form.querySelector('input[name="' + name + '"]:checked');
+      return input ? input.value : null;
+    };
+    var status = $('feedback-status');
+    var answers = { helped: pick('helped'), again: pick('again') };
+    if (!socket || (!answers.helped && !answers.again)) { status.textContent = T.feedback_failed; return; }
+    socket.timeout(ACK_TIMEOUT_MS).emit('feedback', answers, function (err, res) {
+      if (err || !res || !res.ok) { status.textContent = T.feedback_failed; return; }
+      status.textContent = T.feedback_thanks;
+      Array.from(form.elements).forEach(function (input) { input.disabled = true; });
+    });
   }
 
   function clearTranscript() {
@@ -625,8 +665,18 @@
     setConnNotice(false);
     el.startForm.reset();
     el.startButton.disabled = false;
+    resetClosingCards();
     el.startError.textContent = notice || '';
     showScreen('intro');
+  }
+
+  function resetClosingCards() {
+    var form = $('feedback-form');
+    form.reset();
+    Array.from(form.elements).forEach(function (input) { input.disabled = false; });
+    $('feedback-status').textContent = '';
+    show($('follow-up-card'), false);
+    show($('follow-up-notice'), false);
   }
 
   /* ---------- quick exit ---------- */
@@ -677,6 +727,7 @@
     el.endNo.addEventListener('click', function () { setEndConfirm(false); el.endButton.focus(); });
     el.endYes.addEventListener('click', endChat);
     el.newChat.addEventListener('click', function () { backToIntro(''); });
+    $('feedback-form').addEventListener('submit', onFeedbackSubmit);
 
     var stored = loadChat();
     if (!stored) { showScreen('intro'); return; }
