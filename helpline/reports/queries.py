@@ -84,11 +84,6 @@ def key_of(value) -> str:
     return str(value)
 
 
-def month_of(hour: datetime, period: Period) -> str:
-    """The local month (YYYY-MM) of a stored UTC hour."""
-    return period.local(hour).strftime("%Y-%m")
-
-
 def _in(period_start: datetime, period_end: datetime):
     return (Registration.contact_hour >= period_start, Registration.contact_hour < period_end)
 
@@ -112,22 +107,29 @@ def row_tally(session: Session, period: Period, start: datetime | None = None,
                 for key in _help_keys(values[-1]):
                     tally.add("help_given", chan, key, count)
     _times(session, where, tally)
-    months: dict = {}
-    for hour, chan, count in session.execute(
-            select(Registration.contact_hour, channel, func.count()).where(*where)
-            .group_by(Registration.contact_hour, channel)):
-        tally.add("month", chan, _month_key(hour, period, months), count)
+    month = _month_case(period, start or period.start_utc, end or period.end_utc)
+    for label, chan, count in session.execute(
+            select(month, channel, func.count()).where(*where).group_by(month, channel)):
+        tally.add("month", chan, label, count)
     return tally
 
 
-def _month_key(hour: datetime, period: Period, cache: dict) -> str:
-    """month_of, converting only hours near a month's edge (no zone is 48 h off UTC)."""
-    if 2 <= hour.day <= 27:
-        key = (hour.year, hour.month)
-        if key not in cache:
-            cache[key] = f"{hour.year}-{hour.month:02d}"
-        return cache[key]
-    return month_of(hour, period)
+def _month_case(period: Period, start: datetime, end: datetime):
+    """SQL giving each row its local month (YYYY-MM): a CASE over the months' UTC starts,
+    so the database groups by month in the helpline's time zone on any backend."""
+    tz = period.tz
+    local = start.replace(tzinfo=UTC).astimezone(tz)
+    month = date(local.year, local.month, 1)
+    whens = []
+    while True:
+        following = _next_month(month)
+        boundary = datetime.combine(following, datetime.min.time(), tz).astimezone(
+            UTC).replace(tzinfo=None)
+        whens.append((Registration.contact_hour < boundary, month.strftime("%Y-%m")))
+        if boundary >= end:
+            break
+        month = following
+    return sa.case(*whens, else_=month.strftime("%Y-%m"))
 
 
 @functools.lru_cache(maxsize=256)
