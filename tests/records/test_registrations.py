@@ -36,6 +36,7 @@ def test_staff_register_a_phone_call(app, make_staff, ctx):
     client = signed_in(app, anna)
     page = client.get("/staff/registrations/new")
     assert page.status_code == 200 and b'name="duration"' in page.data
+    assert b'href="/staff/registrations/"' in client.get("/staff/").data  # from the console
     response = client.post("/staff/registrations/new", data=FORM)
     assert response.status_code == 302
     with ctx():
@@ -106,6 +107,7 @@ def test_therapists_see_and_correct_only_their_own_recent_ones(app, make_staff, 
     client = signed_in(app, anna)
     listing = client.get("/staff/registrations/").get_data(as_text=True)
     assert f'data-registration="{own}"' in listing
+    assert "Concerned about oneself" in listing  # the label, not the stored key
     assert f'data-registration="{old}"' not in listing
     assert f'data-registration="{other}"' not in listing
     assert client.get(f"/staff/registrations/{other}").status_code == 404
