@@ -13,7 +13,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test test-services lint bench bench-scale bench-abuse deps clean chromium redis-server \
-	translations compile-translations
+	translations compile-translations demo-data
 
 run: $(PY_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 	$(BIN)/python app.py
@@ -27,6 +27,11 @@ test-services: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/python -m pytest -q
+
+# An empty database gets a realistic 2017-2021 history, so the reports page is full.
+demo-data: $(PY_STAMP)
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app demo-data
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -97,7 +97,10 @@ def _init_extensions(app: Flask) -> None:
     from .admin import accounts
     from .admin import sessions as staff_sessions
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
+    from .records import followup  # noqa: F401  (follow-up codes, hashed)
     from .records.taxonomy import load_taxonomy
+    from .reports import feedback  # noqa: F401  (the chatters' answers, as counts)
+    from .reports import models as report_models  # noqa: F401  (aggregate tables)
 
     security.prepare_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path))
     db.init_app(app)
@@ -151,14 +154,20 @@ def _register_pages(app: Flask) -> None:
     from .availability.views import bp as availability_bp
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
+    from .records.cli import register_cli as register_records_cli
+    from .records.views import bp as registrations_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(chat_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(availability_bp)
+    app.register_blueprint(registrations_bp)
+    app.register_blueprint(reports_bp)
     register_error_pages(app)
     register_cli(app)
+    register_records_cli(app)
 
     origins = security.configured_origins(app.config["ALLOWED_ORIGINS"])
 

@@ -28,6 +28,8 @@ ACTIONS = (
     # sign-in security (helpline/admin/views.py, self_views.py): never a secret or a code
     "staff_password_change", "staff_2fa_enrol", "staff_2fa_off", "staff_2fa_reset",
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
+    # registrations (helpline/records/registrations.py): which one, never its content
+    "registration_correct",
 )
 # A chat reference is the random chat id the platform issued, nothing else.
 _CHAT_REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -49,10 +51,13 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(32))
     chat_ref: Mapped[str | None] = mapped_column(sa.String(64))
     target_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    # The registration corrected (its row number; the row holds no identity either).
+    registration_id: Mapped[int | None]
 
 
 def record(session: Session, actor_id: int, action: str, chat_ref: str | None = None,
-           target_staff_id: int | None = None) -> AuditEvent:
+           target_staff_id: int | None = None,
+           registration_id: int | None = None) -> AuditEvent:
     """Write one audit row and commit it.
 
     Refuses an unknown action and a chat reference that is not a chat id, so a caller
@@ -64,7 +69,8 @@ def record(session: Session, actor_id: int, action: str, chat_ref: str | None = 
         raise ValueError("chat_ref must be a chat id")
     row = AuditEvent(at=utcnow_second(), actor_id=int(actor_id), action=action,
                      chat_ref=chat_ref,
-                     target_staff_id=None if target_staff_id is None else int(target_staff_id))
+                     target_staff_id=None if target_staff_id is None else int(target_staff_id),
+                     registration_id=None if registration_id is None else int(registration_id))
     session.add(row)
     session.commit()
     return row
@@ -85,6 +91,6 @@ def latest(session: Session, limit: int = 50) -> list[dict]:
     ).all()
     return [
         {"id": e.id, "at": e.at.replace(tzinfo=UTC), "actor": actor_name, "action": e.action,
-         "chat_ref": e.chat_ref, "target": target_name}
+         "chat_ref": e.chat_ref, "target": target_name, "registration_id": e.registration_id}
         for e, actor_name, target_name in rows
     ]

@@ -143,6 +143,9 @@ def run_worker() -> int:
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
     with app.app_context():
+        from .records import retention
+
+        retention.schedule_daily()  # the daily purge; each run schedules the next
         # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
         # worker is found there and retried (see jobs.later).
         worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],

@@ -109,6 +109,12 @@ class Config:
     # Skip the opening-hours and on-duty checks (the line-length limit still applies).
     CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)
 
+    # Retention in days (helpline/records/retention.py; docs/operations.md): rows older
+    # than this are folded into monthly counts and deleted by the daily job.
+    REGISTRATION_RETENTION_DAYS = _env_int("REGISTRATION_RETENTION_DAYS", 730)
+    MISSED_RETENTION_DAYS = _env_int("MISSED_RETENTION_DAYS", 365)
+    AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 730)
+
     # Staff sessions: the console cookie; chatters get no cookie at all.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -17,7 +17,7 @@ from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag
 from ..queue import assignment, transfer
-from ..records import summaries
+from ..records import followup_events, summaries
 from ..records.models import Staff
 from ..sockets import dispatch
 from . import sessions as staff_sessions
@@ -211,6 +211,7 @@ HANDLERS = {
 HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues,
                  "keepalive": on_keepalive})
 HANDLERS.update(supervision.HANDLERS)  # overview, triage, monitor, whisper, join, risk_flag
+HANDLERS.update({"follow_up_code": followup_events.on_follow_up_code})
 
 
 def register() -> None:

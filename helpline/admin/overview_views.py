@@ -27,6 +27,7 @@ ACTION_NAMES = {
     "staff_recovery_code_used": _l("Signed in with a recovery code"),
     "staff_recovery_codes_renewed": _l("Made new recovery codes"),
     "staff_signin_locked": _l("Sign-in locked after failed attempts"),
+    "registration_correct": _l("Corrected a registration"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),

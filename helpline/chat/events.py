@@ -11,6 +11,7 @@ from ..availability import gate
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
 from ..queue import estimate, keys, line
+from ..records import followup_events
 from ..sockets import dispatch
 from . import lifecycle, store
 
@@ -65,9 +66,12 @@ def on_start(data: dict) -> dict:
     counted = data.get("counted") is not None and flag(data.get("counted"))
     proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
+    returning = followup_events.redeem_for_start(data)  # a follow-up code, used once
     chat_id = store.new_chat_id()
     join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
     token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted)
+    if returning:
+        followup_events.mark_returning(r, chat_id, returning)
     _attach(r, chat_id)
     lifecycle.line_moved(r)
     return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}
@@ -115,6 +119,7 @@ def _leave(reason: str) -> dict:
     lifecycle.end(r, chat_id, by="chatter", reason=reason)
     leave_room(live.chat_room(chat_id))
     session.pop("chat_id", None)
+    session["ended_chat"] = True  # the closing card's feedback may follow
     return {"ok": True}
 
 
@@ -134,6 +139,7 @@ def on_quick_exit(data: dict) -> dict:
 HANDLERS = {
     "start": on_start, "resume": on_resume, "message": on_message, "typing": on_typing,
     "end": on_end, "quick_exit": on_quick_exit,
+    "feedback": followup_events.on_feedback,
 }
 
 

@@ -42,6 +42,13 @@ while true do
         best, bestfree, bestidle = sid, free, idle
       end
     end
+    -- a follow-up chatter (records/followup.py) goes first to their own therapist
+    local prefer = redis.call('HGET', ckey, 'prefer_staff')
+    if prefer and prefer ~= avoid and redis.call('SISMEMBER', duty, prefer) == 1 then
+      local pkey = prefix .. 'staff:' .. prefer
+      local pcap = tonumber(redis.call('HGET', pkey, 'capacity') or '1')
+      if pcap - redis.call('SCARD', pkey .. ':chats') > 0 then best = prefer end
+    end
     if best then
       local skey = prefix .. 'staff:' .. best
       redis.call('ZREM', line, cid)

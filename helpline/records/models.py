@@ -1,4 +1,4 @@
-"""SQL models: staff accounts and identity-free summaries (nothing here can hold a chatter)."""
+"""SQL models: staff accounts and identity-free registrations (nothing here can hold a chatter)."""
 
 from __future__ import annotations
 
@@ -58,11 +58,17 @@ class Staff(UserMixin, db.Model):
         return self.role == "supervisor"
 
 
-class Summary(db.Model):
-    """The registration of one contact: categories and a scrubbed note, never an identity.
+CHANNELS = ("chat", "phone", "email")
+CONTACTED_BEFORE = ("yes", "no", "unknown")
 
-    status is 'filed' when the therapist filed it, 'missing' when the deadline passed
-    without one (then only the times are known).
+
+class Registration(db.Model):
+    """The registration of one contact, any channel: categories and a scrubbed note, never
+    an identity. A chat summary is a registration whose times come from the chat.
+
+    status is 'filed' when a therapist filed it, 'missing' when a chat's deadline passed
+    without one (then only the times are known). The table keeps its first name,
+    `summaries`, so nothing else has to move.
     """
 
     __tablename__ = "summaries"
@@ -71,17 +77,27 @@ class Summary(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(16), default="chat")
     status: Mapped[str] = mapped_column(sa.String(16), default="filed")
     contact_hour: Mapped[datetime] = mapped_column(index=True)
-    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
     target_group: Mapped[str | None] = mapped_column(sa.String(64))
     subcategory: Mapped[str | None] = mapped_column(sa.String(64))
     help_given: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     referral_target: Mapped[str | None] = mapped_column(sa.String(64))
     referral_region: Mapped[str | None] = mapped_column(sa.String(64))
+    referral_accepted: Mapped[bool | None]
     follow_up: Mapped[str | None] = mapped_column(sa.String(64))
     risk: Mapped[str | None] = mapped_column(sa.String(64))
+    contacted_before: Mapped[str] = mapped_column(sa.String(16), default="unknown")
+    said_helpful: Mapped[bool] = mapped_column(default=False)
     age_band: Mapped[str] = mapped_column(sa.String(32), default="unknown")
     gender: Mapped[str] = mapped_column(sa.String(32), default="unknown")
     wait_seconds: Mapped[int | None]
     duration_seconds: Mapped[int | None]
+    # A random id shared by the registrations of one follow-up series (no identity).
+    series_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # This contact is a follow-up appointment kept (the chatter came back with a code).
+    follow_up_kept: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(sa.Text, default="")  # scrub markers may lengthen it
     created_at: Mapped[datetime] = mapped_column(default=lambda: to_hour(utcnow()))
+
+
+Summary = Registration  # the chat side's name for the same registration

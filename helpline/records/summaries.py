@@ -16,18 +16,10 @@ from ..chat import store
 from ..protocol import ProtocolError
 from ..queue import assignment
 from .models import Summary, to_hour
-from .scrubber import Removal, scrub
-from .summary_rules import validate_summary
+from .registrations import NeedsConfirmation, prepare
 from .taxonomy import Taxonomy
 
-
-class NeedsConfirmation(Exception):
-    """The scrubber changed the note: the therapist must see what was removed and confirm."""
-
-    def __init__(self, note: str, removed: tuple[Removal, ...]):
-        super().__init__("confirm_scrub")
-        self.note = note
-        self.removed = removed
+__all__ = ["NeedsConfirmation", "file_summary", "record_missing"]
 
 
 def _hour(ts: str | None) -> datetime:
@@ -41,6 +33,12 @@ def chat_times(chat: dict[str, str]) -> tuple[int | None, int | None]:
     wait = round(float(assigned) - float(created)) if assigned and created else None
     duration = round(float(ended) - float(assigned)) if ended and assigned else None
     return wait, duration
+
+
+def _series(chat: dict[str, str]) -> dict:
+    """The follow-up series a chat belongs to (records/followup.py), if any."""
+    return {"series_id": chat.get("series") or None,
+            "follow_up_kept": chat.get("follow_up_kept") == "1"}
 
 
 def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
@@ -65,16 +63,11 @@ def file_summary(
     through only when it equals what the scrubber makes of the note now.
     """
     chat = due_chat(r, staff_id, chat_id)
-    clean, errors = validate_summary(values, taxonomy)
-    if errors:
-        raise ProtocolError("invalid_summary", "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    result = scrub(clean["note"])
-    if result.changed and confirmed_note != result.text:
-        raise NeedsConfirmation(result.text, result.removed)
+    clean = prepare(values, taxonomy, confirmed_note)
     wait, duration = chat_times(chat)
     summary = Summary(
         status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
-        wait_seconds=wait, duration_seconds=duration, **{**clean, "note": result.text},
+        wait_seconds=wait, duration_seconds=duration, **clean, **_series(chat),
     )
     session.add(summary)
     session.commit()
@@ -99,6 +92,7 @@ def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> S
         status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
         wait_seconds=wait, duration_seconds=duration,
         age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
+        **_series(chat),
     )
     session.add(summary)
     session.commit()

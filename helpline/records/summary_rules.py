@@ -1,4 +1,5 @@
-"""Rules for the summary a therapist files after a contact, checked before anything is stored.
+"""Rules for the registration of a contact (a chat summary, a phone call, an e-mail),
+checked before anything is stored.
 
 The payload comes from the browser, so every field is checked for type as well as value:
 a bad payload yields error messages keyed by field, never an exception.
@@ -16,7 +17,9 @@ from .taxonomy import Taxonomy
 FIELDS = (
     "target_group", "subcategory", "help_given", "referral_target", "referral_region",
     "follow_up", "risk", "age_band", "gender", "note",
+    "contacted_before", "said_helpful", "referral_accepted",
 )
+CONTACTED_BEFORE = ("yes", "no")  # or UNKNOWN, the default
 NOTE_MAX_CHARS = 500
 UNKNOWN = "unknown"  # age band or gender not clearly known
 REFERRAL = "referral"  # the help_given key that makes the referral fields required
@@ -48,6 +51,9 @@ def validate_summary(data: dict, taxonomy: Taxonomy) -> tuple[dict, Errors]:
     for field, section in (("age_band", "age_bands"), ("gender", "genders")):
         _store(clean, errors, field, _optional_choice(data.get(field), taxonomy.keys(section)))
     _store(clean, errors, "note", _note(data.get("note")))
+    _store(clean, errors, "contacted_before",
+           _optional_choice(data.get("contacted_before"), set(CONTACTED_BEFORE)))
+    _store(clean, errors, "said_helpful", _flag(data.get("said_helpful"), default=False))
     # Messages are lazy: translated here, in the reader's language, and JSON-ready.
     return clean, {field: str(message) for field, message in errors.items()}
 
@@ -112,6 +118,29 @@ def _choose_help(data: dict, taxonomy: Taxonomy, clean: dict, errors: Errors) ->
             clean[field] = None
         else:
             errors[field] = _l("Only allowed when the help given includes a referral.")
+    accepted = data.get("referral_accepted")
+    if referred:
+        _store(clean, errors, "referral_accepted", _flag(accepted, default=None))
+    elif accepted in (None, "", False):
+        clean["referral_accepted"] = None
+    else:
+        errors["referral_accepted"] = _l("Only allowed when the help given includes a referral.")
+
+
+_TRUE = (True, "yes", "1", "true", "on")
+_FALSE = (False, "no", "0", "false", "off")
+
+
+def _flag(value: Any, default: bool | None) -> tuple[bool | None, str | None]:
+    """A yes/no answer: JSON true/false or a form's yes/no; missing means `default`."""
+    if value is None or value == "":
+        return default, None
+    if isinstance(value, bool | str):
+        if value in _TRUE:
+            return True, None
+        if value in _FALSE:
+            return False, None
+    return None, _l("Must be yes or no.")
 
 
 def _help_list(value: Any, taxonomy: Taxonomy) -> tuple[list[str] | None, str | None]:

@@ -241,6 +241,7 @@
     socket.on('colleague_joined', onColleagueJoined);
     socket.on('assigned', onReassigned);
     socket.on('error', onServerError);
+    socket.on('follow_up_code', onFollowUpCode);
     return socket;
   }
 
@@ -289,6 +290,8 @@
     var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
     if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
     if (isCounted()) payload.counted = true;
+    var followUp = $('follow-up-code').value.trim();
+    if (followUp) payload.follow_up_code = followUp;
     var pending = pendingStart = { payload: payload, sent: false, ready: false };
     connect();
     if (!proof.solution) el.startStatus.textContent = T.preparing; // only if not done yet
@@ -684,12 +687,49 @@
     forgetChat();
     stopOwnTyping(false);
     setTherapistTyping(false);
-    closeSocket();
+    keepForClosing();
     setConnNotice(false);
     closedWith = { by: by, reason: reason };
     el.closedReason.textContent = closingText(by, reason);
     showScreen('closed');
     el.closedHeading.focus();
+  }
+
+  /* The closing screen keeps the socket (no chat on it any more) for a follow-up code the
+     therapist may still send and for the feedback card; leaving the screen closes it. */
+  function keepForClosing() {
+    if (!socket) return;
+    socket.off('disconnect');
+    socket.off('connect_error');
+    socket.off('connect');
+    socket.io.reconnection(false);
+  }
+
+  function onFollowUpCode(data) {
+    if (!data || typeof data.code !== 'string') return;
+    $('follow-up-code-text').textContent = data.code;
+    $('follow-up-when').textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+    show($('follow-up-card'), true);
+    var notice = $('follow-up-notice');
+    notice.textContent = format(T.follow_up_notice, { code: data.code });
+    show(notice, chat.state !== 'ended');
+  }
+
+  function onFeedbackSubmit(event) {
+    event.preventDefault();
+    var form = $('feedback-form');
+    var pick = function (name) {
+      var input = form.querySelector('input[name="' + name + '"]:checked');
+      return input ? input.value : null;
+    };
+    var status = $('feedback-status');
+    var answers = { helped: pick('helped'), again: pick('again') };
+    if (!socket || (!answers.helped && !answers.again)) { status.textContent = T.feedback_failed; return; }
+    socket.timeout(ACK_TIMEOUT_MS).emit('feedback', answers, function (err, res) {
+      if (err || !res || !res.ok) { status.textContent = T.feedback_failed; return; }
+      status.textContent = T.feedback_thanks;
+      Array.from(form.elements).forEach(function (input) { input.disabled = true; });
+    });
   }
 
   function clearTranscript() {
@@ -711,9 +751,19 @@
     setConnNotice(false);
     el.startForm.reset();
     el.startButton.disabled = false;
+    resetClosingCards();
     el.startError.textContent = notice || '';
     showScreen('intro');
     prepareProof();
+  }
+
+  function resetClosingCards() {
+    var form = $('feedback-form');
+    form.reset();
+    Array.from(form.elements).forEach(function (input) { input.disabled = false; });
+    $('feedback-status').textContent = '';
+    show($('follow-up-card'), false);
+    show($('follow-up-notice'), false);
   }
 
   /* ---------- quick exit ---------- */
@@ -879,6 +929,7 @@
     document.querySelectorAll('.lang-switch a').forEach(function (a) {
       a.addEventListener('click', switchLanguage);
     });
+    $('feedback-form').addEventListener('submit', onFeedbackSubmit);
 
     var stored = loadChat();
     var draft = takeDraft(); // taken either way: a draft never outlives its chat

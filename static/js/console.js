@@ -530,9 +530,26 @@
     form.addEventListener('change', function () { recheck(s); });
     form.addEventListener('submit', function (event) { event.preventDefault(); submitSummary(chat, null); });
     s.refs.confirm.addEventListener('click', function () { confirmScrub(chat); });
+    s.refs.followUpDate.value = new Date().toISOString().slice(0, 10);
+    s.refs.followUpIssue.addEventListener('click', function () { issueFollowUp(chat); });
     updateNoteCount(s);
     chat.refs.summarySlot.appendChild(form);
     chat.refs.columns.classList.add('with-summary');
+  }
+
+  /* A follow-up code for this chat: pushed to the chatter's screen, shown here once. */
+  function issueFollowUp(chat) {
+    var s = chat.summary;
+    var days = parseInt(s.refs.followUpWindow.value, 10);
+    var payload = { chat_id: chat.id, date: s.refs.followUpDate.value,
+                    window_days: isNaN(days) ? 3 : days };
+    request('follow_up_code', payload, function (res) {
+      if (!res.ok) { s.refs.followUpCode.textContent = H.errorText(T.errors, res, false); return; }
+      s.refs.followUpCode.textContent = format(T.follow_up_issued,
+        { code: res.code, from: res.from, until: res.until });
+      var appointment = s.form.querySelector('input[name="follow_up"][value="follow_up_appointment"]');
+      if (appointment) appointment.checked = true;
+    });
   }
 
   function fillSubcategories(s) {
@@ -586,7 +603,10 @@
       risk: checkedValues(s.form, 'risk')[0] || null,
       age_band: f.age_band.value || 'unknown',
       gender: f.gender.value || 'unknown',
-      note: s.refs.note.value.trim()
+      note: s.refs.note.value.trim(),
+      contacted_before: f.contacted_before.value || 'unknown',
+      said_helpful: f.said_helpful.checked,
+      referral_accepted: referral ? f.referral_accepted.checked : null
     };
   }
 

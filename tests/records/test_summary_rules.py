@@ -26,6 +26,9 @@ def payload(**changes: object) -> dict:
         "age_band": "26_35",
         "gender": "man",
         "note": "Eerste contact, wil nadenken over hulp.",
+        "contacted_before": "no",
+        "said_helpful": True,
+        "referral_accepted": None,
     }
     data.update(changes)
     return data
@@ -219,6 +222,7 @@ def test_empty_object_lists_every_required_field(taxonomy) -> None:
     assert clean["age_band"] == "unknown" and clean["note"] == ""
 
 
+FLAGS = ("said_helpful", "referral_accepted")
 HOSTILE_VALUES = [
     0, 1, -1, 3.14, True, False, [], ["self"], {}, {"key": "self"}, {"$ne": None},
     [[[]]], b"self", "self" * 1000, "SELF", " self ", "self\x00", "🙂" * 50,
@@ -228,6 +232,8 @@ HOSTILE_VALUES = [
 @pytest.mark.parametrize("field", [f for f in FIELDS if f != "note"])
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
 def test_hostile_values_are_errors_not_exceptions(taxonomy, field: str, value: object) -> None:
+    if field in FLAGS and isinstance(value, bool):
+        return  # a yes/no answer: true and false are its valid values
     data = payload(help_given=["referral"], referral_target="caw", referral_region="namur")
     data[field] = value
     clean, errors = validate_summary(data, taxonomy)
@@ -241,7 +247,28 @@ def test_hostile_values_are_errors_not_exceptions(taxonomy, field: str, value: o
 def test_every_message_is_short_english(taxonomy) -> None:
     data = {"target_group": 1, "subcategory": [], "help_given": "x", "referral_target": {},
             "referral_region": 2, "follow_up": "?", "risk": None, "age_band": 5,
-            "gender": "?", "note": 7, "extra": 1}
+            "gender": "?", "note": 7, "extra": 1, "contacted_before": "maybe",
+            "said_helpful": "sure", "referral_accepted": 3}
     errors = errors_of(taxonomy, data)
     assert set(errors) == set(FIELDS) | {"extra"}
     assert all(0 < len(message) <= 80 and message.endswith(".") for message in errors.values())
+
+
+def test_new_registration_fields_default_and_parse(taxonomy) -> None:
+    clean, errors = validate_summary(
+        without("contacted_before", "said_helpful", "referral_accepted"), taxonomy)
+    assert errors == {}
+    assert (clean["contacted_before"], clean["said_helpful"], clean["referral_accepted"]) == (
+        "unknown", False, None)
+    data = payload(help_given=["referral"], referral_target="caw", referral_region="namur",
+                   referral_accepted="yes", said_helpful="no", contacted_before="yes")
+    clean, errors = validate_summary(data, taxonomy)
+    assert errors == {}
+    assert (clean["contacted_before"], clean["said_helpful"], clean["referral_accepted"]) == (
+        "yes", False, True)
+
+
+def test_referral_accepted_only_with_a_referral(taxonomy) -> None:
+    assert errors_of(taxonomy, payload(referral_accepted=True)) == {
+        "referral_accepted": "Only allowed when the help given includes a referral."}
+    assert errors_of(taxonomy, payload(referral_accepted=False)) == {}

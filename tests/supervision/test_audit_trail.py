@@ -52,7 +52,8 @@ def test_no_text_token_or_chatter_data_lands_in_the_audit_table(ctx, r, make_sta
         result = db.session.execute(sa.text("SELECT * FROM audit_events ORDER BY id"))
         columns = list(result.keys())
         table = [dict(zip(columns, row, strict=True)) for row in result]
-    assert set(columns) == {"id", "at", "actor_id", "action", "chat_ref", "target_staff_id"}
+    assert set(columns) == {"id", "at", "actor_id", "action", "chat_ref", "target_staff_id",
+                            "registration_id"}
     assert [(row["action"], row["actor_id"]) for row in table] == [
         ("monitor", sara.id), ("whisper", sara.id), ("join", sara.id),
         ("risk_flag", anna.id), ("triage", sara.id), ("monitor", sara.id)]

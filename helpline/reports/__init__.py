@@ -1,0 +1,1 @@
+"""Supervisors' reports: the helpline's figures for any period, from the registrations."""

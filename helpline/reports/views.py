@@ -1,0 +1,128 @@
+"""The reports page, its exports, and the centres' arrival numbers (supervisors only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..admin.views import LogoutForm, roles_required
+from ..availability import gate
+from ..extensions import db
+from . import charts, export, periods, queries, report
+from .models import ReferralArrival
+
+bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
+MAX_ARRIVED = 100_000
+
+
+def _taxonomy():
+    return current_app.extensions["helpline_taxonomy"]
+
+
+def _period():
+    """The requested period, or a 400 page for a malformed one."""
+    tz = gate.timezone()
+    today = datetime.now(UTC).astimezone(tz).date()
+    try:
+        return periods.parse(request.args, tz, today, queries.first_day(db.session, tz))
+    except periods.PeriodError:
+        abort(400, _("Choose a period: a year, a quarter, a month, two dates or since the start."))
+
+
+def _retention() -> dict:
+    from ..records import retention
+
+    return retention.settings(current_app.config)
+
+
+@bp.route("/")
+@roles_required("supervisor")
+def page():
+    period, args = _period()
+    tables = report.build(db.session, period, _taxonomy())
+    years = sorted({int(row[0][:4]) for t in tables if t.key == "months" for row in t.rows}
+                   | {period.last.year})
+    return render_template(
+        "admin/reports.html", tables=tables, charts={t.key: charts.chart(t) for t in tables},
+        period=period, args=args, years=years, taxonomy=_taxonomy(),
+        retention=_retention(), logout_form=LogoutForm())
+
+
+@bp.route("/<key>.csv")
+@roles_required("supervisor")
+def table_csv(key: str):
+    period, _args = _period()
+    table = next((t for t in report.build(db.session, period, _taxonomy()) if t.key == key), None)
+    if table is None:
+        abort(404)
+    return _download(export.table_csv(table), "text/csv", f"{key}-{_name(period)}.csv")
+
+
+@bp.route("/report.xlsx")
+@roles_required("supervisor")
+def xlsx():
+    period, _args = _period()
+    tables = report.build(db.session, period, _taxonomy())
+    title = f"{current_app.config['HELPLINE_NAME']} {period.first} – {period.last}"
+    return _download(export.workbook(tables, title),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"report-{_name(period)}.xlsx")
+
+
+@bp.route("/registrations.csv")
+@roles_required("supervisor")
+def registrations_csv():
+    period, _args = _period()
+    rows = export.registration_rows(db.session, period, notes=request.args.get("notes") == "1")
+    name = f"registrations-{_name(period)}.csv"
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/arrivals", methods=["POST"])
+@roles_required("supervisor")
+def arrivals():
+    """A centre's reported number of arrived referrals for a span of days."""
+    form = request.form
+    centre = form.get("centre", "")
+    try:
+        first = datetime.strptime(form.get("first_day", ""), "%Y-%m-%d").date()
+        last = datetime.strptime(form.get("last_day", ""), "%Y-%m-%d").date()
+        arrived = int(form.get("arrived", ""))
+    except ValueError:
+        first = last = None
+        arrived = -1
+    if (centre not in _taxonomy().keys("referral_targets") or first is None
+            or first > last or not 0 <= arrived <= MAX_ARRIVED):
+        flash(_("The arrivals were not saved: choose a centre, two dates in order and a "
+                "number of people."))
+        return redirect(url_for("reports.page"))
+    db.session.add(ReferralArrival(centre=centre, first_day=first, last_day=last,
+                                   arrived=arrived, entered_by=current_user.id))
+    db.session.commit()
+    flash(_("Arrivals saved."))
+    return redirect(url_for("reports.page", **{"from": first.isoformat(),
+                                               "to": last.isoformat()}))
+
+
+def _name(period) -> str:
+    return f"{period.first.isoformat()}-to-{period.last.isoformat()}"
+
+
+def _download(body, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
