@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "staff_recovery_codes_renewed": _l("Made new recovery codes"),
     "staff_signin_locked": _l("Sign-in locked after failed attempts"),
     "registration_correct": _l("Corrected a registration"),
+    "remove_waiting": _l("Removed a chat from the line"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),

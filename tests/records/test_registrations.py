@@ -11,7 +11,7 @@ from sqlalchemy import select
 from helpline.audit import AuditEvent
 from helpline.extensions import db
 from helpline.records.models import Registration, utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 FORM = {
     "channel": "phone", "date": "2026-11-24", "time": "15:40", "duration": "25",
@@ -24,9 +24,9 @@ FORM = {
 
 
 def signed_in(app, staff):
+    """A test client signed in as `staff` (a supervisor also gives the second step)."""
     client = app.test_client()
-    response = client.post("/staff/login", data={"username": staff.username,
-                                                 "password": PASSWORD})
+    response = sign_in(client, staff.username)
     assert response.status_code == 302
     return client
 
