@@ -10,8 +10,11 @@ from pathlib import Path
 import redis
 import socketio as python_socketio
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .packets import StrictPacket, guard_messages
+from .protocol import SQL_INT_MAX
 from .settings import CONFIGS, ROOT
 
 MAX_SOCKET_PACKET = 64 * 1024
@@ -112,7 +115,9 @@ def _init_extensions(app: Flask) -> None:
         # clients are unaffected, each socket has its own reader.
         async_handlers=False,
         ping_interval=20, ping_timeout=20,
+        serializer=StrictPacket,  # malformed and reserved events answered, see packets.py
     )
+    guard_messages(socketio.server)
 
 
 def _register_pages(app: Flask) -> None:
@@ -124,6 +129,7 @@ def _register_pages(app: Flask) -> None:
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
 
+    app.url_map.converters["int"] = SqlIdConverter  # before any route is added
     app.register_blueprint(chat_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(overview_bp)
@@ -147,6 +153,14 @@ def _register_pages(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class SqlIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: an id beyond a SQL integer is a 404, never an overflow (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", SQL_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_sockets() -> None:

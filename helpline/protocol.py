@@ -13,6 +13,8 @@ from typing import Any
 ERRORS = {
     "bad_payload": "The request was not understood.",
     "unknown_event": "There is no such event.",
+    "reserved_event": "This event name is reserved; a client cannot send it.",
+    "bad_packet": "The connection sent a packet that is not Socket.IO; it is closed.",
     "too_long": "The message is too long.",
     "empty": "The message is empty.",
     "not_joined": "Start or resume a chat first.",
@@ -38,8 +40,17 @@ ERRORS = {
     "internal": "Something went wrong on our side; nothing was lost.",
 }
 
-# C0/C1 control characters except tab and newline, plus bidi overrides that can disguise text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Bidi controls: embeddings and overrides, isolates, the LRM/RLM and Arabic letter marks.
+# They can show `evil` as `live` or move the time next to a name, so text never keeps them.
+BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+# A lone UTF-16 surrogate (JSON allows "\ud800"): it cannot be stored or encoded as UTF-8.
+SURROGATES = "\ud800-\udfff"
+# C0/C1 control characters except tab and newline, bidi controls and lone surrogates.
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}{SURROGATES}]")
+# A name shown to the other side: no control character at all (not even a newline).
+_NAME_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}{SURROGATES}]")
+# The largest id a SQL integer column holds (PostgreSQL `integer`): larger ids name nothing.
+SQL_INT_MAX = 2**31 - 1
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
@@ -72,12 +83,31 @@ def clean_text(value: Any, limit: int) -> str:
     """Plain chat text: control characters dropped, newlines kept, length enforced, never HTML."""
     if not isinstance(value, str):
         raise ProtocolError("bad_payload", "The text must be a string.")
-    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = strip_unsafe(value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise ProtocolError("empty")
     if len(text) > limit:
         raise ProtocolError("too_long", f"A message can be at most {limit} characters.")
     return text
+
+
+def strip_unsafe(text: str) -> str:
+    """Text without control characters (tab and newline kept), bidi controls or surrogates."""
+    return _CONTROL.sub("", text)
+
+
+def clean_name(value: str) -> str:
+    """A display name as the other side sees it: one line, no bidi control, trimmed."""
+    return _NAME_UNSAFE.sub("", value).strip()
+
+
+def sql_id(value: Any) -> int | None:
+    """A positive integer id that fits a SQL integer column, or None."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= SQL_INT_MAX:
+        return None
+    return value
 
 
 def chat_id(value: Any) -> str:
