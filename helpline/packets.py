@@ -53,6 +53,12 @@ class StrictPacket(sio_packet.Packet):
             self._check_event()
         return count
 
+    def add_attachment(self, attachment):
+        """An attachment is a binary frame: a text frame here is a new packet, not data."""
+        if not isinstance(attachment, bytes):
+            raise MalformedPacket("text frame where an attachment was due")
+        return super().add_attachment(attachment)
+
     def _check_event(self) -> None:
         data = self.data
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
@@ -98,7 +104,7 @@ def _check_namespace(server, eio_sid, pkt) -> None:
 
 
 def close_socket(server, eio_sid) -> None:
-    """Tell every namespace of the socket why (`bad_packet`), then disconnect it."""
+    """Tell every namespace of the socket why (`bad_packet`), disconnect it, close it."""
     from .protocol import ProtocolError
 
     body = ProtocolError("bad_packet").payload(None)
@@ -109,5 +115,4 @@ def close_socket(server, eio_sid) -> None:
         server._send_packet(eio_sid, server.packet_class(
             sio_packet.EVENT, namespace=ns, data=["error", body]))
         server.disconnect(sid, namespace=ns, ignore_queue=True)
-    if not namespaces:
-        server.eio.disconnect(eio_sid)
+    server.eio.disconnect(eio_sid)  # the WebSocket too: a client in no namespace is of no use

@@ -100,7 +100,7 @@ class RawSocket:
                 frame = self.ws.recv()
             except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
                 return None
-            if frame == "":  # a close frame
+            if frame in ("", "1"):  # a WebSocket or an Engine.IO close
                 return None
             if frame == "2":
                 self.ws.send("3")
