@@ -192,3 +192,40 @@ def test_quick_exit_is_always_ok(chatter, payload):
     assert ack(client, "start")["ok"]
     assert ack(client, "quick_exit", payload)["ok"]
     assert client.emit("quick_exit", 1, 2, namespace=CHAT, callback=True)["ok"]
+
+
+# ---------- D16: display names without bidi controls ----------
+
+BIDI_NAME = "\u202eevil\u202c \u2066Anna\u2069\u200e\u200f\u061c\u202a\u202b\u202d\u2067\u2068"
+
+
+def test_bidi_controls_are_stripped_from_names_on_the_accounts_page(supervisor, ctx):
+    from helpline.records.models import Staff
+
+    response = supervisor.post("/staff/accounts", data={
+        "username": "eve", "display_name": BIDI_NAME, "role": "therapist"})
+    assert response.status_code == 200
+    with ctx():
+        assert db.session.query(Staff).filter_by(username="eve").one().display_name == \
+            "evil Anna"
+
+
+def test_bidi_controls_and_surrogates_from_the_cli(app, ctx):
+    from helpline.records.models import Staff
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "eve", "--name", BIDI_NAME + "\udcff"])
+    assert result.exit_code == 0, result.output
+    with ctx():
+        assert db.session.query(Staff).filter_by(username="eve").one().display_name == \
+            "evil Anna"
+    result = runner.invoke(args=["users", "create", "ev\udcffe"])  # undecodable argv byte
+    assert result.exit_code == 1 and "control or bidi" in result.output
+
+
+def test_a_name_of_only_controls_falls_back_to_the_username(app, ctx):
+    from helpline.admin import accounts
+
+    with ctx():
+        assert accounts.create_staff(db.session, "zed", "\u202e\u200f", "therapist",
+                                     PASSWORD).display_name == "zed"
