@@ -119,3 +119,22 @@ def test_no_traceback_in_the_server_log(live):
         log.seek(before)
         written = log.read().decode("utf-8", "replace")
     assert "Traceback" not in written and "handler error" not in written, written[-2000:]
+
+
+def test_an_oversize_frame_closes_the_socket_and_the_chat_can_be_resumed(live):
+    """docs/protocol.md: a frame over 65,536 characters closes the connection with no error
+    event or ack; the chat is kept for the resume grace, like any dropped connection."""
+    sock = RawSocket(live.urls[0])
+    started = sock.call(NS, 1, '["start",{}]')[0]
+    head = '42/chat,2["message",{"text":"'
+    sock.send(head + "é" * (65_536 - len(head) - 3) + '"}]')  # exactly the limit: answered
+    assert json.loads(sock.expect(lambda f: f.startswith("43/chat,2["))[9:])[0]["code"] == \
+        "too_long"
+    seen = len(sock.frames)
+    sock.send(head + "x" * (65_537 - len(head) - 3) + '"}]')
+    assert sock.closed()
+    assert sock.frames[seen:] == []  # no error event, no ack: the connection just ends
+    again = RawSocket(live.urls[0])
+    resumed = again.call(NS, 1, json.dumps(["resume", {"token": started["token"]}]))[0]
+    assert resumed["ok"] and resumed["chat_id"] == started["chat_id"]
+    again.close()
