@@ -53,6 +53,9 @@ _NAME_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}{SURROGATES}]")
 SQL_INT_MAX = 2**31 - 1
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+# Both halves of a Redis stream id are unsigned 64-bit numbers; nothing comes after the
+# largest id, so it cannot be a "last seen" id (Redis refuses to read after it).
+_STREAM_PART_MAX = 2**64 - 1
 
 
 class ProtocolError(Exception):
@@ -121,9 +124,15 @@ def stream_id(value: Any) -> str | None:
     """The last message id a client saw, used to send only what came after it."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _STREAM_ID.match(value):
+    if not isinstance(value, str) or not _STREAM_ID.match(value) or not _readable_after(value):
         raise ProtocolError("bad_payload", "last_id must be a message id.")
     return value
+
+
+def _readable_after(value: str) -> bool:
+    """Both halves fit 64 bits and the id is not the largest one (nothing comes after it)."""
+    parts = [int(part) for part in value.split("-")]
+    return all(part <= _STREAM_PART_MAX for part in parts) and min(parts) < _STREAM_PART_MAX
 
 
 def flag(value: Any) -> bool:

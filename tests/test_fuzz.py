@@ -37,6 +37,7 @@ scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=-2**70, max_value=2**70),
     st.floats(allow_nan=False), any_text,
     st.sampled_from(["", "line", "26_35", "man", "nl", "self", "1700000000000-0", "\ud800",
+                     "99999999999999999999-0", "18446744073709551615-18446744073709551615",
                      "\u202eevil", "x" * 3000, "x" * 70_000]),
 )
 json_values = st.recursive(

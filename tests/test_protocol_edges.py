@@ -113,6 +113,17 @@ def test_a_summary_note_with_surrogates_and_bidi_is_cleaned(active_chat, ctx):
         assert db.session.get(Summary, result["summary_id"]).note == "fine ok"
 
 
+@pytest.mark.parametrize(("last_id", "ok"), [
+    ("99999999999999999999-0", False), ("0-99999999999999999999", False),
+    ("18446744073709551615-18446744073709551615", False), ("18446744073709551616-0", False),
+    ("18446744073709551614-18446744073709551615", True), ("0-0", True)])
+def test_a_last_id_beyond_a_stream_id_is_a_bad_payload(chatter, last_id, ok):
+    client = chatter()
+    token = ack(client, "start")["token"]
+    result = ack(chatter(), "resume", {"token": token, "last_id": last_id})
+    assert result["ok"] is ok and (ok or result["code"] == "bad_payload"), result
+
+
 @pytest.mark.parametrize("to", [10**20, "99999999999999999999", 2**31, -1, 0, 1.5, True])
 def test_a_transfer_to_a_huge_or_odd_id_is_refused(active_chat, to):
     _, sock, cid, _ = active_chat
