@@ -141,3 +141,20 @@ def test_fuzz_staff_events(sentinel):
         assert sam.is_connected(STAFF)
 
     run()
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["target_group", "subcategory", "help_given",
+                                        "referral_target", "referral_region", "follow_up",
+                                        "risk", "age_band", "gender", "note"]) | any_text,
+                       json_values | st.lists(any_text, max_size=4), max_size=10)
+       | json_values)
+def test_fuzz_summary_values_never_raise(values):
+    """The summary's values reach no handler check first: the rules must take anything."""
+    from helpline.records.summary_rules import validate_summary
+    from helpline.records.taxonomy import load_taxonomy
+    from helpline.settings import ROOT
+
+    taxonomy = load_taxonomy(ROOT / "config" / "taxonomy.toml")
+    clean, errors = validate_summary(values, taxonomy)
+    assert errors or ("\ud800" not in clean.get("note", ""))
