@@ -27,7 +27,7 @@ from tests.conftest import PASSWORD, events
 CHAT, STAFF = "/chat", "/staff"
 FIELDS = ["text", "token", "last_id", "typing", "age_band", "gender", "lang", "counted", "on",
           "capacity", "chat_id", "values", "confirmed_note", "to", "note"]
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 

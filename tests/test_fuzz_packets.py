@@ -20,7 +20,7 @@ from tests.peers import RawSocket, staff_cookie
 
 NS = "/chat"
 PROBE_ID = 999_999
-FUZZ = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 
