@@ -169,6 +169,15 @@ def test_far_or_bad_dates_in_the_missed_report_are_400(supervisor, path, query):
     assert supervisor.get(f"{path}?{query}").status_code == 400
 
 
+@pytest.mark.parametrize("target", [
+    "/staff/%0d%0aSet-Cookie:x=1", "/staff/%00", "/staff/%E2%80%AE"])
+def test_a_next_with_control_characters_goes_to_the_console(app, make_staff, target):
+    make_staff("anna")
+    response = app.test_client().post(f"/staff/login?next={target}",
+                                      data={"username": "anna", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/")
+
+
 # ---------- D14: the codes docs/protocol.md gives ----------
 
 def test_resume_without_a_token_is_a_bad_payload(chatter):
