@@ -10,10 +10,13 @@ from pathlib import Path
 import redis
 from flask import Flask, abort, request
 from flask_login import user_logged_in, user_logged_out
+from werkzeug.routing import IntegerConverter
 
 from . import i18n, security
 from .batch_emit import BatchingRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .packets import StrictPacket, guard_messages
+from .protocol import SQL_INT_MAX
 from .settings import CONFIGS, ROOT
 
 MAX_SOCKET_PACKET = 64 * 1024
@@ -140,7 +143,9 @@ def _init_extensions(app: Flask) -> None:
         transports=["websocket"],
         cors_allowed_origins=security.socket_origin_check(
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
+        serializer=StrictPacket,  # malformed and reserved events answered, see packets.py
     )
+    guard_messages(socketio.server)
     from .ratelimit import AdmissionMiddleware
 
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
@@ -158,6 +163,7 @@ def _register_pages(app: Flask) -> None:
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
 
+    app.url_map.converters["int"] = SqlIdConverter  # before any route is added
     app.register_blueprint(chat_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(overview_bp)
@@ -178,6 +184,14 @@ def _register_pages(app: Flask) -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and security.foreign_post(
                 request.environ, origins):
             abort(403)
+
+
+class SqlIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: an id beyond a SQL integer is a 404, never an overflow (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", SQL_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_sockets() -> None:

@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 ERRORS = {
     "bad_payload": _l("The request was not understood."),
     "unknown_event": _l("There is no such event."),
+    "reserved_event": _l("This event name is reserved; a client cannot send it."),
+    "bad_packet": _l("The connection sent a packet that is not Socket.IO; it is closed."),
     "too_long": _l("The message is too long."),
     "empty": _l("The message is empty."),
     "not_joined": _l("Start or resume a chat first."),
@@ -50,10 +52,22 @@ ERRORS = {
     "internal": _l("Something went wrong on our side; nothing was lost."),
 }
 
-# C0/C1 control characters except tab and newline, plus bidi overrides that can disguise text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Bidi controls: embeddings and overrides, isolates, the LRM/RLM and Arabic letter marks.
+# They can show `evil` as `live` or move the time next to a name, so text never keeps them.
+BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+# A lone UTF-16 surrogate (JSON allows "\ud800"): it cannot be stored or encoded as UTF-8.
+SURROGATES = "\ud800-\udfff"
+# C0/C1 control characters except tab and newline, bidi controls and lone surrogates.
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}{SURROGATES}]")
+# A name shown to the other side: no control character at all (not even a newline).
+_NAME_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI}{SURROGATES}]")
+# The largest id a SQL integer column holds (PostgreSQL `integer`): larger ids name nothing.
+SQL_INT_MAX = 2**31 - 1
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+# Both halves of a Redis stream id are unsigned 64-bit numbers; nothing comes after the
+# largest id, so it cannot be a "last seen" id (Redis refuses to read after it).
+_STREAM_PART_MAX = 2**64 - 1
 
 
 class ProtocolError(Exception):
@@ -84,12 +98,31 @@ def clean_text(value: Any, limit: int) -> str:
     """Plain chat text: control characters dropped, newlines kept, length enforced, never HTML."""
     if not isinstance(value, str):
         raise ProtocolError("bad_payload", _l("The text must be a string."))
-    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = strip_unsafe(value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise ProtocolError("empty")
     if len(text) > limit:
         raise ProtocolError("too_long", _l("A message can be at most %(n)s characters.", n=limit))
     return text
+
+
+def strip_unsafe(text: str) -> str:
+    """Text without control characters (tab and newline kept), bidi controls or surrogates."""
+    return _CONTROL.sub("", text)
+
+
+def clean_name(value: str) -> str:
+    """A display name as the other side sees it: one line, no bidi control, trimmed."""
+    return _NAME_UNSAFE.sub("", value).strip()
+
+
+def sql_id(value: Any) -> int | None:
+    """A positive integer id that fits a SQL integer column, or None."""
+    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= SQL_INT_MAX:
+        return None
+    return value
 
 
 def chat_id(value: Any) -> str:
@@ -103,9 +136,15 @@ def stream_id(value: Any) -> str | None:
     """The last message id a client saw, used to send only what came after it."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _STREAM_ID.match(value):
+    if not isinstance(value, str) or not _STREAM_ID.match(value) or not _readable_after(value):
         raise ProtocolError("bad_payload", _l("last_id must be a message id."))
     return value
+
+
+def _readable_after(value: str) -> bool:
+    """Both halves fit 64 bits and the id is not the largest one (nothing comes after it)."""
+    parts = [int(part) for part in value.split("-")]
+    return all(part <= _STREAM_PART_MAX for part in parts) and min(parts) < _STREAM_PART_MAX
 
 
 def flag(value: Any) -> bool:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import emit
 
 from . import ratelimit
+from .packets import MAX_EVENT_NAME, REFUSED
 from .protocol import ProtocolError, require_dict
 
 Handler = Callable[[dict], dict]
@@ -24,9 +25,13 @@ Handler = Callable[[dict], dict]
 def dispatch(handlers: dict[str, Handler], event: Any, payload: tuple) -> dict:
     """Run the handler for `event` with a validated object payload; return its ack."""
     ratelimit.admit(event)  # every event of every socket, before anything else runs
+    if event == REFUSED:  # malformed or reserved, see helpline/packets.py
+        raise ProtocolError(payload[0], payload[1])
     handler = handlers.get(event) if isinstance(event, str) else None
     if handler is None:
         raise ProtocolError("unknown_event")
+    if getattr(handler, "any_payload", False):
+        return handler({})
     if len(payload) > 1:
         raise ProtocolError("bad_payload", _l("Send one object per event."))
     return handler(require_dict(payload[0] if payload else None))
@@ -37,7 +42,9 @@ def current_event() -> str | None:
     info = getattr(request, "event", None) or {}
     if info.get("message") == "*" and info.get("args"):
         name = info["args"][0]
-        return name if isinstance(name, str) and len(name) <= 64 else None
+        if name == REFUSED:  # the client's own name, when it had a usable one
+            name = info["args"][3]
+        return name if isinstance(name, str) and len(name) <= MAX_EVENT_NAME else None
     return info.get("message")
 
 

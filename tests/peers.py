@@ -82,3 +82,71 @@ def sign_in(url: str, username: str, verify: str | None = None
 def staff_cookie(url: str, username: str) -> str:
     """Sign in over HTTP and return the session cookie header."""
     return sign_in(url, username)[1]
+
+
+class RawSocket:
+    """A bare Engine.IO v4 WebSocket (websocket-client): frames exactly as given, for tests of
+    malformed packets. Answers the server's pings so that only the test decides to close."""
+
+    def __init__(self, url: str, namespace: str | None = "/chat", cookie: str | None = None):
+        import websocket
+
+        self.ws = websocket.create_connection(
+            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+            timeout=10, header=[f"Cookie: {cookie}"] if cookie else None)
+        assert self.ws.recv().startswith("0{")  # the Engine.IO open packet
+        self.frames: list = []
+        if namespace:
+            self.send(f"40{namespace},")
+            assert self.expect(lambda f: f.startswith(f"40{namespace},"))
+
+    def send(self, frame) -> None:
+        if isinstance(frame, bytes):
+            self.ws.send_binary(frame)
+        else:
+            self.ws.send(frame)
+
+    def recv(self):
+        """The next frame other than a ping; None once the server closed the socket."""
+        import websocket
+
+        while True:
+            try:
+                frame = self.ws.recv()
+            except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+                return None
+            if frame in ("", "1"):  # a WebSocket or an Engine.IO close
+                return None
+            if frame == "2":
+                self.ws.send("3")
+                continue
+            self.frames.append(frame)
+            return frame
+
+    def expect(self, predicate, limit: int = 50):
+        """The first frame matching `predicate` (frames before it are kept in `frames`)."""
+        for _ in range(limit):
+            frame = self.recv()
+            if frame is None:
+                raise AssertionError(f"closed; got {self.frames[-5:]}")
+            if isinstance(frame, str) and predicate(frame):
+                return frame
+        raise AssertionError(f"not received; got {self.frames[-5:]}")
+
+    def call(self, namespace: str, ack_id: int, body: str):
+        """Send `42<ns>,<id><body>` and return the decoded ack (a list)."""
+        import json
+
+        self.send(f"42{namespace},{ack_id}{body}")
+        prefix = f"43{namespace},{ack_id}["
+        return json.loads(self.expect(lambda f: f.startswith(prefix))[len(prefix) - 1:])
+
+    def closed(self) -> bool:
+        """True when the server closes the socket before sending anything else."""
+        while True:
+            frame = self.recv()
+            if frame is None:
+                return True
+
+    def close(self) -> None:
+        self.ws.close()

@@ -13,6 +13,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..protocol import clean_name
 from ..records.models import ROLES, Staff
 from . import passwords, twofactor
 from .authconfig import setting
@@ -48,12 +49,14 @@ def create_staff(
     username = username.strip().lower()
     if not username or len(username) > 64:
         raise AccountError("The username must be 1 to 64 characters.")
+    if clean_name(username) != username:  # e.g. a lone surrogate from a CLI argument
+        raise AccountError("The username may not contain control or bidi characters.")
     if role not in ROLES:
         raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
     check_password(password, role, username)
     if session.scalar(select(Staff).where(Staff.username == username)):
         raise AccountError(f"The username {username!r} is taken.")
-    staff = Staff(username=username, display_name=display_name.strip()[:64] or username,
+    staff = Staff(username=username, display_name=clean_name(display_name)[:64] or username,
                   role=role, password_hash=passwords.hash_password(password),
                   must_change_password=must_change)
     session.add(staff)

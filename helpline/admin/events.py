@@ -15,7 +15,7 @@ from flask_socketio import disconnect, join_room
 from .. import audit, heartbeat, live
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
-from ..protocol import ProtocolError, chat_id, clean_text, flag
+from ..protocol import ProtocolError, chat_id, clean_text, flag, sql_id
 from ..queue import assignment, transfer
 from ..records import followup_events, summaries
 from ..records.models import Staff
@@ -160,9 +160,8 @@ def _handover_note(value) -> str:
 
 def _colleague_id(value) -> str:
     """A transfer target: a staff id (number, or digits) of an active account other than me."""
-    if isinstance(value, str) and value.isdigit() and len(value) <= 12:
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    value = sql_id(value)
+    if value is None:
         raise ProtocolError("bad_payload", 'to must be a colleague\'s id or "line".')
     if str(value) == _me():
         raise ProtocolError("bad_payload", _l("Choose a colleague: you already hold this chat."))

@@ -64,8 +64,10 @@ def roles_required(*roles: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect within the staff area after sign-in (no open redirect)."""
-    if target and target.startswith("/staff/") and not target.startswith("//"):
+    """Only redirect within the staff area after sign-in (no open redirect); a control
+    character (a CR/LF would make the Location header fail: a 500) means the console."""
+    if target and target.startswith("/staff/") and not target.startswith("//") and \
+            target.isprintable():
         return target
     return url_for("admin.console")
 

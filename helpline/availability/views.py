@@ -21,11 +21,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .. import i18n
 from ..admin.views import LogoutForm, roles_required
 from ..extensions import db
+from ..protocol import SQL_INT_MAX
 from . import gate, missed, schedule
 from .models import (
     CHANNELS,
@@ -37,6 +45,21 @@ from .models import (
 )
 
 bp = Blueprint("availability", __name__, url_prefix="/staff")
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def in_range(day: date) -> date:
+    """Days far from now are typing mistakes; at the calendar's ends they would overflow."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError("day out of range")
+    return day
+
+
+def _day_in_range(form, field) -> None:
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Choose a date from 2000 to 2999."))
 
 CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 # Weekday names come from Babel's locale data in the reader's language.
@@ -79,7 +102,8 @@ class ExceptionForm(FlaskForm):
 
     channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_NAMES[c]) for c in CHANNELS],
                           validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Give the date as YYYY-MM-DD."))])
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Give the date as YYYY-MM-DD.")),
+                                            _day_in_range])
     kind = SelectField(_l("Change"), choices=[(k, v) for k, v in KIND_NAMES.items()],
                        validators=[InputRequired()])
     starts = _time_field(_l("From (HH:MM; empty: the whole day)"))
@@ -92,7 +116,7 @@ class ExceptionForm(FlaskForm):
 class DeleteForm(FlaskForm):
     """Remove one weekly session or exception (a POST with a CSRF token)."""
 
-    item = IntegerField(validators=[InputRequired()])
+    item = IntegerField(validators=[InputRequired(), NumberRange(1, SQL_INT_MAX)])
     action = HiddenField()
 
 
@@ -283,7 +307,8 @@ def _period() -> missed.Period:
 
 def _date_arg(name: str) -> date | None:
     raw = request.args.get(name, "").strip()
-    return date.fromisoformat(raw) if raw else None
+    return in_range(date.fromisoformat(raw)) if raw else None
+
 
 
 PALETTE = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")  # light to dark blue

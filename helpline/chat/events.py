@@ -23,9 +23,10 @@ def _taxonomy():
 
 
 def _my_chat() -> str:
+    """The chat this socket is bound to; after its own `end` the socket is unbound."""
     chat_id = session.get("chat_id")
     if not chat_id:
-        raise ProtocolError("not_joined")
+        raise ProtocolError("chat_ended" if session.get("ended") else "not_joined")
     return chat_id
 
 
@@ -48,6 +49,7 @@ def _attach(r, chat_id: str, lang: str | None = None) -> None:
     """Bind this socket to the chat: its room, its session, and the chat's connection."""
     join_room(live.chat_room(chat_id))
     session["chat_id"] = chat_id
+    session.pop("ended", None)
     lifecycle.reconnected(r, chat_id, request.sid, lang)
     heartbeat.own(r, heartbeat.CHATTER, request.sid, chat_id)  # swept if this process dies
     r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
@@ -81,8 +83,11 @@ def on_resume(data: dict) -> dict:
     """A reload or reconnect: same place, and every message after the last one seen."""
     r = live.redis()
     after = stream_id(data.get("last_id"))
+    token = data.get("token")
+    if not isinstance(token, str) or not token:
+        raise ProtocolError("bad_payload", _l("token must be the string start returned."))
     lang = choice(data.get("lang"), LANGUAGES, _l("language"))  # the tab switched language
-    chat_id = store.chat_for_token(r, data.get("token"))
+    chat_id = store.chat_for_token(r, token)
     chat = store.get_chat(r, chat_id) if chat_id else {}
     if not chat:
         raise ProtocolError("unknown_token")
@@ -104,6 +109,8 @@ def on_typing(data: dict) -> dict:
     """Tell the therapist the chatter is typing; the draft itself never leaves the tab."""
     typing = flag(data.get("typing"))
     chat = store.get_chat(live.redis(), _my_chat())
+    if chat.get("state") not in ("waiting", "active"):
+        raise ProtocolError("chat_ended")
     if chat.get("staff") and chat.get("state") == "active":
         live.to_chat_staff(session["chat_id"], chat["staff"], "typing",
                            {"chat_id": session["chat_id"], "typing": typing})
@@ -120,6 +127,7 @@ def _leave(reason: str) -> dict:
     leave_room(live.chat_room(chat_id))
     session.pop("chat_id", None)
     session["ended_chat"] = True  # the closing card's feedback may follow
+    session["ended"] = True  # later chat events get `chat_ended`, a new `start` is allowed
     return {"ok": True}
 
 
@@ -134,6 +142,9 @@ def on_quick_exit(data: dict) -> dict:
     except ProtocolError:
         session.pop("chat_id", None)
         return {"ok": True}
+
+
+on_quick_exit.any_payload = True  # whatever the payload: a panic button never fails
 
 
 HANDLERS = {

@@ -104,7 +104,7 @@ def create_chat(
 
 def chat_for_token(r: Redis, token: object) -> str | None:
     """The chat a resume token belongs to, if it still exists."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    if not isinstance(token, str) or not 20 <= len(token) <= 100 or not token.isascii():
         return None
     return r.get(keys.token(hash_token(token)))
 

@@ -7,11 +7,11 @@ a bad payload yields error messages keyed by field, never an exception.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from ..protocol import strip_unsafe
 from .taxonomy import Taxonomy
 
 FIELDS = (
@@ -29,8 +29,6 @@ NOT_TEXT = _l("Must be a text value.")
 NOT_KNOWN = _l("Not a known option.")
 _MAX_ERRORS_PER_KIND = 10  # a hostile payload must not produce a huge error report
 
-# Control characters (keeping newline) and bidi overrides, which could disguise a note.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Errors = dict[str, str]
 
@@ -167,7 +165,7 @@ def _note(value: Any) -> tuple[str | None, str | None]:
         return None, NOT_TEXT
     if len(value) > NOTE_MAX_CHARS * 4:  # refuse a huge string before running a regex over it
         return None, _l("Must be at most %(n)s characters.", n=NOTE_MAX_CHARS)
-    note = _CONTROL.sub("", value).strip()
+    note = strip_unsafe(value).replace("\t", "").strip()
     if len(note) > NOTE_MAX_CHARS:
         return None, _l("Must be at most %(n)s characters.", n=NOTE_MAX_CHARS)
     return note, None

@@ -270,6 +270,7 @@
   function onServerError(err) {
     if (err && ACKED[err.event]) return;
     if (err && err.code === 'not_joined') return; // a typing signal raced a reconnect
+    if (err && err.event === 'typing') return; // e.g. raced the end: the `ended` event says it
     setError(errorText(err));
   }
 

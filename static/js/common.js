@@ -33,8 +33,16 @@
    */
   function format(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+      return Object.prototype.hasOwnProperty.call(values, key) ? plain(values[key]) : whole;
     });
+  }
+
+  /**
+   * A name or other value shown inside a sentence, without bidi controls (embeddings,
+   * overrides, isolates, LRM/RLM, ALM): they could show `evil` as `live` or move the time.
+   */
+  function plain(value) {
+    return String(value).replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '');
   }
 
   /** The length the server counts: code points, so an emoji counts once, as it does there. */
@@ -46,7 +54,7 @@
    */
   function cleanText(text) {
     return text.replace(/\r\n?/g, '\n')
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
       .trim();
   }
 
@@ -117,7 +125,9 @@
     item.dataset.id = m.id;
     var meta = document.createElement('p');
     meta.className = 'msg-meta';
-    meta.textContent = who + ' · ' + time;
+    var name = document.createElement('bdi');  // the name cannot reorder the time
+    name.textContent = plain(who);
+    meta.append(name, ' · ' + time);
     var text = document.createElement('p');
     text.className = 'msg-text';
     text.textContent = m.text;
@@ -274,6 +284,7 @@
     $: $,
     show: show,
     format: format,
+    plain: plain,
     charCount: charCount,
     cleanText: cleanText,
     seconds: seconds,

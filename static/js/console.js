@@ -754,7 +754,7 @@
 
   function onState(state) {
     if (!state || state.ok === false) return;
-    el.name.textContent = state.name || el.name.textContent;
+    el.name.textContent = H.plain(state.name || el.name.textContent);
     if (state.role) el.role.textContent = T.roles[state.role] || state.role;
     applyPresence(state);
     var seenIds = new Set();

@@ -193,7 +193,7 @@
     var items = rows.map(function (s) {
       var row = document.createElement('tr');
       row.dataset.staffId = s.staff_id;
-      cell(row, s.name);
+      cell(row, H.plain(s.name));
       cell(row, format(T.load, { load: s.load, capacity: s.capacity }));
       clockCell(row, s.load ? null : s.idle_since);
       return row;
