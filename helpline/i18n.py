@@ -2,7 +2,7 @@
 
 Order for a chatter: `?lang=` (the page passes it on to its socket too), else
 Accept-Language, else HELPLINE_DEFAULT_LANGUAGE. The tab's earlier choice lives in
-sessionStorage and comes back as `?lang=` (static/js/common.js). Staff: the account's
+sessionStorage and comes back as `?lang=` (static/js/lib/common.js). Staff: the account's
 saved preference, then Accept-Language, then the helpline default. Nothing about the
 language is stored in a cookie.
 """

@@ -34,7 +34,7 @@ def test_headers_on_a_page_and_on_a_socketio_response(app):
     assert_security_headers(http.get("/"))
     assert_security_headers(http.get("/socket.io/?EIO=4&transport=polling"))
     assert "Strict-Transport-Security" not in http.get("/").headers  # not in development
-    static = http.get("/static/js/common.js")
+    static = http.get("/static/js/lib/common.js")
     assert "no-store" not in static.headers.get("Cache-Control", "")
     assert static.headers["Cross-Origin-Resource-Policy"] == "same-origin"
 

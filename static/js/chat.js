@@ -20,7 +20,7 @@
   var TYPING_IDLE_MS = 3000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
-  var H = window.HelplineCommon; // shared helpers: static/js/common.js
+  var H = window.HelplineCommon; // shared helpers: static/js/lib/common.js
   var $ = H.$, show = H.show, format = H.format, charCount = H.charCount, cleanText = H.cleanText;
 
   /* ---------- language: ?lang= wins, else this tab's earlier choice (sessionStorage) ---------- */

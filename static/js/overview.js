@@ -11,7 +11,7 @@
   var ACK_TIMEOUT_MS = 15000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
-  var H = window.HelplineCommon; // shared helpers: static/js/common.js
+  var H = window.HelplineCommon; // shared helpers: static/js/lib/common.js
   var $ = H.$, show = H.show, format = H.format, seconds = H.seconds, clock = H.clock;
   var unlockAudio = H.unlockAudio;
 
