@@ -129,12 +129,11 @@ def test_a_vanished_waiting_chatter_leaves_the_line_after_the_short_grace(server
 
 
 def test_a_removed_chatter_is_told_and_cannot_resume(server, peers):
-    from helpline.admin import accounts
-    from tests.conftest import PASSWORD
+    from tests.conftest import add_staff
 
     url = server.urls[0]
     with server.app.app_context():
-        accounts.create_staff(db.session, "sara", "Sara", "supervisor", PASSWORD)
+        add_staff("sara", "supervisor", "Sara", None)  # enrolled in two-factor sign-in
     supervisor = peers(url, "/staff", cookie=staff_cookie(url, "sara"))
     chatter = peers(url, "/chat")
     started = chatter.call("start", {})

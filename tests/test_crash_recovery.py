@@ -11,6 +11,7 @@ import time
 
 import pytest
 import redis as redis_lib
+import requests
 import websocket
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from helpline.admin import accounts
 from helpline.availability.models import MissedContact
 from helpline.extensions import db
 from helpline.queue import keys
-from tests.conftest import PASSWORD, LiveServers, other_db
+from tests.conftest import PASSWORD, LiveServers, other_db, with_solution
 from tests.peers import staff_cookie
 
 pytestmark = pytest.mark.timeout(240)
@@ -112,7 +113,8 @@ def test_a_client_that_stops_answering_pings_is_dropped_and_its_grace_starts(ser
     assert ws.recv().startswith("0")  # the Engine.IO open packet
     ws.send("40/chat,")
     assert ws.recv().startswith("40/chat,")
-    ws.send('42/chat,1["start",{}]')
+    start = with_solution({}, lambda: requests.get(server + "/challenge", timeout=10).json())
+    ws.send('42/chat,1' + json.dumps(["start", start]))
     while True:
         frame = ws.recv()
         if frame.startswith("43/chat,1"):

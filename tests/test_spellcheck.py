@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 FREE_TEXT = re.compile(r"<textarea\b[^>]*>|<input\b(?![^>]*type=\"(?:hidden|checkbox|radio|"
                        r"submit|button|date|number|password)\")[^>]*>", re.S)
@@ -16,8 +16,7 @@ FREE_TEXT = re.compile(r"<textarea\b[^>]*>|<input\b(?![^>]*type=\"(?:hidden|chec
 def _signed_in(app, make_staff, role):
     staff = make_staff(role[:4], role=role)
     http = app.test_client()
-    assert http.post("/staff/login", data={"username": staff.username,
-                                           "password": PASSWORD}).status_code == 302
+    assert sign_in(http, staff.username).status_code == 302
     return http
 
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.availability.test_supervisor_pages import PERIOD, seed_missed
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.i18n.english import english_strings
 
 PAGES = ["/staff/", "/staff/overview", "/staff/hours", f"/staff/missed?{PERIOD}",
@@ -53,7 +53,7 @@ def test_no_english_on_any_page(app, make_staff, lang):
     english = english_strings(lang)
     for path in PAGES:
         if path == "/staff/":
-            http.post("/staff/login", data={"username": "sup", "password": PASSWORD})
+            sign_in(http, "sup")
         html = http.get(path, headers={"Accept-Language": f"{lang}-BE"}).get_data(as_text=True)
         assert f'<html lang="{lang}">' in html, path
         parts = visible(html)
