@@ -55,7 +55,7 @@ deps: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES)
 translations: $(PY_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --project=helpline -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) compile-translations
 
 compile-translations: $(MO_FILES)

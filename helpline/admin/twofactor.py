@@ -15,6 +15,7 @@ import secrets
 
 import pyotp
 import segno
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from ..records.models import Staff
@@ -39,7 +40,8 @@ def provisioning_uri(secret: str, username: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The otpauth URI as an inline SVG QR code (no script, no style, no external link)."""
-    return segno.make(uri, error="m").svg_inline(scale=5, title="otpauth")
+    title = gettext("QR code for your authenticator app")  # read out by screen readers
+    return segno.make(uri, error="m").svg_inline(scale=5, title=title)
 
 
 def _clean(code: str) -> str:

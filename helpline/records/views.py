@@ -110,8 +110,8 @@ def _save(row: Registration | None):
 @roles_required("therapist", "supervisor")
 def index():
     rows = registrations.visible(db.session, current_user)
-    dutch = _("en") == "nl"
-    group_names = {g.key: g.label_nl if dutch else g.label for g in _taxonomy().target_groups}
+    lang = _("en")  # the page's language, as its catalogue says
+    group_names = {g.key: g.label_for(lang) for g in _taxonomy().target_groups}
     return render_template("admin/registrations.html", rows=rows, channel_names=CHANNEL_NAMES,
                            group_names=group_names,
                            edit_days=registrations.EDIT_DAYS, tz=_tz(), UTC=UTC,

@@ -51,16 +51,15 @@ def pct(part: int, whole: int) -> float | None:
 
 
 class Labels:
-    """Taxonomy labels in the reader's language (Dutch labels for a Dutch reader)."""
+    """Taxonomy labels in the reader's language."""
 
     def __init__(self, taxonomy: Taxonomy):
-        dutch = str(get_locale() or "en").startswith("nl")
+        lang = str(get_locale() or "en")
         self.names: dict[str, dict[str, str]] = {}
         for section in ("age_bands", "genders", "help_given", "referral_targets", "regions",
                         "follow_up", "target_groups"):
-            self.names[section] = {o.key: (o.label_nl if dutch else o.label)
-                                   for o in getattr(taxonomy, section)}
-        self.names["subcategories"] = {s.key: (s.label_nl if dutch else s.label)
+            self.names[section] = {o.key: o.label_for(lang) for o in getattr(taxonomy, section)}
+        self.names["subcategories"] = {s.key: s.label_for(lang)
                                        for g in taxonomy.target_groups for s in g.subcategories}
 
     def __call__(self, section: str, key: str) -> str:
@@ -134,7 +133,7 @@ def referrals(t: Tally, taxonomy: Taxonomy, labels: Labels,
         [str(_l("Share of contacts (%)")), pct(referred, total)],
         [str(_l("Referral accepted")), accepted],
         [str(_l("Arrived at a treatment centre (reported by the centres)")), arrived],
-        [str(_l("Started (% of referrals)")), pct(arrived, referred)],
+        [str(_l("Started (share of referrals, %)")), pct(arrived, referred)],
     ]
     per_centre = Table("referral_centres", str(_l("Referrals and arrivals per centre")),
                        [str(_l("Centre")), str(_l("Referred")), str(_l("Arrived")),

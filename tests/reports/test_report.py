@@ -93,7 +93,7 @@ def test_referrals_arrivals_regions(ctx, data):
     assert t["referrals"].rows == [
         ["Referrals", 2], ["Share of contacts (%)", 20.0], ["Referral accepted", 1],
         ["Arrived at a treatment centre (reported by the centres)", 1],
-        ["Started (% of referrals)", 50.0]]
+        ["Started (share of referrals, %)", 50.0]]
     assert t["referral_centres"].rows == [
         ["CGG (Centre for Mental Health Care)", 2, 1, 50.0]]
     assert t["referral_regions"].rows == [["Antwerp", 1, 50.0], ["Limburg", 1, 50.0]]
