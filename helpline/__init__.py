@@ -116,6 +116,7 @@ def _init_extensions(app: Flask) -> None:
     user_logged_out.connect(staff_sessions.on_logout)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.add_template_filter(i18n.number, "number")
     app.context_processor(lambda: {"current_language": i18n.current_language,
                                    "js_locale": i18n.js_locale,
                                    "LANGUAGES": i18n.LANGUAGES,

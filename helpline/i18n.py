@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 LANGUAGES = ("nl", "fr", "en")  # Dutch first: the helpline's own order
 NATIVE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
@@ -102,3 +102,11 @@ def lazy_weekday_short(index: int):
     from flask_babel.speaklater import LazyString
 
     return LazyString(lambda: weekday_names(width="abbreviated")[index])
+
+
+def number(value: object) -> object:
+    """A count or a share in the reader's notation (1.913 and 10,8 in Dutch); other
+    values (labels, dashes) pass through unchanged. A Jinja filter: `{{ v|number }}`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_decimal(value, format="#,##0.#")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from helpline.extensions import db, socketio
 from helpline.queue import keys
 from helpline.records.models import Staff
@@ -123,3 +125,14 @@ def test_staff_socket_errors_in_the_staff_language(app, make_staff, staff_socket
     sock = staff_socket(staff)
     answer = ack(sock, "message", {"chat_id": "nosuchchat123", "text": "hi"}, "/staff")
     assert answer["code"] == "unknown_chat" and answer["message"] == "Ce chat n'existe pas."
+
+
+@pytest.mark.parametrize("lang,count,share", [("nl", "1.913", "10,8"), ("fr", "1\u202f913", "10,8"),
+                                              ("en", "1,913", "10.8")])
+def test_report_numbers_in_the_readers_notation(app, lang, count, share):
+    from helpline.i18n import number
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert number(1913) == count
+        assert number(10.8) == share
+        assert number("Phone") == "Phone" and number(None) is None
