@@ -232,6 +232,7 @@ function init() {
   initAttention();
   el.startForm.addEventListener('submit', onStartSubmit);
   el.newChat.addEventListener('click', function () { backToIntro(''); });
+  el.startButton.disabled = false; // rendered disabled until this script is ready
 
   var stored = loadChat();
   var draft = takeDraft(sessionStorage); // taken either way: a draft never outlives its chat
