@@ -35,7 +35,7 @@ def _opening() -> dict:
     nxt: datetime | None = state["next"]
     if nxt is None:
         return {"open": state["open"], "next": None}
-    near = (nxt - datetime.now(nxt.tzinfo)).days < 6
+    near = (nxt - datetime.fromtimestamp(live.now(), nxt.tzinfo)).days < 7  # a weekday says it
     pattern = "EEEE HH:mm" if near else "EEEE d MMMM HH:mm"
     return {"open": False, "next": format_datetime(nxt, pattern, rebase=False)}
 
