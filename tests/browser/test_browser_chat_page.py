@@ -219,3 +219,13 @@ def test_nobody_on_duty_shows_todays_remaining_hours(browser, hours_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("No one is available in the chat")
     expect(page.locator("#unavailable-hours")).to_have_text("Today the chat is open until 23:59.")
     assert_accessible(page, "on the nobody-on-duty screen")
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr", "en"])
+def test_start_is_on_the_first_phone_screen_in_every_language(browser, live, lang):
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(live.urls[0] + f"/?lang={lang}")
+    expect(page.locator("#start-button")).to_be_enabled()
+    box = page.locator("#start-button").bounding_box()
+    assert in_first_screen(page, "#start-button"), (lang, box)
+    assert in_first_screen(page, "#quick-exit")

@@ -204,7 +204,6 @@ function clearTranscript() {
   el.transcript.replaceChildren();
   show(el.colleagueNotice, false);
   setHandoverNotice('');
-  el.input.value = '';
   setError('');
 }
 
@@ -214,6 +213,7 @@ function backToIntro(notice) {
   ctx.chat = freshChat();
   clearTranscript();
   setConnNotice(false);
+  el.input.value = ''; // not at a start: `assigned` may come first and the chatter type
   el.startForm.reset();
   el.startButton.disabled = false;
   resetClosingCards();
