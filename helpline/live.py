@@ -148,10 +148,12 @@ def broadcast_line(r: Redis) -> None:
     changed: list[tuple[str, dict]] = []
     for position, chat_id in enumerate(ids, 1):
         wait = estimate.expected_wait_minutes(position, free, total, durations, default)
-        value = f"{position}:{wait}:{int(is_open)}"
+        span = estimate.expected_wait_range(position, free, total, durations, default)
+        value = f"{position}:{wait}:{span}:{int(is_open)}"
         if sent.get(chat_id) != value:
             updates[chat_id] = value
             changed.append((chat_id, {"position": position, "expected_wait_minutes": wait,
+                                      "expected_wait_range": span,
                                       "staff_on_duty": total > 0, "open": is_open}))
     to_chatters("position", changed)
     gone = set(sent).difference(ids)

@@ -108,11 +108,30 @@ def turned_away_info(session: Session, now_utc: datetime | float,
          "open_now": schedule.is_open(hours.slots, hours.exceptions, channel, now, tz)}
         for channel, contact in contacts.items() if contact
     ]
+    end = schedule.current_session_end(hours.slots, hours.exceptions, "chat", now, tz)
     return {
         "next_opening": nxt.astimezone(tz).isoformat() if nxt else None,
+        "open_until": end.astimezone(tz).isoformat() if end else None,
         "time_zone": tz.key,
         "chat_hours": i18n.hours_text(hours.slots, "chat"),
         "channels": channels,
         "self_help_url": cfg["SELF_HELP_URL"] or None,
         "counted": True,
     }
+
+
+def intro_opening(session: Session, now_utc: datetime | float) -> dict:
+    """What the intro says before any question: open now, or closed and when it opens.
+
+    `open` follows the gate's hours (the cut-off before closing counts as closed); `next`
+    is the next opening in the helpline's zone, worded by the page (None if unknown).
+    """
+    now = _utc(now_utc)
+    if current_app.config["CHAT_ALWAYS_OPEN"]:
+        return {"open": True, "next": None}
+    hours = load_hours(session, now)
+    if chat_taking_new(session, now, hours):
+        return {"open": True, "next": None}
+    tz = timezone()
+    nxt = schedule.next_opening(hours.slots, hours.exceptions, "chat", now, tz)
+    return {"open": False, "next": nxt.astimezone(tz) if nxt else None}

@@ -38,8 +38,11 @@ def _state(r, chat_id: str, chat: dict) -> dict:
     if pos is not None:
         free, total, durations = estimate.capacity_now(r)
         state["position"] = pos
+        default = current_app.config["DEFAULT_CHAT_MINUTES"]
         state["expected_wait_minutes"] = estimate.expected_wait_minutes(
-            pos, free, total, durations, current_app.config["DEFAULT_CHAT_MINUTES"])
+            pos, free, total, durations, default)
+        state["expected_wait_range"] = estimate.expected_wait_range(
+            pos, free, total, durations, default)
         state["staff_on_duty"] = total > 0
         state["open"] = gate.chat_taking_new(db.session, live.now())
     return state

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import format_datetime
 from redis.exceptions import RedisError
 
-from .. import proofofwork
+from .. import live, proofofwork
+from ..availability import gate
+from ..extensions import csrf, db
 
 bp = Blueprint("chat", __name__)
 
@@ -20,7 +25,27 @@ def chat_page():
         exit_url=cfg["NEUTRAL_EXIT_URL"],
         grace_seconds=cfg["RESUME_GRACE_SECONDS"],
         pow_fresh_seconds=max(cfg["POW_TTL_SECONDS"] - 60, 30),
+        opening=_opening(),
     )
+
+
+def _opening() -> dict:
+    """Open now, or closed and the next opening worded for the intro ("Thursday 19:00")."""
+    state = gate.intro_opening(db.session, live.now())
+    nxt: datetime | None = state["next"]
+    if nxt is None:
+        return {"open": state["open"], "next": None}
+    near = (nxt - datetime.fromtimestamp(live.now(), nxt.tzinfo)).days < 7  # a weekday says it
+    pattern = "EEEE HH:mm" if near else "EEEE d MMMM HH:mm"
+    return {"open": False, "next": format_datetime(nxt, pattern, rebase=False)}
+
+
+@bp.route("/no-script", methods=["POST"])
+@csrf.exempt
+def no_script():
+    """The intake form posted without JavaScript: say so. The body is never read or kept,
+    and a POST keeps the answers out of the URL (and so out of access logs and history)."""
+    return render_template("chat/no_script.html")
 
 
 @bp.route("/challenge")

@@ -30,6 +30,35 @@ def expected_wait_minutes(
     return max(1, math.ceil(ahead * minutes / total_capacity))
 
 
+def expected_wait_range(
+    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
+    default_minutes: int,
+) -> list[int] | None:
+    """[low, high] minutes for the chatter at `position`; None if nobody is on duty.
+
+    A single figure promises too much: the chat ahead may have just begun or be ending.
+    A slot frees up every D / C minutes on average, but the next one may free up at once,
+    so the low end counts the slots ahead minus one (at least a minute) and the high end
+    all of them. With no history, D is only the configured default: the high end is
+    widened by half, so a first chatter is not promised a wait nobody measured.
+    """
+    if total_capacity <= 0:
+        return None
+    ahead = position - free_slots
+    if ahead <= 0:
+        return [0, 0]
+    chat_minutes = mean(recent_durations) / 60 if recent_durations else default_minutes
+    per_slot = chat_minutes / total_capacity
+    high = ahead * per_slot * (1 if recent_durations else 1.5)
+    low = max(1, math.floor((ahead - 1) * per_slot))
+    return [low, max(low + 1, _round_up(high))]
+
+
+def _round_up(minutes: float) -> int:
+    """Whole minutes up to 10, then to the next 5: a range is not more exact than that."""
+    return math.ceil(minutes) if minutes <= 10 else 5 * math.ceil(minutes / 5)
+
+
 def record_duration(r: Redis, seconds: float) -> None:
     """Remember how long a finished chat lasted (only the last few are kept)."""
     with r.pipeline() as pipe:

@@ -196,3 +196,25 @@ def test_tables_hold_no_identifier(app):
     for word in ("ip", "agent", "token", "chat_id", "session", "address", "cookie"):
         assert word not in flat.split()
     assert isinstance(db.metadata.tables["missed_contacts"].c.hour.type, sa.DateTime)
+
+
+def test_nobody_on_duty_says_until_when_today_even_in_an_extra_session(gated, r, ctx):
+    err = refused(gated, r, THURSDAY_20)
+    assert err.payload()["open_until"] == "2026-11-19T21:30:00+01:00"
+    with ctx():
+        db.session.add(OpeningException(channel="chat", day=date(2026, 11, 21), kind="extra",
+                                        starts=time(10), ends=time(12)))
+        db.session.commit()
+    err = refused(gated, r, datetime(2026, 11, 21, 11, tzinfo=TZ))  # Saturday, extra session
+    assert err.code == "nobody_on_duty"
+    assert err.payload()["open_until"] == "2026-11-21T12:00:00+01:00"
+    closed = refused(gated, r, datetime(2026, 11, 20, 10, tzinfo=TZ), counted=True)
+    assert closed.payload()["open_until"] is None
+
+
+def test_intro_opening_open_or_closed_with_the_next_opening(gated):
+    with gated.app_context():
+        assert gate.intro_opening(db.session, THURSDAY_20) == {"open": True, "next": None}
+        closed = gate.intro_opening(db.session, datetime(2026, 11, 20, 10, tzinfo=TZ))
+    assert closed["open"] is False
+    assert closed["next"].isoformat() == "2026-11-26T19:00:00+01:00"

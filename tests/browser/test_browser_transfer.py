@@ -69,8 +69,10 @@ def test_transfer_back_to_line_and_deactivation(browser, live, live_staff):
     expect(b_panel.locator(".handover-text")).to_have_text(NOTE)
     expect(b_panel.locator(".msg-text")).to_have_text(
         ["I need to talk to someone.", "I'm listening."])
-    expect(chatter.locator("#handover-notice")).to_contain_text("You are now talking with Ben.")
+    expect(chatter.locator("#handover-notice")).to_contain_text("handed over to a colleague")
     expect(chatter.locator("#status-main")).to_have_text("You are talking with Ben.")
+    # The news once: the status names Ben, the notice says a handover happened.
+    assert chatter.locator("#screen-chat").inner_text().count("talking with Ben") == 1
     shot(ben, "21-console-handover")
     shot(chatter, "22-chatter-transferred")
 
@@ -91,7 +93,8 @@ def test_transfer_back_to_line_and_deactivation(browser, live, live_staff):
     a_panel = anna.locator(".chat-panel:visible")
     expect(a_panel.locator(".handover-from")).to_have_text("Handed over by Ben, without a note.")
     expect(a_panel.locator(".msg-text")).to_have_count(4)
-    expect(chatter.locator("#handover-notice")).to_contain_text("You are now talking with Anna.")
+    expect(chatter.locator("#handover-notice")).to_contain_text("handed over to a colleague")
+    expect(chatter.locator("#status-main")).to_have_text("You are talking with Anna.")
     assert NOTE not in chatter.content()
 
     # A supervisor deactivates Anna from the accounts page on server 2: her console on

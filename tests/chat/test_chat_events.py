@@ -29,6 +29,7 @@ def test_start_puts_chatter_in_line_with_position(chatter, r):
     assert a["ok"] and a["state"] == "waiting" and a["position"] == 1
     assert b["position"] == 2
     assert b["expected_wait_minutes"] is None and b["staff_on_duty"] is False
+    assert b["expected_wait_range"] is None
     assert r.hget(keys.chat(a["chat_id"]), "age_band") == "26_35"
     assert r.hget(keys.chat(b["chat_id"]), "gender") == ""
 
@@ -241,3 +242,20 @@ def test_the_chatter_page_has_words_for_the_budget_refusals(app):
     config = json.loads(re.search(r'id="page-config">(.*?)</script>', page, re.S).group(1))
     errors = json.dumps(config)
     assert '"waiting_limit"' in errors and '"chat_full"' in errors
+
+
+def test_the_wait_is_a_range_in_the_ack_and_the_position_event(
+        chatter, staff_socket, make_staff, app):
+    on_duty(staff_socket, make_staff("anna", name="Anna"))
+    first, second = chatter(), chatter()
+    assert ack(first, "start")["state"] == "active"  # Anna takes the first at once
+    started = ack(second, "start")
+    default = app.config["DEFAULT_CHAT_MINUTES"]
+    # No history: from a minute to the default widened by half, and the old field stays.
+    assert started["expected_wait_range"][0] == 1
+    assert started["expected_wait_range"][1] >= started["expected_wait_minutes"] == default
+    third = chatter()
+    ack(third, "start")
+    position = events(third, NS, "position")[-1]
+    low, high = position["expected_wait_range"]
+    assert position["position"] == 2 and low <= position["expected_wait_minutes"] <= high

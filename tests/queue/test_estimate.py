@@ -117,3 +117,36 @@ def test_estimate_from_live_state(lr):
     # Both slots busy; with 20-minute chats one of the 2 slots frees up every 10 minutes.
     assert [estimate.expected_wait_minutes(p, free, total, durations, 15)
             for p in (1, 2, 3)] == [10, 20, 30]
+
+
+# --- expected_wait_range (pure) ---------------------------------------------------------
+
+
+def test_range_none_when_nobody_is_on_duty():
+    assert estimate.expected_wait_range(1, 0, 0, [], 30) is None
+
+
+def test_range_zero_when_a_slot_is_free():
+    assert estimate.expected_wait_range(2, 2, 4, [], 30) == [0, 0]
+
+
+def test_range_without_history_is_honest_about_the_next_place():
+    # The issue's case: one therapist, one chat that just began, no history. Not "about
+    # 30 minutes" but from a minute (the chat may end at once) to the default widened by half.
+    assert estimate.expected_wait_range(1, 0, 1, [], 30) == [1, 45]
+    assert estimate.expected_wait_minutes(1, 0, 1, [], 30) == 30  # the old field is kept
+
+
+def test_range_with_history_spans_the_slots_ahead():
+    durations = [1200.0]  # 20 minutes; 2 slots: one frees every 10 minutes
+    assert estimate.expected_wait_range(3, 0, 2, durations, 99) == [20, 30]
+    assert estimate.expected_wait_range(1, 0, 2, durations, 99) == [1, 10]
+
+
+@pytest.mark.parametrize("position", range(1, 30))
+@pytest.mark.parametrize("capacity", [1, 2, 3, 7])
+def test_range_is_ordered_and_contains_the_single_figure(position, capacity):
+    for durations in ([], [600.0, 1500.0]):
+        low, high = estimate.expected_wait_range(position, 0, capacity, durations, 30)
+        single = estimate.expected_wait_minutes(position, 0, capacity, durations, 30)
+        assert 1 <= low < high and low <= single <= high

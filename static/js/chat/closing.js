@@ -1,0 +1,153 @@
+/* The end of a chat: the closing screen (the follow-up code, the feedback card), and the
+ * "no chat now" screen (closed, nobody on duty, line full) with the other channels. */
+import * as H from '../lib/common.js';
+import { $, show, format } from '../lib/common.js';
+import { ACK_TIMEOUT_MS, ctx, el, T, forgetChat, markCounted, showScreen } from './state.js';
+import { closingKey, formatOpening, formatClock } from './timefmt.js';
+import { stopOwnTyping } from './compose.js';
+import { setTherapistTyping } from './transcript.js';
+import { setConnNotice, closeSocket } from './main.js';
+
+/* Only this page's own wording: never the server's message text. */
+export function errorText(res) { return H.errorText(T.errors, res, false); }
+
+export function closingText(by, reason) { return T[closingKey(by, reason)]; }
+
+export function showClosed(by, reason) {
+  var chat = ctx.chat;
+  if (chat.endedShown) return;
+  chat.endedShown = true;
+  if (chat.state === 'waiting') markCounted(); // left the line unanswered: counted
+  chat.state = 'ended';
+  forgetChat();
+  stopOwnTyping(false);
+  setTherapistTyping(false);
+  keepForClosing();
+  setConnNotice(false);
+  ctx.closedWith = { by: by, reason: reason };
+  el.closedReason.textContent = closingText(by, reason);
+  showScreen('closed');
+  el.closedHeading.focus();
+}
+
+/* The closing screen keeps the socket (no chat on it any more) for a follow-up code the
+   therapist may still send and for the feedback card; leaving the screen closes it. */
+function keepForClosing() {
+  var socket = ctx.socket;
+  if (!socket) return;
+  socket.off('disconnect');
+  socket.off('connect_error');
+  socket.off('connect');
+  socket.io.reconnection(false);
+}
+
+export function onFollowUpCode(data) {
+  if (!data || typeof data.code !== 'string') return;
+  $('follow-up-code-text').textContent = data.code;
+  $('follow-up-when').textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+  show($('follow-up-card'), true);
+  var notice = $('follow-up-notice');
+  notice.textContent = format(T.follow_up_notice, { code: data.code });
+  show(notice, ctx.chat.state !== 'ended');
+}
+
+function onFeedbackSubmit(event) {
+  event.preventDefault();
+  var form = $('feedback-form');
+  var pick = function (name) {
+    var input = form.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : null;
+  };
+  var status = $('feedback-status');
+  var answers = { helped: pick('helped'), again: pick('again') };
+  if (!ctx.socket || (!answers.helped && !answers.again)) { status.textContent = T.feedback_failed; return; }
+  ctx.socket.timeout(ACK_TIMEOUT_MS).emit('feedback', answers, function (err, res) {
+    if (err || !res || !res.ok) { status.textContent = T.feedback_failed; return; }
+    status.textContent = T.feedback_thanks;
+    Array.from(form.elements).forEach(function (input) { input.disabled = true; });
+  });
+}
+
+export function resetClosingCards() {
+  var form = $('feedback-form');
+  form.reset();
+  Array.from(form.elements).forEach(function (input) { input.disabled = false; });
+  $('feedback-status').textContent = '';
+  show($('follow-up-card'), false);
+  show($('follow-up-notice'), false);
+}
+
+export function initClosing() {
+  $('feedback-form').addEventListener('submit', onFeedbackSubmit);
+}
+
+/* ---------- no new chat now ---------- */
+
+function safeLink(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : null;
+}
+
+function channelItem(kind, href, text, detail) {
+  var item = document.createElement('li');
+  var label = document.createElement('span');
+  label.className = 'channel-kind';
+  label.textContent = kind;
+  var link = document.createElement('a');
+  link.href = href;
+  link.textContent = text;
+  if (/^https?:/i.test(href)) link.rel = 'noreferrer noopener';
+  item.append(label, link);
+  if (detail) {
+    var hours = document.createElement('span');
+    hours.className = 'hint';
+    hours.textContent = detail;
+    item.appendChild(hours);
+  }
+  return item;
+}
+
+function channelItems(res, U) {
+  var items = [];
+  (Array.isArray(res.channels) ? res.channels : []).forEach(function (c) {
+    if (!c || typeof c.contact !== 'string' || !c.contact) return;
+    var detail = typeof c.hours === 'string' ? c.hours : '';
+    if (c.open_now === true && c.channel === 'phone') detail += ' (' + U.open_now + ')';
+    if (c.channel === 'phone') {
+      items.push(channelItem(U.phone, 'tel:' + c.contact.replace(/[^0-9+]/g, ''), c.contact, detail));
+    } else if (c.channel === 'email') {
+      items.push(channelItem(U.email, 'mailto:' + c.contact, c.contact, detail));
+    }
+  });
+  var selfHelp = safeLink(res.self_help_url);
+  if (selfHelp) items.push(channelItem(U.self_help, selfHelp, U.self_help_link, ''));
+  return items;
+}
+
+/* The hours line: today's session while it runs ("open today until 22:00"), else the
+   next opening and the weekly hours. */
+function hoursText(res, code, when, U) {
+  var until = res.open_until ? formatClock(res.open_until, res.time_zone, ctx.lang) : null;
+  if (code !== 'closed' && until) return format(U.open_until, { time: until });
+  var hours = [];
+  if (code !== 'closed' && when) hours.push(format(U.next_opening, { when: when }));
+  if (res.chat_hours) hours.push(format(U.chat_hours, { hours: res.chat_hours }));
+  return hours.join(' ');
+}
+
+export function showUnavailable(res) {
+  var U = T.unavailable;
+  var code = res.code;
+  markCounted();
+  closeSocket();
+  var when = res.next_opening ? formatOpening(res.next_opening, res.time_zone, ctx.lang) : null;
+  el.unavailableHeading.textContent = U[code + '_heading'] || U.closed_heading;
+  if (code === 'closed') {
+    el.unavailableReason.textContent = when ? format(U.closed, { when: when }) : U.closed_unknown;
+  } else {
+    el.unavailableReason.textContent = U[code] || '';
+  }
+  el.unavailableHours.textContent = hoursText(res, code, when, U);
+  el.unavailableChannels.replaceChildren.apply(el.unavailableChannels, channelItems(res, U));
+  showScreen('unavailable');
+  el.unavailableHeading.focus();
+}

@@ -1,0 +1,81 @@
+/* The status above the transcript: waiting (place, an honest wait range, what happens
+ * next), talking with someone, handed over. Wording comes from wait.js (pure). */
+import { format, show } from '../lib/common.js';
+import { ctx, el, T, TRANSFER, SUPERVISION } from './state.js';
+import { positionStatus } from './wait.js';
+import { setEndConfirm } from './compose.js';
+
+export function renderStatus() {
+  var chat = ctx.chat;
+  setEndConfirm(false);
+  show(el.nextSteps, chat.state === 'waiting');
+  if (chat.state === 'active') {
+    var name = chat.therapist || T.therapist;
+    el.chatHeading.textContent = format(T.chat_heading, { name: name });
+    el.statusMain.textContent = format(T.talking_with, { name: name });
+    el.statusDetail.textContent = '';
+    show(el.noStaff, false);
+    el.endButton.textContent = T.end;
+  } else if (chat.state === 'waiting') {
+    el.chatHeading.textContent = T.waiting_heading;
+    el.endButton.textContent = T.leave;
+  } else {
+    el.chatHeading.textContent = T.waiting_heading;
+    el.statusMain.textContent = T.resuming;
+    el.statusDetail.textContent = '';
+  }
+}
+
+export function renderPosition(info) {
+  if (ctx.chat.state !== 'waiting' || !info) return;
+  ctx.lastPosition = info;
+  var status = positionStatus(info, T, format);
+  el.statusMain.textContent = status.main;
+  el.statusDetail.textContent = status.detail;
+  show(el.noStaff, status.nobody);
+}
+
+/* The notice is kept as a TRANSFER key and its values, so a language switch rewords it. */
+export function setHandoverNotice(key, values) {
+  ctx.handoverShown = key ? { key: key, values: values || {} } : null;
+  el.handoverNotice.textContent = key ? format(TRANSFER[key], ctx.handoverShown.values) : '';
+  show(el.handoverNotice, Boolean(key));
+}
+
+/* A supervisor joined the chat openly: say so plainly (their messages are marked too). */
+export function onColleagueJoined(data) {
+  ctx.colleagueName = data && typeof data.name === 'string' ? data.name : '';
+  el.colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: ctx.colleagueName });
+  show(el.colleagueNotice, true);
+}
+
+/* {therapist: name}: another therapist took over (the status line names them; the notice
+ * says a handover happened, without repeating the name); {therapist: null}: back in line. */
+export function onTransferred(data, stopTyping) {
+  var chat = ctx.chat;
+  var name = data && typeof data.therapist === 'string' ? data.therapist : null;
+  stopTyping();
+  if (name) {
+    chat.state = 'active';
+    chat.therapist = name;
+    chat.handedBack = false;
+    renderStatus();
+    setHandoverNotice('transferred_to', { name: name });
+    return;
+  }
+  chat.state = 'waiting';
+  chat.therapist = null;
+  chat.handedBack = true;
+  renderStatus();
+  el.statusMain.textContent = T.position_next;
+  el.statusDetail.textContent = '';
+  setHandoverNotice('transferred_line');
+}
+
+/* After being handed back to the line, the next therapist is announced the same way. */
+export function onReassigned(data) {
+  if (!ctx.chat.handedBack) return;
+  ctx.chat.handedBack = false;
+  var name = data && typeof data.therapist === 'string' ? data.therapist : '';
+  setHandoverNotice(name ? 'transferred_to' : '', { name: name });
+}

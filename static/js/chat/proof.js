@@ -1,0 +1,48 @@
+/* The proof of work: a challenge (GET /challenge) solved in static/js/pow-worker.js in the
+ * background while the chatter reads; one solution opens one start. */
+import { cfg } from './state.js';
+
+var proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
+
+export function hasProof() { return Boolean(proof.solution); }
+
+export function prepareProof() {
+  if (proof.worker || proof.solution) return;
+  var worker;
+  try { worker = new Worker(cfg.pow_worker); } catch (e) { finishProof(null, null); return; }
+  proof.worker = worker;
+  worker.onmessage = function (e) { finishProof(worker, e.data && !e.data.error ? e.data : null); };
+  worker.onerror = function () { finishProof(worker, null); };
+  fetch(cfg.challenge_url, { cache: 'no-store', credentials: 'omit' })
+    .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('challenge')); })
+    .then(function (challenge) { worker.postMessage(challenge); })
+    .catch(function () { finishProof(worker, null); });
+}
+
+function finishProof(worker, solution) {
+  if (worker !== proof.worker) return;
+  if (worker) worker.terminate();
+  proof.worker = null;
+  proof.solution = solution;
+  proof.readyAt = Date.now();
+  var waiting = proof.waiting;
+  if (!waiting) return;
+  proof.waiting = null;
+  proof.solution = null; // a solution opens one start only
+  waiting(solution);
+}
+
+/* Hand the ready solution over (once), or wait until it is ready. */
+export function takeProof(callback) {
+  if (proof.solution && Date.now() - proof.readyAt > cfg.pow_fresh_seconds * 1000) {
+    proof.solution = null; // its challenge is about to expire: solve a fresh one
+  }
+  if (proof.solution) {
+    var solution = proof.solution;
+    proof.solution = null;
+    callback(solution);
+    return;
+  }
+  proof.waiting = callback;
+  if (!proof.worker) prepareProof();
+}

@@ -1,0 +1,30 @@
+// Time wording of the chatter's page (static/js/chat/timefmt.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatOpening, formatClock, closingKey } from '../../static/js/chat/timefmt.js';
+
+test('an opening in the helpline zone, whatever the machine zone', () => {
+  const text = formatOpening('2026-11-26T19:00:00+01:00', 'Europe/Brussels', 'en');
+  assert.match(text, /Thursday/);
+  assert.match(text, /19:00/);
+  assert.match(formatOpening('2026-11-26T19:00:00+01:00', 'Europe/Brussels', 'nl'), /donderdag/);
+});
+
+test('the clock of today\'s end of session', () => {
+  assert.equal(formatClock('2026-11-19T21:30:00+01:00', 'Europe/Brussels', 'en'), '21:30');
+  assert.equal(formatClock('2026-11-19T21:30:00+01:00', 'UTC', 'en'), '20:30');
+});
+
+test('bad times give null', () => {
+  assert.equal(formatOpening('nonsense', 'Europe/Brussels', 'en'), null);
+  assert.equal(formatClock(undefined, 'Europe/Brussels', 'en'), null);
+});
+
+test('why the chat ended', () => {
+  assert.equal(closingKey('chatter', 'left_line'), 'ended_left_line');
+  assert.equal(closingKey('therapist', null), 'ended_therapist');
+  assert.equal(closingKey('chatter', null), 'ended_chatter');
+  assert.equal(closingKey('system', 'connection_lost'), 'ended_connection_lost');
+  assert.equal(closingKey(null, 'removed'), 'ended_removed');
+  assert.equal(closingKey(undefined, undefined), 'ended_system');
+});
