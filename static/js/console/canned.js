@@ -11,6 +11,14 @@ import { insertAt, moveIndex, rank } from '../lib/canned-search.js';
 
 let serial = 0;
 
+/** The picker's stylesheet, linked once per page (CSP style-src 'self' allows it). */
+function linkStyles() {
+  const href = new URL('../../css/canned.css', import.meta.url).href;
+  if (document.querySelector('link[data-canned-styles]')) return;
+  const link = element('link', { rel: 'stylesheet', href, 'data-canned-styles': '' });
+  document.head.append(link);
+}
+
 function element(tag, attrs, text) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
@@ -51,6 +59,7 @@ function optionNode(item, id, index) {
 /** Attach the picker below `textarea`; returns { open, close, element }. */
 export function attachCannedPicker(textarea, { url, strings }) {
   const id = 'canned-' + (++serial);
+  linkStyles();
   const ui = build(strings, id);
   textarea.insertAdjacentElement('afterend', ui.wrap);
   let responses = null;
