@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
@@ -111,6 +112,8 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
+    # Shown on the sign-in page itself (which consumes it), never left for the next page.
+    login_manager.login_message = _l("Sign in to open that page.")
     login_manager.user_loader(lambda user_id: staff_sessions.load_user(
         lambda: accounts.load_session_user(db.session, user_id)))
     user_logged_in.connect(staff_sessions.on_login)
