@@ -1,17 +1,21 @@
 /* The supervisors' live overview: the line, who is on duty, the chats, today's counters,
  * risk alerts, and monitoring one chat (read-only, private notes, joining openly).
+ * Pure parts live beside it: monitor-label.js (which of a therapist's chats is shown),
+ * follow.js and monitor-scroll.js (the transcript keeps to its newest message).
  *
  * The server pushes the whole picture (`overview`) whenever it changes; the page only
  * renders it and keeps the clocks running. Every server string is rendered as text
  * (textContent), never as HTML.
  */
+import * as H from '../lib/common.js';
+import { chatPlace, monitorLabel } from './monitor-label.js';
+import { followTranscript } from './monitor-scroll.js';
+
 (function () {
-  'use strict';
 
   var ACK_TIMEOUT_MS = 15000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
-  var H = window.HelplineCommon; // shared helpers: static/js/lib/common.js
   var $ = H.$, show = H.show, format = H.format, seconds = H.seconds, clock = H.clock;
   var unlockAudio = H.unlockAudio;
 
@@ -39,8 +43,12 @@
     joinArea: $('join-area'), joinButton: $('join-button'), joinConfirm: $('join-confirm'),
     joinYes: $('join-yes'), joinNo: $('join-no'),
     colleagueForm: $('colleague-form'), colleagueText: $('colleague-text'),
-    colleagueError: $('colleague-error'), unmonitor: $('unmonitor-button')
+    colleagueError: $('colleague-error'), unmonitor: $('unmonitor-button'),
+    newMessages: $('monitor-new')
   };
+  var follow = followTranscript(el.transcript, el.newMessages, function (n) {
+    return format(n === 1 ? T.new_message : T.new_messages, { n: n });
+  });
 
   var socket = null;
   var picture = null;           // the last overview
@@ -286,6 +294,7 @@
 
   function addMessage(m) {
     if (!watched || !H.insertMessage(watched, el.transcript, m, messageNode)) return;
+    follow.added();
     if (m.sender === 'chatter') setTyping(false);
   }
 
@@ -304,7 +313,15 @@
     if (on) typingTimer = setTimeout(function () { setTyping(false); }, TYPING_SHOWN_MAX_MS);
   }
 
+  /* The title names the therapist and which of their chats this is ("Anna: chat 2 of 3"). */
+  function renderTitle() {
+    var place = picture ? chatPlace(picture.chats, watched.id) : null;
+    if (place) watched.label = monitorLabel(place, T, format, timeLabel);
+    el.title.textContent = watched.label;
+  }
+
   function renderWatchedState() {
+    renderTitle();
     var row = picture && (picture.chats || []).filter(function (c) { return c.chat_id === watched.id; })[0];
     if (row && watched.state !== 'ended') watched.state = row.state;
     var active = watched.state === 'active';
@@ -322,6 +339,7 @@
 
   function resetPanel() {
     el.transcript.replaceChildren();
+    follow.reset();
     el.notes.replaceChildren();
     el.whisperError.textContent = '';
     el.colleagueError.textContent = '';
@@ -345,11 +363,11 @@
       watched.state = view.state;
       watched.own = String(view.staff_id) === cfg.me;
       watched.joined = (view.colleagues || []).some(function (c) { return String(c.staff_id) === cfg.me; });
-      (view.messages || []).forEach(addMessage);
-      el.title.textContent = watched.label;
-      renderWatchedState();
       show(el.panel, true);
+      (view.messages || []).forEach(addMessage);
+      renderWatchedState();
       el.panel.scrollIntoView({ block: 'start' });
+      if (!same) follow.reset();
       if (then) then();
     });
   }
