@@ -24,8 +24,11 @@ class CannedForm(FlaskForm):
     language = SelectField(_l("Language"),
                            choices=[(c, i18n.NATIVE_NAMES[c]) for c in i18n.LANGUAGES],
                            validate_choice=False)  # library.check words the error
-    title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"})
-    text = TextAreaField(_l("Text"), render_kw={"maxlength": TEXT_MAX, "rows": 6})
+    # Spell check off, as in every box (Enhanced Spell Check sends the text to the vendor).
+    title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "autocomplete": "off",
+                                                "spellcheck": "false"})
+    text = TextAreaField(_l("Text"), render_kw={"maxlength": TEXT_MAX, "rows": 6,
+                                                "spellcheck": "false"})
     tags = StringField(_l("Tags"), render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 

@@ -33,13 +33,16 @@ def test_monitor_names_the_chat_and_keeps_to_the_newest_message(browser, live, l
     expect(second.locator("#status-main")).to_contain_text("Anna")
     expect(first.locator("#status-main")).to_contain_text("Anna")
 
+    third = start_chatter(browser, other_url)[1]  # Anna is full: this one waits in line
+    expect(third.locator("#screen-chat")).to_be_visible()
     sup = browser.new_context(viewport={"width": 1200, "height": 500}).new_page()
     errors = Requests(sup)
     sign_in(sup, sup_url, "sara")
     sup.goto(sup_url + "/staff/overview")
     chat_rows = sup.locator("#chats-body tr")
     expect(chat_rows).to_have_count(2)
-    assert_accessible(sup, "on the overview with chats")
+    expect(sup.locator("#line-body tr")).to_have_count(1)
+    assert_accessible(sup, "on the overview with the line and chats")
     chat_rows.nth(1).get_by_role("button", name="Monitor").click()
     panel = sup.locator("#monitor-panel")
     expect(sup.locator("#monitor-title")).to_have_text(

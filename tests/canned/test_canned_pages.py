@@ -11,6 +11,7 @@ from helpline.canned.models import TEXT_MAX, CannedResponse
 from helpline.canned.seed import seed
 from helpline.extensions import db
 from tests.conftest import sign_in
+from tests.test_spellcheck import FREE_TEXT
 
 
 def signed_in(app, username):
@@ -56,6 +57,19 @@ def test_supervisor_creates_edits_deletes_and_each_is_audited(app, make_staff, c
     assert rows(ctx) == []
     assert actions(ctx) == ["canned_create", "canned_edit", "canned_delete"]
     assert http.get(f"/staff/canned/{canned_id}").status_code == 404
+
+
+def test_every_box_has_spell_check_off(app, make_staff, ctx):
+    make_staff("sam", role="supervisor")
+    http = signed_in(app, "sam")
+    with ctx():
+        seed(db.session)
+    for path in ("/staff/canned", "/staff/canned/1", "/staff/account", "/staff/accounts"):
+        page = http.get(path).get_data(as_text=True)
+        boxes = FREE_TEXT.findall(page)
+        assert boxes, path
+        for box in boxes:
+            assert 'spellcheck="false"' in box, (path, box)
 
 
 def test_bad_input_is_shown_at_the_fields_and_nothing_saved(app, make_staff, ctx):
