@@ -100,6 +100,7 @@ export function attachCannedPicker(textarea, { url, strings }) {
   }
 
   function open() {
+    if (textarea.disabled || textarea.readOnly) return; // an ended chat takes no text
     ui.panel.hidden = false;
     ui.button.setAttribute('aria-expanded', 'true');
     ui.search.value = '';
