@@ -138,3 +138,10 @@ def test_seed_fills_only_empty_languages(app, ctx):
 
 def test_tags_are_words_lowercase_once():
     assert library.parse_tags(" CAW, caw  zelfhulp\u202e ") == ["caw", "zelfhulp"]
+
+
+def test_demo_data_brings_the_first_ready_texts(app, ctx):
+    out = app.test_cli_runner().invoke(args=["demo-data"])
+    assert out.exit_code == 0, out.output
+    assert "ready texts: 11 added" in out.output
+    assert {r[0] for r in rows(ctx)} == {"nl", "fr", "en"}
