@@ -8,7 +8,10 @@
  * (textContent), never as HTML.
  */
 import * as H from '../lib/common.js';
+import { alarm } from './alarm.js';
+import { button, cell } from './cells.js';
 import { chatPlace, monitorLabel } from './monitor-label.js';
+import { moreWaiting, optionLabel } from './picture.js';
 import { followTranscript } from './monitor-scroll.js';
 
 (function () {
@@ -70,19 +73,7 @@ import { followTranscript } from './monitor-scroll.js';
   }
 
   function label(section, key) {
-    var options = cfg.taxonomy[section] || [];
-    for (var i = 0; i < options.length; i += 1) {
-      if (options[i].key === key) return options[i]['label_' + lang] || options[i].label;
-    }
-    return key || T.not_given;
-  }
-
-  function cell(row, text, className) {
-    var td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
+    return optionLabel(cfg.taxonomy[section], key, lang, T.not_given);
   }
 
   /* A live clock cell: data-since is a Unix time; tick() keeps the text current. */
@@ -90,15 +81,6 @@ import { followTranscript } from './monitor-scroll.js';
     var td = cell(row, since(ts), 'clock');
     if (seconds(ts) !== null) td.dataset.since = String(seconds(ts));
     return td;
-  }
-
-  function button(text, className, onClick) {
-    var b = document.createElement('button');
-    b.type = 'button';
-    b.className = className || 'secondary';
-    b.textContent = text;
-    b.addEventListener('click', onClick);
-    return b;
   }
 
   /* Our wording for a known code, else the server's message. */
@@ -112,26 +94,6 @@ import { followTranscript } from './monitor-scroll.js';
   var ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
 
   function request(event, payload, done) { H.request(socket, event, payload, ACK, done); }
-
-  /* ---------- attention: a tone and the title, for risk alerts ---------- */
-
-  function alarm() {
-    var audio = H.runningAudio();
-    if (!audio) return; // blocked until a first click
-    [0, 0.3, 0.6].forEach(function (offset) {
-      var start = audio.currentTime + offset;
-      var osc = audio.createOscillator();
-      var gain = audio.createGain();
-      osc.frequency.value = 988;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.22);
-      osc.connect(gain);
-      gain.connect(audio.destination);
-      osc.start(start);
-      osc.stop(start + 0.25);
-    });
-  }
 
   /* ---------- the picture ---------- */
 
@@ -183,7 +145,7 @@ import { followTranscript } from './monitor-scroll.js';
       return row;
     });
     fillTable('line', items, total);
-    var more = (typeof total === 'number' ? total : rows.length) - rows.length;
+    var more = moreWaiting(total, rows.length);
     el.lineMore.textContent = format(T.line_more, { n: more });
     show(el.lineMore, more > 0);
   }
