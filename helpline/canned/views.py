@@ -47,7 +47,7 @@ def _page(lang: str, form: CannedForm | None = None, status: int = 200):
     return render_template(
         "admin/canned.html", rows=rows, lang=lang, form=form or CannedForm(language=lang),
         delete_form=DeleteForm(), logout_form=LogoutForm(), text_max=TEXT_MAX,
-        picker={"url": url_for("canned.as_json", lang=lang), "strings": picker_strings()},
+        picker=picker_config(lang),
     ), status
 
 
@@ -57,6 +57,18 @@ def picker_strings() -> dict:
             "empty": _("No ready text matches."), "close": _("Close"),
             "failed": _("The ready texts could not be loaded."),
             "count": _("%(n)s ready texts", n="{n}")}
+
+
+def picker_config(lang: str | None = None) -> dict:
+    """What attachCannedPicker needs: the JSON address and the words."""
+    return {"url": url_for("canned.as_json", lang=lang) if lang else url_for("canned.as_json"),
+            "strings": picker_strings()}
+
+
+@bp.app_context_processor
+def canned_picker():
+    """Templates: `{{ canned_picker()|tojson }}` in a page's config (the console's)."""
+    return {"canned_picker": picker_config}
 
 
 def _saved(form: CannedForm, row: CannedResponse | None):

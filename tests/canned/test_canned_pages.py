@@ -145,3 +145,10 @@ def test_demo_data_brings_the_first_ready_texts(app, ctx):
     assert out.exit_code == 0, out.output
     assert "ready texts: 11 added" in out.output
     assert {r[0] for r in rows(ctx)} == {"nl", "fr", "en"}
+
+
+def test_templates_get_the_picker_config(app):
+    with app.test_request_context("/staff/"):
+        from flask import render_template_string
+        out = render_template_string("{{ canned_picker()|tojson }}")
+    assert '"url": "/staff/canned.json"' in out and '"search": "Search ready texts"' in out
