@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
@@ -100,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
     from .admin import accounts
     from .admin import sessions as staff_sessions
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
+    from .canned import models as canned_models  # noqa: F401  (the ready texts)
     from .records import followup  # noqa: F401  (follow-up codes, hashed)
     from .records.taxonomy import load_taxonomy
     from .reports import feedback  # noqa: F401  (the chatters' answers, as counts)
@@ -110,6 +112,8 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
+    # Shown on the sign-in page itself (which consumes it), never left for the next page.
+    login_manager.login_message = _l("Sign in to open that page.")
     login_manager.user_loader(lambda user_id: staff_sessions.load_user(
         lambda: accounts.load_session_user(db.session, user_id)))
     user_logged_in.connect(staff_sessions.on_login)
@@ -158,6 +162,8 @@ def _register_pages(app: Flask) -> None:
     from .admin.overview_views import bp as overview_bp
     from .admin.views import bp as admin_bp
     from .availability.views import bp as availability_bp
+    from .canned.cli import register_cli as register_canned_cli
+    from .canned.views import bp as canned_bp
     from .chat.views import bp as chat_bp
     from .errors import register_error_pages
     from .records.cli import register_cli as register_records_cli
@@ -172,9 +178,11 @@ def _register_pages(app: Flask) -> None:
     app.register_blueprint(availability_bp)
     app.register_blueprint(registrations_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(canned_bp)
     register_error_pages(app)
     register_cli(app)
     register_records_cli(app)
+    register_canned_cli(app)
 
     origins = security.configured_origins(app.config["ALLOWED_ORIGINS"])
 

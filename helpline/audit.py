@@ -30,6 +30,10 @@ ACTIONS = (
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
     # registrations (helpline/records/registrations.py): which one, never its content
     "registration_correct",
+    # canned responses (helpline/canned/library.py): who changed the library, not the text
+    "canned_create", "canned_edit", "canned_delete",
+    # the name chatters see (accounts page or own account page)
+    "staff_display_name",
 )
 # A chat reference is the random chat id the platform issued, nothing else.
 _CHAT_REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

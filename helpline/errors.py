@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 # Werkzeug words its errors in English; these are ours, in the reader's language.
@@ -27,13 +28,25 @@ def error_texts(exc: HTTPException) -> tuple[str, str]:
     return str(title), str(own or text)
 
 
+def way_back() -> tuple[str, str]:
+    """Where the page's button leads: a signed-in staff member (or any /staff/ page) back to
+    the console or the sign-in page, a chatter to the chat page."""
+    if current_user and current_user.is_authenticated:
+        return url_for("admin.console"), str(_l("Go to your console"))
+    if request.path.startswith("/staff/"):
+        return url_for("admin.login"), str(_l("Go to the staff sign-in"))
+    return url_for("chat.chat_page"), str(_l("Go to the home page"))
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if request.accept_mimetypes.best == "application/json":
             return {"ok": False, "code": exc.code, "message": error_texts(exc)[1]}, exc.code
         title, text = error_texts(exc)
-        return render_template("error.html", error=exc, title=title, text=text), exc.code
+        back, back_label = way_back()
+        return render_template("error.html", error=exc, title=title, text=text, back=back,
+                               back_label=back_label), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

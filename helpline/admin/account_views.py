@@ -50,6 +50,14 @@ class CreateForm(FlaskForm):
                        default="therapist")
 
 
+class NameForm(FlaskForm):
+    """The name chatters see (first name or pseudonym); accounts.set_display_name checks it."""
+
+    display_name = StringField(_l("Name chatters see"), validators=[DataRequired(), Length(max=64)],
+                               render_kw={"autocomplete": "off", "spellcheck": "false",
+                                          "maxlength": 64})
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES])
 
@@ -62,12 +70,14 @@ def _page(create_form: CreateForm | None = None, shown: dict | None = None,
           error: str | None = None, status: int = 200):
     staff = accounts.list_staff(db.session)
     role_forms = {s.id: RoleForm(prefix=f"r{s.id}", role=s.role) for s in staff}
+    name_forms = {s.id: NameForm(prefix=f"n{s.id}", display_name=s.display_name) for s in staff}
     r, now = live.redis(), time.time()
     failed = {s.id: throttle.failures(r, s.username) for s in staff}
     since = {i: format_datetime(datetime.fromtimestamp(f.first or now, UTC), "short")
              for i, f in failed.items()}
     return render_template(
-        "admin/accounts.html", staff=staff, role_forms=role_forms, failed=failed, now=now,
+        "admin/accounts.html", staff=staff, role_forms=role_forms, name_forms=name_forms,
+        failed=failed, now=now,
         since=since,
         create_form=create_form or CreateForm(), action_form=ActionForm(),
         logout_form=LogoutForm(), shown=shown, error=error, role_names=ROLE_NAMES,
@@ -206,4 +216,21 @@ def reactivate(staff_id: int):
     _audit("staff_reactivate", staff.id)
     flash(_("%(user)s can sign in again. Reset the password if it is not known.",
             user=staff.username))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/name", methods=["POST"])
+@roles_required("supervisor")
+def set_name(staff_id: int):
+    """Change the name chatters see; it applies from the person's next time on duty."""
+    form = NameForm(prefix=f"n{staff_id}")
+    if not form.validate_on_submit():
+        return _page(error=_("Give a name of 1 to 64 characters."), status=400)
+    try:
+        staff = accounts.set_display_name(db.session, staff_id, form.display_name.data)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_display_name", staff.id)
+    flash(_("Chatters now see %(user)s as %(name)s.", user=staff.username,
+            name=staff.display_name))
     return redirect(url_for("accounts.index"))

@@ -217,3 +217,16 @@ def load_session_user(session: Session, user_id: str) -> Staff | None:
 def find(session: Session, username: str) -> Staff | None:
     """The account with this username (any case, surrounding spaces ignored), if any."""
     return session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+
+
+def set_display_name(session: Session, staff_id: int, name: str) -> Staff:
+    """Change the name chatters see: one line, no control or bidi character, 1-64 long."""
+    from flask_babel import gettext as _
+
+    staff = get_staff(session, staff_id)
+    clean = clean_name(name or "")
+    if not clean or len(clean) > 64:
+        raise AccountError(_("The name chatters see must be 1 to 64 characters."))
+    staff.display_name = clean
+    session.commit()
+    return staff

@@ -29,6 +29,9 @@ ACTION_NAMES = {
     "staff_signin_locked": _l("Sign-in locked after failed attempts"),
     "registration_correct": _l("Corrected a registration"),
     "remove_waiting": _l("Removed a chat from the line"),
+    "canned_create": _l("Added a ready text"), "canned_edit": _l("Changed a ready text"),
+    "canned_delete": _l("Deleted a ready text"),
+    "staff_display_name": _l("Changed the name chatters see"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),

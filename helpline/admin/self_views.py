@@ -43,6 +43,12 @@ class ConfirmForm(FlaskForm):
     """A POST with a CSRF token only."""
 
 
+class OwnNameForm(FlaskForm):
+    display_name = StringField(_l("Name chatters see"), validators=[DataRequired(), Length(max=64)],
+                               render_kw={"autocomplete": "off", "spellcheck": "false",
+                                          "maxlength": 64})
+
+
 class PasswordConfirmForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(),
                                                                  Length(max=256)])
@@ -151,10 +157,33 @@ def signin_continue():
 @roles_required("therapist", "supervisor")
 def account():
     staff = db.session.get(Staff, current_user.id)
+    return _account_page(staff, OwnNameForm(display_name=staff.display_name))
+
+
+def _account_page(staff: Staff, name_form: OwnNameForm, status: int = 200):
     return render_template(
         "admin/account.html", staff=staff, required=twofactor.required(staff.role),
         codes_left=twofactor.recovery_left(staff), form=PasswordConfirmForm(),
-        logout_form=LogoutForm())
+        name_form=name_form, logout_form=LogoutForm()), status
+
+
+@bp.route("/account/name", methods=["POST"])
+@roles_required("therapist", "supervisor")
+def own_name():
+    """Change the name chatters see (audited as the person's own action)."""
+    staff = db.session.get(Staff, current_user.id)
+    form = OwnNameForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_display_name(db.session, staff.id, form.display_name.data)
+        except accounts.AccountError as exc:
+            form.display_name.errors = [str(exc)]
+        else:
+            _audit(staff, "staff_display_name")
+            flash(_("Chatters now see you as %(name)s, from your next time on duty.",
+                    name=staff.display_name))
+            return redirect(url_for("admin.account"))
+    return _account_page(staff, form, 400)
 
 
 @bp.route("/two-factor/off", methods=["POST"])

@@ -19,8 +19,11 @@ def demo_data(scale: int) -> None:
     if not demo.is_empty(db.session):
         raise click.ClickException("the database already holds registrations; demo data "
                                    "goes only into an empty one")
+    from ..canned.seed import seed
+
     count = demo.fill(db.session, scale=max(1, scale))
     click.echo(f"demo data: {count} registrations 2017-2021; see /staff/reports?all=1")
+    click.echo(f"ready texts: {seed(db.session)} added; see /staff/canned")
 
 
 def register_cli(app: Flask) -> None:

@@ -36,7 +36,7 @@ def test_the_page_has_no_inline_script_or_style_and_passes_its_config_as_json(ap
     config = json.loads(re.search(r'id="page-config">(.*?)</script>', html, re.S).group(1))
     assert config["my_name"] == "Sara"
     assert [k for k, _ in config["reasons"]][:2] == ["closed", "nobody_on_duty"]
-    assert "/static/js/overview.js" in html
+    assert "/static/js/supervisor/overview.js" in html
 
 
 def test_the_audit_trail_is_listed_without_text(app, ctx, make_staff):

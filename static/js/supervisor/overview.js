@@ -1,17 +1,24 @@
 /* The supervisors' live overview: the line, who is on duty, the chats, today's counters,
  * risk alerts, and monitoring one chat (read-only, private notes, joining openly).
+ * Pure parts live beside it: monitor-label.js (which of a therapist's chats is shown),
+ * follow.js and monitor-scroll.js (the transcript keeps to its newest message).
  *
  * The server pushes the whole picture (`overview`) whenever it changes; the page only
  * renders it and keeps the clocks running. Every server string is rendered as text
  * (textContent), never as HTML.
  */
+import * as H from '../lib/common.js';
+import { alarm } from './alarm.js';
+import { button, cell } from './cells.js';
+import { chatPlace, monitorLabel } from './monitor-label.js';
+import { moreWaiting, optionLabel } from './picture.js';
+import { followTranscript } from './monitor-scroll.js';
+
 (function () {
-  'use strict';
 
   var ACK_TIMEOUT_MS = 15000;
   var TYPING_SHOWN_MAX_MS = 15000;
 
-  var H = window.HelplineCommon; // shared helpers: static/js/lib/common.js
   var $ = H.$, show = H.show, format = H.format, seconds = H.seconds, clock = H.clock;
   var unlockAudio = H.unlockAudio;
 
@@ -39,8 +46,12 @@
     joinArea: $('join-area'), joinButton: $('join-button'), joinConfirm: $('join-confirm'),
     joinYes: $('join-yes'), joinNo: $('join-no'),
     colleagueForm: $('colleague-form'), colleagueText: $('colleague-text'),
-    colleagueError: $('colleague-error'), unmonitor: $('unmonitor-button')
+    colleagueError: $('colleague-error'), unmonitor: $('unmonitor-button'),
+    newMessages: $('monitor-new')
   };
+  var follow = followTranscript(el.transcript, el.newMessages, function (n) {
+    return format(n === 1 ? T.new_message : T.new_messages, { n: n });
+  });
 
   var socket = null;
   var picture = null;           // the last overview
@@ -62,19 +73,7 @@
   }
 
   function label(section, key) {
-    var options = cfg.taxonomy[section] || [];
-    for (var i = 0; i < options.length; i += 1) {
-      if (options[i].key === key) return options[i]['label_' + lang] || options[i].label;
-    }
-    return key || T.not_given;
-  }
-
-  function cell(row, text, className) {
-    var td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
+    return optionLabel(cfg.taxonomy[section], key, lang, T.not_given);
   }
 
   /* A live clock cell: data-since is a Unix time; tick() keeps the text current. */
@@ -82,15 +81,6 @@
     var td = cell(row, since(ts), 'clock');
     if (seconds(ts) !== null) td.dataset.since = String(seconds(ts));
     return td;
-  }
-
-  function button(text, className, onClick) {
-    var b = document.createElement('button');
-    b.type = 'button';
-    b.className = className || 'secondary';
-    b.textContent = text;
-    b.addEventListener('click', onClick);
-    return b;
   }
 
   /* Our wording for a known code, else the server's message. */
@@ -104,26 +94,6 @@
   var ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
 
   function request(event, payload, done) { H.request(socket, event, payload, ACK, done); }
-
-  /* ---------- attention: a tone and the title, for risk alerts ---------- */
-
-  function alarm() {
-    var audio = H.runningAudio();
-    if (!audio) return; // blocked until a first click
-    [0, 0.3, 0.6].forEach(function (offset) {
-      var start = audio.currentTime + offset;
-      var osc = audio.createOscillator();
-      var gain = audio.createGain();
-      osc.frequency.value = 988;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.22);
-      osc.connect(gain);
-      gain.connect(audio.destination);
-      osc.start(start);
-      osc.stop(start + 0.25);
-    });
-  }
 
   /* ---------- the picture ---------- */
 
@@ -175,7 +145,7 @@
       return row;
     });
     fillTable('line', items, total);
-    var more = (typeof total === 'number' ? total : rows.length) - rows.length;
+    var more = moreWaiting(total, rows.length);
     el.lineMore.textContent = format(T.line_more, { n: more });
     show(el.lineMore, more > 0);
   }
@@ -286,6 +256,7 @@
 
   function addMessage(m) {
     if (!watched || !H.insertMessage(watched, el.transcript, m, messageNode)) return;
+    follow.added();
     if (m.sender === 'chatter') setTyping(false);
   }
 
@@ -304,7 +275,15 @@
     if (on) typingTimer = setTimeout(function () { setTyping(false); }, TYPING_SHOWN_MAX_MS);
   }
 
+  /* The title names the therapist and which of their chats this is ("Anna: chat 2 of 3"). */
+  function renderTitle() {
+    var place = picture ? chatPlace(picture.chats, watched.id) : null;
+    if (place) watched.label = monitorLabel(place, T, format, timeLabel);
+    el.title.textContent = watched.label;
+  }
+
   function renderWatchedState() {
+    renderTitle();
     var row = picture && (picture.chats || []).filter(function (c) { return c.chat_id === watched.id; })[0];
     if (row && watched.state !== 'ended') watched.state = row.state;
     var active = watched.state === 'active';
@@ -322,6 +301,7 @@
 
   function resetPanel() {
     el.transcript.replaceChildren();
+    follow.reset();
     el.notes.replaceChildren();
     el.whisperError.textContent = '';
     el.colleagueError.textContent = '';
@@ -345,11 +325,11 @@
       watched.state = view.state;
       watched.own = String(view.staff_id) === cfg.me;
       watched.joined = (view.colleagues || []).some(function (c) { return String(c.staff_id) === cfg.me; });
-      (view.messages || []).forEach(addMessage);
-      el.title.textContent = watched.label;
-      renderWatchedState();
       show(el.panel, true);
+      (view.messages || []).forEach(addMessage);
+      renderWatchedState();
       el.panel.scrollIntoView({ block: 'start' });
+      if (!same) follow.reset();
       if (then) then();
     });
   }

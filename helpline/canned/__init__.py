@@ -1,0 +1,1 @@
+"""Canned responses: the supervisors' library of ready texts therapists insert and edit."""
