@@ -12,7 +12,7 @@ import pytest
 from helpline.chat import store
 from helpline.extensions import db, socketio
 from helpline.queue import keys
-from tests.conftest import PASSWORD, events
+from tests.conftest import PASSWORD, events, sign_in
 
 CHAT, STAFF = "/chat", "/staff"
 LONE = "\ud800"  # JSON "\ud800": a lone UTF-16 surrogate
@@ -24,8 +24,7 @@ def ack(client, event, data=None, ns=CHAT):
 
 def console(app, username):
     http = app.test_client()
-    assert http.post("/staff/login", data={"username": username,
-                                           "password": PASSWORD}).status_code == 302
+    assert sign_in(http, username).status_code == 302
     sock = socketio.test_client(app, namespace=STAFF, flask_test_client=http)
     assert sock.is_connected(STAFF)
     return http, sock
@@ -65,11 +64,10 @@ def test_a_console_sending_disconnect_stays_registered_and_is_cut_off(app, activ
     assert r.smembers(keys.staff_sockets(anna.id)) == before and before
     make_sup = app.test_client()
     with app.app_context():
-        from helpline.admin import accounts
+        from tests.conftest import add_staff
 
-        accounts.create_staff(db.session, "sam", "Sam", "supervisor", PASSWORD)
-    assert make_sup.post("/staff/login", data={"username": "sam", "password": PASSWORD}
-                         ).status_code == 302
+        add_staff("sam", "supervisor", "Sam", None)  # enrolled in two-factor sign-in
+    assert sign_in(make_sup, "sam").status_code == 302
     assert make_sup.post(f"/staff/accounts/{anna.id}/deactivate").status_code == 302
     got = [e["name"] for e in sock.queue if e["namespace"] == STAFF]
     assert "signed_out" in got and not sock.is_connected(STAFF)
@@ -135,8 +133,7 @@ def test_a_transfer_to_a_huge_or_odd_id_is_refused(active_chat, to):
 def supervisor(app, make_staff):
     make_staff("sam", role="supervisor")
     http = app.test_client()
-    assert http.post("/staff/login", data={"username": "sam", "password": PASSWORD}
-                     ).status_code == 302
+    assert sign_in(http, "sam").status_code == 302
     return http
 
 
