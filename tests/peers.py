@@ -92,6 +92,7 @@ class RawSocket:
     def __init__(self, url: str, namespace: str | None = "/chat", cookie: str | None = None):
         import websocket
 
+        self.url = url
         self.ws = websocket.create_connection(
             url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
             timeout=10, header=[f"Cookie: {cookie}"] if cookie else None)
@@ -100,6 +101,13 @@ class RawSocket:
         if namespace:
             self.send(f"40{namespace},")
             assert self.expect(lambda f: f.startswith(f"40{namespace},"))
+
+    def start_body(self, data: dict | None = None) -> str:
+        """`["start", {...}]` with a solved proof of work, as a chatter page sends it."""
+        import json
+
+        challenge = requests.get(self.url + "/challenge", timeout=10).json()
+        return json.dumps(["start", with_solution(data, lambda: challenge)])
 
     def send(self, frame) -> None:
         if isinstance(frame, bytes):

@@ -9,6 +9,7 @@ It deliberately uses nothing from tests/peers.py: plain `requests`, `socketio.Cl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -70,6 +71,18 @@ def staff_session(url: str, username: str) -> str:
     return f"session={http.cookies['session']}"
 
 
+def solved_challenge(url: str) -> dict:
+    """"Proof of work before `start`": GET /challenge, find the number, send the five fields."""
+    challenge = requests.get(url + "/challenge", timeout=10).json()
+    for number in range(challenge["maxnumber"] + 1):
+        digest = hashlib.sha256((challenge["salt"] + str(number)).encode("ascii")).hexdigest()
+        if digest == challenge["challenge"]:
+            return {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
+                    "number": number, "salt": challenge["salt"],
+                    "signature": challenge["signature"]}
+    raise AssertionError("no number solves the challenge")
+
+
 def test_a_full_chat_written_from_the_doc(live, live_staff):
     url = live.urls[0]
     live_staff("anna", name="Anna")
@@ -79,7 +92,8 @@ def test_a_full_chat_written_from_the_doc(live, live_staff):
     assert staff.send("duty", {"on": True, "capacity": 1})["on_duty"] is True
 
     chatter = DocClient(url, "/chat")
-    started = chatter.send("start", {"age_band": None, "gender": None, "lang": "en"})
+    started = chatter.send("start", {"pow": solved_challenge(url), "age_band": None,
+                                     "gender": None, "lang": "en"})
     assert started["ok"] and started["token"]
     chatter.first("assigned", lambda d: d["therapist"] == "Anna")
     assigned = staff.first("chat_assigned")

@@ -51,7 +51,7 @@ def test_malformed_events_are_answered(live, frame, code):
     try:
         error, ack = ack_and_error(sock, frame, 5)
         assert error["code"] == code and ack["code"] == code and ack["ok"] is False
-        assert sock.call(NS, 6, '["start",{}]')[0]["ok"]  # the socket still works
+        assert sock.call(NS, 6, sock.start_body())[0]["ok"]  # the socket still works
     finally:
         sock.close()
 
@@ -74,7 +74,7 @@ def test_a_binary_event_is_refused_after_its_attachment(live):
         sock.send(b"\x01\x02")
         error = error_event(sock.expect(lambda f: error_event(f) is not None))
         assert error["code"] == "bad_payload"
-        assert sock.call(NS, 6, '["start",{}]')[0]["ok"]
+        assert sock.call(NS, 6, sock.start_body())[0]["ok"]
     finally:
         sock.close()
 
@@ -99,7 +99,7 @@ def test_unattributable_packets_close_the_socket_with_a_reason(live, frame):
 
 def test_a_socket_in_no_namespace_is_closed(live):
     sock = RawSocket(live.urls[0], namespace=None)
-    sock.send('42/chat,1["start",{}]')
+    sock.send('42/chat,1' + sock.start_body())
     assert sock.closed()
 
 
@@ -113,7 +113,7 @@ def test_no_traceback_in_the_server_log(live):
             break
     sock.closed()
     ok = RawSocket(live.urls[0])
-    assert ok.call(NS, 1, '["start",{}]')[0]["ok"]
+    assert ok.call(NS, 1, ok.start_body())[0]["ok"]
     ok.close()
     with live.log.open("rb") as log:
         log.seek(before)
@@ -125,7 +125,7 @@ def test_an_oversize_frame_closes_the_socket_and_the_chat_can_be_resumed(live):
     """docs/protocol.md: a frame over 65,536 characters closes the connection with no error
     event or ack; the chat is kept for the resume grace, like any dropped connection."""
     sock = RawSocket(live.urls[0])
-    started = sock.call(NS, 1, '["start",{}]')[0]
+    started = sock.call(NS, 1, sock.start_body())[0]
     head = '42/chat,2["message",{"text":"'
     sock.send(head + "é" * (65_536 - len(head) - 3) + '"}]')  # exactly the limit: answered
     assert json.loads(sock.expect(lambda f: f.startswith("43/chat,2["))[9:])[0]["code"] == \
