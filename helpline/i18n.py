@@ -109,4 +109,5 @@ def number(value: object) -> object:
     values (labels, dashes) pass through unchanged. A Jinja filter: `{{ v|number }}`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
-    return format_decimal(value, format="#,##0.#")
+    # Shares and means carry one decimal (the reports round them so), counts none.
+    return format_decimal(value, format="#,##0.0" if isinstance(value, float) else "#,##0")

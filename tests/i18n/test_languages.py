@@ -127,12 +127,14 @@ def test_staff_socket_errors_in_the_staff_language(app, make_staff, staff_socket
     assert answer["code"] == "unknown_chat" and answer["message"] == "Ce chat n'existe pas."
 
 
-@pytest.mark.parametrize("lang,count,share", [("nl", "1.913", "10,8"), ("fr", "1\u202f913", "10,8"),
-                                              ("en", "1,913", "10.8")])
-def test_report_numbers_in_the_readers_notation(app, lang, count, share):
+@pytest.mark.parametrize("lang,count,share,zero", [
+    ("nl", "1.913", "10,8", "0,0"), ("fr", "1\u202f913", "10,8", "0,0"),
+    ("en", "1,913", "10.8", "0.0")])
+def test_report_numbers_in_the_readers_notation(app, lang, count, share, zero):
     from helpline.i18n import number
 
     with app.test_request_context(f"/?lang={lang}"):
         assert number(1913) == count
         assert number(10.8) == share
+        assert number(0.0) == zero and number(0) == "0"
         assert number("Phone") == "Phone" and number(None) is None
