@@ -117,3 +117,10 @@ def test_estimate_from_live_state(lr):
     # Both slots busy; with 20-minute chats one of the 2 slots frees up every 10 minutes.
     assert [estimate.expected_wait_minutes(p, free, total, durations, 15)
             for p in (1, 2, 3)] == [10, 20, 30]
+
+
+def test_capacity_now_leaves_out_paused_therapists(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 3, 1.0)
+    assignment.go_on_duty(lr, "2", "Bert", 2, 2.0)
+    assignment.set_paused(lr, "2", True)
+    assert estimate.capacity_now(lr) == (3, 3, [])
