@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  between, tabTime, tabName, countsAsUnread, unreadOnArrival, chatterWrote, typingStep,
+  between, tabTime, tabParts, tabName, countsAsUnread, unreadOnArrival, chatterWrote, typingStep,
   cooldownLeft, summaryProblems, serverProblems, shouldNotify, presenceKey, TYPING_REPEAT_MS
 } from '../../static/js/console/logic.js';
 
@@ -21,9 +21,11 @@ test('tabTime: chatting since the assignment, or how long it lasted once ended',
   assert.equal(tabTime({ state: 'active' }, 5).seconds, null);
 });
 
-test('tabName: parts joined so a screen reader reads "Chat 2, 1 new", never "Chat 21 new"', () => {
-  assert.equal(tabName(['Chat 2', '', null, '1 new']), 'Chat 2, 1 new');
-  assert.equal(tabName(['Chat 2', '18–25', 'chatting 03:05', '', '']), 'Chat 2, 18–25, chatting 03:05');
+test('tabParts: empty parts left out, so a tab reads "Chat 2, 1 new", never "Chat 21 new"', () => {
+  assert.equal(tabName(tabParts('Chat 2', '', '', '', '1 new')), 'Chat 2, 1 new');
+  assert.equal(tabName(tabParts('Chat 2', '18–25', 'chatting 03:05', '', '')), 'Chat 2, 18–25, chatting 03:05');
+  assert.deepEqual(tabParts('Chat 1', '', 'chatted 10:00', 'summary due', '').map((p) => p[0]),
+    ['tab-name', 'tab-meta', 'tab-state']);
 });
 
 test('unread: only the chatter\'s messages, only when they cannot be read now', () => {

@@ -3,7 +3,7 @@
  */
 import { format, show, messageNode as lineNode, insertMessage, clock } from '../lib/common.js';
 import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel, pageVisible } from './state.js';
-import { tabName, tabTime, countsAsUnread, unreadOnArrival } from './logic.js';
+import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival } from './logic.js';
 import { attention } from './notifications.js';
 import { renderPresence } from './presence.js';
 import { wireCompose, stopOwnTyping } from './compose.js';
@@ -13,7 +13,7 @@ import { buildSummary } from './summary.js';
 
 /* ---------- tabs ---------- */
 
-function tabParts(chat) {
+function tabTexts(chat) {
   var v = chat.view;
   var t = tabTime(v, Date.now() / 1000);
   var time = t.seconds === null ? '' : format(t.kind === 'ended' ? T.tab_ended : T.tab_chatting, { time: clock(t.seconds) });
@@ -26,15 +26,28 @@ function tabParts(chat) {
   };
 }
 
+/**
+ * A tab tells its chat's age band, time chatting and unread messages. Its name reads
+ * "Chat 2, 18–25, chatting 03:05, 1 new" (aria-label, never "Chat 21 new"); the visible
+ * parts are the same words, space-separated in the DOM so the label contains the text.
+ */
 export function renderTab(chat) {
-  var p = tabParts(chat);
-  chat.tabName.textContent = p.name;
-  chat.tabMeta.textContent = [p.age, p.time].filter(Boolean).join(' · ');
-  chat.tabState.textContent = p.due;
-  show(chat.tabState, Boolean(p.due));
-  chat.badge.textContent = p.unread;
-  show(chat.badge, chat.unread > 0);
-  chat.tab.setAttribute('aria-label', tabName([p.name, p.age, p.time, p.due, p.unread]));
+  var p = tabTexts(chat);
+  var parts = tabParts(p.name, p.age, p.time, p.due, p.unread);
+  var nodes = [];
+  parts.forEach(function (item, index) {
+    if (index) nodes.push(document.createTextNode(' '));
+    nodes.push(part(item[0], item[1]));
+  });
+  chat.tab.replaceChildren.apply(chat.tab, nodes);
+  chat.tab.setAttribute('aria-label', tabName(parts));
+}
+
+function part(className, text) {
+  var node = document.createElement('span');
+  node.className = className;
+  node.textContent = text;
+  return node;
 }
 
 export function selectChat(chatId, focusTab) {
@@ -72,12 +85,6 @@ export function renderEmptyState() {
   renderPresence();
 }
 
-function span_(className) {
-  var node = document.createElement('span');
-  node.className = className;
-  return node;
-}
-
 function buildTab(chat) {
   chat.tab = document.createElement('button');
   chat.tab.type = 'button';
@@ -86,11 +93,6 @@ function buildTab(chat) {
   chat.tab.setAttribute('role', 'tab');
   chat.tab.setAttribute('aria-controls', chat.panel.id);
   chat.panel.setAttribute('aria-labelledby', chat.tab.id);
-  chat.tabName = span_('tab-name');
-  chat.tabMeta = span_('tab-meta');
-  chat.tabState = span_('tab-state');
-  chat.badge = span_('badge');
-  chat.tab.append(chat.tabName, chat.tabMeta, chat.tabState, chat.badge);
   chat.tab.addEventListener('click', function () { selectChat(chat.id, false); });
   chat.tab.addEventListener('keydown', onTabKey);
 }

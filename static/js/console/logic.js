@@ -26,11 +26,19 @@ export function tabTime(view, now) {
 }
 
 /**
- * The accessible name of a tab, parts joined by ", ": "Chat 2, 18–25, chatting 3:05, 1 new".
- * `parts` are already worded; empty ones are left out (never "Chat 21 new").
+ * The parts a tab shows, in reading order, empty ones left out: [[kind, text]...]. The tab
+ * puts a comma between them for screen readers, so its name reads "Chat 2, 18–25,
+ * chatting 03:05, 1 new", never "Chat 21 new".
  */
+export function tabParts(name, age, time, due, unread) {
+  var meta = [age, time].filter(Boolean).join(', ');
+  return [['tab-name', name], ['tab-meta', meta], ['tab-state', due], ['badge', unread]]
+    .filter(function (item) { return Boolean(item[1]); });
+}
+
+/** What a screen reader hears for those parts. */
 export function tabName(parts) {
-  return parts.filter(function (part) { return part !== null && part !== undefined && part !== ''; }).join(', ');
+  return parts.map(function (item) { return item[1]; }).join(', ');
 }
 
 /**
