@@ -16,7 +16,14 @@ from helpline.admin import accounts
 from helpline.extensions import db
 from helpline.records.models import Summary
 from tests.a11y import assert_accessible
-from tests.browser.test_browser_flow import DESKTOP, PHONE, Requests, chatter_send, go_on_duty, sign_in
+from tests.browser.test_browser_flow import (
+    DESKTOP,
+    PHONE,
+    Requests,
+    chatter_send,
+    go_on_duty,
+    sign_in,
+)
 from tests.conftest import PASSWORD, LiveServers, other_db
 
 pytestmark = pytest.mark.timeout(240)
