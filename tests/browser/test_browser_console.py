@@ -28,6 +28,8 @@ from tests.conftest import PASSWORD, LiveServers, other_db
 
 pytestmark = pytest.mark.timeout(240)
 COOLDOWN_DB = 11
+CHAT_1 = re.compile(r"^Chat 1, 26–35, chatting \d\d:\d\d$")
+CHAT_1_NEW = re.compile(r"^Chat 1, 26–35, chatting \d\d:\d\d, 1 new$")
 
 # Records every Notification the console creates, and lets the test say "the console is
 # hidden" (document.hidden, hasFocus) the way a background tab would be.
@@ -36,20 +38,25 @@ window.__notes = [];
 window.__hidden = false;
 (function () {
   var Real = window.Notification;
-  function Spy(title, options) { window.__notes.push({ title: title, body: (options || {}).body }); }
+  function Spy(title, options) {
+    window.__notes.push({ title: title, body: (options || {}).body });
+  }
   Spy.prototype.close = function () {};
-  Object.defineProperty(Spy, 'permission', { get: function () { return Real ? Real.permission : 'denied'; } });
+  Object.defineProperty(Spy, 'permission',
+    { get: function () { return Real ? Real.permission : 'denied'; } });
   Spy.requestPermission = function () { return Real.requestPermission(); };
   window.Notification = Spy;
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: function () { return window.__hidden; } });
+  Object.defineProperty(Document.prototype, 'hidden',
+    { configurable: true, get: function () { return window.__hidden; } });
   Document.prototype.hasFocus = function () { return !window.__hidden; };
 }());
 """
 
 
 def set_hidden(page: Page, hidden: bool) -> None:
-    page.evaluate("h => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); }",
-                  hidden)
+    page.evaluate(
+        "h => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); }",
+        hidden)
 
 
 def start_chatter(browser, url: str, age: str | None = None):
@@ -98,7 +105,7 @@ def test_tabs_notifications_no_conversation_and_axe(browser, live, live_staff):
     set_hidden(staff, True)
     a_ctx, chatter_a = start_chatter(browser, chat_url, "26–35")
     expect(tab(staff, 1)).to_be_visible()
-    expect(tab(staff, 1)).to_have_accessible_name(re.compile(r"^Chat 1, 26–35, chatting \d\d:\d\d$"))
+    expect(tab(staff, 1)).to_have_accessible_name(CHAT_1)
     expect(tab(staff, 1).locator(".tab-meta")).to_contain_text("26–35, chatting")
     assert staff.evaluate("window.__notes") == [{"title": "New chat", "body": "Chat 1"}]
 
@@ -112,7 +119,7 @@ def test_tabs_notifications_no_conversation_and_axe(browser, live, live_staff):
 
     # Back in view: the open chat is read, no notification any more.
     set_hidden(staff, False)
-    expect(tab(staff, 1)).to_have_accessible_name(re.compile(r"^Chat 1, 26–35, chatting \d\d:\d\d$"))
+    expect(tab(staff, 1)).to_have_accessible_name(CHAT_1)
     expect(tab(staff, 1).locator(".badge")).to_be_hidden()
 
     # A second chat: no "new" for a chat that brought no message.
@@ -120,7 +127,7 @@ def test_tabs_notifications_no_conversation_and_axe(browser, live, live_staff):
     expect(tab(staff, 2)).to_have_accessible_name(re.compile(r"^Chat 2, chatting \d\d:\d\d$"))
     tab(staff, 2).click()
     chatter_send(chatter_a, "Hello?")
-    expect(tab(staff, 1)).to_have_accessible_name(re.compile(r"^Chat 1, 26–35, chatting \d\d:\d\d, 1 new$"))
+    expect(tab(staff, 1)).to_have_accessible_name(CHAT_1_NEW)
     count = len(staff.evaluate("window.__notes"))
     panel = staff.locator(".chat-panel:visible")
     assert_accessible(staff, "with a chat open")
