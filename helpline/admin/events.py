@@ -232,8 +232,8 @@ def _audit_transfer(cid: str, to_id: int | None) -> None:
 
 def on_colleagues(data: dict) -> dict:
     """On-duty colleagues (not me) with their free slots, for the transfer menu."""
-    return {"ok": True,
-            "colleagues": [c.as_dict() for c in transfer.colleagues(live.redis(), _me())]}
+    found = transfer.colleagues(live.redis(), _me(), live.now())
+    return {"ok": True, "colleagues": [c.as_dict() for c in found]}
 
 
 HANDLERS = {
