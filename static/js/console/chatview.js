@@ -3,7 +3,7 @@
  */
 import { format, show, messageNode as lineNode, insertMessage, clock } from '../lib/common.js';
 import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel, pageVisible } from './state.js';
-import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival } from './logic.js';
+import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival, TYPING_SHOWN_MAX_MS } from './logic.js';
 import { attention } from './notifications.js';
 import { renderPresence } from './presence.js';
 import { wireCompose, stopOwnTyping } from './compose.js';
@@ -194,7 +194,7 @@ export function addMessage(chat, m) {
 export function setChatterTyping(chat, on) {
   clearTimeout(chat.typingInTimer);
   chat.refs.typing.textContent = on ? T.typing : '';
-  if (on) chat.typingInTimer = setTimeout(function () { setChatterTyping(chat, false); }, 15000);
+  if (on) chat.typingInTimer = setTimeout(function () { setChatterTyping(chat, false); }, TYPING_SHOWN_MAX_MS);
 }
 
 export function onMessage(data) {
