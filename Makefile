@@ -20,6 +20,7 @@ run: $(PY_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 
 test: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	$(BIN)/ruff check .
+	node --test tests/js/
 	$(BIN)/python -m pytest -q
 
 # The same suite against the machine's PostgreSQL and Redis (CI runs both).

@@ -105,6 +105,23 @@ def off_duty_if_console_closed(staff_id: str) -> bool:
 
 
 @fixed_text_failure
+def cooldown_over(staff_id: str, until: str) -> bool:
+    """Job: a therapist's cool-down is over; hand out whoever waits for that place.
+
+    It ends exactly the cool-down it was made for (one skipped or replaced since is left
+    alone), so an early or late run, or the worker's clock, cannot strand a chatter."""
+    from . import live
+    from .queue import assignment
+
+    r = live.redis()
+    if not assignment.cooldown_over(r, staff_id, until):
+        return False
+    live.assign_and_notify(r)
+    live.overview_changed()
+    return True
+
+
+@fixed_text_failure
 def end_if_still_gone(chat_id: str, since: float, waiting: bool = False) -> bool:
     """Job: the grace period is over; end the chat if nobody reconnected since the drop.
 

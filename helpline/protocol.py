@@ -35,6 +35,7 @@ ERRORS = {
     "invalid_summary": _l("The summary is incomplete or invalid."),
     "confirm_scrub": _l("Identifying details were removed from the note; check and confirm."),
     "summary_not_due": _l("This chat has no summary to file."),
+    "conversation_held": _l("The chatter wrote in this chat: file the full summary."),
     "not_waiting": _l("This chatter is no longer waiting in the line."),
     "not_active": _l("This chat has no therapist yet."),
     "no_capacity": _l("That colleague is not on duty or has no free place right now."),

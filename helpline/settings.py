@@ -56,6 +56,8 @@ class Config:
     # A therapist whose every console closed is taken off duty after this long.
     STAFF_GRACE_SECONDS = _env_int("STAFF_GRACE_SECONDS", 60)
     SUMMARY_DEADLINE_SECONDS = _env_int("SUMMARY_DEADLINE_SECONDS", 2 * 3600)
+    # A breather after filing a summary before the next assignment (0: off).
+    COOLDOWN_SECONDS = _env_int("COOLDOWN_SECONDS", 0)
     # Each server process refreshes its heartbeat this often and sweeps up after processes
     # whose heartbeat (this TTL) expired: a crash is cleaned up within TTL + one beat.
     HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 5)

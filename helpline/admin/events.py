@@ -6,13 +6,15 @@ deactivated account or a signed-out session stops working at its next event.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import audit, heartbeat, live
+from .. import audit, heartbeat, jobs, live
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag, sql_id
@@ -55,7 +57,8 @@ def _capacity(value) -> int:
 
 def _presence() -> dict:
     p = assignment.presence(live.redis(), _me())
-    return {"ok": True, "on_duty": p.on_duty, "capacity": p.capacity, "load": p.load}
+    return {"ok": True, "on_duty": p.on_duty, "capacity": p.capacity, "load": p.load,
+            "paused": p.paused, "cooldown": p.cooldown_left(live.now())}
 
 
 def snapshot() -> dict:
@@ -114,6 +117,10 @@ def on_summary(data: dict) -> dict:
     """File the summary; if the scrubber removed something, show it and ask to confirm."""
     r = live.redis()
     cid = chat_id(data.get("chat_id"))
+    if flag(data.get("no_conversation", False)):
+        summary = summaries.file_no_conversation(r, db.session, _me(), cid)
+        lifecycle.line_moved(r)
+        return {**_presence(), "summary_id": summary.id}
     values = data.get("values")
     if not isinstance(values, dict):
         raise ProtocolError("bad_payload", _l("values must be an object."))
@@ -126,8 +133,34 @@ def on_summary(data: dict) -> dict:
     except summaries.NeedsConfirmation as need:
         return {**ProtocolError("confirm_scrub").payload("summary"), "note": need.note,
                 "removed": [{"kind": x.kind, "text": x.text} for x in need.removed]}
+    _cool_down(r)
     lifecycle.line_moved(r)
-    return {"ok": True, "summary_id": summary.id}
+    return {**_presence(), "summary_id": summary.id}
+
+
+def _cool_down(r) -> None:
+    """After a filed summary, a breather (COOLDOWN_SECONDS, 0: none) before the next chat.
+    A job at its end runs the assignment: a chatter may be waiting for exactly this slot."""
+    seconds = current_app.config["COOLDOWN_SECONDS"]
+    if seconds > 0:
+        until = assignment.start_cooldown(r, _me(), live.now() + seconds)
+        jobs.later(timedelta(seconds=seconds), jobs.cooldown_over, _me(), until)
+
+
+def on_pause(data: dict) -> dict:
+    """Stop (paused: true) or resume new assignments without going off duty."""
+    r = live.redis()
+    assignment.set_paused(r, _me(), flag(data.get("paused")))
+    lifecycle.line_moved(r)
+    return _presence()
+
+
+def on_skip_cooldown(data: dict) -> dict:
+    """End the cool-down now: the next waiting chatter may come at once."""
+    r = live.redis()
+    assignment.end_cooldown(r, _me())
+    lifecycle.line_moved(r)
+    return _presence()
 
 
 def on_state(data: dict) -> dict:
@@ -199,14 +232,15 @@ def _audit_transfer(cid: str, to_id: int | None) -> None:
 
 def on_colleagues(data: dict) -> dict:
     """On-duty colleagues (not me) with their free slots, for the transfer menu."""
-    return {"ok": True,
-            "colleagues": [c.as_dict() for c in transfer.colleagues(live.redis(), _me())]}
+    found = transfer.colleagues(live.redis(), _me(), live.now())
+    return {"ok": True, "colleagues": [c.as_dict() for c in found]}
 
 
 HANDLERS = {
     "duty": on_duty, "capacity": on_capacity, "message": on_message, "typing": on_typing,
     "end": on_end, "summary": on_summary, "state": on_state,
 }
+HANDLERS.update({"pause": on_pause, "skip_cooldown": on_skip_cooldown})
 HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues,
                  "keepalive": on_keepalive})
 HANDLERS.update(supervision.HANDLERS)  # overview, triage, monitor, whisper, join, risk_flag

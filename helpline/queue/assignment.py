@@ -7,6 +7,7 @@ once and no therapist goes past their capacity.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from redis import Redis
@@ -16,6 +17,13 @@ from . import keys
 ASSIGN = """
 local line, duty, prefix, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 local out = {}
+-- Free room of an on-duty therapist, 0 while paused or cooling down after a summary.
+local function room(skey)
+  if redis.call('HGET', skey, 'paused') == '1' then return 0 end
+  if tonumber(redis.call('HGET', skey, 'cooldown_until') or '0') > tonumber(now) then return 0 end
+  local cap = tonumber(redis.call('HGET', skey, 'capacity') or '1')
+  return cap - redis.call('SCARD', skey .. ':chats')
+end
 -- Chats at the head that only the therapist who handed them back (not_staff) could take
 -- now are stepped over, so that therapist's free slot serves the next chatter instead.
 local skip = 0
@@ -33,8 +41,7 @@ while true do
     table.sort(staff)
     for _, sid in ipairs(staff) do
       local skey = prefix .. 'staff:' .. sid
-      local cap = tonumber(redis.call('HGET', skey, 'capacity') or '1')
-      local free = cap - redis.call('SCARD', skey .. ':chats')
+      local free = room(skey)
       local idle = tonumber(redis.call('HGET', skey, 'idle_since') or '0')
       if free > 0 and sid == avoid then
         avoided = true
@@ -45,9 +52,7 @@ while true do
     -- a follow-up chatter (records/followup.py) goes first to their own therapist
     local prefer = redis.call('HGET', ckey, 'prefer_staff')
     if prefer and prefer ~= avoid and redis.call('SISMEMBER', duty, prefer) == 1 then
-      local pkey = prefix .. 'staff:' .. prefer
-      local pcap = tonumber(redis.call('HGET', pkey, 'capacity') or '1')
-      if pcap - redis.call('SCARD', pkey .. ':chats') > 0 then best = prefer end
+      if room(prefix .. 'staff:' .. prefer) > 0 then best = prefer end
     end
     if best then
       local skey = prefix .. 'staff:' .. best
@@ -82,6 +87,12 @@ class Presence:
     capacity: int
     load: int
     idle_since: float
+    paused: bool = False
+    cooldown_until: float = 0.0
+
+    def cooldown_left(self, now: float) -> int:
+        """Whole seconds of cool-down left (0: none), as the console counts them down."""
+        return max(0, math.ceil(self.cooldown_until - now))
 
 
 def assign_waiting(r: Redis, now: float) -> list[tuple[str, str]]:
@@ -106,8 +117,47 @@ def go_on_duty(r: Redis, staff_id: str, name: str, capacity: int, now: float) ->
 
 
 def go_off_duty(r: Redis, staff_id: str) -> None:
-    """Stop new assignments; chats already held stay with the therapist."""
-    r.srem(keys.DUTY, staff_id)
+    """Stop new assignments; chats already held stay with the therapist. A pause or a
+    cool-down ends with the shift, so the next one starts open."""
+    with r.pipeline() as pipe:
+        pipe.srem(keys.DUTY, staff_id)
+        pipe.hdel(keys.staff(staff_id), "paused", "cooldown_until")
+        pipe.execute()
+
+
+def set_paused(r: Redis, staff_id: str, paused: bool) -> None:
+    """Stop (or resume) new assignments while staying on duty; held chats stay."""
+    if paused:
+        r.hset(keys.staff(staff_id), "paused", "1")
+    else:
+        r.hdel(keys.staff(staff_id), "paused")
+
+
+def start_cooldown(r: Redis, staff_id: str, until: float) -> str:
+    """No new assignment before `until` (a breather after filing a summary); returns the
+    stored value, which the job at its end names to end exactly this cool-down."""
+    stored = repr(float(until))
+    r.hset(keys.staff(staff_id), "cooldown_until", stored)
+    return stored
+
+
+def end_cooldown(r: Redis, staff_id: str) -> None:
+    """The therapist skipped the rest of the cool-down."""
+    r.hdel(keys.staff(staff_id), "cooldown_until")
+
+
+END_COOLDOWN_IF = """
+if redis.call('HGET', KEYS[1], 'cooldown_until') == ARGV[1] then
+  return redis.call('HDEL', KEYS[1], 'cooldown_until')
+end
+return 0
+"""
+
+
+def cooldown_over(r: Redis, staff_id: str, until: str) -> bool:
+    """End the cool-down that was set to `until` (its job is due), unless it was skipped
+    or replaced by a newer one meanwhile; True when it was still running."""
+    return bool(r.register_script(END_COOLDOWN_IF)(keys=[keys.staff(staff_id)], args=[until]))
 
 
 def set_capacity(r: Redis, staff_id: str, capacity: int) -> None:
@@ -165,6 +215,8 @@ def presences(r: Redis, staff_ids: list[str]) -> list[Presence]:
             capacity=int(info.get("capacity", 1)),
             load=load,
             idle_since=float(info.get("idle_since", 0)),
+            paused=info.get("paused") == "1",
+            cooldown_until=float(info.get("cooldown_until", 0)),
         )
         for staff_id, info, on, load in zip(
             staff_ids, replies[::3], replies[1::3], replies[2::3], strict=True)

@@ -68,8 +68,11 @@ def record_duration(r: Redis, seconds: float) -> None:
 
 
 def capacity_now(r: Redis) -> tuple[int, int, list[float]]:
-    """(free slots, total capacity, recent durations): the inputs for every estimate."""
-    staff = assignment.on_duty(r)
+    """(free slots, total capacity, recent durations): the inputs for every estimate.
+
+    A paused therapist takes no chats, so their places do not count; a cool-down is
+    short and ends by itself, so those places do."""
+    staff = [p for p in assignment.on_duty(r) if not p.paused]
     total = sum(p.capacity for p in staff)
     free = sum(max(0, p.capacity - p.load) for p in staff)
     durations = [float(d) for d in r.lrange(keys.DURATIONS, 0, -1)]

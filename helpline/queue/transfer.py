@@ -35,6 +35,11 @@ if state ~= 'active' then return redis.error_reply('chat_ended') end
 # ARGV: chat id, holder id, target id, now. Returns the target's display name.
 TO_STAFF = HOLDER_CHECK + """
 if redis.call('SISMEMBER', KEYS[5], ARGV[3]) == 0 then return redis.error_reply('no_capacity') end
+-- a paused colleague, or one cooling down after a summary, takes no new chat (assignment.py)
+if redis.call('HGET', KEYS[4], 'paused') == '1' then return redis.error_reply('no_capacity') end
+if tonumber(redis.call('HGET', KEYS[4], 'cooldown_until') or '0') > tonumber(ARGV[4]) then
+  return redis.error_reply('no_capacity')
+end
 local cap = tonumber(redis.call('HGET', KEYS[4], 'capacity') or '1')
 if cap - redis.call('SCARD', KEYS[3]) <= 0 then return redis.error_reply('no_capacity') end
 local name = redis.call('HGET', KEYS[4], 'name') or ''
@@ -138,17 +143,20 @@ def take_handover(r: Redis, chat_id: str) -> dict | None:
     return {"text": note or "", "from": sender or ""}
 
 
-def colleagues(r: Redis, me: str) -> list[Colleague]:
-    """Everyone on duty except `me`, with their free slots (0 when full), most free first."""
+def colleagues(r: Redis, me: str, now: float) -> list[Colleague]:
+    """Everyone on duty except `me`, with their free slots (0 when full, paused or cooling
+    down: they take no new chat), most free first."""
     ids = sorted((sid for sid in r.smembers(keys.DUTY) if sid != str(me) and sid.isdigit()),
                  key=int)
     with r.pipeline() as pipe:
         for sid in ids:
-            pipe.hmget(keys.staff(sid), "name", "capacity")
+            pipe.hmget(keys.staff(sid), "name", "capacity", "paused", "cooldown_until")
             pipe.scard(keys.staff_chats(sid))
         rows = pipe.execute()
     out = []
     for i, sid in enumerate(ids):
-        (name, capacity), load = rows[2 * i], rows[2 * i + 1]
-        out.append(Colleague(int(sid), name or "", max(0, int(capacity or 1) - load)))
+        (name, capacity, paused, until), load = rows[2 * i], rows[2 * i + 1]
+        resting = paused == "1" or float(until or 0) > now
+        free = 0 if resting else max(0, int(capacity or 1) - load)
+        out.append(Colleague(int(sid), name or "", free))
     return sorted(out, key=lambda c: (-c.free, c.name.lower(), c.id))

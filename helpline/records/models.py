@@ -67,8 +67,9 @@ class Registration(db.Model):
     an identity. A chat summary is a registration whose times come from the chat.
 
     status is 'filed' when a therapist filed it, 'missing' when a chat's deadline passed
-    without one (then only the times are known). The table keeps its first name,
-    `summaries`, so nothing else has to move.
+    without one (then only the times are known), 'no_conversation' for a chat that ended
+    before the chatter wrote anything (quick exit, left at once; not a contact in reports).
+    The table keeps its first name, `summaries`, so nothing else has to move.
     """
 
     __tablename__ = "summaries"

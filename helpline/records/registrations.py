@@ -130,8 +130,8 @@ def correct(session: Session, taxonomy: Taxonomy, staff: Staff, row: Registratio
         row.contact_hour = to_hour(contact.started)
         row.duration_seconds = (None if contact.duration_minutes is None
                                 else contact.duration_minutes * 60)
-    if row.status == "missing":
-        row.status = "filed"  # the missing registration is now filled in
+    if row.status in ("missing", "no_conversation"):
+        row.status = "filed"  # filled in now: a contact after all
     session.add(row)
     session.commit()
     audit.record(session, staff.id, "registration_correct", registration_id=row.id)

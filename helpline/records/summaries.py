@@ -19,7 +19,7 @@ from .models import Summary, to_hour
 from .registrations import NeedsConfirmation, prepare
 from .taxonomy import Taxonomy
 
-__all__ = ["NeedsConfirmation", "file_summary", "record_missing"]
+__all__ = ["NeedsConfirmation", "file_no_conversation", "file_summary", "record_missing"]
 
 
 def _hour(ts: str | None) -> datetime:
@@ -68,6 +68,32 @@ def file_summary(
     summary = Summary(
         status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
         wait_seconds=wait, duration_seconds=duration, **clean, **_series(chat),
+    )
+    session.add(summary)
+    session.commit()
+    store.forget_chat(r, chat_id)
+    assignment.release(r, staff_id, chat_id)
+    return summary
+
+
+def chatter_spoke(r: Redis, chat_id: str) -> bool:
+    """Whether the chatter sent any message in this chat (then there was a conversation)."""
+    return any(m.sender == "chatter" for m in store.messages_after(r, chat_id))
+
+
+def file_no_conversation(r: Redis, session: Session, staff_id: str, chat_id: str) -> Summary:
+    """The one-click registration of a chat that ended before the chatter wrote anything
+    (quick exit, left at once): counted apart from contacts in the reports."""
+    chat = due_chat(r, staff_id, chat_id)
+    if chatter_spoke(r, chat_id):
+        raise ProtocolError("conversation_held", _l(
+            "The chatter wrote in this chat: file the full summary."))
+    wait, duration = chat_times(chat)
+    summary = Summary(
+        status="no_conversation", contact_hour=_hour(chat.get("created_at")),
+        staff_id=int(staff_id), wait_seconds=wait, duration_seconds=duration,
+        age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
+        **_series(chat),
     )
     session.add(summary)
     session.commit()

@@ -36,6 +36,7 @@ COLUMN_GROUPS = (
      "contacted_before": Registration.contacted_before,
      "said_helpful": Registration.said_helpful},
 )
+NO_CONVERSATION = "no_conversation"  # a registration status that is not a contact
 COLUMNS = {name: column for group in COLUMN_GROUPS for name, column in group.items()}
 
 
@@ -70,9 +71,14 @@ class Tally:
         return total
 
     def channels(self) -> Counter:
-        """Contacts per channel (every registration has a status)."""
-        return Counter({channel: sum(counter.values())
+        """Contacts per channel (every registration has a status); a chat that ended
+        before any conversation is no contact (see `no_conversation`)."""
+        return Counter({channel: sum(n for key, n in counter.items() if key != NO_CONVERSATION)
                         for channel, counter in self.data.get("status", {}).items()})
+
+    def no_conversation(self) -> int:
+        """Chats that ended before the chatter wrote anything, counted apart."""
+        return self.by_key("status")[NO_CONVERSATION]
 
 
 def key_of(value) -> str:
@@ -91,9 +97,14 @@ def _in(period_start: datetime, period_end: datetime):
 def row_tally(session: Session, period: Period, start: datetime | None = None,
               end: datetime | None = None) -> Tally:
     """The tally of the registration rows of a period (or of [start, end) in UTC)."""
-    where = _in(start or period.start_utc, end or period.end_utc)
+    span = _in(start or period.start_utc, end or period.end_utc)
+    where = (*span, Registration.status != NO_CONVERSATION)
     tally = Tally()
     channel = Registration.channel
+    for chan, count in session.execute(
+            select(channel, func.count()).where(*span, Registration.status == NO_CONVERSATION)
+            .group_by(channel)):
+        tally.add("status", chan, NO_CONVERSATION, count)
     help_text = sa.cast(Registration.help_given, sa.Text)
     for number, group in enumerate(COLUMN_GROUPS):
         names, columns = list(group), list(group.values())

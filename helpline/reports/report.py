@@ -95,7 +95,10 @@ def contacts(t: Tally) -> list[Table]:
     for month in sorted(set().union(*by_month.values())):
         counts = [by_month[c][month] for c in CHANNELS]
         months.rows.append([month, *counts, sum(counts)])
-    return [channels, months]
+    apart = Table("no_conversation", str(_l("Chats without a conversation (not contacts)")),
+                  [str(_l("Figure")), str(_l("Count"))])
+    apart.rows.append([str(_l("Ended before the chatter wrote anything")), t.no_conversation()])
+    return [channels, months, apart]
 
 
 def who(t: Tally, taxonomy: Taxonomy, labels: Labels) -> list[Table]:

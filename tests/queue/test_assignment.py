@@ -332,3 +332,65 @@ def test_on_duty_reads_every_presence_in_one_pipeline(lr):
         ("1", "Anna", 1, 0, True), ("2", "Ben", 2, 2, True)]
     assert assignment.presences(lr, ["3", "9"])[0].on_duty is False
     assert assignment.presences(lr, ["3", "9"])[1].capacity == 1  # never on duty: defaults
+
+
+# --- pause and cool-down (wellbeing) ---------------------------------------------------
+
+
+def test_paused_therapist_is_skipped_until_resumed(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 2, 1.0)
+    assignment.set_paused(lr, "1", True)
+    (chat,) = join(lr)
+    assert assignment.assign_waiting(lr, 5.0) == []
+    assert assignment.presence(lr, "1").on_duty  # paused is still on duty
+    assignment.set_paused(lr, "1", False)
+    assert assignment.assign_waiting(lr, 6.0) == [(chat, "1")]
+
+
+def test_paused_therapist_is_skipped_for_a_colleague(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 3, 1.0)
+    assignment.go_on_duty(lr, "2", "Ben", 1, 2.0)
+    assignment.set_paused(lr, "1", True)
+    chats = join(lr, 2)
+    assert assignment.assign_waiting(lr, 5.0) == [(chats[0], "2")]
+
+
+def test_cooldown_blocks_until_it_ends_or_is_skipped(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 1, 1.0)
+    assignment.start_cooldown(lr, "1", 100.0)
+    chats = join(lr, 2)
+    assert assignment.assign_waiting(lr, 99.5) == []
+    assert assignment.presence(lr, "1").cooldown_left(99.5) == 1
+    assert assignment.assign_waiting(lr, 100.5) == [(chats[0], "1")]
+    assignment.release(lr, "1", chats[0])
+    assignment.start_cooldown(lr, "1", 300.0)
+    assert assignment.assign_waiting(lr, 200.0) == []
+    assignment.end_cooldown(lr, "1")
+    assert assignment.assign_waiting(lr, 201.0) == [(chats[1], "1")]
+
+
+def test_follow_up_preference_respects_a_pause(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 1, 1.0)
+    assignment.go_on_duty(lr, "2", "Ben", 1, 0.5)
+    (chat,) = join(lr)
+    lr.hset(keys.chat(chat), "prefer_staff", "1")
+    assignment.set_paused(lr, "1", True)
+    assert assignment.assign_waiting(lr, 5.0) == [(chat, "2")]
+
+
+def test_off_duty_ends_pause_and_cooldown(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 1, 1.0)
+    assignment.set_paused(lr, "1", True)
+    assignment.start_cooldown(lr, "1", 100.0)
+    assignment.go_off_duty(lr, "1")
+    p = assignment.presence(lr, "1")
+    assert not p.paused and p.cooldown_until == 0
+
+
+def test_the_job_ends_only_the_cooldown_it_was_made_for(lr):
+    first = assignment.start_cooldown(lr, "1", 100.0)
+    newer = assignment.start_cooldown(lr, "1", 200.0)
+    assert not assignment.cooldown_over(lr, "1", first)
+    assert assignment.presence(lr, "1").cooldown_until == 200.0
+    assert assignment.cooldown_over(lr, "1", newer)
+    assert assignment.presence(lr, "1").cooldown_until == 0

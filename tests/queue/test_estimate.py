@@ -119,6 +119,13 @@ def test_estimate_from_live_state(lr):
             for p in (1, 2, 3)] == [10, 20, 30]
 
 
+def test_capacity_now_leaves_out_paused_therapists(lr):
+    assignment.go_on_duty(lr, "1", "Anna", 3, 1.0)
+    assignment.go_on_duty(lr, "2", "Bert", 2, 2.0)
+    assignment.set_paused(lr, "2", True)
+    assert estimate.capacity_now(lr) == (3, 3, [])
+
+
 # --- expected_wait_range (pure) ---------------------------------------------------------
 
 

@@ -119,10 +119,10 @@ def test_returned_without_avoid_can_go_to_anyone(lr, anna_ben):
 
 def test_colleagues_lists_on_duty_others_with_free_slots(lr, anna_ben):
     assignment.go_on_duty(lr, "3", "Carl", 3, 3.0)
-    got = [c.as_dict() for c in transfer.colleagues(lr, "1")]
+    got = [c.as_dict() for c in transfer.colleagues(lr, "1", 0.0)]
     assert got == [{"id": 3, "name": "Carl", "free": 3}, {"id": 2, "name": "Ben", "free": 1}]
-    assert [c.id for c in transfer.colleagues(lr, "2")] == [3, 1]
-    assert [c.free for c in transfer.colleagues(lr, "2")] == [3, 1]
+    assert [c.id for c in transfer.colleagues(lr, "2", 0.0)] == [3, 1]
+    assert [c.free for c in transfer.colleagues(lr, "2", 0.0)] == [3, 1]
 
 
 def test_racing_transfers_never_overfill_the_target(lr, lr_url):
@@ -206,3 +206,18 @@ def test_racing_transfer_and_assignment_share_the_last_slot(lr, lr_url):
         assert errors in ([], ["no_capacity"])
         assert len(line.waiting(lr)) == (1 if not errors else 0)
         assert lr.scard(keys.staff_chats("1")) == (1 if errors else 0)
+
+
+def test_a_paused_or_cooling_colleague_takes_no_transfer(lr, anna_ben):
+    assignment.set_paused(lr, "2", True)
+    assert [c.free for c in transfer.colleagues(lr, "1", 20.0)] == [0]
+    with pytest.raises(transfer.TransferError) as refused:
+        transfer.to_staff(lr, anna_ben, "1", "2", 20.0)
+    assert refused.value.code == "no_capacity"
+    assignment.set_paused(lr, "2", False)
+    assignment.start_cooldown(lr, "2", 30.0)
+    assert [c.free for c in transfer.colleagues(lr, "1", 20.0)] == [0]
+    with pytest.raises(transfer.TransferError):
+        transfer.to_staff(lr, anna_ben, "1", "2", 20.0)
+    assert [c.free for c in transfer.colleagues(lr, "1", 31.0)] == [1]
+    assert transfer.to_staff(lr, anna_ben, "1", "2", 31.0) == "Ben"

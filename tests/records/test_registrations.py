@@ -151,3 +151,19 @@ def test_a_chat_registration_keeps_its_times_when_corrected(app, make_staff, ctx
         row = db.session.get(Registration, chat)
     assert (row.channel, row.duration_seconds, row.wait_seconds) == ("chat", 1800, 60)
     assert row.contact_hour == datetime(2026, 11, 20, 9)
+
+
+def test_a_no_conversation_chat_is_listed_as_such_and_a_correction_makes_it_a_contact(
+        app, make_staff, ctx):
+    anna = make_staff("anna")
+    chat = _row(ctx, anna.id, channel="chat")
+    with ctx():
+        row = db.session.get(Registration, chat)
+        row.status, row.target_group, row.subcategory = "no_conversation", None, None
+        db.session.commit()
+    listing = signed_in(app, anna).get("/staff/registrations/").get_data(as_text=True)
+    assert "no conversation" in listing
+    assert signed_in(app, anna).post(f"/staff/registrations/{chat}",
+                                     data=FORM).status_code == 302
+    with ctx():
+        assert db.session.get(Registration, chat).status == "filed"

@@ -193,3 +193,19 @@ def test_arrivals_are_entered_by_supervisors(app, make_staff, ctx):
     with ctx():
         assert [(a.centre, a.arrived) for a in db.session.scalars(
             db.select(ReferralArrival))] == [("ufc", 7)]
+
+
+def test_no_conversation_is_counted_apart_from_contacts(ctx, data):
+    """A chat that ended before any message is no contact: not in channels, months,
+    ages or durations, but shown in its own table (and in the tally, so it survives folding)."""
+    with ctx():
+        db.session.add(reg(datetime(2021, 6, 3, 18), "chat", status="no_conversation",
+                           target_group=None, subcategory=None, help_given=[], follow_up=None,
+                           risk=None, wait_seconds=5, duration_seconds=60))
+        db.session.commit()
+    t = tables(ctx)
+    assert t["channels"].footer == ["Total", 10, 100.0]
+    assert t["months"].rows[-1] == ["2021-06", 3, 0, 0, 3]
+    assert t["age_bands"].rows == [["36–45", 1, 10.0], ["Unknown", 9, 90.0]]
+    assert t["waits"].rows == [[3, 20, 300]]
+    assert t["no_conversation"].rows == [["Ended before the chatter wrote anything", 1]]

@@ -1,0 +1,130 @@
+/* The therapist console: duty and capacity, the waiting line, the chats held, and the
+ * identity-free summary that closes each chat. This module wires the socket to the parts
+ * (one module per concern, see docs/architecture.md, "Front end").
+ *
+ * The server's `state` (sent on every connect) is the truth: the console is rebuilt from
+ * it, so a reload or a reconnect loses nothing.
+ */
+import { plain, seconds, showSignedOut, watchSession, unlockAudio } from '../lib/common.js';
+import { cfg, T, TR, el, me, chats, live, ACKED, setError, errorText, chatLabel } from './state.js';
+import { renderLine, tickLine } from './line.js';
+import { attention, initNotifications } from './notifications.js';
+import { renderPresence, applyPresence, tickPresence, setControlsEnabled, initPresence } from './presence.js';
+import { upsertChat, removeChat, renderEmptyState, onMessage, onChatEnded, setChatterConnection,
+  setChatterTyping, renderIntake, tickChats, markSelectedRead } from './chatview.js';
+import { stopOwnTyping } from './compose.js';
+import { onSummaryMissing } from './summary.js';
+import { onChatTransferred, showHandover } from './transfer.js';
+import { onRisk, onRiskAlert, onWhisper, onColleagueJoined } from './supervision.js';
+
+function onState(state) {
+  if (!state || state.ok === false) return;
+  el.name.textContent = plain(state.name || el.name.textContent);
+  if (state.role) el.role.textContent = T.roles[state.role] || state.role;
+  applyPresence(state);
+  var seenIds = new Set();
+  var views = (state.chats || []).slice().sort(function (a, b) {
+    return (seconds(a.assigned_at) || 0) - (seconds(b.assigned_at) || 0);
+  });
+  views.forEach(function (view) { if (upsertChat(view)) seenIds.add(view.chat_id); });
+  Array.from(chats.values()).forEach(function (chat) {
+    if (!seenIds.has(chat.id)) removeChat(chat);
+  });
+  renderLine(state.waiting, state.waiting_total);
+  renderEmptyState();
+}
+
+function onChatAssigned(view) {
+  var isNew = view && !chats.has(view.chat_id);
+  var chat = upsertChat(view);
+  if (chat && view.handover_note) showHandover(chat, view.handover_note);
+  if (chat && isNew) attention('chat', chatLabel(chat));
+}
+
+function onChatterConnection(data) {
+  var chat = data && chats.get(data.chat_id);
+  if (!chat) return;
+  setChatterConnection(chat, Boolean(data.connected));
+  if (data.lang && data.lang !== chat.view.lang) { // the chatter switched language
+    chat.view.lang = data.lang;
+    renderIntake(chat);
+  }
+}
+
+function onTyping(data) {
+  var chat = data && chats.get(data.chat_id);
+  if (chat && chat.state === 'active') setChatterTyping(chat, Boolean(data.typing));
+}
+
+function onServerError(err) {
+  if (err && ACKED[err.event]) return;
+  if (err && err.code === 'not_signed_in') { signedOut(); return; }
+  setError(errorText(err));
+}
+
+/** Signed out by a supervisor or by our own sign-out elsewhere: the socket closes next. */
+function onSignedOut(data) {
+  var reason = data && data.reason;
+  setError(TR.signed_out[reason] || TR.signed_out.default);
+  Array.from(chats.values()).forEach(function (chat) {
+    if (chat.state !== 'ended') removeChat(chat);
+  });
+  me.onDuty = false;
+  renderPresence();
+  signedOut();
+}
+
+function signedOut() { showSignedOut(el.conn, T, cfg.login_url); }
+
+function setConnected(up) {
+  el.conn.textContent = up ? T.connected : T.reconnecting;
+  el.conn.className = 'conn-state' + (up ? '' : ' down');
+  setControlsEnabled(up);
+}
+
+const EVENTS = {
+  state: onState, chat_assigned: onChatAssigned, message: onMessage, typing: onTyping,
+  chatter_connection: onChatterConnection, chat_ended: onChatEnded,
+  summary_missing: onSummaryMissing, error: onServerError, chat_transferred: onChatTransferred,
+  signed_out: onSignedOut, risk: onRisk, risk_alert: onRiskAlert, whisper: onWhisper,
+  colleague_joined: onColleagueJoined
+};
+
+function connect() {
+  var socket = window.io('/staff', { transports: ['websocket'] });
+  live.socket = socket;
+  socket.on('connect', function () { setConnected(true); });
+  socket.on('disconnect', function (reason) {
+    if (reason === 'io server disconnect') signedOut(); else setConnected(false);
+    chats.forEach(function (chat) { stopOwnTyping(chat, false); });
+  });
+  socket.on('connect_error', function (err) {
+    if (err && err.message === 'not_signed_in') signedOut(); else setConnected(false);
+  });
+  watchSession(socket, document.getElementById('session-notice'), T);
+  socket.on('line', function (data) { renderLine(data && data.waiting, data && data.total); });
+  Object.keys(EVENTS).forEach(function (name) { socket.on(name, EVENTS[name]); });
+}
+
+/** Live clocks: time in line, chat durations and tabs, the cool-down. */
+function tick() {
+  tickLine();
+  tickChats();
+  tickPresence();
+}
+
+function init() {
+  initPresence();
+  initNotifications();
+  document.addEventListener('pointerdown', unlockAudio);
+  document.addEventListener('keydown', unlockAudio);
+  window.addEventListener('focus', markSelectedRead);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) markSelectedRead(); });
+  setControlsEnabled(false);
+  renderPresence();
+  renderEmptyState();
+  setInterval(tick, 1000);
+  connect();
+}
+
+init();

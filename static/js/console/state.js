@@ -1,0 +1,105 @@
+/* The console's shared state and the small helpers every part uses: the page's strings
+ * (rendered by the template with gettext), the fixed elements, the chats held, and the
+ * socket request with its ack. Chat text and server strings are rendered as text only.
+ */
+import { $, format, seconds, clock, timeLabel as clockTime, errorText as errorWords, request as emitWithAck, lang } from '../lib/common.js';
+
+function config(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+export const cfg = config('page-config');
+export const T = cfg.strings;          // the console's strings
+export const SV = config('supervision-config');
+export const TR = config('transfer-config');
+export const ACK_TIMEOUT_MS = 15000;
+
+export const el = {
+  name: $('me-name'), role: $('me-role'), duty: $('duty-toggle'), dutyState: $('duty-state'),
+  pause: $('pause-toggle'), notify: $('notify-toggle'), notifyState: $('notify-state'),
+  cooldown: $('cooldown'), cooldownText: $('cooldown-text'), cooldownSkip: $('cooldown-skip'),
+  capacity: $('capacity'), load: $('load'), conn: $('conn-state'),
+  error: $('console-error'), notice: $('console-notice'),
+  lineCount: $('line-count'), lineEmpty: $('line-empty'), lineList: $('line-list'),
+  lineMore: $('line-more'), lineAnnounce: $('line-announce'),
+  tabs: $('chat-tabs'), panels: $('chat-panels'), noChats: $('no-chats'),
+  tplPanel: $('tpl-chat-panel'), tplSummary: $('tpl-summary')
+};
+
+/** Who I am now: duty, capacity, pause, and the cool-down's end (ms since the epoch, 0: none). */
+export const me = { onDuty: false, capacity: 1, paused: false, cooldown: 0, cooldownEndsAt: 0 };
+
+/** The chats held: chat_id -> Chat (one tab and one panel each), in tab order. */
+export const chats = new Map();
+
+/** What changes as the console runs: the selected chat, the socket. */
+export const live = { selectedId: null, chatNumber: 0, socket: null };
+
+/** Errors answered by an ack are shown next to what failed; each part adds its events. */
+export const ACKED = { duty: 1, capacity: 1, message: 1, end: 1, summary: 1, pause: 1, skip_cooldown: 1 };
+
+export function setError(text) { el.error.textContent = text || ''; }
+
+export function setNotice(text) { el.notice.textContent = text || ''; }
+
+/** Our wording for a known code, else the server's message. */
+export function errorText(res) { return errorWords(T.errors, res, true); }
+
+/** "Chat 2": how every notice names a chat. */
+export function chatLabel(chat) { return format(T.chat_n, { n: chat.number }); }
+
+/** "mm:ss" between two server times, or "–". */
+export function span(from, to) {
+  var a = seconds(from), b = seconds(to);
+  return a === null || b === null ? '–' : clock(b - a);
+}
+
+/** No time (or 0) from the server: the time it arrives. */
+export function timeLabel(ts) { return clockTime(seconds(ts) || Date.now() / 1000); }
+
+/** Taxonomy labels by section and key, in the page's language. */
+export const labels = (function () {
+  var out = {};
+  Object.keys(cfg.taxonomy).forEach(function (section) {
+    out[section] = {};
+    cfg.taxonomy[section].forEach(function (option) {
+      out[section][option.key] = option['label_' + lang] || option.label;
+    });
+  });
+  return out;
+}());
+
+export function intakeLabel(section, key) {
+  return (key && labels[section][key]) || T.not_given;
+}
+
+/** request(): how long to wait for an ack, and the texts of its own two failures. */
+const ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
+
+/** Emit with an ack; failures (and a timeout) show on the error line. */
+export function request(event, payload, done) {
+  if (!live.socket || !live.socket.connected) setError(T.reconnecting);
+  emitWithAck(live.socket, event, payload, ACK, function (res) {
+    if (res.ok) setError('');
+    done(res);
+  });
+}
+
+/** The page is in view (not a hidden tab, not another window in front). */
+export function pageVisible() { return !document.hidden && document.hasFocus(); }
+
+/**
+ * Clone a <template>, give its ids a suffix (labels keep pointing at their fields), and
+ * collect the elements marked data-ref.
+ */
+export function instantiate(template, suffix) {
+  var fragment = template.content.cloneNode(true);
+  fragment.querySelectorAll('[id]').forEach(function (node) { node.id = node.id + '-' + suffix; });
+  ['for', 'aria-describedby', 'aria-labelledby', 'aria-controls'].forEach(function (attr) {
+    fragment.querySelectorAll('[' + attr + ']').forEach(function (node) {
+      var ids = node.getAttribute(attr).split(/\s+/).map(function (id) { return id + '-' + suffix; });
+      node.setAttribute(attr, ids.join(' '));
+    });
+  });
+  var refs = {};
+  fragment.querySelectorAll('[data-ref]').forEach(function (node) { refs[node.dataset.ref] = node; });
+  return { root: fragment.firstElementChild, refs: refs };
+}

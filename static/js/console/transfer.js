@@ -1,0 +1,115 @@
+/* Transfer: to an on-duty colleague with room, or back to the front of the line, with an
+ * optional handover note for the colleague only.
+ */
+import { format, show, charCount, cleanText } from '../lib/common.js';
+import { T, TR, ACKED, request, errorText, setNotice, chats, chatLabel } from './state.js';
+import { removeChat } from './chatview.js';
+
+ACKED.transfer = 1;
+ACKED.colleagues = 1;
+
+export function wireTransfer(chat) {
+  var r = chat.refs;
+  r.transferButton.addEventListener('click', function () {
+    if (r.transferForm.hidden) openTransfer(chat); else closeTransfer(chat, true);
+  });
+  r.transferCancel.addEventListener('click', function () { closeTransfer(chat, true); });
+  r.transferNote.addEventListener('input', function () { updateCount(chat); });
+  r.transferForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    submitTransfer(chat);
+  });
+  updateCount(chat);
+}
+
+function updateCount(chat) {
+  var count = charCount(chat.refs.transferNote.value);
+  chat.refs.transferCount.textContent = format(T.count, { n: count, max: TR.note_max });
+  chat.refs.transferCount.classList.toggle('over', count > TR.note_max);
+}
+
+function option(value, text, disabled) {
+  var node = document.createElement('option');
+  node.value = value;
+  node.textContent = text;
+  node.disabled = Boolean(disabled);
+  return node;
+}
+
+/** Ask the server who is on duty with room right now, then show the form. */
+function openTransfer(chat) {
+  var r = chat.refs;
+  r.transferError.textContent = '';
+  r.transferTo.replaceChildren(option('', TR.loading, true));
+  show(r.transferForm, true);
+  r.transferButton.setAttribute('aria-expanded', 'true');
+  request('colleagues', {}, function (res) {
+    var list = res.ok && Array.isArray(res.colleagues) ? res.colleagues : [];
+    var options = list.map(function (c) {
+      var full = !(c.free > 0);
+      return option(String(c.id), format(full ? TR.colleague_full : TR.colleague_option,
+        { name: c.name, free: c.free }), full);
+    });
+    options.push(option('line', TR.line_option, false));
+    r.transferTo.replaceChildren.apply(r.transferTo, options);
+    var first = options.filter(function (o) { return !o.disabled; })[0];
+    r.transferTo.value = first ? first.value : 'line';
+    if (!res.ok) r.transferError.textContent = errorText(res);
+    else if (!list.some(function (c) { return c.free > 0; })) r.transferError.textContent = TR.no_colleagues;
+    r.transferTo.focus();
+  });
+}
+
+export function closeTransfer(chat, focusButton) {
+  var r = chat.refs;
+  show(r.transferForm, false);
+  r.transferButton.setAttribute('aria-expanded', 'false');
+  r.transferError.textContent = '';
+  if (focusButton) r.transferButton.focus();
+}
+
+function submitTransfer(chat) {
+  var r = chat.refs;
+  var note = cleanText(r.transferNote.value);
+  var over = charCount(note) - TR.note_max;
+  if (over > 0) {
+    r.transferError.textContent = format(TR.note_too_long, { over: over, max: TR.note_max });
+    r.transferNote.focus();
+    return;
+  }
+  var target = r.transferTo.value;
+  if (!target) return;
+  var payload = { chat_id: chat.id, to: target === 'line' ? 'line' : Number(target) };
+  if (note) payload.note = note;
+  r.transferSubmit.disabled = true;
+  request('transfer', payload, function (res) {
+    r.transferSubmit.disabled = false;
+    if (res.ok) { handedOver(chat, res.to || null); return; }
+    r.transferError.textContent = (res.code && TR.errors[res.code]) || errorText(res);
+    if (res.code === 'no_capacity' || res.code === 'unknown_staff') openTransfer(chat);
+  });
+}
+
+/** The chat left this console (this tab or another console of ours transferred it). */
+function handedOver(chat, toName) {
+  var label = chatLabel(chat);
+  setNotice(toName ? format(TR.transferred_to, { chat: label, name: toName })
+    : format(TR.transferred_line, { chat: label }));
+  removeChat(chat);
+}
+
+export function onChatTransferred(data) {
+  var chat = data && chats.get(data.chat_id);
+  if (chat) handedOver(chat, data.to || null);
+}
+
+/** The private note from the colleague who handed the chat over: shown only here. */
+export function showHandover(chat, handover) {
+  var r = chat.refs;
+  var from = String(handover.from || '');
+  var text = String(handover.text || '');
+  r.handoverFrom.textContent = format(text ? TR.handover_from : TR.handover_from_no_note, { name: from });
+  r.handoverText.textContent = text;
+  show(r.handoverText, Boolean(text));
+  show(r.handover, true);
+}
