@@ -99,18 +99,14 @@ def test_therapist_inserts_edits_and_sends_a_ready_text(browser, live, live_staf
     sign_in(staff, staff_url, "anna")
     go_on_duty(staff)
     chatter = browser.new_context(viewport=PHONE).new_page()
-    chatter.goto(chat_url + "/")
-    chatter.get_by_role("button", name="Start chat").click()
+    chatter.goto(chat_url + "/?lang=nl")  # a Dutch chatter: the console offers Dutch texts
+    chatter.get_by_role("button", name="Chat beginnen").click()
     expect(chatter.locator("#status-main")).to_contain_text("Anna")
     panel = staff.locator(".chat-panel:visible")
     reply = panel.get_by_label("Your message")
     expect(reply).to_be_visible()
 
-    # The lead wires the picker into the console; here it is attached as the console will.
-    reply.evaluate("""(box) => import('/static/js/console/canned.js').then((m) =>
-        m.attachCannedPicker(box, {url: '/staff/canned.json?lang=nl', strings: {
-          open: 'Ready texts', search: 'Search ready texts', empty: 'No ready text matches.',
-          close: 'Close', failed: 'Could not load.', count: '{n} ready texts'}}))""")
+    # The console attaches the picker to every message box, in the chatter's language.
     panel.get_by_role("button", name="Ready texts").click()
     search = panel.get_by_role("combobox", name="Search ready texts")
     expect(search).to_be_focused()

@@ -5,6 +5,7 @@ import { show, charCount, cleanText, isSendKey, updateCounter as counter } from 
 import { cfg, T, el, live, request, errorText } from './state.js';
 import { typingStep, TYPING_IDLE_MS } from './logic.js';
 import { addMessage, markEnded } from './chatview.js';
+import { attachCannedPicker } from './canned.js';
 
 export function wireCompose(chat) {
   var r = chat.refs;
@@ -20,6 +21,11 @@ export function wireCompose(chat) {
   r.endButton.addEventListener('click', function () { setEndConfirm(chat, true); });
   r.endNo.addEventListener('click', function () { setEndConfirm(chat, false); r.endButton.focus(); });
   r.endYes.addEventListener('click', function () { endChat(chat); });
+  if (cfg.canned) { // ready texts in the chatter's language (the staff member's otherwise)
+    var lang = chat.view && chat.view.lang;
+    attachCannedPicker(r.input, { url: cfg.canned.url + (lang ? '?lang=' + encodeURIComponent(lang) : ''),
+                                  strings: cfg.canned.strings });
+  }
 }
 
 function updateCounter(chat) {

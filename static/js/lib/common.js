@@ -1,8 +1,6 @@
 /* Helpers shared by the chatter's page, the therapist console and the supervisors'
  * overview: a native ES module (no build step; the CSP allows our own files only).
  * Pages import what they need: `import { format, show } from '../lib/common.js'`.
- * Scripts not yet split into modules read the same functions from
- * window.HelplineCommon, set below (to be removed once every page imports them).
  *
  * Only what is the same on every page that uses it lives here; what a page words or does
  * differently stays in that page. Every string is rendered as text (textContent), never
@@ -301,5 +299,3 @@ export {
   unlockAudio,
   runningAudio
 };
-
-window.HelplineCommon = Object.freeze({ lang, timeZone, zoned, $, show, format, plain, charCount, cleanText, seconds, clock, timeLabel, errorText, messageNode, insertMessage, isSendKey, updateCounter, request, showSignedOut, watchSession, unlockAudio, runningAudio });
