@@ -30,3 +30,16 @@ def test_upgrade_matches_models_and_downgrades(tmp_path, redis_url):
         downgrade(directory=directory, revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_migrating_keeps_the_apps_own_loggers(tmp_path, redis_url):
+    """`make run` migrates inside the platform: the app's log must still work after it."""
+    import logging
+
+    app = create_app("testing", overrides={
+        "REDIS_URL": redis_url, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'log.sqlite'}"})
+    ours = [logging.getLogger(name) for name in ("helpline", "helpline.jobs")]
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    assert [logger.disabled for logger in ours] == [False, False]
