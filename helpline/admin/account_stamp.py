@@ -3,10 +3,11 @@ account snapshot in its Socket.IO session.
 
 Every change that must refuse open consoles (deactivation, role change, password or second
 factor reset, signing out everywhere) bumps the account's `session_version`. After each
-commit that touches an account, its stamp `hl:account:<id>` = "<session_version>|<usable>"
-is written (never to an older version), so one Lua call per event checks the session and
-the account together (admin/sessions.py). A missing stamp (Redis restarted) sends that one
-event to SQL, which fills it again.
+commit that touches an account, its stamp `hl:account:<id>` =
+"<session_version>|<usable>|<role>" is written (never to an older version), so one Lua call
+per event checks the session and the account together (admin/sessions.py). A stamp that
+differs from the socket's snapshot, or none (Redis restarted), sends that event to SQL,
+which stays the authority: it refuses the account or refreshes the snapshot.
 """
 
 from __future__ import annotations
@@ -26,27 +27,28 @@ _PENDING = "helpline_account_stamps"
 _WRITE = """
 local cur = redis.call('GET', KEYS[1])
 if cur and tonumber(string.match(cur, '^(%d+)')) > tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2])
+redis.call('SET', KEYS[1], ARGV[2])
 return 1
 """
 
 
-def stamp(version: int, usable: bool) -> str:
-    return f"{version}|{int(usable)}"
+def stamp(version: int, usable: bool, role: str) -> str:
+    return f"{version}|{int(usable)}|{role}"
 
 
-def expected(user_id: str) -> str:
-    """The stamp an account must have for a cookie carrying `user_id` ("<id>:<version>")."""
-    return stamp(int(user_id.partition(":")[2]), True)
+def expected(snap: dict) -> str:
+    """The stamp of the account as the socket's snapshot knows it (usable)."""
+    return stamp(snap["session_version"], True, snap["role"])
 
 
-def _usable(staff: Staff) -> bool:
-    return bool(staff.active) and not staff.must_change_password
+def _of(staff: Staff, usable: bool = True) -> str:
+    usable = usable and bool(staff.active) and not staff.must_change_password
+    return stamp(staff.session_version, usable, staff.role)
 
 
 def fill(r: Redis, staff: Staff) -> None:
     """After an SQL load: the stamp, unless one is already there (a writer may be newer)."""
-    r.set(keys.account(staff.id), stamp(staff.session_version, _usable(staff)), nx=True)
+    r.set(keys.account(staff.id), _of(staff), nx=True)
 
 
 class StaffSnapshot(UserMixin):
@@ -78,10 +80,10 @@ def _note(session: Session, flush_context) -> None:
     pending = session.info.setdefault(_PENDING, {})
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Staff) and obj.id is not None:
-            pending[obj.id] = stamp(obj.session_version, _usable(obj))
+            pending[obj.id] = _of(obj)
     for obj in session.deleted:
         if isinstance(obj, Staff):
-            pending[obj.id] = stamp(obj.session_version, False)
+            pending[obj.id] = _of(obj, usable=False)
 
 
 @event.listens_for(Session, "after_commit")
@@ -92,8 +94,7 @@ def _write(session: Session) -> None:
     try:
         r = current_app.extensions["helpline_redis"]
         for staff_id, value in pending.items():
-            version, _, usable = value.partition("|")
-            r.eval(_WRITE, 1, keys.account(staff_id), version, usable)
+            r.eval(_WRITE, 1, keys.account(staff_id), value.partition("|")[0], value)
     except Exception as exc:  # the commit stands; events fall back on the session check
         current_app.logger.error("account stamp not written: %s", type(exc).__name__)
 

@@ -32,7 +32,7 @@ REASONS = ("idle", "expired", "session_ended")
 
 # One round trip per request or event: the reason the session is over, or touch it. With a
 # second key (console events), the account's stamp must be ARGV[5]: 'account' if it is not
-# (deactivated, role changed, reset, signed out everywhere), 'load' if Redis has none.
+# (deactivated, role changed, reset, signed out everywhere) or Redis has none: ask SQL.
 _CHECK = """
 local v = redis.call('HMGET', KEYS[1], 'started', 'seen')
 if not v[1] then return 'session_ended' end
@@ -42,7 +42,7 @@ if now - tonumber(v[2]) >= tonumber(ARGV[2]) then return 'idle' end
 local result = false
 if KEYS[2] then
   local s = redis.call('GET', KEYS[2])
-  if not s then result = 'load' elseif s ~= ARGV[5] then return 'account' end
+  if s ~= ARGV[5] then result = 'account' end
 end
 if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'seen', ARGV[1]) end
 return result
@@ -66,18 +66,17 @@ def begin(r: Redis, staff_id: int | str, now: float) -> str:
 
 
 def end_reason(r: Redis, session_id: str | None, now: float, touch: bool,
-               user_id: str | None = None) -> str | None:
+               snap: dict | None = None) -> str | None:
     """Why this session is over (one of REASONS), or None; `touch` counts it as activity.
-    With `user_id` ("<id>:<version>"), also "account" when the account no longer matches
-    it, or "load" when Redis holds no stamp for it (then ask SQL)."""
+    With a console's account snapshot, also "account" when Redis holds no stamp, or
+    another one, for that account (then ask SQL)."""
     if not session_id or not isinstance(session_id, str):
         return "session_ended"
     idle, lifetime = _limits()
-    if user_id is None:
+    if snap is None:
         return r.eval(_CHECK, 1, keys.session(session_id), now, idle, lifetime, int(touch))
-    account = keys.account(user_id.partition(":")[0])
-    return r.eval(_CHECK, 2, keys.session(session_id), account, now, idle, lifetime,
-                  int(touch), account_stamp.expected(user_id))
+    return r.eval(_CHECK, 2, keys.session(session_id), keys.account(snap["id"]), now, idle,
+                  lifetime, int(touch), account_stamp.expected(snap))
 
 
 def remaining(r: Redis, session_id: str, now: float) -> dict:
@@ -124,10 +123,8 @@ def _load_for_socket(load, user_id: str):
     snap = session.get(SNAPSHOT_KEY)
     cached = isinstance(snap, dict) and snap.get("user_id") == user_id
     reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True,
-                        user_id=user_id if cached else None)
-    if reason == "account":
-        return None
-    if reason and reason != "load":
+                        snap=snap if cached else None)
+    if reason in REASONS:
         g.session_end = reason
         return None
     if cached and reason is None:

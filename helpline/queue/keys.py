@@ -61,7 +61,7 @@ def session(session_id: str) -> str:
 
 
 def account(staff_id: int | str) -> str:
-    """STRING "<session_version>|<usable 1/0>": an account's current sign-in stamp, written
+    """STRING "<session_version>|<usable 1/0>|<role>": an account's sign-in stamp, written
     after every commit that changes the account, so staff events check it without SQL."""
     return f"{PREFIX}account:{staff_id}"
 

@@ -72,7 +72,7 @@ def test_a_lost_stamp_is_read_again_from_sql_once(app, r, make_staff, staff_sock
     with counting_sql(app) as statements:
         assert send(sock, "keepalive")["ok"]
     assert statements
-    assert r.get(keys.account(anna.id)) == "1|1"
+    assert r.get(keys.account(anna.id)) == "1|1|therapist"
     with counting_sql(app) as statements:
         assert send(sock, "keepalive")["ok"]
     assert statements == []
@@ -80,13 +80,13 @@ def test_a_lost_stamp_is_read_again_from_sql_once(app, r, make_staff, staff_sock
 
 def test_a_stamp_never_goes_back_to_an_older_version(app, ctx, r, make_staff):
     anna = make_staff("anna")
-    assert r.get(keys.account(anna.id)) == "1|1"
-    r.set(keys.account(anna.id), "9|0")  # a newer change whose commit finished first
+    assert r.get(keys.account(anna.id)) == "1|1|therapist"
+    r.set(keys.account(anna.id), "9|0|therapist")  # a newer change whose commit finished first
     with ctx():
         accounts.end_sessions(db.session, anna.id)  # version 2
-    assert r.get(keys.account(anna.id)) == "9|0"
+    assert r.get(keys.account(anna.id)) == "9|0|therapist"
     with ctx():
         accounts.reactivate(db.session, anna.id)
         for _ in range(8):
             accounts.end_sessions(db.session, anna.id)  # up to version 10
-    assert r.get(keys.account(anna.id)) == "10|1"
+    assert r.get(keys.account(anna.id)) == "10|1|therapist"
