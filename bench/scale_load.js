@@ -15,6 +15,7 @@
 
 const fs = require('fs');
 const readline = require('readline');
+const crypto = require('crypto');
 const { io } = require('socket.io-client');
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -132,12 +133,30 @@ async function addTherapists(count) {
 
 const assignedWaiters = new Map(); // chat id -> resolve(therapist)
 
+// The proof of work `start` asks for (ALTCHA v1: sha256(salt + number) is the challenge);
+// bench/scale.py makes it small. A tree without GET /challenge gets no `pow` field.
+async function solvedChallenge() {
+  const response = await fetch(plan.urls[0] + '/challenge');
+  if (response.status === 404) return null;
+  const c = await response.json();
+  for (let n = 0; n <= c.maxnumber; n++) {
+    const hex = crypto.createHash('sha256').update(c.salt + n).digest('hex');
+    if (hex === c.challenge) {
+      return { algorithm: c.algorithm, challenge: c.challenge, number: n, salt: c.salt,
+               signature: c.signature };
+    }
+  }
+  throw new Error('challenge has no solution');
+}
+
 async function startChatter() {
   const socket = await connect('/chat');
   const t0 = nowMs();
   let assignedAt = null;
   socket.once('assigned', () => { assignedAt = nowMs(); });
-  const started = await call(socket, 'start', { ...(plan.start_extra || {}) });
+  const pow = await solvedChallenge();
+  const started = await call(socket, 'start', { ...(plan.start_extra || {}),
+                                                ...(pow ? { pow } : {}) });
   if (!started.ok) throw new Error('start: ' + JSON.stringify(started));
   return { socket, started, t0, assignedAt: () => assignedAt };
 }

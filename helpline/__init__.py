@@ -115,7 +115,7 @@ def _init_extensions(app: Flask) -> None:
     # Shown on the sign-in page itself (which consumes it), never left for the next page.
     login_manager.login_message = _l("Sign in to open that page.")
     login_manager.user_loader(lambda user_id: staff_sessions.load_user(
-        lambda: accounts.load_session_user(db.session, user_id)))
+        lambda: accounts.load_session_user(db.session, user_id), user_id))
     user_logged_in.connect(staff_sessions.on_login)
     user_logged_out.connect(staff_sessions.on_logout)
     csrf.init_app(app)

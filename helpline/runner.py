@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import subprocess
@@ -102,6 +103,14 @@ def chat_hours_note() -> str:
             "  To try it at any hour: CHAT_ALWAYS_OPEN=1 make run")
 
 
+def freeze_startup_heap() -> None:
+    """Move everything built at start-up (modules, app, config) out of the collector's
+    reach: full GC passes then walk only what the chats allocate (issue 11: passes of up
+    to 93 ms under load), and forked memory pages are not touched by GC writes."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """One gevent server process; no access log, no peer address, fixed-text errors.
 
@@ -127,6 +136,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     from . import heartbeat
 
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
+    freeze_startup_heap()
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
                  error_log=AddressFreeLog(),
                  handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"],

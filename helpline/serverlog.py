@@ -12,8 +12,10 @@ count, so one client cannot flood the log. `AddressFreeLog` stays as a second li
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import socket
 import sys
 import threading
 import time
@@ -69,10 +71,18 @@ def write_fixed(stream, text: str, exc_type: type | None = None) -> None:
     stream.flush()
 
 
+def no_delay(sock) -> None:
+    """TCP_NODELAY: a small frame (an ack, a chat message) leaves at once instead of waiting
+    for the peer's delayed ACK (ack p99 ~50 ms -> ~12 ms in issue 11's measurement)."""
+    with contextlib.suppress(OSError, AttributeError):  # not TCP (a Unix socket): as is
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class AnonymousHandler(pywsgi.WSGIHandler):
     """pywsgi's handler without the peer's address and without client bytes in its errors."""
 
     def __init__(self, sock, address, server, rfile=None):
+        no_delay(sock)
         super().__init__(sock, ANONYMOUS_PEER, server, rfile)
 
     def get_environ(self):

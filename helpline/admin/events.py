@@ -96,9 +96,10 @@ def on_capacity(data: dict) -> dict:
 
 
 def on_message(data: dict) -> dict:
-    cid = _held_chat(data)
+    cid = chat_id(data.get("chat_id"))  # held by me and active: checked as it is stored
     text = clean_text(data.get("text"), current_app.config["MAX_MESSAGE_CHARS"])
-    msg = lifecycle.say(live.redis(), cid, "therapist", text, current_user.display_name)
+    msg = lifecycle.say(live.redis(), cid, "therapist", text, current_user.display_name,
+                        holder=_me())
     return {"ok": True, "id": msg.id}
 
 

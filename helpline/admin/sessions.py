@@ -19,25 +19,33 @@ from flask_socketio import disconnect, emit
 from redis import Redis
 
 from .. import jobs, live
-from ..extensions import socketio
+from ..extensions import db, socketio
 from ..protocol import ProtocolError
 from ..queue import keys
-from . import signout
+from . import account_stamp, signout
 
 SESSION_KEY = "hl_session"
+SNAPSHOT_KEY = "staff_snapshot"  # in a console socket's own session: its account at connect
 # Why a session ended, as sent in `signed_out`: no activity for SESSION_IDLE_SECONDS,
 # SESSION_LIFETIME_SECONDS since sign-in, or no such session (signed out, or Redis lost it).
 REASONS = ("idle", "expired", "session_ended")
 
-# One round trip per request or event: the reason the session is over, or touch it.
+# One round trip per request or event: the reason the session is over, or touch it. With a
+# second key (console events), the account's stamp must be ARGV[5]: 'account' if it is not
+# (deactivated, role changed, reset, signed out everywhere) or Redis has none: ask SQL.
 _CHECK = """
 local v = redis.call('HMGET', KEYS[1], 'started', 'seen')
 if not v[1] then return 'session_ended' end
 local now = tonumber(ARGV[1])
 if now - tonumber(v[1]) >= tonumber(ARGV[3]) then return 'expired' end
 if now - tonumber(v[2]) >= tonumber(ARGV[2]) then return 'idle' end
+local result = false
+if KEYS[2] then
+  local s = redis.call('GET', KEYS[2])
+  if s ~= ARGV[5] then result = 'account' end
+end
 if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'seen', ARGV[1]) end
-return false
+return result
 """
 
 
@@ -57,12 +65,18 @@ def begin(r: Redis, staff_id: int | str, now: float) -> str:
     return session_id
 
 
-def end_reason(r: Redis, session_id: str | None, now: float, touch: bool) -> str | None:
-    """Why this session is over (one of REASONS), or None; `touch` counts it as activity."""
+def end_reason(r: Redis, session_id: str | None, now: float, touch: bool,
+               snap: dict | None = None) -> str | None:
+    """Why this session is over (one of REASONS), or None; `touch` counts it as activity.
+    With a console's account snapshot, also "account" when Redis holds no stamp, or
+    another one, for that account (then ask SQL)."""
     if not session_id or not isinstance(session_id, str):
         return "session_ended"
     idle, lifetime = _limits()
-    return r.eval(_CHECK, 1, keys.session(session_id), now, idle, lifetime, int(touch))
+    if snap is None:
+        return r.eval(_CHECK, 1, keys.session(session_id), now, idle, lifetime, int(touch))
+    return r.eval(_CHECK, 2, keys.session(session_id), keys.account(snap["id"]), now, idle,
+                  lifetime, int(touch), account_stamp.expected(snap))
 
 
 def remaining(r: Redis, session_id: str, now: float) -> dict:
@@ -91,14 +105,38 @@ def on_logout(sender, user, **extra) -> None:
         live.redis().delete(keys.session(session_id))
 
 
-def load_user(load):
+def load_user(load, user_id: str):
     """Flask-Login's loader, wrapped: a session that is over loads nobody (its reason is
-    kept in `g.session_end`); a live one counts this request or event as activity."""
+    kept in `g.session_end`); a live one counts this request or event as activity. A
+    console socket's events use the account snapshot taken at connect and its stamp in
+    Redis (one Lua call, no SQL); pages, the connect itself and a missing stamp ask SQL."""
+    if getattr(request, "namespace", None) == live.STAFF_NS:
+        return _load_for_socket(load, user_id)
     reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True)
     if reason:
         g.session_end = reason
         return None
     return load()
+
+
+def _load_for_socket(load, user_id: str):
+    snap = session.get(SNAPSHOT_KEY)
+    cached = isinstance(snap, dict) and snap.get("user_id") == user_id
+    reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True,
+                        snap=snap if cached else None)
+    if reason in REASONS:
+        g.session_end = reason
+        return None
+    if cached and reason is None:
+        return account_stamp.StaffSnapshot(snap)
+    staff = load()
+    data = account_stamp.snapshot(staff) if staff is not None else None
+    db.session.close()  # no DB connection held across the Redis calls that follow
+    if data is None:
+        return None
+    account_stamp.fill(live.redis(), staff)
+    session[SNAPSHOT_KEY] = {**data, "user_id": user_id}
+    return account_stamp.StaffSnapshot(data)
 
 
 def require_live() -> None:

@@ -44,20 +44,26 @@ def line_moved(r: Redis) -> None:
     live.line_changed()
 
 
-def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "") -> store.Message:
-    """Store a message (rate limited per chat) and deliver it to both sides of the chat."""
+def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
+        holder: str = "") -> store.Message:
+    """Store a message (rate limited per chat; from `holder`'s console only while they hold
+    the chat) and deliver it to both sides, the other side first."""
     cfg = current_app.config
     try:
         msg, staff_id = store.post_message(
             r, chat_id, sender, text, live.now(), cfg["CHAT_TTL_SECONDS"], name,
             rate_limit=cfg["MESSAGES_PER_10_SECONDS"],
             budget=store.Budget(cfg["CHAT_BYTES_PER_SIDE"], cfg["CHAT_BYTES_WHILE_WAITING"]),
+            holder=holder,
         )
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None
-    live.to_chatter(chat_id, "message", msg.as_dict())
     # the therapist's consoles and any supervisor monitoring the chat (helpline/supervise.py)
-    live.to_chat_staff(chat_id, staff_id or None, "message", {"chat_id": chat_id, **msg.as_dict()})
+    deliveries = [lambda: live.to_chatter(chat_id, "message", msg.as_dict()),
+                  lambda: live.to_chat_staff(chat_id, staff_id or None, "message",
+                                             {"chat_id": chat_id, **msg.as_dict()})]
+    for deliver in deliveries if sender != "chatter" else reversed(deliveries):
+        deliver()
     live.overview_changed()
     return msg
 

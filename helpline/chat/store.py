@@ -120,6 +120,12 @@ def get_chat(r: Redis, chat_id: str) -> dict[str, str]:
 POST = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return redis.error_reply('unknown_chat') end
+if ARGV[11] ~= '' then
+  if redis.call('HGET', KEYS[1], 'staff') ~= ARGV[11] then
+    return redis.error_reply('not_your_chat')
+  end
+  if state ~= 'active' then return redis.error_reply('chat_ended') end
+end
 if state == 'ended' then return redis.error_reply('chat_ended') end
 local cost = #ARGV[2] + #ARGV[4] + tonumber(ARGV[8])
 local side = 'bytes:' .. ARGV[1]
@@ -145,7 +151,8 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 return {id, redis.call('HGET', KEYS[1], 'staff') or ''}
 """
 MESSAGE_OVERHEAD = 64
-REFUSALS = ("unknown_chat", "chat_ended", "rate_limited", "chat_full", "waiting_limit")
+REFUSALS = ("unknown_chat", "chat_ended", "rate_limited", "chat_full", "waiting_limit",
+            "not_your_chat")
 
 
 @dataclass(frozen=True)
@@ -158,19 +165,21 @@ class Budget:
 
 def post_message(
     r: Redis, chat_id: str, sender: str, text: str, now: float, ttl: int, name: str = "",
-    rate_limit: int = 0, budget: Budget = Budget(),
+    rate_limit: int = 0, budget: Budget = Budget(), holder: str = "",
 ) -> tuple[Message, str]:
     """Append a message to a live chat; returns it and the id of the staff holding the chat.
 
     Its stream id orders it and lets a reconnecting client catch up. `rate_limit` caps
     one sender's messages per 10 s in this chat (0: no cap); `budget` bounds the bytes a
-    chat holds in Redis (`chat_full`, `waiting_limit`). Raises ChatError.
+    chat holds in Redis (`chat_full`, `waiting_limit`). With `holder` (a staff id), the
+    chat must be active and held by them (`not_your_chat`, `chat_ended`): the check and
+    the append are one round trip. Raises ChatError.
     """
     try:
         msg_id, staff_id = r.register_script(POST)(
             keys=[keys.chat(chat_id), keys.messages(chat_id), keys.rate(chat_id, sender)],
             args=[sender, text, repr(now), name, ttl, rate_limit, MAX_STREAM,
-                  MESSAGE_OVERHEAD, budget.per_side, budget.waiting],
+                  MESSAGE_OVERHEAD, budget.per_side, budget.waiting, holder],
         )
     except ResponseError as exc:
         if str(exc) in REFUSALS:

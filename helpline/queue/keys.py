@@ -60,6 +60,12 @@ def session(session_id: str) -> str:
     return f"{PREFIX}session:{session_id}"
 
 
+def account(staff_id: int | str) -> str:
+    """STRING "<session_version>|<usable 1/0>|<role>": an account's sign-in stamp, written
+    after every commit that changes the account, so staff events check it without SQL."""
+    return f"{PREFIX}account:{staff_id}"
+
+
 def session_sockets(session_id: str) -> str:
     """SET of the console sockets opened with one staff sign-in (closed when it ends)."""
     return f"{PREFIX}session:{session_id}:sockets"

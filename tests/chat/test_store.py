@@ -518,3 +518,23 @@ def test_bytes_count_utf8_not_characters_and_a_refusal_costs_nothing(lr):
     assert int(lr.hget(keys.chat(chat_id), "bytes:waiting")) == 1998 + 2000 + 128
     assign_to(lr)  # once a therapist has it, only the side's budget applies
     store.post_message(lr, chat_id, "chatter", "x" * 100, 4.0, TTL, budget=budget)
+
+
+# --- a console's message: the holder check and the append are one script --------------
+
+
+def test_a_holder_posts_only_to_an_active_chat_they_hold(lr):
+    waiting, _ = new_chat(lr)
+    with pytest.raises(store.ChatError) as refused:
+        store.post_message(lr, waiting, "therapist", "hi", 201.0, TTL, "Anna", holder="1")
+    assert refused.value.code == "not_your_chat"
+    assign_to(lr, "1")
+    with pytest.raises(store.ChatError) as refused:
+        store.post_message(lr, waiting, "therapist", "hi", 201.0, TTL, "Ben", holder="2")
+    assert refused.value.code == "not_your_chat"
+    store.post_message(lr, waiting, "therapist", "hi", 202.0, TTL, "Anna", holder="1")
+    store.end_chat(lr, waiting, "chatter", "chatter_left", 203.0)
+    with pytest.raises(store.ChatError) as refused:
+        store.post_message(lr, waiting, "therapist", "hi", 204.0, TTL, "Anna", holder="1")
+    assert refused.value.code == "chat_ended"
+    assert [m.text for m in store.messages_after(lr, waiting)] == ["hi"]
