@@ -59,6 +59,7 @@ class StaffSnapshot(UserMixin):
         self.role = data["role"]
         self.display_name = data["display_name"]
         self.session_version = data["session_version"]
+        self.language = data.get("language")  # the socket's errors are in this language
         self.active = True
 
     def get_id(self) -> str:
@@ -71,7 +72,7 @@ class StaffSnapshot(UserMixin):
 
 def snapshot(staff: Staff) -> dict:
     return {"id": staff.id, "role": staff.role, "display_name": staff.display_name,
-            "session_version": staff.session_version}
+            "session_version": staff.session_version, "language": staff.language}
 
 
 @event.listens_for(Session, "after_flush")
