@@ -201,6 +201,16 @@ def _run_jobs(app, include_scheduled: bool) -> None:
     worker.work(burst=True)
 
 
+def eventually(check, timeout=60.0, what="the condition"):
+    """Wait until check() is true (a deadline, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {timeout}s")
+
+
 def other_db(url: str, number: int) -> str:
     """The same Redis server, another logical database (live servers keep apart)."""
     from urllib.parse import urlsplit, urlunsplit

@@ -7,7 +7,6 @@ cleanup happens within seconds; the waits below are deadlines, not timing assert
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import redis as redis_lib
@@ -20,7 +19,7 @@ from helpline.admin import accounts
 from helpline.availability.models import MissedContact
 from helpline.extensions import db
 from helpline.queue import keys
-from tests.conftest import PASSWORD, LiveServers, other_db, with_solution
+from tests.conftest import PASSWORD, LiveServers, eventually, other_db, with_solution
 from tests.peers import staff_cookie
 
 pytestmark = pytest.mark.timeout(240)
@@ -30,14 +29,6 @@ SHORT = {"HEARTBEAT_SECONDS": "1", "PROCESS_TTL_SECONDS": "3", "RESUME_GRACE_SEC
          "STAFF_GRACE_SECONDS": "3", "PING_INTERVAL_SECONDS": "1", "PING_TIMEOUT_SECONDS": "1"}
 
 
-def eventually(check, timeout=60.0, what="the condition"):
-    """Wait until check() is true (a deadline, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 @pytest.fixture

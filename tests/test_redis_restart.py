@@ -9,8 +9,6 @@ Socket.IO message queue, a timed job in the worker) works again.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
@@ -18,7 +16,7 @@ from helpline import create_app
 from helpline.admin import accounts
 from helpline.extensions import db
 from helpline.redis_server import start_embedded_redis, stop_embedded_redis
-from tests.conftest import PASSWORD, LiveServers
+from tests.conftest import PASSWORD, LiveServers, eventually
 from tests.peers import staff_cookie
 
 pytestmark = pytest.mark.timeout(240)
@@ -27,13 +25,6 @@ SHORT = {"HEARTBEAT_SECONDS": "1", "PROCESS_TTL_SECONDS": "3", "RESUME_GRACE_SEC
          "STAFF_GRACE_SECONDS": "3"}
 
 
-def eventually(check, timeout=60.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 def health(url: str) -> int | None:

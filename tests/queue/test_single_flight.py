@@ -6,21 +6,9 @@ import threading
 import time
 
 import pytest
-import redis
 
 from helpline import single_flight
 from helpline.queue import keys
-from tests.conftest import other_db
-from tests.queue.conftest import LIVE_STATE_DB
-
-
-@pytest.fixture
-def lr(redis_url):
-    client = redis.Redis.from_url(other_db(redis_url, LIVE_STATE_DB), decode_responses=True)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
 
 
 def test_a_trigger_during_a_broadcast_makes_the_holder_run_again(lr):
