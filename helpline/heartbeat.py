@@ -142,21 +142,25 @@ def run(app: Flask) -> None:
     """The heartbeat greenlet of a server process: beat and sweep every HEARTBEAT_SECONDS."""
     from .extensions import socketio
 
+    r = app.extensions["helpline_redis"]
+    ttl = app.config["PROCESS_TTL_SECONDS"]
+    while not in_context(app, lambda: register(r, process_id(), ttl)):
+        socketio.sleep(app.config["HEARTBEAT_SECONDS"])  # Redis not there yet: try again
+    while True:
+        socketio.sleep(app.config["HEARTBEAT_SECONDS"])
+        in_context(app, lambda: tick(r))  # Redis down: the next beat tries again
+
+
+def in_context(app: Flask, step) -> bool:
+    """Run one beat in its own app context, so an SQL session a sweep opened ends with it
+    (one context for the greenlet's life kept a transaction open: locks that block DDL)."""
     with app.app_context():
-        r = current_app.extensions["helpline_redis"]
-        while True:
-            try:
-                register(r, process_id(), app.config["PROCESS_TTL_SECONDS"])
-                break
-            except Exception as exc:  # Redis not there yet: try again
-                app.logger.error("heartbeat failed: %s", type(exc).__name__)
-                socketio.sleep(app.config["HEARTBEAT_SECONDS"])
-        while True:
-            socketio.sleep(app.config["HEARTBEAT_SECONDS"])
-            try:
-                tick(r)
-            except Exception as exc:  # Redis down: the next beat tries again
-                app.logger.error("heartbeat failed: %s", type(exc).__name__)
+        try:
+            step()
+            return True
+        except Exception as exc:
+            app.logger.error("heartbeat failed: %s", type(exc).__name__)
+            return False
 
 
 def start(app: Flask) -> None:

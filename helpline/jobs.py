@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker
 from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "helpline"
@@ -50,6 +50,19 @@ def fixed_text_failure(func):
 JOB_TIMEOUT_SECONDS = 30
 RETRIES = 3
 MAINTENANCE_SECONDS = 30  # how often a worker looks for abandoned jobs
+
+
+class AppWorker(SimpleWorker):
+    """The helpline's worker: runs inside one app context, so each job ends its SQL session
+    (a read left open would hold its transaction, and its locks, until the next job)."""
+
+    def perform_job(self, job, queue, execution) -> bool:
+        from .extensions import db
+
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            db.session.remove()
 
 
 def queue() -> Queue:

@@ -145,7 +145,6 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 def run_worker() -> int:
     """An RQ worker (with the scheduler for timed jobs) inside an app context."""
-    from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
     from . import jobs
@@ -158,7 +157,7 @@ def run_worker() -> int:
         retention.schedule_daily()  # the daily purge; each run schedules the next
         # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
         # worker is found there and retried (see jobs.later).
-        worker = SimpleWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
+        worker = jobs.AppWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
                               serializer=JSONSerializer,
                               maintenance_interval=jobs.MAINTENANCE_SECONDS)
         worker.work(with_scheduler=True, logging_level="WARNING")

@@ -16,7 +16,6 @@ import pytest
 import redis as redis_lib
 import requests
 from flask_socketio.test_client import SocketIOTestClient
-from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
@@ -196,7 +195,7 @@ def _run_jobs(app, include_scheduled: bool) -> None:
         for job_id in registry.get_job_ids():
             registry.remove(job_id)
             queue.enqueue_job(queue.fetch_job(job_id))
-    worker = SimpleWorker([queue], connection=app.extensions["helpline_rq_redis"],
+    worker = jobs.AppWorker([queue], connection=app.extensions["helpline_rq_redis"],
                           serializer=JSONSerializer)
     worker.work(burst=True)
 

@@ -174,3 +174,21 @@ def test_a_process_whose_heartbeat_lapsed_starts_afresh(app, ctx, r):
     assert new != old
     assert r.exists(keys.process(new)) and r.sismember(keys.PROCESSES, new)
     assert not r.sismember(keys.PROCESSES, old)
+
+
+def test_each_beat_ends_the_sql_session_it_opened(app):
+    """A sweep may query SQL; a context kept for the greenlet's life held that transaction
+    open (and its locks) forever. Each beat runs in a context of its own."""
+    import sqlalchemy as sa
+
+    from helpline.extensions import db
+
+    used = []
+
+    def step():
+        db.session.execute(sa.text("select 1"))
+        used.append(db.session())
+
+    assert heartbeat.in_context(app, step)
+    assert used and not used[0].in_transaction()
+    assert heartbeat.in_context(app, lambda: 1 / 0) is False  # logged, the loop goes on

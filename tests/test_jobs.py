@@ -170,3 +170,24 @@ def _readable(value: bytes) -> str:
         except (zlib.error, ValueError):
             pass
     return value.decode(errors="replace")
+
+
+def test_each_job_ends_its_sql_session(app):
+    """The worker runs in one app context: each job's SQL session ends with the job, so a
+    read does not hold a transaction (and its locks) until the next job."""
+    with app.app_context():
+        jobs.queue().enqueue(read_sql_job)
+    run_jobs(app)
+    assert SESSIONS_USED and not SESSIONS_USED[-1].in_transaction()
+
+
+SESSIONS_USED: list = []
+
+
+def read_sql_job() -> None:
+    import sqlalchemy as sa
+
+    from helpline.extensions import db
+
+    db.session.execute(sa.text("select 1"))
+    SESSIONS_USED.append(db.session())
