@@ -85,12 +85,13 @@ def end(r: Redis, chat_id: str, by: str, reason: str) -> store.Ended:
         ended = store.end_chat(r, chat_id, by, reason, live.now())
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None
+    if ended.previous_state == "waiting" and by == "chatter" and reason in LEFT_LINE_REASONS:
+        # in the ledger before the chatter's closing screen, so a report read after it counts it
+        count_missed(r, chat_id, "left_unanswered")
     live.to_chatter(chat_id, "ended", {"by": by, "reason": reason})
     if ended.previous_state == "waiting":
         socketio.emit("chat_ended", {"chat_id": chat_id, "by": by, "reason": reason},
                       to=live.watch_room(chat_id), namespace=live.STAFF_NS)
-        if by == "chatter" and reason in LEFT_LINE_REASONS:
-            count_missed(r, chat_id, "left_unanswered")
         store.forget_chat(r, chat_id, linger=ENDED_LINGER_SECONDS)
         live.line_changed()
     elif ended.staff_id:
