@@ -13,7 +13,7 @@ from redis import Redis
 
 from . import single_flight
 from .availability import gate
-from .batch_emit import BatchingRedisManager
+from .batch_emit import BatchingRedisManager, Emit
 from .chat import store
 from .extensions import db, socketio
 from .queue import assignment, estimate, keys, line, transfer
@@ -48,13 +48,17 @@ def to_chatter(chat_id: str, event: str, data: dict) -> None:
 
 def to_chatters(event: str, items: list[tuple[str, dict]]) -> None:
     """Each (chat id, data) to that chat's sockets, in one publish between processes."""
-    rooms = [(chat_room(chat_id), data) for chat_id, data in items]
+    deliver([(event, CHAT_NS, chat_room(chat_id), data) for chat_id, data in items])
+
+
+def deliver(emits: list[Emit]) -> None:
+    """Each (event, namespace, room or rooms, data), in this order, in one publish."""
     manager = socketio.server.manager
     if isinstance(manager, BatchingRedisManager):
-        manager.emit_batch(event, rooms, CHAT_NS)
+        manager.emit_many(emits)
         return
-    for room, data in rooms:  # one process, no message queue (tests)
-        socketio.emit(event, data, to=room, namespace=CHAT_NS)
+    for event, namespace, room, data in emits:  # one process, no message queue (tests)
+        socketio.emit(event, data, to=room, namespace=namespace)
 
 
 def disconnect_chatter(sid: str) -> None:
@@ -73,8 +77,11 @@ def watch_room(chat_id: str) -> str:
 
 def to_chat_staff(chat_id: str, staff_id: str | int | None, event: str, data: dict) -> None:
     """The chat's therapist (if any) and every supervisor watching it, once per socket."""
-    rooms = [watch_room(chat_id)] + ([staff_room(staff_id)] if staff_id else [])
-    socketio.emit(event, data, to=rooms, namespace=STAFF_NS)
+    socketio.emit(event, data, to=chat_staff_rooms(chat_id, staff_id), namespace=STAFF_NS)
+
+
+def chat_staff_rooms(chat_id: str, staff_id: str | int | None) -> list[str]:
+    return [watch_room(chat_id)] + ([staff_room(staff_id)] if staff_id else [])
 
 
 def to_supervisors(event: str, data: dict) -> None:

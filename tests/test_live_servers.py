@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import redis
 import requests
 import websocket
 
@@ -120,3 +121,32 @@ def test_every_chatter_started_at_once_hears_of_their_assignment(live, live_staf
         t.join()
     for chatter in chatters:
         chatter.wait_for("assigned")
+
+
+def test_a_message_reaches_both_sides_in_one_publish(live, live_staff, peers):
+    """Both sides of a chat, and the other server process, get a message from one publish."""
+    server_a, server_b = live.urls
+    live_staff("anna", name="Anna")
+    therapist = peers(server_a, "/staff", cookie=staff_cookie(server_a, "anna"))
+    therapist.wait_for("state")
+    assert therapist.call("duty", {"on": True, "capacity": 2})["ok"]
+    chatter = peers(server_b, "/chat")
+    chat_id = chatter.call("start", {})["chat_id"]
+    therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
+
+    listener = redis.Redis.from_url(live.env["REDIS_URL"]).pubsub()
+    listener.subscribe("socketio")
+    listener.get_message(timeout=1)  # the subscription's own confirmation
+    text = "one publish " + "x" * 20
+    sent = chatter.call("message", {"text": text})["id"]
+    therapist.wait_for("message", lambda d: d["id"] == sent)
+    reply = therapist.call("message", {"chat_id": chat_id, "text": text})["id"]
+    chatter.wait_for("message", lambda d: d["id"] == reply)
+    time.sleep(0.2)
+    carrying = []
+    while (message := listener.get_message(timeout=0.2)) is not None:
+        if text.encode() in message["data"]:
+            carrying.append(message["data"])
+    listener.close()
+    assert len(carrying) == 2  # one per message, not one per side
+    assert [m["id"] for m in chatter.got("message")] == [sent, reply]  # the echo, once each

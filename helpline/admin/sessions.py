@@ -73,10 +73,11 @@ def end_reason(r: Redis, session_id: str | None, now: float, touch: bool,
     if not session_id or not isinstance(session_id, str):
         return "session_ended"
     idle, lifetime = _limits()
+    check = r.register_script(_CHECK)  # EVALSHA: the script's text is sent once
     if snap is None:
-        return r.eval(_CHECK, 1, keys.session(session_id), now, idle, lifetime, int(touch))
-    return r.eval(_CHECK, 2, keys.session(session_id), keys.account(snap["id"]), now, idle,
-                  lifetime, int(touch), account_stamp.expected(snap))
+        return check(keys=[keys.session(session_id)], args=[now, idle, lifetime, int(touch)])
+    return check(keys=[keys.session(session_id), keys.account(snap["id"])],
+                 args=[now, idle, lifetime, int(touch), account_stamp.expected(snap)])
 
 
 def remaining(r: Redis, session_id: str, now: float) -> dict:

@@ -58,12 +58,12 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
         )
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None
-    # the therapist's consoles and any supervisor monitoring the chat (helpline/supervise.py)
-    deliveries = [lambda: live.to_chatter(chat_id, "message", msg.as_dict()),
-                  lambda: live.to_chat_staff(chat_id, staff_id or None, "message",
-                                             {"chat_id": chat_id, **msg.as_dict()})]
-    for deliver in deliveries if sender != "chatter" else reversed(deliveries):
-        deliver()
+    # both sides in one publish, the other side first: the chatter's socket, and the
+    # therapist's consoles with any supervisor monitoring the chat (helpline/supervise.py)
+    to_chatter = ("message", live.CHAT_NS, live.chat_room(chat_id), msg.as_dict())
+    to_staff = ("message", live.STAFF_NS, live.chat_staff_rooms(chat_id, staff_id or None),
+                {"chat_id": chat_id, **msg.as_dict()})
+    live.deliver([to_staff, to_chatter] if sender == "chatter" else [to_chatter, to_staff])
     live.overview_changed()
     return msg
 

@@ -1,0 +1,58 @@
+"""One publish for many emits, and a process never decodes its own publishes (batch_emit)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+
+from helpline.batch_emit import BatchingRedisManager
+
+
+def _manager(redis_url: str, channel: str) -> BatchingRedisManager:
+    manager = BatchingRedisManager(redis_url, channel=channel)
+    manager._redis_connect()
+    return manager
+
+
+def _subscribers(redis_url: str, channel: str) -> int:
+    return dict(redis.Redis.from_url(redis_url).pubsub_numsub(channel)).get(
+        channel.encode(), 0)
+
+
+def test_a_process_reads_others_publishes_and_skips_its_own(redis_url):
+    channel = f"test-batch-{uuid.uuid4().hex}"  # apart from any live server's channel
+    here, there = _manager(redis_url, channel), _manager(redis_url, channel)
+    heard: list[dict] = []
+
+    def listen():
+        for raw in here._listen():
+            heard.append(json.loads(raw))
+            if len(heard) == 2:
+                return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while _subscribers(redis_url, channel) < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    emit = {"method": "emit", "event": "e", "data": [1], "binary": False, "namespace": "/",
+            "room": "r", "skip_sid": None, "callback": None}
+    here._publish({**emit, "data": ["own"], "host_id": here.host_id})
+    there._publish({**emit, "data": ["first"], "host_id": there.host_id})
+    # a callback's host_id names the process it is for: it must still arrive
+    there._publish({"method": "callback", "host_id": here.host_id, "sid": "s",
+                    "namespace": "/", "id": 1, "args": []})
+    thread.join(5)
+    assert [m.get("data", m["method"]) for m in heard] == [["first"], "callback"]
+
+
+def test_a_batch_emit_needs_a_room(redis_url):
+    manager = _manager(redis_url, f"test-batch-{uuid.uuid4().hex}")
+    with pytest.raises(ValueError):  # no room would reach everyone in the namespace
+        manager.emit_many([("message", "/chat", "", {"text": "x"})])
