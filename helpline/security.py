@@ -43,6 +43,12 @@ class SecurityHeaders:
 
     A header the application set itself is kept; nothing of a chat is left in a cache
     (`no-store` everywhere except /static/).
+
+    WebSocket compression (permessage-deflate) is never agreed: the offer is removed
+    before the handshake. One compression context per socket mixes what a chatter and a
+    therapist write, which lets frame sizes leak content (the CRIME/BREACH family), and it
+    costs each socket a zlib state (about 100 KB resident) and each frame a deflate; chat
+    messages are too short to gain from it.
     """
 
     def __init__(self, app, hsts_seconds: int = 0):
@@ -53,6 +59,7 @@ class SecurityHeaders:
                                  f"max-age={hsts_seconds}; includeSubDomains"))
 
     def __call__(self, environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         cacheable = environ.get("PATH_INFO", "").startswith("/static/")
 
         def start(status, headers, exc_info=None):

@@ -82,6 +82,23 @@ def test_foreign_origin_is_refused(live):
     websocket.create_connection(ws_url, timeout=5).close()
 
 
+def test_websocket_compression_is_never_agreed(live):
+    """permessage-deflate mixes both sides' text in one context (a length side channel) and
+    costs a zlib state per socket: an offer of it gets a plain WebSocket."""
+    url = live.urls[0]
+    ws = websocket.create_connection(
+        url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+        origin=url, timeout=5,
+        header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    try:
+        headers = {k.lower(): v for k, v in ws.getheaders().items()}
+        assert ws.getstatus() == 101
+        assert "sec-websocket-extensions" not in headers
+        assert ws.recv().startswith("0{")  # the Engine.IO open packet, uncompressed
+    finally:
+        ws.close()
+
+
 def test_oversized_packet_closes_only_that_socket(live, live_staff, peers):
     live_staff("anna")
     therapist = peers(live.urls[0], "/staff", cookie=staff_cookie(live.urls[0], "anna"))
