@@ -7,7 +7,9 @@ bench/scale_load.js (socket.io-client in Node, light enough not to be the bottle
 sockets are spread round-robin over the server processes). In steps it grows:
 
 1. live chats (`--live`, e.g. 250,500,1000,2000): therapists go on duty with capacity 5,
-   chatters join and are assigned (join -> assigned time), then each side of each chat
+   chatters join and are assigned; during the traffic below, `--probes` more chatters
+   join one at a time, each to a free therapist (join -> assigned: from the `start`
+   event to the `assigned` event or an `active` start ack); each side of each chat
    sends one message every `--interval` seconds (10: 1 msg/10 s/side) for `--measure`
    seconds: relay latency to the other side, p50/p99;
 2. waiting chatters on top (`--waiting`, e.g. 1000,2500,5000): the time until every
@@ -67,6 +69,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=10.0, help="s between messages/side")
     parser.add_argument("--measure", type=float, default=20.0, help="s of traffic per step")
     parser.add_argument("--line-changes", type=int, default=3)
+    parser.add_argument("--probes", type=int, default=20,
+                        help="joins timed one at a time during each live step")
     parser.add_argument("--processes", type=int, default=1)
     return parser.parse_args(argv)
 
@@ -115,8 +119,8 @@ def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> 
     relay = step.get("relay", {})
     print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting")
     if "join_p99_ms" in step:
-        print(f"  join -> assigned: p50 {fmt(step['join_p50_ms'], ' ms')}, "
-              f"p99 {fmt(step['join_p99_ms'], ' ms')}"
+        print(f"  join -> assigned ({step['joins']} probes): "
+              f"p50 {fmt(step['join_p50_ms'], ' ms')}, p99 {fmt(step['join_p99_ms'], ' ms')}"
               f"{verdict(step['join_p99_ms'], GOALS['join_p99_ms'])}")
     if "position_max_ms" in step:
         worst = step["position_max_ms"] / 1000
@@ -139,7 +143,9 @@ def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> 
 
 def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
-    therapists = math.ceil(max(args.live) / CAPACITY)
+    # the live chats' therapists, and for each live step those who take its probe joins
+    therapists = (math.ceil(max(args.live) / CAPACITY)
+                  + len(args.live) * math.ceil(args.probes / CAPACITY))
     names = setup_database(redis_url, database_url, therapists)
     forget_helpline_keys(redis_url)
     env, log = server_env(redis_url, database_url), tmp / "servers.log"
@@ -156,7 +162,7 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
     plan = {"urls": urls, "cookies": cookies, "capacity": CAPACITY, "live_steps": args.live,
             "waiting_steps": args.waiting, "interval": args.interval, "measure": args.measure,
-            "line_changes": args.line_changes}
+            "line_changes": args.line_changes, "probes": args.probes}
     (tmp / "plan.json").write_text(json.dumps(plan))
     load = subprocess.Popen(["node", str(BENCH / "scale_load.js"), str(tmp / "plan.json")],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -5,8 +5,9 @@
 // one JSON line to stdout and waits for a line on stdin (the orchestrator samples CPU and
 // memory in between). Phases:
 //   idle      nothing connected yet
-//   live:N    N live chats (therapists on duty, chatters assigned), with join->assigned
-//             times; then MEASURE seconds of traffic, 1 message per side per INTERVAL s
+//   live:N    N live chats (therapists on duty, chatters assigned); then MEASURE seconds
+//             of traffic, 1 message per side per INTERVAL s, during which PROBES more
+//             chatters join one at a time, each to a free therapist: join->assigned
 //   wait:W    W more chatters waiting in the line, then line changes (the front chatter
 //             leaves) timed until every waiting chatter has its new place; traffic goes on
 //   quiet     traffic stopped, everything still connected (idle CPU over 10 s)
@@ -151,34 +152,55 @@ async function solvedChallenge() {
 
 async function startChatter() {
   const socket = await connect('/chat');
-  const t0 = nowMs();
   let assignedAt = null;
-  socket.once('assigned', () => { assignedAt = nowMs(); });
+  socket.once('assigned', () => { assignedAt = assignedAt || nowMs(); });
+  // the join is the `start` event: the challenge is fetched and solved before it, as
+  // the page does while the chatter reads the intake questions
   const pow = await solvedChallenge();
+  const t0 = nowMs();
   const started = await call(socket, 'start', { ...(plan.start_extra || {}),
                                                 ...(pow ? { pow } : {}) });
   if (!started.ok) throw new Error('start: ' + JSON.stringify(started));
+  if (started.state === 'active') assignedAt = assignedAt || nowMs(); // assigned in the ack
   return { socket, started, t0, assignedAt: () => assignedAt };
 }
 
 async function addLiveChats(count) {
-  const joinMs = [];
-  const made = await inBatches(Array.from({ length: count }), 25, async () => {
+  await inBatches(Array.from({ length: count }), 25, async () => {
     const c = await startChatter();
-    const therapist = await new Promise((resolve) => {
-      const found = therapists.find((t) => t.chats.has(c.started.chat_id));
-      if (found) resolve(found); else assignedWaiters.set(c.started.chat_id, resolve);
-    });
-    assignedWaiters.delete(c.started.chat_id);
-    const until = () => c.assignedAt() || (c.started.state === 'active' ? nowMs() : null);
-    while (!until()) await sleep(5);
-    joinMs.push(until() - c.t0);
+    const therapist = await assignedTherapist(c);
     pairs.push({ index: pairs.length, chatter: c.socket, therapist: therapist.socket,
                  chatId: c.started.chat_id });
     c.socket.on('message', (m) => delivered(m.text, 'c'));
   });
-  return { joined: made.length, join_p50_ms: pct(joinMs, 50), join_p99_ms: pct(joinMs, 99) };
 }
+
+function assignedTherapist(c) {
+  return new Promise((resolve) => {
+    const found = therapists.find((t) => t.chats.has(c.started.chat_id));
+    if (found) resolve(found); else assignedWaiters.set(c.started.chat_id, resolve);
+  }).then((t) => { assignedWaiters.delete(c.started.chat_id); return t; });
+}
+
+// join -> assigned under load: PROBES chatters join one at a time, spread over the
+// measured span, each to a free place of therapists who came on duty for them (so the
+// line stays empty and the time is the server's, not a queue's). They stay connected.
+async function probeJoins(spanMs) {
+  await addTherapists(Math.ceil(plan.probes / plan.capacity));
+  const joinMs = [];
+  for (let i = 0; i < plan.probes; i++) {
+    const next = nowMs() + spanMs / plan.probes;
+    const c = await startChatter();
+    await assignedTherapist(c);
+    while (!c.assignedAt()) await sleep(1);
+    joinMs.push(c.assignedAt() - c.t0);
+    probes.push(c.socket);
+    await sleep(Math.max(0, next - nowMs()));
+  }
+  return { joins: joinMs.length, join_p50_ms: pct(joinMs, 50), join_p99_ms: pct(joinMs, 99),
+           join_max_ms: joinMs.length ? Math.max(...joinMs) : null };
+}
+const probes = []; // probe chatters' sockets
 
 // ---------------------------------------------------------------- the waiting line
 const waiting = []; // {socket, chatId, position}
@@ -223,13 +245,15 @@ async function main() {
   for (const target of plan.live_steps) {
     const needed = Math.ceil(target / plan.capacity) - therapists.length;
     if (needed > 0) await addTherapists(needed);
-    const joins = await addLiveChats(target - live);
+    await addLiveChats(target - live);
     live = target;
     startTraffic();
     await sleep(1000);
     takeRelayFigures(); // what was sent while chats were still being set up does not count
     await report('mark', {});
-    await sleep(plan.measure * 1000);
+    const t0 = nowMs();
+    const joins = await probeJoins(plan.measure * 1000);
+    await sleep(Math.max(0, plan.measure * 1000 - (nowMs() - t0)));
     await report('live', { live, waiting: waiting.length, ...joins, relay: takeRelayFigures() });
   }
   for (const target of plan.waiting_steps) {
@@ -256,7 +280,7 @@ async function main() {
   await sleep(10000);
   await report('quiet', { live, waiting: waiting.length });
   for (const s of [...pairs.map((p) => p.chatter), ...therapists.map((t) => t.socket),
-                   ...waiting.map((w) => w.socket)]) s.close();
+                   ...waiting.map((w) => w.socket), ...probes]) s.close();
   process.exit(0);
 }
 
