@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import psutil
+import requests
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -71,7 +72,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--line-changes", type=int, default=3)
     parser.add_argument("--probes", type=int, default=20,
                         help="joins timed one at a time during each live step")
-    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--nginx", action="store_true",
+                        help="every socket through deploy/nginx/helpline.conf (TLS) in "
+                             "front of the processes, as in production")
     return parser.parse_args(argv)
 
 
@@ -129,7 +133,9 @@ def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> 
               f"{verdict(worst, GOALS['positions_s'])}; wrong places left: "
               f"{step['positions_wrong']} (connecting {step['connect_seconds']:.0f} s)")
     if relay:
-        print(f"  relay to the other side: {relay['delivered']} delivered, {relay['lost']} lost, "
+        rate = relay["delivered"] / relay["seconds"] if relay.get("seconds") else 0
+        print(f"  relay to the other side: {relay['delivered']} delivered ({rate:,.0f} msg/s), "
+              f"{relay['lost']} lost, "
               f"p50 {fmt(relay['p50_ms'], ' ms')}{verdict(relay['p50_ms'], GOALS['relay_p50_ms'])}"
               f", p99 {fmt(relay['p99_ms'], ' ms')}"
               f"{verdict(relay['p99_ms'], GOALS['relay_p99_ms'])}; errors {relay['errors'] or 0}")
@@ -141,6 +147,33 @@ def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> 
     print(line)
 
 
+def start_nginx(tmp: Path, upstreams: list[int], connections: int):
+    """Debian's nginx with the shipped site file (only ports, name, certificate and log
+    paths replaced, as tests/test_nginx.py runs it); returns the process and its URL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.test_nginx import HOST, NGINX, main_config, self_signed, site_config
+
+    if NGINX is None:
+        raise SystemExit("scale benchmark: --nginx needs nginx (apt-get install nginx-light)")
+    folder = tmp / "nginx"
+    folder.mkdir()
+    https = free_port()
+    site = folder / "helpline.conf"
+    site.write_text(site_config(folder, https, free_port(), (upstreams * 2)[:2]))
+    (folder / "nginx.conf").write_text(main_config(folder, site, connections))
+    self_signed(folder)
+    proc = spawn([NGINX, "-c", str(folder / "nginx.conf"), "-p", str(folder)], os.environ,
+                 tmp / "nginx.log")
+    url = f"https://{HOST}:{https}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url + "/healthz", verify=str(folder / "cert.pem"), timeout=2).ok:
+                return proc, url
+        time.sleep(0.2)
+    raise RuntimeError("nginx did not answer: " + (tmp / "nginx.log").read_text()[-2000:])
+
+
 def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
     # the live chats' therapists, and for each live step those who take its probe joins
@@ -149,6 +182,8 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     names = setup_database(redis_url, database_url, therapists)
     forget_helpline_keys(redis_url)
     env, log = server_env(redis_url, database_url), tmp / "servers.log"
+    if args.nginx:
+        env["PROXY_HOPS"] = "1"  # the scheme and host nginx forwards, as in production
     urls, servers = [], []
     for _ in range(args.processes):
         port = free_port()
@@ -160,14 +195,26 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     t0 = time.perf_counter()
     cookies = [staff_cookie(urls[i % len(urls)], name) for i, name in enumerate(names)]
     print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
+    load_env, proxies = dict(os.environ), []  # nginx, when asked for
+    if args.nginx:
+        proxy, url = start_nginx(tmp, [int(u.rsplit(":", 1)[1]) for u in urls],
+                                 connections=2 * (max(args.live) * 2 + max(args.waiting)) + 1024)
+        proxies, urls = [proxy], [url]
+        load_env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"  # the bench's own self-signed certificate
+        print(f"  through nginx at {url}")
     plan = {"urls": urls, "cookies": cookies, "capacity": CAPACITY, "live_steps": args.live,
             "waiting_steps": args.waiting, "interval": args.interval, "measure": args.measure,
-            "line_changes": args.line_changes, "probes": args.probes}
+            "line_changes": args.line_changes, "probes": args.probes, "self_signed": args.nginx}
     (tmp / "plan.json").write_text(json.dumps(plan))
     load = subprocess.Popen(["node", str(BENCH / "scale_load.js"), str(tmp / "plan.json")],
-                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    sampler = Sampler({"server": [p.pid for p in servers], "redis": redis_pids,
-                       "worker": [worker.pid], "generator": [load.pid]})
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=load_env, stderr=subprocess.DEVNULL)
+    groups = {"server": [p.pid for p in servers], "redis": redis_pids,
+              "worker": [worker.pid], "generator": [load.pid]}
+    if proxies:
+        groups["nginx"] = [proxies[0].pid] + [
+            c.pid for c in psutil.Process(proxies[0].pid).children()]
+    sampler = Sampler(groups)
     base_rss, last = rss_mb(servers), {"rss": 0.0, "waiting": 0}
     print(f"  idle server RSS {base_rss:.0f} MB")
     try:
@@ -188,7 +235,7 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     finally:
         with contextlib.suppress(Exception):
             load.kill()
-        stop(servers + [worker])
+        stop(servers + [worker] + proxies)
 
 
 def main(argv: list[str]) -> int:

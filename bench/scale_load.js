@@ -41,6 +41,7 @@ function connect(namespace, headers) {
   const url = plan.urls[urlTurn++ % plan.urls.length];
   const socket = io(url + namespace, {
     transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30000,
+    rejectUnauthorized: !plan.self_signed,
     extraHeaders: { Origin: url, ...(headers || {}) },
   });
   return new Promise((resolve, reject) => {
@@ -62,7 +63,8 @@ async function inBatches(items, size, fn) {
 }
 
 // ---------------------------------------------------------------- relay traffic
-const relay = { sent: new Map(), latency: [], lost: 0, errors: {}, running: false };
+const relay = { sent: new Map(), latency: [], lost: 0, errors: {}, running: false,
+                since: nowMs() };
 const pairs = []; // {index, chatter socket, therapist socket, chatId}
 
 function delivered(text, side) {
@@ -105,8 +107,9 @@ function takeRelayFigures() {
   const figures = {
     delivered: relay.latency.length, lost, errors: relay.errors,
     p50_ms: pct(relay.latency, 50), p99_ms: pct(relay.latency, 99),
+    seconds: (nowMs() - relay.since) / 1000,
   };
-  relay.latency = []; relay.errors = {};
+  relay.latency = []; relay.errors = {}; relay.since = nowMs();
   return figures;
 }
 

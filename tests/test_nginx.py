@@ -53,13 +53,16 @@ def site_config(tmp: Path, https: int, http: int, upstreams: list[int]) -> str:
     return text
 
 
-def main_config(tmp: Path, site: Path) -> str:
-    """A minimal nginx.conf around the site file: foreground, everything in `tmp`."""
+def main_config(tmp: Path, site: Path, connections: int = 256) -> str:
+    """A minimal nginx.conf around the site file: foreground, everything in `tmp`
+    (bench/scale.py --nginx asks for room for thousands of sockets)."""
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = "\n".join(f"    {kind}_temp_path {tmp}/{kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return (f"{user}daemon off;\nworker_processes 1;\npid {tmp}/nginx.pid;\n"
-            f"error_log {tmp}/main-error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"worker_rlimit_nofile {2 * connections + 64};\n"
+            f"error_log {tmp}/main-error.log warn;\n"
+            f"events {{ worker_connections {connections}; }}\n"
             f"http {{\n    access_log off;\n{temp}\n    include {site};\n}}\n")
 
 
