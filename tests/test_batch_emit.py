@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import redis
+from socketio.manager import Manager
 
 from helpline.batch_emit import BatchingRedisManager
 
@@ -56,3 +57,22 @@ def test_a_batch_emit_needs_a_room(redis_url):
     manager = _manager(redis_url, f"test-batch-{uuid.uuid4().hex}")
     with pytest.raises(ValueError):  # no room would reach everyone in the namespace
         manager.emit_many([("message", "/chat", "", {"text": "x"})])
+
+
+def test_a_long_batch_lets_other_work_run_between_parts(redis_url, monkeypatch):
+    """Thousands of positions must not hold chat messages up until the last is sent."""
+    manager = _manager(redis_url, f"test-batch-{uuid.uuid4().hex}")
+    sent: list[str] = []
+    turns: list[int] = []  # how many were sent when the other greenlets got a turn
+
+    class Server:  # the one part of the socket.io server a delivery uses
+        def sleep(self, seconds):
+            turns.append(len(sent))
+
+    manager.server = Server()
+    monkeypatch.setattr(Manager, "emit",
+                        lambda self, event, data, namespace, room: sent.append(room))
+    manager._deliver([("position", "/chat", f"chat:{i}", {"position": i})
+                      for i in range(450)])
+    assert sent == [f"chat:{i}" for i in range(450)]  # all of them, in order
+    assert turns == [200, 400]
