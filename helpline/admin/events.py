@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import audit, heartbeat, jobs, live
+from .. import audit, heartbeat, jobs, live, ratelimit
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..protocol import ProtocolError, chat_id, clean_text, flag, sql_id
@@ -268,6 +268,7 @@ def register() -> None:
     @socketio.on("disconnect", namespace=live.STAFF_NS)
     def disconnect_(reason=None):
         supervision.on_disconnect()
+        ratelimit.forget(request.sid)
         staff_sessions.socket_closed(live.redis())
         heartbeat.socket_gone(live.redis(), heartbeat.CONSOLE, request.sid,
                               session.get("staff_id"))

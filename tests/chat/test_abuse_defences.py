@@ -161,3 +161,18 @@ def test_the_token_bucket_refills_at_its_rate():
     assert bucket.take(now=0.5) is False
     assert bucket.take(now=1.0) is True
     assert [bucket.take(now=100.0) for _ in range(3)] == [True, True, False]  # never > burst
+
+
+def test_a_closed_socket_leaves_nothing_in_the_rate_table(chatter, supervisor):
+    """Both namespaces drop their token bucket at disconnect, not only at the next sweep."""
+    from helpline import ratelimit
+
+    before = set(ratelimit._sockets)
+    bot = chatter()
+    start(bot)
+    supervisor.emit("state", {}, namespace="/staff", callback=True)
+    ours = set(ratelimit._sockets) - before
+    assert len(ours) == 2
+    bot.disconnect(NS)
+    supervisor.disconnect("/staff")
+    assert not ours & set(ratelimit._sockets)
