@@ -66,7 +66,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     steps = lambda text: [int(x) for x in text.split(",") if x]  # noqa: E731
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--live", type=steps, default=[250, 500, 1000, 2000])
-    parser.add_argument("--waiting", type=steps, default=[1000, 2500, 5000])
+    parser.add_argument("--waiting", type=steps, default=[1000, 2500, 5000],
+                        help="\"\" for none (a relay-only run)")
     parser.add_argument("--interval", type=float, default=10.0, help="s between messages/side")
     parser.add_argument("--measure", type=float, default=20.0, help="s of traffic per step")
     parser.add_argument("--line-changes", type=int, default=3)
@@ -197,8 +198,9 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
     load_env, proxies = dict(os.environ), []  # nginx, when asked for
     if args.nginx:
+        sockets = max(args.live) * 2 + therapists + max(args.waiting, default=0)
         proxy, url = start_nginx(tmp, [int(u.rsplit(":", 1)[1]) for u in urls],
-                                 connections=2 * (max(args.live) * 2 + max(args.waiting)) + 1024)
+                                 connections=2 * sockets + 1024)  # client and upstream sides
         proxies, urls = [proxy], [url]
         load_env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"  # the bench's own self-signed certificate
         print(f"  through nginx at {url}")
