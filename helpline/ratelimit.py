@@ -108,10 +108,17 @@ class AdmissionMiddleware:
     A handshake is a request to the Socket.IO path without a `sid`; requests of open
     sockets always pass. The refusal is HTTP 503 with a JSON reason (`server_busy`), so a
     client sees a clear connect error rather than a timeout.
+
+    Socket.IO requests also lose their `Sec-WebSocket-Extensions` header (unless
+    WEBSOCKET_COMPRESSION): simple-websocket accepts permessage-deflate whenever a client
+    offers it (every browser does), and each socket's zlib compressor then holds 256 KB
+    for the socket's life (most of the RSS per idle socket, bench/socket_memory.py), to
+    compress messages of a few dozen bytes.
     """
 
     def __init__(self, wsgi_app, app, socketio):
         self.wsgi_app, self.socketio = wsgi_app, socketio
+        self.compression = app.config["WEBSOCKET_COMPRESSION"]
         self.max_sockets = app.config["MAX_SOCKETS_PER_PROCESS"]
         rate = app.config["HANDSHAKES_PER_SECOND"]
         self.handshakes = TokenBucket(rate, rate) if rate else None
@@ -130,8 +137,10 @@ class AdmissionMiddleware:
         return False
 
     def __call__(self, environ, start_response):
-        handshake = (environ.get("PATH_INFO", "").startswith("/socket.io")
-                     and "sid=" not in environ.get("QUERY_STRING", ""))
+        sockets = environ.get("PATH_INFO", "").startswith("/socket.io")
+        if sockets and not self.compression:
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        handshake = sockets and "sid=" not in environ.get("QUERY_STRING", "")
         if handshake and self.busy():
             body = json.dumps({"code": "server_busy",
                                "message": "The server is busy; try again in a moment."}).encode()

@@ -105,6 +105,8 @@ class Config:
     # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
     MAX_SOCKETS_PER_PROCESS = _env_int("MAX_SOCKETS_PER_PROCESS", 2000)
     HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
+    # permessage-deflate on sockets: 256 KB of zlib state per socket for tiny messages.
+    WEBSOCKET_COMPRESSION = _env_bool("WEBSOCKET_COMPRESSION", False)
     # A connection must send its request line and headers within this (slowloris).
     HEADER_TIMEOUT_SECONDS = _env_int("HEADER_TIMEOUT_SECONDS", 10)
 

@@ -99,6 +99,20 @@ def test_sockets_over_the_cap_are_refused_with_a_reason(server):
     assert wait_until(accepted)  # room again once sockets closed
 
 
+def test_a_socket_gets_no_compression_even_when_the_browser_offers_it(server):
+    """permessage-deflate would keep a 256 KB zlib compressor per socket (issue 11 d)."""
+    host = urlsplit(server.urls[0]).netloc
+    ws = websocket.create_connection(
+        f"ws://{host}/socket.io/?EIO=4&transport=websocket", timeout=10,
+        header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    try:
+        headers = {k.lower(): v for k, v in (ws.getheaders() or {}).items()}
+        assert "sec-websocket-extensions" not in headers
+        assert ws.recv().startswith("0{")  # the Engine.IO open packet, uncompressed
+    finally:
+        ws.close()
+
+
 def test_a_slowloris_connection_is_closed_by_the_header_timeout(server):
     parts = urlsplit(server.urls[0])
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:

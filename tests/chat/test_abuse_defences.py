@@ -161,3 +161,21 @@ def test_the_token_bucket_refills_at_its_rate():
     assert bucket.take(now=0.5) is False
     assert bucket.take(now=1.0) is True
     assert [bucket.take(now=100.0) for _ in range(3)] == [True, True, False]  # never > burst
+
+
+def test_websocket_compression_can_be_switched_back_on(redis_url):
+    """WEBSOCKET_COMPRESSION=1 leaves the browser's offer of permessage-deflate alone."""
+    from helpline.extensions import socketio
+    from helpline.ratelimit import AdmissionMiddleware
+
+    seen = []
+    for on in (False, True):
+        app = create_app("testing", overrides={"REDIS_URL": redis_url,
+                                               "WEBSOCKET_COMPRESSION": on})
+        middleware = AdmissionMiddleware(lambda env, start: seen.append(dict(env)) or [b""],
+                                         app, socketio)
+        for path in ("/socket.io/", "/chat"):
+            middleware({"PATH_INFO": path, "QUERY_STRING": "EIO=4&transport=websocket&sid=x",
+                        "HTTP_SEC_WEBSOCKET_EXTENSIONS": "permessage-deflate"}, None)
+    offered = ["HTTP_SEC_WEBSOCKET_EXTENSIONS" in env for env in seen]
+    assert offered == [False, True, True, True]  # only sockets, and only while it is off
