@@ -20,7 +20,12 @@ Two runs of the server, one after the other:
    and CPython frame chunks are allocated outside tracemalloc) is RSS minus traced.
 
     .venv/bin/python bench/socket_memory.py [--sockets 1000,2000] [--only rss|trace]
-                                            [--env NAME=VALUE ...]
+                                            [--env NAME=VALUE ...] [--bare]
+                                            [--no-deflate-offer]
+
+`--bare` profiles bench/bare_relay.py (the library stack alone: each client connects to
+`/` and joins a room) in the same wrapper; `--no-deflate-offer` makes the clients not offer
+permessage-deflate (browsers and Node's ws always offer it).
 
 It asserts nothing; docs/benchmarks.md ("Scale") holds figures.
 """
@@ -129,6 +134,9 @@ def greenlet_summary(sockets: int) -> dict:
     kinds = collections.Counter()
     for obj in gc.get_objects():
         if isinstance(obj, greenlet.greenlet) and not obj.dead:
+            if not greenlet.greenlet.__bool__(obj):  # not started: no stack yet (spawn_later)
+                kinds["(not started: waits on a timer)"] += 1
+                continue
             run = getattr(obj, "_run", None) or getattr(obj, "run", None)
             name = getattr(run, "__qualname__", None) or type(obj).__name__
             frame = obj.gr_frame
@@ -180,8 +188,8 @@ def handle(command: str, state: dict) -> dict:
     return {"error": f"unknown command {name!r}"}
 
 
-def wrapped(control: str, app_args: list[str]) -> None:
-    """Run app.py as __main__ with a SIGUSR1 handler that answers the bench's commands."""
+def wrapped(control: str, script: str, args: list[str]) -> None:
+    """Run a server script as __main__ with a SIGUSR1 handler answering the bench's commands."""
     from gevent import monkey
 
     monkey.patch_all()
@@ -202,10 +210,10 @@ def wrapped(control: str, app_args: list[str]) -> None:
         tmp.rename(control + ".out")
 
     gevent.signal_handler(signal.SIGUSR1, on_signal)
-    sys.argv = [str(ROOT / "app.py"), *app_args]
-    sys.path.insert(0, str(ROOT))
+    sys.argv = [script, *args]
+    sys.path.insert(0, str(Path(script).parent))
     os.chdir(ROOT)
-    runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    runpy.run_path(script, run_name="__main__")
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,7 +250,8 @@ def line(label: str, fig: dict, idle: dict | None = None, sockets: int = 0) -> s
     return text
 
 
-def run_server(mode: str, steps: list[int], tmp: Path, redis_url: str, extra_env: dict) -> None:
+def run_server(mode: str, steps: list[int], tmp: Path, redis_url: str, extra_env: dict,
+               bare: bool = False, offer_deflate: bool = True) -> None:
     from relay import forget_helpline_keys, free_port, setup_database, spawn, stop, wait_healthy
     from scale import server_env
 
@@ -253,12 +262,17 @@ def run_server(mode: str, steps: list[int], tmp: Path, redis_url: str, extra_env
     url = f"http://127.0.0.1:{port}"
     control, log = tmp / f"{mode}-control", tmp / f"{mode}.log"
     env = {**server_env(redis_url, database_url), **extra_env}
+    script = ["bare_relay.py", "--port", str(port), "--redis-url", redis_url] if bare \
+        else ["app.py", "serve", "--port", str(port)]
+    script[0] = str((BENCH if bare else ROOT) / script[0])
     server = spawn([sys.executable, str(Path(__file__)), "--wrapped", str(control), "--",
-                    "serve", "--port", str(port)], env, log)
+                    *script], env, log)
     load = None
     try:
         wait_healthy(url, [server], log)
-        load = subprocess.Popen(["node", str(BENCH / "socket_memory_load.js"), url], cwd=ROOT,
+        load = subprocess.Popen(["node", str(BENCH / "socket_memory_load.js"), url,
+                                 "bare" if bare else "chatter",
+                                 "deflate" if offer_deflate else "plain"], cwd=ROOT,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
         def tell(command: str) -> dict:
@@ -330,12 +344,16 @@ def report_profile(p: dict, idle: dict, sockets: int) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--wrapped"]:
-        wrapped(argv[1], argv[3:])
+        wrapped(argv[1], argv[3], argv[4:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sockets", default="1000,2000",
                         type=lambda text: [int(x) for x in text.split(",") if x])
     parser.add_argument("--only", choices=["rss", "trace"])
+    parser.add_argument("--bare", action="store_true",
+                        help="profile bench/bare_relay.py (the library stack alone) instead")
+    parser.add_argument("--no-deflate-offer", action="store_true",
+                        help="clients do not offer permessage-deflate (browsers always do)")
     parser.add_argument("--env", action="append", default=[],
                         help="NAME=VALUE for the server (e.g. MALLOC_ARENA_MAX=2)")
     args = parser.parse_args(argv)
@@ -356,7 +374,8 @@ def main(argv: list[str]) -> int:
     try:
         for mode in ("rss", "trace"):
             if args.only in (None, mode):
-                run_server(mode, args.sockets, tmp, redis_url, extra_env)
+                run_server(mode, args.sockets, tmp, redis_url, extra_env, args.bare,
+                           not args.no_deflate_offer)
         return 0
     except KeyboardInterrupt:
         return 130

@@ -2,7 +2,9 @@
 // socket.io-client, each doing what the chatter page does (GET /challenge, solve the proof
 // of work, `start` on /chat), then staying connected and idle.
 //
-// argv[2] is the server's URL. Commands, one per line on stdin, each answered with one JSON
+// argv[2] is the server's URL; argv[3] `bare` makes each client what bench/bare_relay.py
+// expects instead (connect to `/`, `join` a room of its own); argv[4] `plain`: the client
+// does not offer permessage-deflate (Node's ws offers it by default, as browsers do). Commands, one per line on stdin, each answered with one JSON
 // line on stdout:
 //   add N    connect N more chatters (50 at a time); -> {"connected": total, "seconds": s}
 //   close    disconnect every chatter;                 -> {"connected": 0}
@@ -13,11 +15,14 @@ const crypto = require('crypto');
 const { io } = require('socket.io-client');
 
 const url = process.argv[2];
+const bare = process.argv[3] === 'bare';
+const offerDeflate = process.argv[4] !== 'plain';
 const sockets = [];
 
 function connect() {
-  const socket = io(url + '/chat', {
+  const socket = io(url + (bare ? '/' : '/chat'), {
     transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30000,
+    perMessageDeflate: offerDeflate ? { threshold: 1024 } : false,
     extraHeaders: { Origin: url },
   });
   return new Promise((resolve, reject) => {
@@ -39,6 +44,11 @@ async function solvedChallenge() {
 
 async function chatter() {
   const socket = await connect();
+  if (bare) {
+    await socket.timeout(30000).emitWithAck('join', { pair: sockets.length });
+    sockets.push(socket);
+    return;
+  }
   const started = await socket.timeout(30000).emitWithAck('start', { pow: await solvedChallenge() });
   if (!started.ok) throw new Error('start: ' + JSON.stringify(started));
   socket.on('position', () => {});
