@@ -135,7 +135,7 @@ def greenlet_summary(sockets: int) -> dict:
     for obj in gc.get_objects():
         if isinstance(obj, greenlet.greenlet) and not obj.dead:
             if not greenlet.greenlet.__bool__(obj):  # not started: no stack yet (spawn_later)
-                kinds["(not started: waits on a timer)"] += 1
+                kinds[PENDING] += 1
                 continue
             run = getattr(obj, "_run", None) or getattr(obj, "run", None)
             name = getattr(run, "__qualname__", None) or type(obj).__name__
@@ -145,9 +145,12 @@ def greenlet_summary(sockets: int) -> dict:
             where = f" ({Path(frame.f_code.co_filename).name}:{frame.f_code.co_name})" if frame \
                 else ""
             kinds[f"{name}{where}"] += 1
-    total = sum(kinds.values())
-    return {"greenlets": total, "per_socket": round(total / max(sockets, 1), 2),
-            "kinds": kinds.most_common(12)}
+    started = sum(kinds.values()) - kinds[PENDING]
+    return {"greenlets": started, "per_socket": round(started / max(sockets, 1), 2),
+            "pending": kinds[PENDING], "kinds": kinds.most_common(12)}
+
+
+PENDING = "(not started: waits on a timer, no stack)"
 
 
 def object_summary(before: dict | None) -> dict:
@@ -300,8 +303,9 @@ def run_server(mode: str, steps: list[int], tmp: Path, redis_url: str, extra_env
             report_profile(ask(server, control, f"profile {connected}"), idle, connected)
         else:
             greenlets = ask(server, control, f"profile {connected}")["greenlets"]
-            print(f"  greenlets alive: {greenlets['greenlets']} "
-                  f"({greenlets['per_socket']} per socket)")
+            print(f"  greenlets started and alive: {greenlets['greenlets']} "
+                  f"({greenlets['per_socket']} per socket); {greenlets['pending']} waiting "
+                  "on a timer")
         tell("close")
         time.sleep(5)  # the disconnect handlers run
         print(line("all disconnected", settle(server, control)))
@@ -326,7 +330,7 @@ def report_profile(p: dict, idle: dict, sockets: int) -> None:
     print(f"  with tracemalloc on (its own bookkeeping is in this RSS): {rss:.1f} KB RSS per "
           f"socket; traced {traced:.1f} KB per socket")
     g = p["greenlets"]
-    print(f"  greenlets alive: {g['greenlets']} ({g['per_socket']} per socket)")
+    print(f"  greenlets started and alive: {g['greenlets']} ({g['per_socket']} per socket)")
     for kind, count in g["kinds"]:
         print(f"      {count:6d}  {kind}")
     for title, key in (("by package (innermost frame outside the standard library)",
