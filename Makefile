@@ -12,7 +12,7 @@ JS_STAMP := static/vendor/.installed
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint bench bench-scale bench-abuse deps clean chromium redis-server \
+.PHONY: run test test-services lint bench bench-scale bench-memory bench-abuse deps clean chromium redis-server \
 	translations compile-translations demo-data
 
 run: $(PY_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
@@ -45,6 +45,11 @@ bench: $(DEV_STAMP) $(JS_STAMP) redis-server
 bench-scale: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+# Where an idle socket's RSS goes (issue 11 d): tracemalloc, greenlets, heap after disconnect.
+bench-memory: $(DEV_STAMP) $(JS_STAMP) redis-server
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python -u bench/socket_memory.py $(BENCH_ARGS)
 
 bench-abuse: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python bench/abuse.py $(BENCH_ARGS)

@@ -78,11 +78,19 @@ def no_delay(sock) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+# pywsgi reads requests through an 8 KB buffer that a WebSocket keeps for its whole life
+# but never uses again (simple-websocket reads the raw socket): 2 KB holds a request line
+# and the usual headers (longer ones are read in more steps), issue 11 (d).
+READ_BUFFER_BYTES = 2048
+
+
 class AnonymousHandler(pywsgi.WSGIHandler):
     """pywsgi's handler without the peer's address and without client bytes in its errors."""
 
     def __init__(self, sock, address, server, rfile=None):
         no_delay(sock)
+        if rfile is None:
+            rfile = sock.makefile("rb", READ_BUFFER_BYTES)
         super().__init__(sock, ANONYMOUS_PEER, server, rfile)
 
     def get_environ(self):

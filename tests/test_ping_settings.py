@@ -29,3 +29,20 @@ def test_the_handshake_carries_the_documented_ping_settings(live):
     assert handshake["pingTimeout"] == documented("pingTimeout")
     # a silent client is noticed within interval + 2 x timeout (see docs/architecture.md)
     assert handshake["pingInterval"] + 2 * handshake["pingTimeout"] <= 15_000
+
+
+def test_the_server_pings_again_once_a_ping_is_answered(live):
+    """Pings wait on a timer (helpline/engine_pings.py): each answered ping brings the next."""
+    import time
+
+    url = live.urls[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=15)
+    try:
+        interval = json.loads(ws.recv()[1:])["pingInterval"] / 1000
+        for _ in range(2):
+            t0 = time.monotonic()
+            assert ws.recv() == "2"  # nothing else is sent to a socket without a namespace
+            assert interval - 0.5 < time.monotonic() - t0 < interval + 3
+            ws.send("3")
+    finally:
+        ws.close()

@@ -40,3 +40,58 @@ def test_start_up_heap_is_frozen():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_connection_reads_through_a_small_buffer():
+    """A WebSocket keeps its handler's read buffer for life: 2 KB, not pywsgi's 8 KB."""
+    import sys
+
+    left, right = socket.socketpair()
+    try:
+        handler = AnonymousHandler(left, "", SimpleNamespace())
+        assert sys.getsizeof(handler.rfile) < 4096
+        right.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 5000 + b"\r\n\r\n")
+        assert handler.rfile.readline() == b"GET / HTTP/1.1\r\n"
+        handler.rfile.readline()
+        assert len(handler.rfile.readline()) == len("Cookie: ") + 5000 + 2  # longer than it
+    finally:
+        left.close()
+        right.close()
+
+
+def test_greenlets_keep_no_spawn_tree():
+    import gevent
+
+    from helpline.runner import lighter_greenlets
+
+    before = gevent.config.track_greenlet_tree
+    try:
+        lighter_greenlets()
+        assert gevent.spawn(lambda: None).spawning_stack is None
+    finally:
+        gevent.config.track_greenlet_tree = before
+
+
+def test_a_ping_waits_on_a_timer_and_is_then_sent(monkeypatch):
+    """Engine.IO's ping after PING_INTERVAL, without a greenlet sleeping per socket."""
+    import gevent
+    from engineio import packet
+    from engineio import socket as engine_socket
+
+    from helpline import engine_pings
+
+    monkeypatch.setattr(engine_socket.Socket, "schedule_ping", engine_socket.Socket.schedule_ping)
+    engine_pings.install()
+    sent = []
+    server = SimpleNamespace(ping_interval=0.05)  # no start_background_task: no sleeping task
+    sock = SimpleNamespace(last_ping=1.0, closing=False, closed=False, server=server,
+                           send=sent.append)
+    engine_socket.Socket.schedule_ping(sock)
+    assert sock.last_ping is None and sent == []
+    engine_socket.Socket.schedule_ping(sock)  # not answered yet: nothing more is scheduled
+    gevent.sleep(0.2)
+    assert [p.packet_type for p in sent] == [packet.PING] and sock.last_ping
+    sock.closed, sock.last_ping = True, 1.0
+    engine_socket.Socket.schedule_ping(sock)
+    gevent.sleep(0.2)
+    assert len(sent) == 1  # a closed socket is not pinged
