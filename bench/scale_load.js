@@ -245,9 +245,11 @@ async function lineChange() {
 async function main() {
   await report('idle', {});
   let live = 0;
+  let liveTherapists = 0;
   for (const target of plan.live_steps) {
-    const needed = Math.ceil(target / plan.capacity) - therapists.length;
-    if (needed > 0) await addTherapists(needed);
+    // therapists for the live chats (those who came on duty for probes are full already)
+    const needed = Math.ceil(target / plan.capacity) - liveTherapists;
+    if (needed > 0) { await addTherapists(needed); liveTherapists += needed; }
     await addLiveChats(target - live);
     live = target;
     startTraffic();
