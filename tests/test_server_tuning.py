@@ -33,13 +33,17 @@ def test_a_unix_socket_is_accepted_as_is():
         right.close()
 
 
-def test_start_up_heap_is_frozen():
+def test_start_up_heap_is_frozen_and_full_passes_are_rare():
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         freeze_startup_heap()
         assert gc.get_freeze_count() > 0
+        young, middle, old = gc.get_threshold()
+        assert young >= 5000 and old >= 100  # Python's 700/10/10 paused 220 ms every 3.5 s
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_a_connection_reads_through_a_small_buffer():
