@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from statistics import mean
 
 from redis import Redis
 
@@ -26,7 +25,7 @@ def expected_wait_minutes(
     ahead = position - free_slots
     if ahead <= 0:
         return 0
-    minutes = mean(recent_durations) / 60 if recent_durations else default_minutes
+    minutes = _mean(recent_durations) / 60 if recent_durations else default_minutes
     return max(1, math.ceil(ahead * minutes / total_capacity))
 
 
@@ -47,11 +46,17 @@ def expected_wait_range(
     ahead = position - free_slots
     if ahead <= 0:
         return [0, 0]
-    chat_minutes = mean(recent_durations) / 60 if recent_durations else default_minutes
+    chat_minutes = _mean(recent_durations) / 60 if recent_durations else default_minutes
     per_slot = chat_minutes / total_capacity
     high = ahead * per_slot * (1 if recent_durations else 1.5)
     low = max(1, math.floor((ahead - 1) * per_slot))
     return [low, max(low + 1, _round_up(high))]
+
+
+def _mean(values: list[float]) -> float:
+    """statistics.mean works in exact fractions (11 us for 50 values); a line broadcast
+    asks twice per waiting chatter, so 5,000 waiting cost 0.1 s of it alone."""
+    return math.fsum(values) / len(values)
 
 
 def _round_up(minutes: float) -> int:
