@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
 import random
@@ -688,13 +687,6 @@ def report(r: Result) -> None:
         print("  WARNING            the load generator fell short of the target rate")
 
 
-def figures(r: Result) -> dict:
-    """What another bench reads of a run: latency, throughput, losses, server CPU."""
-    return {"p50_ms": r.pct(50), "p99_ms": r.pct(99), "sent_rate": r.achieved_rate,
-            "delivered_rate": r.relayed_rate, "lost": r.lost,
-            "server_cpu_pct": r.cpu_pct.get("server")}
-
-
 def compare(product: Result, bare: Result) -> None:
     def ratio(a: float, b: float) -> str:
         return f"{a / b:.2f}x" if b and a == a and b == b else "n/a"
@@ -723,8 +715,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", choices=["product", "bare", "node"], help="run one only")
     parser.add_argument("--node", action="store_true",
                         help="also run the Node socket.io relay (bench/node_relay.js)")
-    parser.add_argument("--json", metavar="PATH",
-                        help="also write each side's figures there (bench/scale.py --goals)")
     args = parser.parse_args(argv)
     if args.pairs < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--pairs, --rate and --seconds must be positive")
@@ -789,9 +779,6 @@ def main(argv: list[str]) -> int:
         for other in ("bare", "node"):
             if "product" in results and other in results:
                 compare(results["product"], results[other])
-        if args.json:
-            Path(args.json).write_text(json.dumps({kind: figures(r)
-                                                   for kind, r in results.items()}))
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C inside asyncio.run
         print("\nrelay benchmark: interrupted; stopping everything", file=sys.stderr)

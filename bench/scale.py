@@ -74,12 +74,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=20,
                         help="joins timed one at a time during each live step")
     parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
-    parser.add_argument("--goals", action="store_true",
-                        help="then measure goals (a), (e) and (f) too (bench/relay.py, and "
-                             "this bench saturated with 1 and 2 processes) and print (a)-(f)")
-    parser.add_argument("--saturation-live", type=int, default=1000,
-                        help="live chats of the (e) runs, each side writing every 0.7 s")
-    parser.add_argument("--json", metavar="PATH", help="also write each step's figures there")
     parser.add_argument("--nginx", action="store_true",
                         help="every socket through deploy/nginx/helpline.conf (TLS) in "
                              "front of the processes, as in production")
@@ -181,7 +175,7 @@ def start_nginx(tmp: Path, upstreams: list[int], connections: int):
     raise RuntimeError("nginx did not answer: " + (tmp / "nginx.log").read_text()[-2000:])
 
 
-def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
+def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
     database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
     # the live chats' therapists, and for each live step those who take its probe joins
     therapists = (math.ceil(max(args.live) / CAPACITY)
@@ -224,7 +218,6 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
             c.pid for c in psutil.Process(proxies[0].pid).children()]
     sampler = Sampler(groups)
     base_rss, last = rss_mb(servers), {"rss": 0.0, "waiting": 0}
-    steps: list[dict] = []
     print(f"  idle server RSS {base_rss:.0f} MB")
     try:
         for raw in load.stdout:
@@ -236,9 +229,7 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
                 per_socket = None
                 if step["phase"] == "waiting" and step["waiting"] > last["waiting"]:
                     per_socket = (rss - last["rss"]) * 1024 / (step["waiting"] - last["waiting"])
-                cpu = sampler.shares()
-                print_step(step, cpu, rss, per_socket)
-                steps.append({**step, "cpu": cpu, "rss_mb": rss, "kb_per_socket": per_socket})
+                print_step(step, sampler.shares(), rss, per_socket)
                 last = {"rss": rss, "waiting": step["waiting"]}
             sampler.mark()
             load.stdin.write("go\n")
@@ -247,7 +238,6 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
         with contextlib.suppress(Exception):
             load.kill()
         stop(servers + [worker] + proxies)
-    return steps
 
 
 def main(argv: list[str]) -> int:
@@ -255,18 +245,6 @@ def main(argv: list[str]) -> int:
     if not shutil.which("node"):
         print("scale benchmark: node is missing (the load generator runs on Node.js)")
         return 2
-    steps = measure(args)
-    if steps is None:
-        return 130
-    if args.json:
-        Path(args.json).write_text(json.dumps(steps))
-    if args.goals:
-        print_goals(steps, other_goal_runs(args))
-    return 0
-
-
-def measure(args) -> list[dict] | None:
-    """This bench's own steps (goals b-d); None when interrupted."""
     print(f"scale benchmark: live {args.live}, waiting {args.waiting}, 1 msg/"
           f"{args.interval:g} s/side, {args.processes} server process(es)")
     print(f"  machine: {os.cpu_count()} cores, load average "
@@ -282,9 +260,10 @@ def measure(args) -> list[dict] | None:
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
             redis_pids = [redis_proc.pid]
-        return run(args, tmp, redis_url, redis_pids)
+        run(args, tmp, redis_url, redis_pids)
+        return 0
     except KeyboardInterrupt:
-        return None
+        return 130
     finally:
         if redis_proc is not None:
             from helpline.redis_server import stop_embedded_redis
@@ -294,95 +273,6 @@ def measure(args) -> list[dict] | None:
         with contextlib.suppress(psutil.Error):
             for child in psutil.Process().children(recursive=True):
                 child.kill()
-
-
-def sub_run(command: list[str], out: Path) -> object:
-    """Run another bench (its report goes to our output) and read its JSON figures."""
-    print(f"\n#### {' '.join(command[1:])}", flush=True)
-    subprocess.run([*command, "--json", str(out)], cwd=ROOT, check=True)
-    return json.loads(out.read_text())
-
-
-def other_goal_runs(args) -> dict:
-    """Goals (a) and (f) from bench/relay.py; (e) from this bench with 1 and 2 processes
-    through nginx, each side of each chat writing every 0.7 s (saturating both)."""
-    tmp = Path(tempfile.mkdtemp(prefix="helpline-goals-"))
-    seconds = str(args.measure)
-    relay = [sys.executable, "-u", str(BENCH / "relay.py"), "--seconds", seconds]
-    saturate = [sys.executable, "-u", str(BENCH / "scale.py"), "--live", str(args.saturation_live),
-                "--waiting", "", "--interval", "0.7", "--measure", seconds, "--probes", "5",
-                "--nginx"]
-    try:
-        return {
-            "light": sub_run([*relay, "--node"], tmp / "light.json"),
-            "saturated": sub_run([*relay, "--pairs", "200", "--rate", "15"],
-                                 tmp / "saturated.json"),
-            "one": sub_run([*saturate, "--processes", "1"], tmp / "one.json"),
-            "two": sub_run([*saturate, "--processes", "2"], tmp / "two.json"),
-        }
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def print_goals(steps: list[dict], other: dict) -> None:
-    """Every goal of issue 11 against its figure from this run."""
-    def ratio(a, b):
-        return a / b if a is not None and b else None
-
-    def row(name: str, text: str, value, goal: float, higher_is_better: bool = False) -> None:
-        if value is None:
-            verdict_ = "not measured"
-        elif higher_is_better:
-            verdict_ = "met" if value >= goal else f"missed ({value / goal:.2f} of the goal)"
-        else:
-            verdict_ = "met" if value <= goal else f"missed ({value / goal:.1f}x the goal)"
-        print(f"  {name:<4}{text:<100} {verdict_}")
-
-    live = [s for s in steps if s["phase"] == "live"]
-    waiting = [s for s in steps if s["phase"] == "waiting"]
-    quiet = [s for s in steps if s["phase"] == "quiet"]
-    light, sat = other["light"], other["saturated"]
-    delivered = [max((s["relay"]["delivered"] / s["relay"]["seconds"] for s in other[n]
-                      if s["phase"] == "live" and s["relay"].get("seconds")), default=None)
-                 for n in ("one", "two")]
-    print("\n== goals (issue 11)")
-    p99 = ratio(light["product"]["p99_ms"], light["bare"]["p99_ms"])
-    row("(a)", f"relay p99 vs bare at 100 x 1: {fmt(p99, 'x', 2)} (goal <= 1.25x)", p99, 1.25)
-    rate = ratio(sat["product"]["delivered_rate"], sat["bare"]["delivered_rate"])
-    row("", f"delivered msg/s vs bare at 200 x 15: {fmt(rate, 'x', 2)} "
-            f"({fmt(sat['product']['delivered_rate'], '', 0)} / "
-            f"{fmt(sat['bare']['delivered_rate'], '', 0)}; goal >= 0.8x)", rate, 0.8, True)
-    if live:
-        top = live[-1]
-        relay = top["relay"]
-        row("(b)", f"relay p50 at {top['live']} live: {fmt(relay['p50_ms'], ' ms')} (goal 2 ms)",
-            relay["p50_ms"], 2.0)
-        row("", f"relay p99 at {top['live']} live: {fmt(relay['p99_ms'], ' ms')} (goal 25 ms)",
-            relay["p99_ms"], 25.0)
-        row("(c)", f"join -> assigned p99 at {top['live']} live: "
-                   f"{fmt(top.get('join_p99_ms'), ' ms')} (goal 50 ms)",
-            top.get("join_p99_ms"), 50.0)
-    if waiting:
-        top = waiting[-1]
-        relay = top["relay"]
-        label = f"{top['live']} live + {top['waiting']} waiting"
-        row("(b)", f"relay p50 / p99 with {label}: {fmt(relay['p50_ms'], ' ms')} / "
-                   f"{fmt(relay['p99_ms'], ' ms')}", relay["p99_ms"], 25.0)
-        worst = top["position_max_ms"] / 1000 if top.get("position_max_ms") else None
-        row("", f"every waiting chatter's new place within: {fmt(worst, ' s', 2)} (goal 1 s)",
-            worst, 1.0)
-        row("(d)", f"RSS per added waiting socket: {fmt(top['kb_per_socket'], ' KB', 0)} "
-                   f"(goal 50 KB)", top["kb_per_socket"], 50.0)
-    if quiet:
-        print(f"  (b) a process with no traffic: server CPU {quiet[-1]['cpu']['server']:.0f}% "
-              f"(its sockets' Engine.IO pings)")
-    gain = ratio(delivered[1], delivered[0])
-    row("(e)", f"2 processes vs 1 through nginx, saturated: {fmt(gain, 'x', 2)} "
-               f"({fmt(delivered[1], '', 0)} / {fmt(delivered[0], '', 0)} msg/s; "
-               f"goal >= 1.6x, {os.cpu_count()} cores)", gain, 1.6, True)
-    node = ratio(light["product"]["p99_ms"], light.get("node", {}).get("p99_ms"))
-    row("(f)", f"relay p99 vs Node socket.io at 100 x 1: {fmt(node, 'x', 2)} (goal <= 5x)",
-        node, 5.0)
 
 
 if __name__ == "__main__":
