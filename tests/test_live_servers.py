@@ -13,12 +13,18 @@ import websocket
 from tests.peers import staff_cookie
 
 
-def test_full_chat_across_two_servers_with_a_reload(live, live_staff, peers):
-    server_a, server_b = live.urls
+def anna_on_duty(url: str, live_staff, peers):
+    """Anna's console on `url`, on duty with room for two chats."""
     live_staff("anna", name="Anna")
-    therapist = peers(server_a, "/staff", cookie=staff_cookie(server_a, "anna"))
+    therapist = peers(url, "/staff", cookie=staff_cookie(url, "anna"))
     therapist.wait_for("state")
     assert therapist.call("duty", {"on": True, "capacity": 2})["ok"]
+    return therapist
+
+
+def test_full_chat_across_two_servers_with_a_reload(live, live_staff, peers):
+    server_a, server_b = live.urls
+    therapist = anna_on_duty(server_a, live_staff, peers)
 
     chatter = peers(server_b, "/chat")
     started = chatter.call("start", {"age_band": "36_45", "gender": "woman"})
@@ -143,10 +149,7 @@ def test_every_chatter_started_at_once_hears_of_their_assignment(live, live_staf
 def test_a_message_reaches_both_sides_in_one_publish(live, live_staff, peers):
     """Both sides of a chat, and the other server process, get a message from one publish."""
     server_a, server_b = live.urls
-    live_staff("anna", name="Anna")
-    therapist = peers(server_a, "/staff", cookie=staff_cookie(server_a, "anna"))
-    therapist.wait_for("state")
-    assert therapist.call("duty", {"on": True, "capacity": 2})["ok"]
+    therapist = anna_on_duty(server_a, live_staff, peers)
     chatter = peers(server_b, "/chat")
     chat_id = chatter.call("start", {})["chat_id"]
     therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
