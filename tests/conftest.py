@@ -27,6 +27,7 @@ from tests import totp
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
+LOG_TAIL_CHARS = 8000  # of a live server's log, shown under a failed test
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -274,6 +275,24 @@ class LiveServers:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that ran live servers shows the end of their log (and of any other log
+    its fixtures name): a timeout in CI is otherwise a mystery. Logs hold no chatter data."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    paths: dict[Path, None] = {}  # `live` and `live_servers` are one object: each log once
+    for value in item.funcargs.values():
+        logs = [value.log] if isinstance(value, LiveServers) else (
+            value.get("logs", []) if isinstance(value, dict) else [])
+        paths.update((path, None) for path in logs if path.is_file())
+    for path in paths:
+        tail = path.read_text(errors="replace")[-LOG_TAIL_CHARS:]
+        report.sections.append((f"end of {path}", tail or "(empty)"))
 
 
 @pytest.fixture(scope="session")

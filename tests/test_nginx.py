@@ -106,7 +106,8 @@ def proxied(tmp_path_factory, redis_url):
     base = f"https://{HOST}:{https}"
     try:
         _wait(base, str(tmp / "cert.pem"), nginx)
-        yield {"url": base, "ca": str(tmp / "cert.pem"), "tmp": tmp, "redis": r}
+        logs = [servers.log, tmp / "helpline.error.log", tmp / "main-error.log"]
+        yield {"url": base, "ca": str(tmp / "cert.pem"), "tmp": tmp, "redis": r, "logs": logs}
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
