@@ -14,7 +14,7 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
 from . import i18n, security
-from .batch_emit import BatchingRedisManager
+from .batch_emit import BatchingRedisManager, channel_for
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .packets import StrictPacket, guard_messages
 from .protocol import SQL_INT_MAX
@@ -131,7 +131,8 @@ def _init_extensions(app: Flask) -> None:
         # A full pool makes python-socketio drop and rebuild its Redis client, which cuts
         # the pub/sub listener of the whole process for a moment: allow plenty.
         manager = BatchingRedisManager(
-            app.config["REDIS_URL"], write_only=app.config["SOCKETIO_WRITE_ONLY"],
+            app.config["REDIS_URL"], channel=channel_for(app.config["REDIS_URL"]),
+            write_only=app.config["SOCKETIO_WRITE_ONLY"],
             redis_options={"max_connections": 4 * REDIS_POOL_SIZE})
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=manager,

@@ -13,11 +13,21 @@ publishing process's id, so the listener drops its own by a prefix test, undecod
 
 from __future__ import annotations
 
+from redis.connection import parse_url
 from socketio import RedisManager
 from socketio.manager import Manager
 
 # Carried only between server processes, inside the message queue: never sent to a client.
 BATCH_EVENT = "helpline:batch"
+
+def channel_for(redis_url: str) -> str:
+    """The pub/sub channel of the helpline whose live state is in this Redis database.
+
+    Redis pub/sub ignores the database number, so helplines that share one Redis server in
+    different databases would otherwise hear each other's emits, and deliver them to rooms
+    with the same name (every console's `console` room, `staff:1`...)."""
+    return f"helpline:socketio:{parse_url(redis_url).get('db') or 0}"
+
 
 # Emits delivered between two turns of the other greenlets (about 5-10 ms of work).
 YIELD_EVERY = 200

@@ -11,7 +11,7 @@ import pytest
 import redis
 from socketio.manager import Manager
 
-from helpline.batch_emit import BatchingRedisManager
+from helpline.batch_emit import BatchingRedisManager, channel_for
 
 
 def _manager(redis_url: str, channel: str) -> BatchingRedisManager:
@@ -76,3 +76,11 @@ def test_a_long_batch_lets_other_work_run_between_parts(redis_url, monkeypatch):
                       for i in range(450)])
     assert sent == [f"chat:{i}" for i in range(450)]  # all of them, in order
     assert turns == [200, 400]
+
+
+def test_each_redis_database_is_its_own_helpline_on_the_message_queue():
+    """Pub/sub ignores the database number: two helplines on one Redis server must not hear
+    each other (rooms such as `console` have the same name in both)."""
+    assert channel_for("redis://127.0.0.1:6379/1") != channel_for("redis://127.0.0.1:6379/2")
+    assert channel_for("redis://127.0.0.1:6379") == channel_for("redis://127.0.0.1:6379/0")
+    assert channel_for("unix:///run/redis.sock?db=3") == channel_for("redis://other:6379/3")

@@ -10,6 +10,7 @@ import redis
 import requests
 import websocket
 
+from helpline.batch_emit import channel_for
 from tests.peers import staff_cookie
 
 
@@ -155,7 +156,7 @@ def test_a_message_reaches_both_sides_in_one_publish(live, live_staff, peers):
     therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
 
     listener = redis.Redis.from_url(live.env["REDIS_URL"]).pubsub()
-    listener.subscribe("socketio")
+    listener.subscribe(channel_for(live.env["REDIS_URL"]))
     listener.get_message(timeout=1)  # the subscription's own confirmation
     text = "one publish " + "x" * 20
     sent = chatter.call("message", {"text": text})["id"]
