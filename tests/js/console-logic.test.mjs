@@ -3,7 +3,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   between, tabTime, tabParts, tabName, countsAsUnread, unreadOnArrival, chatterWrote, typingStep,
-  cooldownLeft, summaryProblems, serverProblems, shouldNotify, presenceKey, TYPING_REPEAT_MS
+  cooldownLeft, summaryProblems, serverProblems, shouldNotify, presenceKey, helplineDay,
+  TYPING_REPEAT_MS
 } from '../../static/js/console/logic.js';
 
 test('between: seconds between two times, never negative, null when one is missing', () => {
@@ -106,4 +107,13 @@ test('presenceKey: off duty, paused, cooling down, on duty', () => {
   assert.equal(presenceKey({ onDuty: true, paused: true, cooldown: 5 }), 'paused_state');
   assert.equal(presenceKey({ onDuty: true, paused: false, cooldown: 5 }), 'cooldown_state');
   assert.equal(presenceKey({ onDuty: true, paused: false, cooldown: 0 }), 'on_duty_state');
+});
+
+test('the follow-up day is the helpline\'s day, not UTC\'s', () => {
+  // 23:30 UTC on 30 November is already 1 December in Brussels (UTC+1 in winter)
+  const late = new Date(Date.UTC(2026, 10, 30, 23, 30));
+  assert.equal(helplineDay(late, 'Europe/Brussels'), '2026-12-01');
+  assert.equal(helplineDay(late, 'UTC'), '2026-11-30');
+  assert.equal(helplineDay(new Date(Date.UTC(2026, 5, 30, 21, 59)), 'Europe/Brussels'), '2026-06-30');
+  assert.equal(helplineDay(new Date(Date.UTC(2026, 5, 30, 22, 0)), 'Europe/Brussels'), '2026-07-01');
 });

@@ -122,3 +122,16 @@ export function presenceKey(me) {
   if (me.cooldown > 0) return 'cooldown_state';
   return 'on_duty_state';
 }
+
+/**
+ * The helpline's calendar day at `date` as "YYYY-MM-DD" (what a date field holds). The
+ * server checks days in the helpline's zone, so neither UTC (toISOString: yesterday until
+ * 01:00 in Brussels) nor the browser's own zone will do.
+ */
+export function helplineDay(date, timeZone) {
+  var parts = {};
+  new Intl.DateTimeFormat('en', { timeZone: timeZone, year: 'numeric', month: '2-digit',
+                                  day: '2-digit' })
+    .formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+  return parts.year + '-' + parts.month + '-' + parts.day;
+}

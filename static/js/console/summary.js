@@ -3,9 +3,9 @@
  * aria-describedby) and listed at the top, the scrubber's confirmation, follow-up codes,
  * and the one-click "no conversation" registration for a chat the chatter never wrote in.
  */
-import { format, show, charCount, errorText as errorWords, lang } from '../lib/common.js';
+import { format, show, charCount, errorText as errorWords, lang, timeZone } from '../lib/common.js';
 import { cfg, T, el, labels, instantiate, span, request, errorText, setNotice, chats, chatLabel } from './state.js';
-import { summaryProblems, serverProblems, chatterWrote } from './logic.js';
+import { summaryProblems, serverProblems, chatterWrote, helplineDay } from './logic.js';
 import { removeChat, endedText } from './chatview.js';
 import { prefillRisk } from './supervision.js';
 import { applyPresence } from './presence.js';
@@ -31,7 +31,7 @@ export function buildSummary(chat) {
   form.addEventListener('change', function () { recheck(s); });
   form.addEventListener('submit', function (event) { event.preventDefault(); submitSummary(chat, null); });
   s.refs.confirm.addEventListener('click', function () { confirmScrub(chat); });
-  s.refs.followUpDate.value = new Date().toISOString().slice(0, 10);
+  s.refs.followUpDate.value = helplineDay(new Date(), timeZone);
   s.refs.followUpIssue.addEventListener('click', function () { issueFollowUp(chat); });
   updateNoteCount(s);
   chat.refs.summarySlot.appendChild(form);
