@@ -3,14 +3,45 @@
 from __future__ import annotations
 
 import re
+import select
 import threading
 import time
 
 import requests
 import socketio
+import websocket
 
 from tests import totp
 from tests.conftest import PASSWORD, with_solution
+
+
+class SerialTLSWebSocket(websocket.WebSocket):
+    """websocket-client's WebSocket whose TLS reads and writes never overlap.
+
+    python-socketio's sync client reads in one thread and writes in another, and an
+    ssl.SSLSocket used from two threads at once drops the connection at random, within
+    milliseconds of a send (python-engineio#461: tests/test_nginx.py failed 3 runs in 90
+    with both cores busy, none in 60 with this class). The reader waits for data outside
+    the lock and reads inside it. Only these test clients need it: browsers and the
+    asyncio bench clients are single-threaded.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._tls_lock = threading.Lock()
+
+    def _send(self, data):
+        with self._tls_lock:
+            return super()._send(data)
+
+    def _recv(self, bufsize):
+        sock = self.sock
+        if sock is not None and not sock.pending():
+            readable, _, _ = select.select([sock], [], [], sock.gettimeout())
+            if not readable:
+                raise websocket.WebSocketTimeoutException("timed out")
+        with self._tls_lock:
+            return super()._recv(bufsize)
 
 
 class Peer:
@@ -26,7 +57,8 @@ class Peer:
         if verify:  # wss:// with a test CA: its certificate file (not REQUESTS_CA_BUNDLE)
             http.verify, http.trust_env = verify, False
         self.http = http  # also fetches the proof-of-work challenge (same certificate rules)
-        self.sio = socketio.Client(reconnection=False, http_session=http)
+        tls = {"websocket_extra_options": {"class_": SerialTLSWebSocket}} if verify else {}
+        self.sio = socketio.Client(reconnection=False, http_session=http, **tls)
         self.sio.on("*", self._record, namespace=namespace)
         headers = dict(headers or {})  # websocket-client sends the right Origin itself
         if cookie:
@@ -42,7 +74,12 @@ class Peer:
         if event == "start" and self.namespace == "/chat":
             data = with_solution(data, lambda: self.http.get(self.url + "/challenge",
                                                              timeout=10).json())
-        return self.sio.call(event, data, namespace=self.namespace, timeout=10)
+        try:
+            return self.sio.call(event, data, namespace=self.namespace, timeout=10)
+        except socketio.exceptions.TimeoutError:  # say what the socket saw instead
+            raise AssertionError(
+                f"no ack for {event!r} within 10 s (connected: {self.sio.connected}); "
+                f"last events: {self.received[-5:]}") from None
 
     def wait_for(self, event, predicate=lambda d: True, timeout=10.0):
         deadline = time.monotonic() + timeout
