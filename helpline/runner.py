@@ -173,6 +173,9 @@ def run_worker() -> int:
 
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
+    # RQ's scheduler is a forked child of this worker: tie it to us, or a worker killed
+    # with -9 (or the OOM killer) leaves it running against Redis with nobody to stop it.
+    os.register_at_fork(after_in_child=die_with_parent(signal.SIGTERM))
     with app.app_context():
         from .records import retention
 

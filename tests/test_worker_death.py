@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rq.exceptions import NoSuchJobError
@@ -18,7 +19,7 @@ from helpline import create_app, jobs, live
 from helpline.chat import store
 from helpline.extensions import db
 from helpline.queue import keys
-from tests.conftest import ROOT, other_db, run_jobs
+from tests.conftest import ROOT, eventually, other_db, run_jobs
 from tests.held_job import RELEASE_KEY, held_grace_check
 
 pytestmark = pytest.mark.timeout(120)
@@ -44,6 +45,41 @@ def start_worker(app, tmp_path) -> subprocess.Popen:
     log = (tmp_path / "worker.log").open("ab")
     return subprocess.Popen([sys.executable, "app.py", "worker"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of `pid` (from /proc: no extra dependency)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] \
+            != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal")
+def test_the_workers_scheduler_stops_when_the_worker_is_killed(worker_app, tmp_path):
+    """RQ runs its scheduler in a forked child: `kill -9` of the worker must not leave it."""
+    worker = start_worker(worker_app, tmp_path)
+    try:
+        eventually(lambda: _children(worker.pid), timeout=30, what="the scheduler's start")
+        [scheduler] = _children(worker.pid)
+    finally:
+        worker.kill()
+        worker.wait()
+    eventually(lambda: not _running(scheduler), timeout=30, what="the scheduler stopping")
 
 
 def test_a_job_killed_with_its_worker_runs_again_on_a_new_worker(worker_app, tmp_path):
