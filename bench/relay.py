@@ -18,9 +18,12 @@ the text, so the receiving side gives the one-way relay latency. The product als
 each message to its sender: only the delivery to the other side counts. The load
 generator is python-socketio's AsyncClient (asyncio, WebSocket only) in this process;
 the achieved send rate is printed next to the target, so a saturated generator shows.
+With `--closed` each pair instead keeps one message in flight (the next leaves when the
+last arrived): the delivered msg/s is then the saturated throughput, reached without
+overloading anything.
 
-    .venv/bin/python bench/relay.py [--pairs 100] [--rate 1] [--seconds 20] [--only bare]
-                                    [--node]
+    .venv/bin/python bench/relay.py [--pairs 100] [--rate 1 | --closed] [--seconds 20]
+                                    [--only bare] [--node] [--json PATH]
 
 The product servers run with MESSAGES_PER_10_SECONDS=100000 (no rate limit in the way),
 CHAT_ALWAYS_OPEN=1 and MAX_LINE_LENGTH=0 (no opening hours or line cap), HELPLINE_ENV=
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import os
 import random
@@ -62,6 +66,7 @@ LOSS_GRACE_SECONDS = 5.0  # after the last send: a message not delivered by then
 CONNECT_CONCURRENCY = 25
 SERVER_START_TIMEOUT = 40.0
 WAIT_ASSIGNED_TIMEOUT = 90.0
+CLOSED = 0.0  # the rate that stands for --closed: as fast as the servers relay
 
 _procs: list[subprocess.Popen] = []  # every subprocess this bench started, killed at exit
 
@@ -189,6 +194,7 @@ class Stats:
     collecting: bool = True
     started: float = 0.0  # perf_counter at the start of the timed phase
     last_delivery: float = 0.0  # perf_counter of the last counted delivery
+    arrived: dict[int, asyncio.Event] = field(default_factory=dict)  # closed loop: per pair
 
     def delivered(self, text: object, own_pair: int | set[int], receiver_side: str) -> None:
         now = time.perf_counter_ns()
@@ -210,6 +216,8 @@ class Stats:
         else:
             self.latency_ms[key] = (now - sent_ns) / 1e6
             self.last_delivery = now / 1e9
+            if key[0] in self.arrived:
+                self.arrived[key[0]].set()
 
     def disconnected(self, *_args) -> None:
         if self.collecting:
@@ -357,6 +365,38 @@ async def drive(pairs: list[Pair], rate: float, seconds: float, stats: Stats) ->
     return max(seconds, time.perf_counter() - start)
 
 
+async def drive_closed(pairs: list[Pair], seconds: float, stats: Stats) -> float:
+    """Closed loop: each pair keeps one message in flight, sending the next (from the
+    other side) as soon as the last reached its addressee. The servers get all they can
+    relay and never more, so this measures saturated throughput without the collapse an
+    open-loop overload brings (queues growing until pings are late and sockets drop)."""
+    start = time.perf_counter() + 0.5
+    end = start + seconds
+    stats.started = start
+    for pair in pairs:
+        stats.arrived[pair.index] = asyncio.Event()
+
+    async def run(pair: Pair) -> None:
+        arrived = stats.arrived[pair.index]
+        await asyncio.sleep(start + random.uniform(0, 0.05) - time.perf_counter())
+        seq = 0
+        while time.perf_counter() < end:
+            direction = "c" if seq % 2 == 0 else "t"
+            sent_ns = time.perf_counter_ns()
+            stats.sent[(pair.index, direction, seq)] = sent_ns
+            arrived.clear()
+            try:
+                await (pair.send_c if direction == "c" else pair.send_t)(
+                    f"{pair.index} {direction} {seq} {sent_ns}")
+                await asyncio.wait_for(arrived.wait(), LOSS_GRACE_SECONDS)
+            except Exception as exc:  # lost or a dead socket: count it, send the next
+                stats.ack_errors[f"send:{type(exc).__name__}"] += 1
+            seq += 1
+
+    await asyncio.gather(*(run(p) for p in pairs))
+    return max(seconds, time.perf_counter() - start)
+
+
 async def drain(stats: Stats) -> None:
     """Wait until everything sent was delivered, at most LOSS_GRACE_SECONDS."""
     deadline = time.monotonic() + LOSS_GRACE_SECONDS
@@ -373,7 +413,8 @@ async def measure(result: Result, pairs: list[Pair], rate: float, seconds: float
     before = {name: cpu_seconds(pids) for name, pids in watched.items()}
     busy_before = machine_busy_seconds()
     t0 = time.perf_counter()
-    result.send_seconds = await drive(pairs, rate, seconds, result.stats)
+    result.send_seconds = await (drive_closed(pairs, seconds, result.stats) if rate == CLOSED
+                                 else drive(pairs, rate, seconds, result.stats))
     elapsed = time.perf_counter() - t0
     result.cpu_pct = {name: 100 * (cpu_seconds(pids) - before[name]) / elapsed
                       for name, pids in watched.items()}
@@ -659,7 +700,8 @@ def report(r: Result) -> None:
     print(f"\n== {r.kind} ==")
     print(f"  pairs              {r.pairs}  ({r.sockets} sockets; ready in "
           f"{r.setup_seconds:.1f} s)")
-    print(f"  msg/s              target {fmt(r.pairs * r.target_rate)}, achieved "
+    target = "closed loop" if r.target_rate == CLOSED else fmt(r.pairs * r.target_rate)
+    print(f"  msg/s              target {target}, achieved "
           f"{fmt(r.achieved_rate)} ({len(s.sent)} sent in {r.send_seconds:.1f} s)")
     print(f"  send lag           p50 {fmt(percentile(s.lag_ms, 50))} ms, p99 "
           f"{fmt(percentile(s.lag_ms, 99))} ms behind schedule (load generator)")
@@ -685,6 +727,13 @@ def report(r: Result) -> None:
               "these figures measure a shared machine")
     if r.achieved_rate < 0.95 * r.pairs * r.target_rate:
         print("  WARNING            the load generator fell short of the target rate")
+
+
+def figures(r: Result) -> dict:
+    """What another bench reads of a run: latency, throughput, losses, server CPU."""
+    return {"p50_ms": r.pct(50), "p99_ms": r.pct(99), "sent_rate": r.achieved_rate,
+            "delivered_rate": r.relayed_rate, "lost": r.lost, "disconnects": r.stats.disconnects,
+            "server_cpu_pct": r.cpu_pct.get("server")}
 
 
 def compare(product: Result, bare: Result) -> None:
@@ -715,9 +764,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", choices=["product", "bare", "node"], help="run one only")
     parser.add_argument("--node", action="store_true",
                         help="also run the Node socket.io relay (bench/node_relay.js)")
+    parser.add_argument("--closed", action="store_true",
+                        help="closed loop instead of --rate: each pair sends its next message "
+                             "when the last arrived (saturated throughput, goal a)")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write each side's figures there (bench/scale.py --goals)")
     args = parser.parse_args(argv)
     if args.pairs < 1 or args.rate <= 0 or args.seconds <= 0:
         parser.error("--pairs, --rate and --seconds must be positive")
+    if args.closed:
+        args.rate = CLOSED
     return args
 
 
@@ -737,7 +793,8 @@ def main(argv: list[str]) -> int:
     watchdog.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    print(f"relay benchmark: {args.pairs} pairs x {args.rate:g} msg/s for {args.seconds:g} s "
+    pace = "in a closed loop" if args.closed else f"x {args.rate:g} msg/s"
+    print(f"relay benchmark: {args.pairs} pairs {pace} for {args.seconds:g} s "
           f"({', '.join(kinds)})")
     print(f"  machine: {os.cpu_count()} cores ({psutil.cpu_count(logical=False)} physical), "
           f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -779,6 +836,9 @@ def main(argv: list[str]) -> int:
         for other in ("bare", "node"):
             if "product" in results and other in results:
                 compare(results["product"], results[other])
+        if args.json:
+            Path(args.json).write_text(json.dumps({kind: figures(r)
+                                                   for kind, r in results.items()}))
         return 0
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C inside asyncio.run
         print("\nrelay benchmark: interrupted; stopping everything", file=sys.stderr)

@@ -74,6 +74,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=20,
                         help="joins timed one at a time during each live step")
     parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--goals", action="store_true",
+                        help="then measure goals (a), (e) and (f) too (bench/relay.py, and "
+                             "this bench saturated with 1 and 2 processes) and print (a)-(f)")
+    parser.add_argument("--saturation-live", type=int, default=500,
+                        help="live chats of the (e) runs, each in a closed loop")
+    parser.add_argument("--json", metavar="PATH", help="also write each step's figures there")
     parser.add_argument("--nginx", action="store_true",
                         help="every socket through deploy/nginx/helpline.conf (TLS) in "
                              "front of the processes, as in production")
@@ -175,7 +181,7 @@ def start_nginx(tmp: Path, upstreams: list[int], connections: int):
     raise RuntimeError("nginx did not answer: " + (tmp / "nginx.log").read_text()[-2000:])
 
 
-def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
+def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
     database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
     # the live chats' therapists, and for each live step those who take its probe joins
     therapists = (math.ceil(max(args.live) / CAPACITY)
@@ -218,18 +224,22 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
             c.pid for c in psutil.Process(proxies[0].pid).children()]
     sampler = Sampler(groups)
     base_rss, last = rss_mb(servers), {"rss": 0.0, "waiting": 0}
+    steps: list[dict] = []
     print(f"  idle server RSS {base_rss:.0f} MB")
     try:
         for raw in load.stdout:
             step = json.loads(raw)
             if step["phase"] == "failed":
-                raise RuntimeError(f"load generator failed: {step['error']}")
+                raise RuntimeError(f"load generator failed: {step['error']}; the end of the "
+                                   f"servers' log:\n{log.read_text(errors='replace')[-3000:]}")
             if step["phase"] not in ("idle", "mark"):
                 rss = rss_mb(servers)
                 per_socket = None
                 if step["phase"] == "waiting" and step["waiting"] > last["waiting"]:
                     per_socket = (rss - last["rss"]) * 1024 / (step["waiting"] - last["waiting"])
-                print_step(step, sampler.shares(), rss, per_socket)
+                cpu = sampler.shares()
+                print_step(step, cpu, rss, per_socket)
+                steps.append({**step, "cpu": cpu, "rss_mb": rss, "kb_per_socket": per_socket})
                 last = {"rss": rss, "waiting": step["waiting"]}
             sampler.mark()
             load.stdin.write("go\n")
@@ -238,6 +248,7 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> None:
         with contextlib.suppress(Exception):
             load.kill()
         stop(servers + [worker] + proxies)
+    return steps
 
 
 def main(argv: list[str]) -> int:
@@ -245,8 +256,21 @@ def main(argv: list[str]) -> int:
     if not shutil.which("node"):
         print("scale benchmark: node is missing (the load generator runs on Node.js)")
         return 2
-    print(f"scale benchmark: live {args.live}, waiting {args.waiting}, 1 msg/"
-          f"{args.interval:g} s/side, {args.processes} server process(es)")
+    steps = measure(args)
+    if steps is None:
+        return 130
+    if args.json:
+        Path(args.json).write_text(json.dumps(steps))
+    if args.goals:
+        print_goals(steps, other_goal_runs(args))
+    return 0
+
+
+def measure(args) -> list[dict] | None:
+    """This bench's own steps (goals b-d); None when interrupted."""
+    pace = "closed loop" if args.interval == 0 else f"1 msg/{args.interval:g} s/side"
+    print(f"scale benchmark: live {args.live}, waiting {args.waiting}, {pace}, "
+          f"{args.processes} server process(es)")
     print(f"  machine: {os.cpu_count()} cores, load average "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}; commit {git_commit()}")
     tmp = Path(tempfile.mkdtemp(prefix="helpline-scale-"))
@@ -260,10 +284,9 @@ def main(argv: list[str]) -> int:
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
             redis_pids = [redis_proc.pid]
-        run(args, tmp, redis_url, redis_pids)
-        return 0
+        return run(args, tmp, redis_url, redis_pids)
     except KeyboardInterrupt:
-        return 130
+        return None
     finally:
         if redis_proc is not None:
             from helpline.redis_server import stop_embedded_redis
@@ -273,6 +296,103 @@ def main(argv: list[str]) -> int:
         with contextlib.suppress(psutil.Error):
             for child in psutil.Process().children(recursive=True):
                 child.kill()
+
+
+def sub_run(command: list[str], out: Path) -> object:
+    """Run another bench (its report goes to our output) and read its JSON figures."""
+    print(f"\n#### {' '.join(Path(c).name if '/' in c else c for c in command[1:])}",
+          flush=True)
+    subprocess.run([*command, "--json", str(out)], cwd=ROOT, check=True)
+    return json.loads(out.read_text())
+
+
+def other_goal_runs(args) -> dict:
+    """Goals (a) and (f) from bench/relay.py (100 pairs x 1 msg/s with the Node relay, then
+    a closed loop for saturated throughput); (e) from this bench in a closed loop through
+    nginx, with 1 and then 2 server processes."""
+    tmp = Path(tempfile.mkdtemp(prefix="helpline-goals-"))
+    seconds = f"{args.measure:g}"
+    relay = [sys.executable, "-u", str(BENCH / "relay.py"), "--seconds", seconds]
+    saturate = [sys.executable, "-u", str(BENCH / "scale.py"), "--live",
+                str(args.saturation_live), "--waiting", "", "--interval", "0",
+                "--measure", seconds, "--probes", "5", "--nginx"]
+    try:
+        return {
+            "light": sub_run([*relay, "--node"], tmp / "light.json"),
+            "saturated": sub_run([*relay, "--closed"], tmp / "saturated.json"),
+            "one": sub_run([*saturate, "--processes", "1"], tmp / "one.json"),
+            "two": sub_run([*saturate, "--processes", "2"], tmp / "two.json"),
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_goals(steps: list[dict], other: dict) -> None:
+    """Every goal of issue 11 against its figure from this run."""
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    def row(name: str, text: str, value, goal: float, higher_is_better: bool = False) -> None:
+        if value is None:
+            outcome = "not measured"
+        elif higher_is_better:
+            outcome = "met" if value >= goal else f"missed ({value / goal:.2f} of the goal)"
+        else:
+            outcome = "met" if value <= goal else f"missed ({value / goal:.2f}x the goal)"
+        print(f"  {name:<4}{text}: {outcome}")
+
+    live = [s for s in steps if s["phase"] == "live"]
+    waiting = [s for s in steps if s["phase"] == "waiting"]
+    quiet = [s for s in steps if s["phase"] == "quiet"]
+    light, sat = other["light"], other["saturated"]
+    rates = [max((s["relay"]["delivered"] / s["relay"]["seconds"] for s in other[n]
+                  if s["phase"] == "live" and s["relay"].get("seconds")), default=None)
+             for n in ("one", "two")]
+    print("\n== goals (issue 11)")
+    p99 = ratio(light["product"]["p99_ms"], light["bare"]["p99_ms"])
+    row("(a)", f"relay p99 against the bare relay at 100 pairs x 1 msg/s {fmt(p99, 'x', 2)} "
+               f"({fmt(light['product']['p99_ms'], ' ms')} / "
+               f"{fmt(light['bare']['p99_ms'], ' ms')}; goal <= 1.25x)", p99, 1.25)
+    rate = ratio(sat["product"]["delivered_rate"], sat["bare"]["delivered_rate"])
+    row("", f"saturated throughput against the bare relay {fmt(rate, 'x', 2)} "
+            f"({fmt(sat['product']['delivered_rate'], ' msg/s', 0)} / "
+            f"{fmt(sat['bare']['delivered_rate'], ' msg/s', 0)}, 100 pairs in a closed loop; "
+            f"goal >= 0.8x)", rate, 0.8, True)
+    if live:
+        top = live[-1]
+        relay = top["relay"]
+        row("(b)", f"relay p50 at {top['live']} live chats {fmt(relay['p50_ms'], ' ms')} "
+                   f"(goal <= 2 ms)", relay["p50_ms"], GOALS["relay_p50_ms"])
+        row("", f"relay p99 at {top['live']} live chats {fmt(relay['p99_ms'], ' ms')} "
+                f"(goal <= 25 ms)", relay["p99_ms"], GOALS["relay_p99_ms"])
+        row("(c)", f"join -> assigned p99 at {top['live']} live chats "
+                   f"{fmt(top.get('join_p99_ms'), ' ms')} (goal <= 50 ms)",
+            top.get("join_p99_ms"), GOALS["join_p99_ms"])
+    if waiting:
+        top = waiting[-1]
+        relay = top["relay"]
+        label = f"{top['live']} live + {top['waiting']} waiting"
+        row("(b)", f"relay p99 with {label} {fmt(relay['p99_ms'], ' ms')} (p50 "
+                   f"{fmt(relay['p50_ms'], ' ms')}; goal <= 25 ms)",
+            relay["p99_ms"], GOALS["relay_p99_ms"])
+        worst = (top["position_max_ms"] / 1000 if top.get("position_max_ms") is not None
+                 else None)
+        row("", f"every waiting chatter has its new place within {fmt(worst, ' s', 2)} "
+                f"(goal <= 1 s)", worst, GOALS["positions_s"])
+        row("(d)", f"RSS per added waiting socket {fmt(top['kb_per_socket'], ' KB', 0)} "
+                   f"(goal <= 50 KB)", top["kb_per_socket"], GOALS["kb_per_socket"])
+    if quiet:
+        print(f"  (b) with no traffic the server uses {quiet[-1]['cpu']['server']:.0f}% CPU "
+              f"({quiet[-1]['live'] * 2 + quiet[-1]['waiting']}+ sockets, their Engine.IO "
+              f"pings)")
+    gain = ratio(rates[1], rates[0])
+    row("(e)", f"2 processes against 1 through nginx, closed loop {fmt(gain, 'x', 2)} "
+               f"({fmt(rates[1], ' msg/s', 0)} / {fmt(rates[0], ' msg/s', 0)}; "
+               f"goal >= 1.6x; {os.cpu_count()} cores shared with nginx, Redis and the "
+               f"load generator)", gain, 1.6, True)
+    node = ratio(light["product"]["p99_ms"], light.get("node", {}).get("p99_ms"))
+    row("(f)", f"relay p99 against Node socket.io at 100 pairs x 1 msg/s {fmt(node, 'x', 2)} "
+               f"(goal <= 5x)", node, 5.0)
 
 
 if __name__ == "__main__":

@@ -75,16 +75,21 @@ function delivered(text, side) {
   if (sent === undefined) return;
   relay.sent.delete(key);
   relay.latency.push(nowMs() - sent);
+  const pair = pairs[Number(parts[0])];
+  if (plan.interval === 0 && pair && pair.next) pair.next(); // closed loop: the next one
 }
 
+// Open loop, each side every `interval` s; or (interval 0) a closed loop: each pair keeps
+// one message in flight and sends the next when the last arrived (or was lost after 5 s),
+// so the servers relay all they can and are never overloaded (saturated throughput).
 function startTraffic() {
   relay.running = true;
   const interval = plan.interval * 1000;
   for (const pair of pairs) {
-    if (pair.timer) continue;
+    if (pair.timer || pair.next) continue;
     let seq = 0;
     const tick = () => {
-      if (!relay.running) { pair.timer = null; return; }
+      if (!relay.running) { pair.timer = null; pair.next = null; return; }
       const dir = seq % 2 === 0 ? 'c' : 't';
       const key = pair.index + ' ' + dir + ' ' + seq++;
       relay.sent.set(key, nowMs());
@@ -94,9 +99,18 @@ function startTraffic() {
         : call(pair.therapist, 'message', { chat_id: pair.chatId, text });
       ack.then((r) => { if (!r || !r.ok) relay.errors[(r && r.code) || '?'] = 1 + (relay.errors[(r && r.code) || '?'] || 0); })
         .catch(() => { relay.errors.timeout = 1 + (relay.errors.timeout || 0); });
-      pair.timer = setTimeout(tick, interval / 2);
+      if (interval === 0) {
+        clearTimeout(pair.timer);
+        pair.timer = setTimeout(tick, 5000); // lost: send the next anyway
+        pair.next = () => {
+          pair.next = null; // one in flight: a late arrival of a lost one sends nothing more
+          clearTimeout(pair.timer); pair.timer = null; setImmediate(tick);
+        };
+      } else {
+        pair.timer = setTimeout(tick, interval / 2);
+      }
     };
-    pair.timer = setTimeout(tick, Math.random() * interval / 2);
+    pair.timer = setTimeout(tick, Math.random() * (interval || 100) / 2);
   }
 }
 
