@@ -20,6 +20,13 @@ from socketio.manager import Manager
 # Carried only between server processes, inside the message queue: never sent to a client.
 BATCH_EVENT = "helpline:batch"
 
+# Emits delivered between two turns of the other greenlets (about 5-10 ms of work).
+YIELD_EVERY = 200
+
+# One emit of a batch: (event, namespace, room or list of rooms, data).
+Emit = tuple[str, str, str | list[str], dict]
+
+
 def channel_for(redis_url: str) -> str:
     """The pub/sub channel of the helpline whose live state is in this Redis database.
 
@@ -27,13 +34,6 @@ def channel_for(redis_url: str) -> str:
     different databases would otherwise hear each other's emits, and deliver them to rooms
     with the same name (every console's `console` room, `staff:1`...)."""
     return f"helpline:socketio:{parse_url(redis_url).get('db') or 0}"
-
-
-# Emits delivered between two turns of the other greenlets (about 5-10 ms of work).
-YIELD_EVERY = 200
-
-# One emit of a batch: (event, namespace, room or list of rooms, data).
-Emit = tuple[str, str, str | list[str], dict]
 
 
 class BatchingRedisManager(RedisManager):

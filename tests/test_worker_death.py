@@ -47,26 +47,25 @@ def start_worker(app, tmp_path) -> subprocess.Popen:
                             stdout=log, stderr=subprocess.STDOUT)
 
 
-def _children(pid: int) -> list[int]:
-    """Live child processes of `pid` (from /proc: no extra dependency)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
+def _state_and_parent(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent pid from /proc (no extra dependency)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
 
 
 def _running(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] \
-            != "Z"
-    except OSError:
-        return False
+    found = _state_and_parent(pid)
+    return found is not None and found[0] != "Z"  # a zombie has stopped
+
+
+def _children(pid: int) -> list[int]:
+    stats = {int(p.name): _state_and_parent(int(p.name))
+             for p in Path("/proc").iterdir() if p.name.isdigit()}
+    return [child for child, found in stats.items()
+            if found is not None and found[0] != "Z" and found[1] == pid]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal")
