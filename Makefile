@@ -8,23 +8,26 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 JS_STAMP := static/vendor/.installed
+# The scrubber's word lists, built once from the packages (helpline/records/scrubber/lookup.py).
+SCRUB_STAMP := $(VENV)/.scrubber-lists
 # Compiled catalogues (git-ignored), rebuilt when a .po file changes.
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint bench bench-scale bench-memory bench-abuse deps clean chromium redis-server \
+.PHONY: run test test-services lint bench bench-scale bench-memory bench-abuse bench-scrubber deps clean \
+	chromium redis-server dictionaries \
 	translations compile-translations demo-data
 
-run: $(PY_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
+run: $(PY_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 	$(BIN)/python app.py
 
-test: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
+test: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	$(BIN)/ruff check .
 	node --test tests/js/
 	$(BIN)/python -m pytest -q
 
 # The same suite against the machine's PostgreSQL and Redis (CI runs both).
-test-services: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
+test-services: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/python -m pytest -q
@@ -54,7 +57,11 @@ bench-memory: $(DEV_STAMP) $(JS_STAMP) redis-server
 bench-abuse: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python bench/abuse.py $(BENCH_ARGS)
 
-deps: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES)
+# The identity scrubber on labelled notes (issue 14): recall, ordinary words kept, time, memory.
+bench-scrubber: $(PY_STAMP) $(SCRUB_STAMP)
+	$(BIN)/python bench/scrubber.py $(BENCH_ARGS)
+
+deps: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES)
 
 # Extract every wrapped string into translations/messages.pot, merge it into each
 # language's .po (new strings arrive empty, for a translator), then compile (docs/translating.md).
@@ -75,6 +82,10 @@ $(PY_STAMP): requirements.txt
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
+$(SCRUB_STAMP): $(PY_STAMP) helpline/records/scrubber/lookup.py | dictionaries
+	$(BIN)/python -m helpline.records.scrubber
+	touch $@
+
 $(DEV_STAMP): $(PY_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
@@ -91,6 +102,12 @@ redis-server:
 	@command -v valkey-server >/dev/null 2>&1 || command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
+
+# Which words are ordinary words, for the identity scrubber: Debian's word lists.
+dictionaries:
+	@test -f /usr/share/dict/dutch -a -f /usr/share/dict/french -a -f /usr/share/dict/british-english || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wdutch wfrench wbritish; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wdutch wfrench wbritish; fi; }
 
 # Browser tests drive Debian's Chromium (a test tool's own browser download fails here).
 chromium:

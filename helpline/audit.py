@@ -30,6 +30,8 @@ ACTIONS = (
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
     # registrations (helpline/records/registrations.py): which one, never its content
     "registration_correct",
+    # the identity scrubber's rescan of stored notes (records/rescan.py): a count only
+    "notes_rescan",
     # canned responses (helpline/canned/library.py): who changed the library, not the text
     "canned_create", "canned_edit", "canned_delete",
     # the name chatters see (accounts page or own account page)
@@ -57,11 +59,13 @@ class AuditEvent(db.Model):
     target_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     # The registration corrected (its row number; the row holds no identity either).
     registration_id: Mapped[int | None]
+    # How many rows a bulk action changed (the notes rescan); never what they held.
+    count: Mapped[int | None]
 
 
 def record(session: Session, actor_id: int, action: str, chat_ref: str | None = None,
            target_staff_id: int | None = None,
-           registration_id: int | None = None) -> AuditEvent:
+           registration_id: int | None = None, count: int | None = None) -> AuditEvent:
     """Write one audit row and commit it.
 
     Refuses an unknown action and a chat reference that is not a chat id, so a caller
@@ -74,7 +78,8 @@ def record(session: Session, actor_id: int, action: str, chat_ref: str | None = 
     row = AuditEvent(at=utcnow_second(), actor_id=int(actor_id), action=action,
                      chat_ref=chat_ref,
                      target_staff_id=None if target_staff_id is None else int(target_staff_id),
-                     registration_id=None if registration_id is None else int(registration_id))
+                     registration_id=None if registration_id is None else int(registration_id),
+                     count=None if count is None else int(count))
     session.add(row)
     session.commit()
     return row
@@ -95,6 +100,7 @@ def latest(session: Session, limit: int = 50) -> list[dict]:
     ).all()
     return [
         {"id": e.id, "at": e.at.replace(tzinfo=UTC), "actor": actor_name, "action": e.action,
-         "chat_ref": e.chat_ref, "target": target_name, "registration_id": e.registration_id}
+         "chat_ref": e.chat_ref, "target": target_name, "registration_id": e.registration_id,
+         "count": e.count}
         for e, actor_name, target_name in rows
     ]

@@ -131,6 +131,18 @@ def lighter_greenlets() -> None:
     gevent.config.track_greenlet_tree = False
 
 
+def load_scrubber() -> None:
+    """The identity scrubber's models load before the first socket, once per process;
+    a server that cannot scrub refuses to start rather than file notes unscrubbed."""
+    from .records import scrubber
+
+    try:
+        scrubber.load()
+    except scrubber.ScrubberUnavailable as exc:
+        raise SystemExit(f"helpline: {exc}. Nothing may be filed unscrubbed: "
+                         "run `make deps` (docs/operations.md, 'The identity scrubber').") from None
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """One gevent server process; no access log, no peer address, fixed-text errors.
 
@@ -155,6 +167,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     gevent.signal_handler(signal.SIGTERM, stop)
     from . import engine_pings, heartbeat
 
+    load_scrubber()
     lighter_greenlets()
     engine_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones

@@ -17,10 +17,12 @@ from flask_socketio import disconnect, join_room
 from .. import audit, heartbeat, jobs, live, ratelimit
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
+from ..i18n import current_language
 from ..protocol import ProtocolError, chat_id, clean_text, flag, sql_id
 from ..queue import assignment, transfer
 from ..records import followup_events, summaries
 from ..records.models import Staff
+from ..records.scrubber.labels import label as scrub_label
 from ..sockets import dispatch
 from . import sessions as staff_sessions
 from . import supervision
@@ -130,10 +132,12 @@ def on_summary(data: dict) -> dict:
         raise ProtocolError("bad_payload", _l("confirmed_note must be a string."))
     taxonomy = current_app.extensions["helpline_taxonomy"]
     try:
-        summary = summaries.file_summary(r, db.session, taxonomy, _me(), cid, values, confirmed)
+        summary = summaries.file_summary(r, db.session, taxonomy, _me(), cid, values, confirmed,
+                                         current_language())
     except summaries.NeedsConfirmation as need:
         return {**ProtocolError("confirm_scrub").payload("summary"), "note": need.note,
-                "removed": [{"kind": x.kind, "text": x.text} for x in need.removed]}
+                "removed": [{"kind": x.kind, "label": scrub_label(x.kind), "text": x.text}
+                            for x in need.removed]}
     _cool_down(r)
     lifecycle.line_moved(r)
     return {**_presence(), "summary_id": summary.id}

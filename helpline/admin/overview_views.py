@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "staff_recovery_codes_renewed": _l("Made new recovery codes"),
     "staff_signin_locked": _l("Sign-in locked after failed attempts"),
     "registration_correct": _l("Corrected a registration"),
+    "notes_rescan": _l("Rescanned the stored notes"),
     "remove_waiting": _l("Removed a chat from the line"),
     "canned_create": _l("Added a ready text"), "canned_edit": _l("Changed a ready text"),
     "canned_delete": _l("Deleted a ready text"),

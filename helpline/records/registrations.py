@@ -43,18 +43,19 @@ class InvalidRegistration(ProtocolError):
 
 
 def prepare(values: dict, taxonomy: Taxonomy, confirmed_note: str | None,
-            errors: dict[str, str] | None = None) -> dict:
+            errors: dict[str, str] | None = None, language: str = "nl") -> dict:
     """Validated, scrubbed field values; the one gate for every channel.
 
     `confirmed_note` is the scrubbed note the writer saw and accepted: it goes through
     only when it equals what the scrubber makes of the note now. `errors` found by the
-    caller (times, channel) are reported together with the fields'.
+    caller (times, channel) are reported together with the fields'. `language` is the
+    writer's (their interface language): the markers are written in it.
     """
     clean, found = validate_summary(values, taxonomy)
     found = {**(errors or {}), **found}
     if found:
         raise InvalidRegistration(found)
-    result = scrub(clean["note"])
+    result = scrub(clean["note"], language)
     if result.changed and confirmed_note != result.text:
         raise NeedsConfirmation(result.text, result.removed)
     return {**clean, "note": result.text}
@@ -81,9 +82,10 @@ class Contact:
 
 
 def register_contact(session: Session, taxonomy: Taxonomy, staff_id: int, contact: Contact,
-                     values: dict, confirmed_note: str | None = None) -> Registration:
+                     values: dict, confirmed_note: str | None = None,
+                     language: str = "nl") -> Registration:
     """File a phone or e-mail contact (times kept to the hour, like every registration)."""
-    clean = prepare(values, taxonomy, confirmed_note, contact.check())
+    clean = prepare(values, taxonomy, confirmed_note, contact.check(), language)
     duration = None if contact.duration_minutes is None else contact.duration_minutes * 60
     row = Registration(channel=contact.channel, status="filed",
                        contact_hour=to_hour(contact.started), staff_id=int(staff_id),
@@ -119,10 +121,10 @@ def editable(session: Session, staff: Staff, registration_id: int) -> Registrati
 
 def correct(session: Session, taxonomy: Taxonomy, staff: Staff, row: Registration,
             values: dict, confirmed_note: str | None = None,
-            contact: Contact | None = None) -> Registration:
+            contact: Contact | None = None, language: str = "nl") -> Registration:
     """Change a registration's fields and record who corrected which one, when (no text)."""
     errors = contact.check() if contact is not None and row.channel != "chat" else {}
-    clean = prepare(values, taxonomy, confirmed_note, errors)
+    clean = prepare(values, taxonomy, confirmed_note, errors, language)
     for field, value in clean.items():
         setattr(row, field, value)
     if contact is not None and row.channel != "chat":

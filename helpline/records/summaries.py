@@ -55,15 +55,16 @@ def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
 
 def file_summary(
     r: Redis, session: Session, taxonomy: Taxonomy, staff_id: str, chat_id: str,
-    values: dict, confirmed_note: str | None,
+    values: dict, confirmed_note: str | None, language: str = "nl",
 ) -> Summary:
     """Validate, scrub and store a summary, then delete the chat from the live state.
 
     `confirmed_note` is the scrubbed note the therapist saw and accepted; filing goes
-    through only when it equals what the scrubber makes of the note now.
+    through only when it equals what the scrubber makes of the note now. The markers are
+    in `language`, the therapist's: they write the note and confirm what was removed.
     """
     chat = due_chat(r, staff_id, chat_id)
-    clean = prepare(values, taxonomy, confirmed_note)
+    clean = prepare(values, taxonomy, confirmed_note, language=language)
     wait, duration = chat_times(chat)
     summary = Summary(
         status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),

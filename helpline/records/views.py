@@ -12,9 +12,11 @@ from flask_login import current_user
 
 from ..admin.views import LogoutForm, roles_required
 from ..extensions import db
+from ..i18n import current_language
 from . import registrations
 from .models import Registration
 from .registrations import Contact, InvalidRegistration, NeedsConfirmation
+from .scrubber.labels import label as scrub_label
 from .summary_rules import FIELDS
 
 bp = Blueprint("registrations", __name__, url_prefix="/staff/registrations")
@@ -79,7 +81,8 @@ def _posted() -> dict:
 def _render(row: Registration | None, data: dict, errors=None, scrubbed=None, status=200):
     return render_template(
         "admin/registration_form.html", row=row, data=data, errors=errors or {},
-        scrubbed=scrubbed, taxonomy=_taxonomy(), channel_names=CHANNEL_NAMES,
+        scrubbed=scrubbed, scrub_label=scrub_label, taxonomy=_taxonomy(),
+        channel_names=CHANNEL_NAMES,
         logout_form=LogoutForm()), status
 
 
@@ -91,11 +94,11 @@ def _save(row: Registration | None):
         if row is None:
             saved = registrations.register_contact(
                 db.session, _taxonomy(), current_user.id, contact,
-                form_values(request.form), confirmed)
+                form_values(request.form), confirmed, language=current_language())
         else:
             saved = registrations.correct(
                 db.session, _taxonomy(), current_user, row, form_values(request.form),
-                confirmed, contact)
+                confirmed, contact, language=current_language())
     except InvalidRegistration as bad:
         db.session.rollback()
         return _render(row, _posted(), errors=bad.errors, status=400)

@@ -117,6 +117,9 @@ def test_summary_with_identity_in_note_needs_confirmation(staff_socket, make_sta
     assert first["code"] == "confirm_scrub"
     assert "jan.peeters@example.be" not in first["note"]
     assert {x["kind"] for x in first["removed"]} >= {"email", "phone"}
+    labels = {x["kind"]: x["label"] for x in first["removed"]}
+    assert (labels["email"], labels["phone"]) == ("E-mail address", "Phone number")
+    assert "[email]" in first["note"]  # markers in the therapist's language (English here)
     done = send(anna, "summary", {"chat_id": chat_id, "values": {**VALUES, "note": note},
                                   "confirmed_note": first["note"]})
     assert done["ok"]

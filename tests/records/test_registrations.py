@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from helpline.audit import AuditEvent
 from helpline.extensions import db
-from helpline.records.models import Registration, utcnow
+from helpline.records.models import Registration, Staff, utcnow
 from tests.conftest import sign_in
 
 FORM = {
@@ -73,12 +73,16 @@ def test_a_note_with_an_identity_is_scrubbed_after_confirmation(app, make_staff,
     first = client.post("/staff/registrations/new", data={**FORM, "note": note})
     assert first.status_code == 400
     text = first.get_data(as_text=True)
-    assert "jan.peeters@example.be" not in text and 'name="confirmed_note"' in text
+    textarea = text.split('id="f-note"', 1)[1].split("</textarea>", 1)[0]
+    assert "jan.peeters@example.be" not in textarea and "[email]" in textarea
+    assert 'name="confirmed_note"' in text
+    # What was removed is listed with its label, in the page's language (English here).
+    assert '<span class="removed-kind">E-mail address:</span> jan.peeters@example.be' in text
     with ctx():
         assert db.session.scalar(select(Registration)) is None
     from helpline.records.scrubber import scrub
 
-    clean = scrub(note).text
+    clean = scrub(note, "en").text
     done = client.post("/staff/registrations/new",
                        data={**FORM, "note": clean, "confirmed_note": clean})
     assert done.status_code == 302
@@ -167,3 +171,37 @@ def test_a_no_conversation_chat_is_listed_as_such_and_a_correction_makes_it_a_co
                                      data=FORM).status_code == 302
     with ctx():
         assert db.session.get(Registration, chat).status == "filed"
+
+
+def test_the_rescan_counts_changed_notes_without_printing_them(app, make_staff, ctx):
+    """`flask notes rescan` counts per kind; --apply rewrites and audits a count only."""
+    anna = make_staff("anna")
+    boss = make_staff("boss", role="supervisor")
+    old_note = "Jan Peeters uit Gent, gsm 0475 12 34 56."
+    with ctx():
+        staff = db.session.get(Staff, anna.id)
+        staff.language = "fr"
+        for note in (old_note, "Geen identiteit hier.", "[telefoon] al weg."):
+            db.session.add(Registration(channel="phone", contact_hour=datetime(2026, 11, 20, 9),
+                                        staff_id=anna.id, note=note))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["notes", "rescan"])
+    assert dry.exit_code == 0, dry.output
+    assert "notes read: 3; the scrubber would change 1" in dry.output
+    assert "name: 1 notes" in dry.output and "phone: 1 notes" in dry.output
+    assert "Peeters" not in dry.output and "0475" not in dry.output
+    with ctx():
+        assert db.session.scalar(select(Registration).where(
+            Registration.note == old_note)) is not None
+    refused = runner.invoke(args=["notes", "rescan", "--apply", "--by", "anna"])
+    assert refused.exit_code != 0 and "supervisor" in refused.output
+    done = runner.invoke(args=["notes", "rescan", "--apply", "--by", "boss"])
+    assert done.exit_code == 0, done.output
+    with ctx():
+        notes = set(db.session.scalars(select(Registration.note)))
+        assert "[nom] uit [lieu], gsm [téléphone]." in notes  # in anna's language
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "notes_rescan"))
+        assert (event.actor_id, event.count) == (boss.id, 1)
+    again = runner.invoke(args=["notes", "rescan"])
+    assert "would change 0" in again.output

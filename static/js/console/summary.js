@@ -257,7 +257,7 @@ function showScrub(s, original, res) {
     var item = document.createElement('li');
     var kind = document.createElement('span');
     kind.className = 'removed-kind';
-    kind.textContent = String(x.kind) + ': ';
+    kind.textContent = String(x.label || x.kind) + ': ';
     var text = document.createElement('span');
     text.textContent = String(x.text);
     item.append(kind, text);

@@ -1,39 +1,16 @@
-"""The identity scrubber: takes identifying details out of the therapist's short note.
+"""Contact details: e-mail and web addresses, phone, account and national numbers, and
+street addresses with a street-type word.
 
-Summaries must hold no identity, yet a note is free text. Before a note is stored, every
-e-mail address, web address, phone number, bank account, national number and street
-address is replaced by a marker such as ``[phone]`` so that staff see what was removed.
 The patterns aim to remove too much rather than too little, while leaving the ordinary
-numbers of a note (ages, durations, years, times, dates, counts) alone.
+numbers of a note (ages, durations, years, times, counts) alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Removal:
-    """One identifying detail taken out of the note, shown to the therapist to confirm."""
-
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class ScrubResult:
-    """The note with markers in place of identities, and what was removed."""
-
-    text: str
-    removed: tuple[Removal, ...]
-
-    @property
-    def changed(self) -> bool:
-        """True when something was removed, so the therapist must confirm the new text."""
-        return bool(self.removed)
-
+from .spans import Span
 
 # E-mail first: its domain part would otherwise be taken for a web address.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -46,7 +23,8 @@ _URL = re.compile(
     rf"""
     https?://{_URL_TAIL}
     | (?: \bwww\.[\w-]+(?:\.[\w-]+)+
-        | (?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:be|nl|fr|com|org|net|eu|uk|lu|info)\b
+        | (?<![\w.-])[\w-]+(?:\.[\w-]+)*
+          \.(?:be|nl|fr|com|org|net|eu|uk|lu|info|me|io|gg|ly|tv|app|ru)\b
       ) (?:/{_URL_TAIL})?
     """,
     re.X | re.I,
@@ -146,33 +124,23 @@ def _phone_length(found: str) -> int:
 _RULES: tuple[tuple[str, re.Pattern[str], Callable[[str], int]], ...] = (
     ("email", _EMAIL, len),
     ("url", _URL, len),
-    ("iban", _IBAN, _iban_length),
+    ("account", _IBAN, _iban_length),
     ("national_number", _NATIONAL_NUMBER, len),
     ("phone", _PHONE, _phone_length),
     ("address", _ADDRESS, len),
 )
 
 
-def scrub(text: str) -> ScrubResult:
-    """Replace every identity found in text by a [kind] marker and list what was removed."""
-    removed: list[Removal] = []
+def find(text: str) -> list[Span]:
+    """Every contact detail in text; a later rule never matches inside an earlier find."""
+    found: list[Span] = []
     for kind, pattern, identity_length in _RULES:
-        text = _apply(text, kind, pattern, identity_length, removed)
-    return ScrubResult(text, tuple(removed))
-
-
-def _apply(
-    text: str, kind: str, pattern: re.Pattern[str],
-    identity_length: Callable[[str], int], removed: list[Removal],
-) -> str:
-    """Replace what one rule finds, searching on after each marker so that neighbours are kept."""
-    marker, pos = f"[{kind}]", 0
-    while match := pattern.search(text, pos):
-        start, length = match.start(), identity_length(match.group())
-        if not length:
-            pos = start + 1
-            continue
-        removed.append(Removal(kind, text[start : start + length]))
-        text = text[:start] + marker + text[start + length :]
-        pos = start + len(marker)
-    return text
+        pos = 0
+        while match := pattern.search(text, pos):
+            start, length = match.start(), identity_length(match.group())
+            if not length or any(s.start < start + length and start < s.end for s in found):
+                pos = start + 1
+                continue
+            found.append(Span(start, start + length, kind))
+            pos = start + length
+    return found
