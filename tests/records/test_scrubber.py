@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpline.records.scrubber import Removal, ScrubResult, scrub
+from helpline.records.scrubber import ScrubResult, scrub
 
 # (note, expected text, expected removed (kind, text) pairs)
 FOUND = [
@@ -64,7 +64,8 @@ FOUND = [
      [("phone", "+44 (0)20 7946 0958")]),
     ("Tel. (0470) 12 34 56", "Tel. [phone]", [("phone", "(0470) 12 34 56")]),
     # bank accounts
-    ("Wilde BE68 5390 0754 7034 opgeven voor een gift.", "Wilde [account number] opgeven voor een gift.",
+    ("Wilde BE68 5390 0754 7034 opgeven voor een gift.",
+     "Wilde [account number] opgeven voor een gift.",
      [("account", "BE68 5390 0754 7034")]),
     ("Rekening BE68539007547034.", "Rekening [account number].", [("account", "BE68539007547034")]),
     ("IBAN NL91ABNA0417164300 genoemd.", "IBAN [account number] genoemd.",
