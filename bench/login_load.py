@@ -136,7 +136,8 @@ def forget_live_state(redis_url: str) -> None:
     r.close()
 
 
-def run(env: dict, args, tmp: Path, label: str) -> None:
+def run(env: dict, args, tmp: Path, label: str, post=None) -> None:
+    """One measured run; `post` is what each poster thread does (default: wrong passwords)."""
     forget_live_state(env["REDIS_URL"])
     port = free_port()
     proc = start_server(env, port, tmp / f"{label}.log")
@@ -149,7 +150,7 @@ def run(env: dict, args, tmp: Path, label: str) -> None:
             sockets.append(therapist(url, i, latencies, lock))
             sockets.append(chatter(url))
         time.sleep(1)
-        posters = [threading.Thread(target=poster, args=(url, stop, posted), daemon=True)
+        posters = [threading.Thread(target=post or poster, args=(url, stop, posted), daemon=True)
                    for _ in range(args.posters)]
         for t in posters:
             t.start()

@@ -16,6 +16,7 @@ milliseconds and runs in a thread pool when gevent drives the process (`scrub`).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -193,13 +194,14 @@ _pool = None
 
 
 def _run(fn, *args):
-    """fn(*args) in a one-thread gevent pool when gevent drives this process, else inline."""
+    """fn(*args) in a one-thread gevent pool when gevent drives this process, else inline.
+    SCRUBBER_THREADS=0 scrubs on the event loop (bench/scrub_load.py compares the two)."""
     global _pool
     try:
         from gevent import monkey
     except ImportError:  # pragma: no cover - gevent is a dependency
         return fn(*args)
-    if not monkey.is_module_patched("threading"):
+    if not monkey.is_module_patched("threading") or os.environ.get("SCRUBBER_THREADS") == "0":
         return fn(*args)
     if _pool is None:
         from gevent.threadpool import ThreadPool
