@@ -167,7 +167,8 @@ def serve(app: Flask, host: str, port: int) -> None:
     gevent.signal_handler(signal.SIGTERM, stop)
     from . import engine_pings, heartbeat
 
-    load_scrubber()
+    if app.config["SCRUBBER_PRELOAD"]:
+        load_scrubber()
     lighter_greenlets()
     engine_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones

@@ -157,6 +157,10 @@ class Config:
     HELPLINE_PHONE = os.environ.get("HELPLINE_PHONE", "0800 200 50")
     HELPLINE_EMAIL = os.environ.get("HELPLINE_EMAIL", "info@example.org")
     SELF_HELP_URL = os.environ.get("SELF_HELP_URL", "https://example.org/self-help")
+    # A server process loads the identity scrubber (about a second, 255 MB) before its
+    # first socket and refuses to start without it. 0: at the first note instead (the
+    # test suite's short-lived servers, most of which file none).
+    SCRUBBER_PRELOAD = _env_bool("SCRUBBER_PRELOAD", True)
 
 
 class DevelopmentConfig(Config):
@@ -201,6 +205,9 @@ class ProductionConfig(Config):
         if not config.get("REDIS_URL"):
             raise RuntimeError("REDIS_URL must point to the production Redis "
                                "(the embedded Redis is for development only)")
+        if not config.get("SCRUBBER_PRELOAD"):
+            raise RuntimeError("SCRUBBER_PRELOAD=0 is for the test suite only: in production "
+                               "a server that cannot scrub notes must not start")
 
 
 CONFIGS = {

@@ -241,6 +241,8 @@ class LiveServers:
 
                     # a small proof of work; many clients connect at once in some tests
                     "POW_MAX_NUMBER": "1000", "HANDSHAKES_PER_SECOND": "1000",
+                    # the scrubber loads at the first note, not at each of these starts
+                    "SCRUBBER_PRELOAD": "0",
                     **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []

@@ -175,6 +175,11 @@ def test_production_refuses_the_embedded_redis():
         production("")
 
 
+def test_production_refuses_to_start_without_the_scrubber_loaded(redis_url):
+    with pytest.raises(RuntimeError, match="SCRUBBER_PRELOAD"):
+        production(redis_url, SCRUBBER_PRELOAD=False)
+
+
 @pytest.fixture
 def open_umask():
     """The most careless umask: the files must be private by their own creation mode."""

@@ -53,7 +53,7 @@ def test_no_text_token_or_chatter_data_lands_in_the_audit_table(ctx, r, make_sta
         columns = list(result.keys())
         table = [dict(zip(columns, row, strict=True)) for row in result]
     assert set(columns) == {"id", "at", "actor_id", "action", "chat_ref", "target_staff_id",
-                            "registration_id"}
+                            "registration_id", "count"}  # count: an integer, never text
     assert [(row["action"], row["actor_id"]) for row in table] == [
         ("monitor", sara.id), ("whisper", sara.id), ("join", sara.id),
         ("risk_flag", anna.id), ("triage", sara.id), ("monitor", sara.id)]

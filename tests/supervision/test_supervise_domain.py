@@ -66,7 +66,7 @@ def test_the_audit_table_has_no_column_for_text():
     columns = {c.name: type(c.type).__name__ for c in audit.AuditEvent.__table__.columns}
     assert columns == {"id": "Integer", "at": "DateTime", "actor_id": "Integer",
                        "action": "String", "chat_ref": "String", "target_staff_id": "Integer",
-                       "registration_id": "Integer"}
+                       "registration_id": "Integer", "count": "Integer"}
     assert audit.AuditEvent.__table__.c.chat_ref.type.length == 64
 
 

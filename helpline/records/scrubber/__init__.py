@@ -92,7 +92,15 @@ def load() -> None:
         _models = _Models(lists, deduce, french)
 
 
-def find(text: str) -> list[Span]:
+@dataclass(frozen=True)
+class Options:
+    """Which parts run; only bench/scrubber.py --ablation turns any off."""
+
+    tools: bool = True  # deduce and spaCy
+    trim: bool = True  # the tools' names pass the word rules
+
+
+def find(text: str, options: Options = Options()) -> list[Span]:
     """The identifiers in text as merged (start, end, kind) spans; loads on first use."""
     load()
     assert _models is not None
@@ -102,26 +110,28 @@ def find(text: str) -> list[Span]:
     spans = []
     for offset in range(0, len(text), MAX_NOTE):
         piece = text[offset:offset + MAX_NOTE]
-        spans.extend(Span(s.start + offset, s.end + offset, s.kind) for s in _find(piece))
+        spans.extend(Span(s.start + offset, s.end + offset, s.kind)
+                     for s in _find(piece, options))
     return merge(spans, text)
 
 
-def _find(text: str) -> list[Span]:
+def _find(text: str, options: Options) -> list[Span]:
     models = _models
     langs = languages_of(text)
     found = contact.find(text)
     found.extend(patterns.find(text))
     found.extend(words.find(text, models.lookup, langs))
     tools = []
-    if "nl" in langs:
+    if options.tools and "nl" in langs:
         tools.extend(entities.dutch(models.deduce, text))
-    if "fr" in langs:
+    if options.tools and "fr" in langs:
         tools.extend(entities.french(models.french, text))
     # The tools' shaped finds (dates, numbers) count where our stricter rules found
     # nothing; their names pass our word rules.
     ours = list(found)
     found.extend(s for s in tools if s.kind not in _NAMED and not _inside(s, ours))
-    found.extend(words.trim(text, [s for s in tools if s.kind in _NAMED], models.lookup, langs))
+    named = [s for s in tools if s.kind in _NAMED]
+    found.extend(words.trim(text, named, models.lookup, langs) if options.trim else named)
     keep = protected_ranges(text) + [(m.start(), m.end()) for m in MARKER.finditer(text)]
     found = [s for s in found if s.end > s.start and not _inside(s, keep)]
     return found + list(_postcodes_beside_places(text, found, models.lookup))

@@ -187,6 +187,8 @@ def _tool_word(words: list[_Word], i: int, lookup: Lookup, languages: tuple[str,
     if word.cased[0].isupper():
         if not word.sentence_start:
             return True
+        # As for our own rules: known to the lists and no ordinary word. A tool's
+        # "Jantje" opening a sentence is lost with it, and so is its "Donne", a verb.
         return _known(bare, lookup) and not _ordinary(bare, lookup, languages)
     return _lower_case_candidate(words, i, lookup, languages)
 
