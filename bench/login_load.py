@@ -109,9 +109,15 @@ def therapist(url: str, i: int, latencies: list, lock: threading.Lock):
 
 
 def chatter(url: str):
+    """A chatter in a chat: `start` needs a solved proof of work (issue 6)."""
+    from helpline import proofofwork
+
     sio = socketio.Client(reconnection=False)
     sio.connect(url, namespaces=["/chat"], transports=["websocket"], wait_timeout=10)
-    sio.call("start", {}, namespace="/chat", timeout=10)
+    challenge = requests.get(url + "/challenge", timeout=10).json()
+    ack = sio.call("start", {"pow": proofofwork.solve(challenge)}, namespace="/chat",
+                   timeout=10)
+    assert ack.get("ok"), ack
     return sio
 
 
@@ -136,7 +142,8 @@ def forget_live_state(redis_url: str) -> None:
     r.close()
 
 
-def run(env: dict, args, tmp: Path, label: str, post=None) -> None:
+def run(env: dict, args, tmp: Path, label: str, post=None,
+        posted_what: str = "wrong-password posts") -> None:
     """One measured run; `post` is what each poster thread does (default: wrong passwords)."""
     forget_live_state(env["REDIS_URL"])
     port = free_port()
@@ -164,7 +171,7 @@ def run(env: dict, args, tmp: Path, label: str, post=None) -> None:
             time.sleep(0.2)
         stop.set()
         time.sleep(1)
-        report(label, latencies, len(posted) / args.seconds)
+        report(label, latencies, len(posted) / args.seconds, posted_what)
     finally:
         stop.set()
         for s in sockets:
@@ -177,14 +184,15 @@ def run(env: dict, args, tmp: Path, label: str, post=None) -> None:
             proc.kill()
 
 
-def report(label: str, latencies: list[float], post_rate: float) -> None:
+def report(label: str, latencies: list[float], post_rate: float,
+           posted_what: str = "wrong-password posts") -> None:
     ms = sorted(x * 1000 for x in latencies)
     if not ms:
         print(f"{label}: no chat message delivered")
         return
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
     print(f"{label:>28}: chat messages {len(ms):5d}  p50 {statistics.median(ms):7.1f} ms  "
-          f"p95 {p95:7.1f} ms  max {ms[-1]:7.1f} ms  |  wrong-password posts {post_rate:5.1f}/s",
+          f"p95 {p95:7.1f} ms  max {ms[-1]:7.1f} ms  |  {posted_what} {post_rate:5.1f}/s",
           flush=True)
 
 
@@ -204,7 +212,7 @@ def main() -> int:
         prepare(redis_url, database_url, args.pairs)
         base = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
                 "SECRET_KEY": "bench-secret-" + "x" * 40, "HELPLINE_ENV": "development",
-                "CHAT_ALWAYS_OPEN": "1", "MAX_LINE_LENGTH": "0",
+                "CHAT_ALWAYS_OPEN": "1", "MAX_LINE_LENGTH": "0", "POW_MAX_NUMBER": "1000",
                 "MESSAGES_PER_10_SECONDS": "100000", "LOGIN_LOCK_AFTER": "1000000000",
                 "LOGIN_FREE_FAILURES": "1000000000",
                 "LOGIN_GLOBAL_FAILURES_PER_MINUTE": "0", "PYTHONUNBUFFERED": "1"}

@@ -117,6 +117,10 @@ def find(text: str, options: Options = Options()) -> list[Span]:
 
 def _find(text: str, options: Options) -> list[Span]:
     models = _models
+    markers = [(m.start(), m.end()) for m in MARKER.finditer(text)]
+    # A marker's word is no cue ("[naam], die ..." is not "naam: Die"): every rule sees
+    # it as a blank of the same length.
+    text = MARKER.sub(lambda m: "[" + "_" * (len(m.group()) - 2) + "]", text)
     langs = languages_of(text)
     found = contact.find(text)
     found.extend(patterns.find(text))
@@ -132,7 +136,7 @@ def _find(text: str, options: Options) -> list[Span]:
     found.extend(s for s in tools if s.kind not in _NAMED and not _inside(s, ours))
     named = [s for s in tools if s.kind in _NAMED]
     found.extend(words.trim(text, named, models.lookup, langs) if options.trim else named)
-    keep = protected_ranges(text) + [(m.start(), m.end()) for m in MARKER.finditer(text)]
+    keep = protected_ranges(text) + markers
     found = [s for s in found if s.end > s.start and not _inside(s, keep)]
     return found + list(_postcodes_beside_places(text, found, models.lookup))
 

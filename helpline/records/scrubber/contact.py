@@ -67,7 +67,8 @@ _HOUSE_NUMBER = (
 )
 _NL_SUFFIX = (
     "straat|laan|steenweg|weg|plein|plaats|markt|dreef|kaai|lei|baan|singel|gracht|dijk|hof"
-    "|park|pad|kade"
+    "|park|pad|paad|kade|dries|wegel|vest|steeg|gang|hoek|heide|akker|meers|kouter|gaarde"
+    "|ring|berg|veld|velde|beek|donk|hoeve|molen"
 )
 _FR_TYPE = (
     r"(?i:rue|avenue|av\.|boulevard|bd|chauss[ée]e|place|quai|all[ée]e|impasse|chemin|square"

@@ -67,7 +67,7 @@ _TOKEN_HANDLE = re.compile(
 # National numbers of the other countries: UK National Insurance (QQ 12 34 56 C), the
 # French NIR (1 84 03 59 350 123 45), Ireland's PPS (1234567TA).
 _NATIONAL_IDS = re.compile(
-    r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"
+    r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"
     r"|(?<!\d)(?<!\d )[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}"
     r"(?:\s?\d{2})?(?![\d])"
     r"|\b\d{7}[A-W][A-IW]?\b"
