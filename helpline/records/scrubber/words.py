@@ -21,7 +21,8 @@ from .lookup import Lookup
 from .spans import Span
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?|\d+", re.U)
-_SENTENCE_END = re.compile(r"(?:[.!?:;…\n•\"“«(\[]|^)\s*$|\s[-–*]\s*$")
+_SENTENCE_END = re.compile(r"[.!?:;…\n•\"“«(\[]\s*$|\s[-–*]\s*$")
+_WINDOW = 40  # how far back a word looks for its sentence's start and its cues
 _ABBREVIATION = re.compile(
     r"\b(?:dr|dhr|mr|mevr|mvr|mw|mme|mlle|m|ms|mrs|st|sr|jr|prof|bv|vb|ca|ong|tel|tél|gsm"
     r"|nr|no|ivm|o\.a|m\.b\.t|i\.v\.m|evt|etc|cf|e\.g|i\.e|resp|vs|p|pag|blz|ref)\.\s*$",
@@ -195,10 +196,11 @@ def _tool_word(words: list[_Word], i: int, lookup: Lookup, languages: tuple[str,
 
 def _words(text: str) -> Iterator[_Word]:
     for match in _TOKEN.finditer(text):
-        before = text[:match.start()]
-        starts = bool(_SENTENCE_END.search(before)) and not _ABBREVIATION.search(before)
+        before = text[max(0, match.start() - _WINDOW):match.start()]
+        starts = not before.strip() or (bool(_SENTENCE_END.search(before))
+                                        and not _ABBREVIATION.search(before))
         yield _Word(match.group(), match.start(), match.end(), starts,
-                    text[match.end():match.end() + 4], before[-40:])
+                    text[match.end():match.end() + 4], before)
 
 
 def _joined(text: str, left: _Word, right: _Word) -> bool:
