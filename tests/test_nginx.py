@@ -94,7 +94,7 @@ def proxied(tmp_path_factory, redis_url):
         accounts.create_staff(db.session, "anna", "Anna", "therapist", PASSWORD)
     servers = LiveServers(url, database, tmp, count=2, env={
         "HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
-        "PROXY_HOPS": "1"})
+        "PROXY_HOPS": "1", "SCRUBBER_PRELOAD": "1"})  # production loads it at start
     https = free_port()
     upstreams = [int(u.rsplit(":", 1)[1]) for u in servers.urls]
     site = tmp / "helpline.conf"
