@@ -24,13 +24,13 @@ run: $(PY_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 test: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	$(BIN)/ruff check .
 	node --test tests/js/
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The same suite against the machine's PostgreSQL and Redis (CI runs both).
 test-services: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # An empty database gets a realistic 2017-2021 history, so the reports page is full.
 demo-data: $(PY_STAMP)
