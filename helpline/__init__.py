@@ -158,10 +158,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_pages(app: Flask) -> None:
+    from .admin import self_views, views  # noqa: F401  (their routes, on the admin blueprint)
+    from .admin.access import bp as admin_bp
     from .admin.account_views import bp as accounts_bp
     from .admin.cli import register_cli
     from .admin.overview_views import bp as overview_bp
-    from .admin.views import bp as admin_bp
     from .availability.views import bp as availability_bp
     from .canned.cli import register_cli as register_canned_cli
     from .canned.views import bp as canned_bp

@@ -25,7 +25,8 @@ ACTIONS = (
     # transfer and staff management
     "transfer", "staff_create", "staff_role", "staff_password_reset", "staff_deactivate",
     "staff_reactivate",
-    # sign-in security (helpline/admin/views.py, self_views.py): never a secret or a code
+    # sign-in security (helpline/admin/access.py, views.py, self_views.py): never a secret
+    # or a code
     "staff_password_change", "staff_2fa_enrol", "staff_2fa_off", "staff_2fa_reset",
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
     # registrations (helpline/records/registrations.py): which one, never its content

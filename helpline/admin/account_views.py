@@ -26,7 +26,7 @@ from .. import audit, live
 from ..extensions import db
 from ..records.models import ROLES, Staff
 from . import accounts, signout, throttle
-from .views import LogoutForm, roles_required
+from .access import LogoutForm, roles_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
 

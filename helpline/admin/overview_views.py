@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
-from .views import LogoutForm, roles_required
+from .access import LogoutForm, roles_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
 

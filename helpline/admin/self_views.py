@@ -22,7 +22,7 @@ from ..extensions import db
 from ..queue import keys
 from ..records.models import Staff
 from . import accounts, signin, twofactor
-from .views import LogoutForm, advance_signin, bp, roles_required
+from .access import LogoutForm, advance_signin, bp, roles_required
 
 ENROL_SECONDS = 15 * 60
 

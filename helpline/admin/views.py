@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
-from functools import wraps
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -27,8 +22,7 @@ from wtforms.validators import DataRequired, Length
 from .. import audit, i18n, live
 from ..extensions import db
 from . import accounts, authconfig, signin, signout, throttle, twofactor
-
-bp = Blueprint("admin", __name__, url_prefix="/staff")
+from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
 
 
 class LoginForm(FlaskForm):
@@ -36,40 +30,11 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class LogoutForm(FlaskForm):
-    """Empty form: signing out is a POST with a CSRF token."""
-
-
 class LanguageForm(FlaskForm):
     """A staff member's language for the staff pages ('' follows the browser)."""
 
     language = SelectField(_l("Language"), choices=[("", "")] + [(c, c) for c in i18n.LANGUAGES])
     next = HiddenField()
-
-
-def roles_required(*roles: str):
-    """Route decorator: signed in and holding one of `roles`, else 403."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _safe_next(target: str | None) -> str:
-    """Only redirect within the staff area after sign-in (no open redirect); a control
-    character (a CR/LF would make the Location header fail: a 500) means the console."""
-    if target and target.startswith("/staff/") and not target.startswith("//") and \
-            target.isprintable():
-        return target
-    return url_for("admin.console")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -116,20 +81,6 @@ def _busy(form, seconds: int):
               n=seconds)
     response = render_template("admin/login.html", form=form, error=error)
     return response, 429, {"Retry-After": str(seconds)}
-
-
-def advance_signin(staff):
-    """Go to the next sign-in step, or sign in and tell of failed attempts since last time."""
-    step = signin.next_step(staff)
-    if step:
-        return redirect(url_for(step, next=request.args.get("next")))
-    told = throttle.clear(live.redis(), signin.finish())
-    login_user(staff)
-    if told.count:
-        flash(_("%(n)s failed sign-in attempt(s) since %(when)s. If that was not you, tell a "
-                "supervisor.", n=told.count, when=format_datetime(
-                    datetime.fromtimestamp(told.first or time.time(), UTC))))
-    return redirect(_safe_next(request.args.get("next")))
 
 
 class CodeForm(FlaskForm):
@@ -182,7 +133,7 @@ def set_language():
         abort(400)
     current_user.language = form.language.data or None
     db.session.commit()
-    return redirect(_safe_next(form.next.data))
+    return redirect(safe_next(form.next.data))
 
 
 @bp.app_context_processor
@@ -202,5 +153,3 @@ def console():
         logout_form=LogoutForm(),
     )
 
-
-from . import self_views  # noqa: E402,F401  (own password and second factor, on this blueprint)

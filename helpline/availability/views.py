@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from .. import i18n
-from ..admin.views import LogoutForm, roles_required
+from ..admin.access import LogoutForm, roles_required
 from ..extensions import db
 from ..protocol import SQL_INT_MAX
 from . import gate, missed, schedule

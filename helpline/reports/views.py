@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.views import LogoutForm, roles_required
+from ..admin.access import LogoutForm, roles_required
 from ..availability import gate
 from ..extensions import db
 from . import charts, export, periods, queries, report

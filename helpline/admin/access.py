@@ -1,0 +1,64 @@
+"""What every staff page shares: the blueprint of the sign-in pages, the sign-out form,
+the role check, and the step after a correct password or code. views.py (sign-in,
+console) and self_views.py (own password, second factor) both build on it, so neither
+imports the other."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+
+from .. import live
+from . import signin, throttle
+
+bp = Blueprint("admin", __name__, url_prefix="/staff")
+
+
+class LogoutForm(FlaskForm):
+    """Empty form: signing out is a POST with a CSRF token."""
+
+
+def roles_required(*roles: str):
+    """Route decorator: signed in and holding one of `roles`, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def safe_next(target: str | None) -> str:
+    """Only redirect within the staff area after sign-in (no open redirect); a control
+    character (a CR/LF would make the Location header fail: a 500) means the console."""
+    if target and target.startswith("/staff/") and not target.startswith("//") and \
+            target.isprintable():
+        return target
+    return url_for("admin.console")
+
+
+def advance_signin(staff):
+    """Go to the next sign-in step, or sign in and tell of failed attempts since last time."""
+    step = signin.next_step(staff)
+    if step:
+        return redirect(url_for(step, next=request.args.get("next")))
+    told = throttle.clear(live.redis(), signin.finish())
+    login_user(staff)
+    if told.count:
+        flash(_("%(n)s failed sign-in attempt(s) since %(when)s. If that was not you, tell a "
+                "supervisor.", n=told.count, when=format_datetime(
+                    datetime.fromtimestamp(told.first or time.time(), UTC))))
+    return redirect(safe_next(request.args.get("next")))

@@ -1,0 +1,103 @@
+"""No import circles: a module's place in the tree says what it may use (issue 15).
+
+Python: the module-level imports of helpline/ (imports inside functions break a circle
+only by hiding it; they need a comment saying why). JavaScript: the relative imports of
+static/js/. The two front-end circles that exist today are listed and must only shrink:
+a new one fails, and so does a listed one that is gone (remove it from the list).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+KNOWN_JS_CIRCLES = [
+    {"chat/closing.js", "chat/compose.js", "chat/language.js", "chat/line.js", "chat/main.js"},
+    {"console/chatview.js", "console/compose.js", "console/summary.js", "console/transfer.js"},
+]
+
+
+def _python_graph() -> dict[str, set[str]]:
+    modules = {}
+    for path in (ROOT / "helpline").rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        deps = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rsplit(".", 1)[0]
+                target = f"{base}.{node.module}" if node.level and node.module else (
+                    base if node.level else node.module)
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    deps.add(sub if sub in modules else target)
+            elif isinstance(node, ast.Import):
+                deps.update(alias.name for alias in node.names)
+        graph[name] = {d for d in deps if d in modules and d != name}
+    return graph
+
+
+def _js_graph() -> dict[str, set[str]]:
+    base = ROOT / "static" / "js"
+    graph = {}
+    for path in base.rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        deps = {str((path.parent / m).resolve().relative_to(base))
+                for m in re.findall(r"""^\s*import\s+(?:[^'"]*?from\s+)?['"](\.[^'"]+)['"]""",
+                                    text, re.M)}
+        graph[str(path.relative_to(base))] = deps
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(group)
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_circles_are_found() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert circles(graph) == [{"a", "b", "c"}]
+
+
+def test_the_python_package_has_no_import_circle() -> None:
+    assert circles(_python_graph()) == []
+
+
+def test_the_front_end_gains_no_import_circle() -> None:
+    found = circles(_js_graph())
+    assert [c for c in found if c not in KNOWN_JS_CIRCLES] == []
+    assert [c for c in KNOWN_JS_CIRCLES if c not in found] == [], "a circle is gone: unlist it"
