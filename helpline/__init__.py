@@ -30,11 +30,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     config = CONFIGS[config_name or os.environ.get("HELPLINE_ENV", "development")]
     app.config.from_object(config)
-    app.config.setdefault("LINE_BROADCAST_DELAY", 0.25)
-    app.config.setdefault("SOCKETIO_WRITE_ONLY", False)
     app.config.update(overrides or {})
-    # Supervisors' live overview: at most one push per this many seconds per process.
-    app.config.setdefault("OVERVIEW_BROADCAST_DELAY", 2 * app.config["LINE_BROADCAST_DELAY"])
+    if app.config["OVERVIEW_BROADCAST_DELAY"] is None:
+        app.config["OVERVIEW_BROADCAST_DELAY"] = 2 * app.config["LINE_BROADCAST_DELAY"]
     if hasattr(config, "check"):
         config.check(app.config)
     _ensure_secret(app)

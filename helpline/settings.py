@@ -32,6 +32,12 @@ def _env_bool(name: str, default: bool) -> bool:
     raise RuntimeError(f"{name} must be 1 or 0, got {raw!r}")
 
 
+def _env_roles(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of roles."""
+    raw = os.environ.get(name, default)
+    return tuple(r.strip() for r in raw.split(",") if r.strip())
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -161,6 +167,39 @@ class Config:
     # first socket and refuses to start without it. 0: at the first note instead (the
     # test suite's short-lived servers, most of which file none).
     SCRUBBER_PRELOAD = _env_bool("SCRUBBER_PRELOAD", True)
+
+    # ---- Staff sign-in (helpline/admin; docs/operations.md, "Staff sign-in") ----
+    # Password policy after NIST SP 800-63B: length and a blocklist, no composition rules.
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_MIN_LENGTH_SUPERVISOR = _env_int("PASSWORD_MIN_LENGTH_SUPERVISOR", 15)
+    PASSWORD_MAX_LENGTH = 128
+    COMMON_PASSWORDS_PATH = os.environ.get(
+        "COMMON_PASSWORDS_PATH", str(ROOT / "config" / "common-passwords.txt"))
+    # Two-factor sign-in: roles that must enrol (comma-separated); others may.
+    TOTP_REQUIRED_ROLES = _env_roles("TOTP_REQUIRED_ROLES", "supervisor")
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Helpline")
+    # Throttling per account (keyed by a hash of the username, known or not).
+    LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 3)
+    LOGIN_DELAY_SECONDS = _env_int("LOGIN_DELAY_SECONDS", 2)
+    LOGIN_LOCK_AFTER = _env_int("LOGIN_LOCK_AFTER", 10)
+    LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    LOGIN_FAILURE_MEMORY_SECONDS = _env_int("LOGIN_FAILURE_MEMORY_SECONDS", 24 * 3600)
+    # Beyond this many failed sign-ins a minute (all accounts), every sign-in waits.
+    LOGIN_GLOBAL_FAILURES_PER_MINUTE = _env_int("LOGIN_GLOBAL_FAILURES_PER_MINUTE", 300)
+    # Argon2 runs in a thread pool of this size under gevent (0: on the event loop).
+    PASSWORD_HASH_THREADS = _env_int("PASSWORD_HASH_THREADS", 2)
+    # Where the running platform writes its embedded Redis URL for the CLI (owner-only).
+    LIVE_REDIS_FILE = os.environ.get("LIVE_REDIS_FILE",
+                                     str(ROOT / "instance" / "live-redis-url"))
+
+    # ---- The real-time layer ----
+    # The waiting line's places go out at most once per this many seconds per process.
+    LINE_BROADCAST_DELAY = 0.25
+    # Supervisors' live overview: at most one push per this many seconds per process
+    # (None: twice LINE_BROADCAST_DELAY).
+    OVERVIEW_BROADCAST_DELAY: float | None = None
+    # The worker only emits through the message queue; it never listens.
+    SOCKETIO_WRITE_ONLY = False
 
 
 class DevelopmentConfig(Config):

@@ -21,21 +21,18 @@ from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..reports.models import MonthCount
 from ..reports.queries import row_tally
+from ..settings import Config
 from . import followup
 from .models import Registration
 
-DEFAULTS = {
-    "REGISTRATION_RETENTION_DAYS": 730,
-    "MISSED_RETENTION_DAYS": 365,
-    "AUDIT_RETENTION_DAYS": 730,
-}
+SETTINGS = ("REGISTRATION_RETENTION_DAYS", "MISSED_RETENTION_DAYS", "AUDIT_RETENTION_DAYS")
 RUN_AT = time(3, 0)  # local time of the daily purge
 MISSED_DIMENSION = "missed"  # MonthCount dimension of folded missed contacts (key: reason)
 
 
 def settings(config) -> dict[str, int]:
-    """The retention periods in days, from the app's config (DEFAULTS when unset)."""
-    return {name: int(config.get(name) or default) for name, default in DEFAULTS.items()}
+    """The retention periods in days, from the app's config (settings.Config when unset)."""
+    return {name: int(config.get(name) or getattr(Config, name)) for name in SETTINGS}
 
 
 def _month_start(day: date) -> date:
