@@ -313,8 +313,10 @@ def live_servers(tmp_path_factory, redis_url, live_db):
     with app.app_context():
         db.drop_all()
         db.create_all()
+    # These two serve the whole session, and the browser tests file notes: they load the
+    # scrubber at start, as production does, not within a page's wait for its answer.
     servers = LiveServers(other_db(redis_url, 1), live_db, tmp_path_factory.mktemp("servers"),
-                          count=2)
+                          count=2, env={"SCRUBBER_PRELOAD": "1"})
     servers.app = app
     yield servers
     servers.stop()
