@@ -28,7 +28,7 @@ _ABBREVIATION = re.compile(
     r"|nr|no|ivm|o\.a|m\.b\.t|i\.v\.m|evt|etc|cf|e\.g|i\.e|resp|vs|p|pag|blz|ref)\.\s*$",
     re.I,
 )
-_ELISION = re.compile(r"^(?:[dlDL]['’])")
+_ELISION = re.compile(r"^(?:[dlDLoO]['’])")  # d'Hondt, l'Orient, O'Sullivan
 PARTICLES = word_set(
     "van de der den ter ten te het 't vande vander von vom zu le la les du des d' di da "
     "dos das del della dello el al ben ibn bin bint abu ou o' mc mac st st. sint saint "
@@ -55,7 +55,7 @@ _NAME_CUES = word_set(
     "neighbour neighbor mr mrs ms miss dr dhr mevr mevrouw meneer mijnheer madame "
     "monsieur mademoiselle mme mlle m sir")
 _WORKPLACE_CUES = re.compile(
-    r"(?:werkt|werkte|werken|job|stage|speelt|speelde|voetbalt|zit|zat|gaat|ging|studeert"
+    r"\b(?:werkt|werkte|werken|job|stage|speelt|speelde|voetbalt|zit|zat|gaat|ging|studeert"
     r"|travaille|travaillait|bosse|joue|jouait|va|allait|étudie|works|worked|plays|played"
     r"|goes|went|studies|attends|employed)\s+(?:\w+\s+){0,2}?(?:bij|op|in|aan|voor|chez|pour"
     r"|à|au|dans|at|for|with)\s+(?:de|het|la|le|l'|the|een|une?)?\s*$",
