@@ -23,6 +23,7 @@ from ..queue import assignment, transfer
 from ..records import followup_events, summaries
 from ..records.models import Staff
 from ..records.scrubber.labels import label as scrub_label
+from ..records.taxonomy import current as current_taxonomy
 from ..sockets import dispatch
 from . import sessions as staff_sessions
 from . import supervision
@@ -130,7 +131,7 @@ def on_summary(data: dict) -> dict:
     confirmed = data.get("confirmed_note")
     if confirmed is not None and not isinstance(confirmed, str):
         raise ProtocolError("bad_payload", _l("confirmed_note must be a string."))
-    taxonomy = current_app.extensions["helpline_taxonomy"]
+    taxonomy = current_taxonomy()
     try:
         summary = summaries.file_summary(r, db.session, taxonomy, _me(), cid, values, confirmed,
                                          current_language())

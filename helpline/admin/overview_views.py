@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..extensions import db
+from ..records.taxonomy import current as current_taxonomy
 from .access import LogoutForm, roles_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
@@ -44,7 +45,7 @@ REASON_NAMES = {
 @bp.route("/overview")
 @roles_required("supervisor")
 def overview():
-    taxonomy = current_app.extensions["helpline_taxonomy"].as_dict()
+    taxonomy = current_taxonomy().as_dict()
     return render_template(
         "admin/overview.html",
         taxonomy={k: taxonomy[k] for k in ("age_bands", "genders")},

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import audit, i18n, live
 from ..extensions import db
+from ..records.taxonomy import current as current_taxonomy
 from . import accounts, authconfig, signin, signout, throttle, twofactor
 from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
 
@@ -147,7 +148,7 @@ def language_form():
 def console():
     return render_template(
         "admin/console.html",
-        taxonomy=current_app.extensions["helpline_taxonomy"].as_dict(),
+        taxonomy=current_taxonomy().as_dict(),
         max_capacity=current_app.config["MAX_CAPACITY"],
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
         logout_form=LogoutForm(),

@@ -12,14 +12,12 @@ from ..extensions import db, socketio
 from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
 from ..queue import estimate, keys, line
 from ..records import followup_events
+from ..records.taxonomy import current as current_taxonomy
 from ..sockets import dispatch
 from . import lifecycle, store
 
 LANGUAGES = set(i18n.LANGUAGES)
 
-
-def _taxonomy():
-    return current_app.extensions["helpline_taxonomy"]
 
 
 def _my_chat() -> str:
@@ -64,7 +62,7 @@ def on_start(data: dict) -> dict:
     current = session.get("chat_id")
     if current and store.get_chat(r, current).get("state") in ("waiting", "active"):
         raise ProtocolError("already_joined")
-    tax = _taxonomy()
+    tax = current_taxonomy()
     age = choice(data.get("age_band"), tax.keys("age_bands"), _l("age band"))
     gender = choice(data.get("gender"), tax.keys("genders"), _l("gender"))
     lang = choice(data.get("lang"), LANGUAGES, _l("language")) or i18n.current_language()

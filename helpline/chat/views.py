@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from .. import live, proofofwork
 from ..availability import gate
 from ..extensions import csrf, db
+from ..records.taxonomy import current as current_taxonomy
 
 bp = Blueprint("chat", __name__)
 
@@ -20,7 +21,7 @@ def chat_page():
     cfg = current_app.config
     return render_template(
         "chat/chat.html",
-        taxonomy=current_app.extensions["helpline_taxonomy"].as_dict(),
+        taxonomy=current_taxonomy().as_dict(),
         max_chars=cfg["MAX_MESSAGE_CHARS"],
         exit_url=cfg["NEUTRAL_EXIT_URL"],
         grace_seconds=cfg["RESUME_GRACE_SECONDS"],

@@ -106,6 +106,13 @@ def label_for(item: Option | Group, lang: str | None) -> str:
     return getattr(item, f"label_{code}") if code in ("nl", "fr") else item.label
 
 
+def current() -> Taxonomy:
+    """The running app's taxonomy (loaded once by create_app)."""
+    from flask import current_app  # here: the rest of this module needs no Flask
+
+    return current_app.extensions["helpline_taxonomy"]
+
+
 def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
     """Read and validate the taxonomy file, raising TaxonomyError on any mistake."""
     path = Path(path)

@@ -18,6 +18,7 @@ from .models import Registration
 from .registrations import Contact, InvalidRegistration, NeedsConfirmation
 from .scrubber.labels import label as scrub_label
 from .summary_rules import FIELDS
+from .taxonomy import current as current_taxonomy
 
 bp = Blueprint("registrations", __name__, url_prefix="/staff/registrations")
 
@@ -29,9 +30,6 @@ FORM_ERRORS = {"started": _l("Check the date and start time."),
 def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
 
-
-def _taxonomy():
-    return current_app.extensions["helpline_taxonomy"]
 
 
 def form_values(form) -> dict:
@@ -81,7 +79,7 @@ def _posted() -> dict:
 def _render(row: Registration | None, data: dict, errors=None, scrubbed=None, status=200):
     return render_template(
         "admin/registration_form.html", row=row, data=data, errors=errors or {},
-        scrubbed=scrubbed, scrub_label=scrub_label, taxonomy=_taxonomy(),
+        scrubbed=scrubbed, scrub_label=scrub_label, taxonomy=current_taxonomy(),
         channel_names=CHANNEL_NAMES,
         logout_form=LogoutForm()), status
 
@@ -93,11 +91,11 @@ def _save(row: Registration | None):
     try:
         if row is None:
             saved = registrations.register_contact(
-                db.session, _taxonomy(), current_user.id, contact,
+                db.session, current_taxonomy(), current_user.id, contact,
                 form_values(request.form), confirmed, language=current_language())
         else:
             saved = registrations.correct(
-                db.session, _taxonomy(), current_user, row, form_values(request.form),
+                db.session, current_taxonomy(), current_user, row, form_values(request.form),
                 confirmed, contact, language=current_language())
     except InvalidRegistration as bad:
         db.session.rollback()
@@ -114,7 +112,7 @@ def _save(row: Registration | None):
 def index():
     rows = registrations.visible(db.session, current_user)
     lang = _("en")  # the page's language, as its catalogue says
-    group_names = {g.key: g.label_for(lang) for g in _taxonomy().target_groups}
+    group_names = {g.key: g.label_for(lang) for g in current_taxonomy().target_groups}
     return render_template("admin/registrations.html", rows=rows, channel_names=CHANNEL_NAMES,
                            group_names=group_names,
                            edit_days=registrations.EDIT_DAYS, tz=_tz(), UTC=UTC,

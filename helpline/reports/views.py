@@ -22,15 +22,13 @@ from flask_login import current_user
 from ..admin.access import LogoutForm, roles_required
 from ..availability import gate
 from ..extensions import db
+from ..records.taxonomy import current as current_taxonomy
 from . import charts, export, periods, queries, report
 from .models import ReferralArrival
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 MAX_ARRIVED = 100_000
 
-
-def _taxonomy():
-    return current_app.extensions["helpline_taxonomy"]
 
 
 def _period():
@@ -53,12 +51,12 @@ def _retention() -> dict:
 @roles_required("supervisor")
 def page():
     period, args = _period()
-    tables = report.build(db.session, period, _taxonomy())
+    tables = report.build(db.session, period, current_taxonomy())
     years = sorted({int(row[0][:4]) for t in tables if t.key == "months" for row in t.rows}
                    | {period.last.year})
     return render_template(
         "admin/reports.html", tables=tables, charts={t.key: charts.chart(t) for t in tables},
-        period=period, args=args, years=years, taxonomy=_taxonomy(),
+        period=period, args=args, years=years, taxonomy=current_taxonomy(),
         retention=_retention(), logout_form=LogoutForm())
 
 
@@ -66,7 +64,8 @@ def page():
 @roles_required("supervisor")
 def table_csv(key: str):
     period, _args = _period()
-    table = next((t for t in report.build(db.session, period, _taxonomy()) if t.key == key), None)
+    tables = report.build(db.session, period, current_taxonomy())
+    table = next((t for t in tables if t.key == key), None)
     if table is None:
         abort(404)
     return _download(export.table_csv(table), "text/csv", f"{key}-{_name(period)}.csv")
@@ -76,7 +75,7 @@ def table_csv(key: str):
 @roles_required("supervisor")
 def xlsx():
     period, _args = _period()
-    tables = report.build(db.session, period, _taxonomy())
+    tables = report.build(db.session, period, current_taxonomy())
     title = f"{current_app.config['HELPLINE_NAME']} {period.first} – {period.last}"
     return _download(export.workbook(tables, title),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -106,7 +105,7 @@ def arrivals():
     except ValueError:
         first = last = None
         arrived = -1
-    if (centre not in _taxonomy().keys("referral_targets") or first is None
+    if (centre not in current_taxonomy().keys("referral_targets") or first is None
             or first > last or not 0 <= arrived <= MAX_ARRIVED):
         flash(_("The arrivals were not saved: choose a centre, two dates in order and a "
                 "number of people."))
