@@ -25,6 +25,19 @@ class LogoutForm(FlaskForm):
     """Empty form: signing out is a POST with a CSRF token."""
 
 
+class _SignOutField:
+    """`logout_form` in every template, built only when a staff page renders its token:
+    a CSRF token writes the session, and the chatter's pages must set no cookie."""
+
+    def hidden_tag(self):
+        return LogoutForm().hidden_tag()
+
+
+@bp.app_context_processor
+def _sign_out_form() -> dict:
+    return {"logout_form": _SignOutField()}
+
+
 def roles_required(*roles: str):
     """Route decorator: signed in and holding one of `roles`, else 403."""
 

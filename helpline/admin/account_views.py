@@ -26,7 +26,7 @@ from .. import audit, live
 from ..extensions import db
 from ..records.models import ROLES, Staff
 from . import accounts, signout, throttle
-from .access import LogoutForm, roles_required
+from .access import roles_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
 
@@ -79,8 +79,8 @@ def _page(create_form: CreateForm | None = None, shown: dict | None = None,
         "admin/accounts.html", staff=staff, role_forms=role_forms, name_forms=name_forms,
         failed=failed, now=now,
         since=since,
-        create_form=create_form or CreateForm(), action_form=ActionForm(),
-        logout_form=LogoutForm(), shown=shown, error=error, role_names=ROLE_NAMES,
+        create_form=create_form or CreateForm(), action_form=ActionForm(), shown=shown,
+        error=error, role_names=ROLE_NAMES,
     ), status
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from .. import audit
 from ..extensions import db
 from ..records.taxonomy import current as current_taxonomy
-from .access import LogoutForm, roles_required
+from .access import roles_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
 
@@ -52,5 +52,4 @@ def overview():
         reasons=[[k, str(v)] for k, v in REASON_NAMES.items()],  # in this order
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
         audit_rows=audit.latest(db.session, AUDIT_ROWS), action_names=ACTION_NAMES,
-        logout_form=LogoutForm(),
     )

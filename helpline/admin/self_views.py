@@ -22,7 +22,7 @@ from ..extensions import db
 from ..queue import keys
 from ..records.models import Staff
 from . import accounts, signin, twofactor
-from .access import LogoutForm, advance_signin, bp, roles_required
+from .access import advance_signin, bp, roles_required
 
 ENROL_SECONDS = 15 * 60
 
@@ -164,7 +164,7 @@ def _account_page(staff: Staff, name_form: OwnNameForm, status: int = 200):
     return render_template(
         "admin/account.html", staff=staff, required=twofactor.required(staff.role),
         codes_left=twofactor.recovery_left(staff), form=PasswordConfirmForm(),
-        name_form=name_form, logout_form=LogoutForm()), status
+        name_form=name_form), status
 
 
 @bp.route("/account/name", methods=["POST"])

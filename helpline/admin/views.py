@@ -151,6 +151,5 @@ def console():
         taxonomy=current_taxonomy().as_dict(),
         max_capacity=current_app.config["MAX_CAPACITY"],
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
-        logout_form=LogoutForm(),
     )
 

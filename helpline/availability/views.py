@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from .. import i18n
-from ..admin.access import LogoutForm, roles_required
+from ..admin.access import roles_required
 from ..extensions import db
 from ..protocol import SQL_INT_MAX
 from . import gate, missed, schedule
@@ -248,8 +248,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
             "slot_form": slot_form, "exception_form": exception_form,
             "delete_form": DeleteForm(formdata=None, prefix="del"), "error": error,
             "weekday_names": WEEKDAY_NAMES, "channel_names": CHANNEL_NAMES,
-            "kind_names": KIND_NAMES, "span_text": _span_text, "time_zone": tz.key,
-            "logout_form": LogoutForm()}
+            "kind_names": KIND_NAMES, "span_text": _span_text, "time_zone": tz.key}
 
 
 def _when(moment: datetime) -> str:
@@ -414,7 +413,6 @@ def missed_page():
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
         chat_hours=i18n.hours_text(slots, "chat", "abbreviated"), time_zone=period.tz.key,
-        logout_form=LogoutForm(),
     ), status
 
 

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
 from .. import i18n
-from ..admin.access import LogoutForm, roles_required
+from ..admin.access import roles_required
 from ..extensions import db
 from . import library
 from .models import TEXT_MAX, TITLE_MAX, CannedResponse
@@ -46,7 +46,7 @@ def _page(lang: str, form: CannedForm | None = None, status: int = 200):
     rows = library.for_language(db.session, lang)
     return render_template(
         "admin/canned.html", rows=rows, lang=lang, form=form or CannedForm(language=lang),
-        delete_form=DeleteForm(), logout_form=LogoutForm(), text_max=TEXT_MAX,
+        delete_form=DeleteForm(), text_max=TEXT_MAX,
         picker=picker_config(lang),
     ), status
 
@@ -115,8 +115,7 @@ def edit(canned_id: int):
         if done:
             return done
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/canned_edit.html", row=row, form=form,
-                           logout_form=LogoutForm()), status
+    return render_template("admin/canned_edit.html", row=row, form=form), status
 
 
 @bp.route("/canned/<int:canned_id>/delete", methods=["POST"])

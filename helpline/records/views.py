@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..admin.access import LogoutForm, roles_required
+from ..admin.access import roles_required
 from ..extensions import db
 from ..i18n import current_language
 from . import registrations
@@ -80,8 +80,7 @@ def _render(row: Registration | None, data: dict, errors=None, scrubbed=None, st
     return render_template(
         "admin/registration_form.html", row=row, data=data, errors=errors or {},
         scrubbed=scrubbed, scrub_label=scrub_label, taxonomy=current_taxonomy(),
-        channel_names=CHANNEL_NAMES,
-        logout_form=LogoutForm()), status
+        channel_names=CHANNEL_NAMES), status
 
 
 def _save(row: Registration | None):
@@ -115,8 +114,7 @@ def index():
     group_names = {g.key: g.label_for(lang) for g in current_taxonomy().target_groups}
     return render_template("admin/registrations.html", rows=rows, channel_names=CHANNEL_NAMES,
                            group_names=group_names,
-                           edit_days=registrations.EDIT_DAYS, tz=_tz(), UTC=UTC,
-                           logout_form=LogoutForm())
+                           edit_days=registrations.EDIT_DAYS, tz=_tz(), UTC=UTC)
 
 
 @bp.route("/new", methods=["GET", "POST"])

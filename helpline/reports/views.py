@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.access import LogoutForm, roles_required
+from ..admin.access import roles_required
 from ..availability import gate
 from ..extensions import db
 from ..records.taxonomy import current as current_taxonomy
@@ -57,7 +57,7 @@ def page():
     return render_template(
         "admin/reports.html", tables=tables, charts={t.key: charts.chart(t) for t in tables},
         period=period, args=args, years=years, taxonomy=current_taxonomy(),
-        retention=_retention(), logout_form=LogoutForm())
+        retention=_retention())
 
 
 @bp.route("/<key>.csv")
