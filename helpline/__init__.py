@@ -14,9 +14,9 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
 from . import i18n, security
-from .batch_emit import BatchingRedisManager, channel_for
+from .compat.socketio_manager import BatchingRedisManager, channel_for
+from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
-from .packets import StrictPacket, guard_messages
 from .protocol import SQL_INT_MAX
 from .settings import CONFIGS, ROOT
 
@@ -149,7 +149,7 @@ def _init_extensions(app: Flask) -> None:
         transports=["websocket"],
         cors_allowed_origins=security.socket_origin_check(
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
-        serializer=StrictPacket,  # malformed and reserved events answered, see packets.py
+        serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
     guard_messages(socketio.server)
     from .ratelimit import AdmissionMiddleware

@@ -150,8 +150,9 @@ def serve(app: Flask, host: str, port: int) -> None:
     """
     import gevent
 
+    from .compat import engineio_pings
+    from .compat.pywsgi import handler_class
     from .extensions import socketio
-    from .header_timeout import handler_class
     from .redis_server import publish_url
     from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
@@ -165,12 +166,12 @@ def serve(app: Flask, host: str, port: int) -> None:
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
-    from . import engine_pings, heartbeat
+    from . import heartbeat
 
     if app.config["SCRUBBER_PRELOAD"]:
         load_scrubber()
     lighter_greenlets()
-    engine_pings.install()  # no sleeping greenlet per socket between pings
+    engineio_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     freeze_startup_heap()
     socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
