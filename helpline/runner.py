@@ -149,19 +149,21 @@ def serve(app: Flask, host: str, port: int) -> None:
     SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
     """
     import gevent
+    from gevent import pywsgi
 
     from .compat import engineio_pings
     from .compat.pywsgi import handler_class
-    from .extensions import socketio
     from .redis_server import publish_url
     from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
     if app.extensions.get("helpline_embedded_redis_started"):
         publish_url(app.config["REDIS_URL"])  # `flask users deactivate` reaches this Redis
 
+    server = None  # until it serves, a signal has nothing to stop
+
     def stop() -> None:
-        if getattr(socketio, "wsgi_server", None) is not None:
-            socketio.wsgi_server.stop(timeout=2)
+        if server is not None:
+            server.stop(timeout=2)
 
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
@@ -174,10 +176,11 @@ def serve(app: Flask, host: str, port: int) -> None:
     engineio_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     freeze_startup_heap()
-    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog(),
-                 handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"],
-                                             base=AnonymousHandler))
+    # What Flask-SocketIO's `run` does in gevent mode, with gevent's public server.
+    server = pywsgi.WSGIServer(
+        (host, port), app, log=None, error_log=AddressFreeLog(),
+        handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"], base=AnonymousHandler))
+    server.serve_forever()
 
 
 def run_worker() -> int:

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 from gevent import GreenletExit, pywsgi
 
+# gevent's own answer to a bad request (its private `_BAD_REQUEST_RESPONSE`), written out.
+BAD_REQUEST_RESPONSE = (b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n"
+                        b"Content-length: 0\r\n\r\n")
+
 
 class HookedHandler(pywsgi.WSGIHandler):
     """pywsgi's handler with its private error paths and its read buffer under our names."""
@@ -37,7 +41,7 @@ class HookedHandler(pywsgi.WSGIHandler):
 
     def _handle_client_error(self, ex):
         self.client_error(ex)
-        return ("400", pywsgi._BAD_REQUEST_RESPONSE)
+        return ("400", BAD_REQUEST_RESPONSE)
 
     def _log_error(self, t, v, tb):
         if not issubclass(t, GreenletExit):

@@ -117,7 +117,6 @@ def close_socket(server, eio_sid) -> None:
                   for ns in list(server.manager.get_namespaces())]
     namespaces = [(ns, sid) for ns, sid in namespaces if sid]
     for ns, sid in namespaces:
-        server._send_packet(eio_sid, server.packet_class(
-            sio_packet.EVENT, namespace=ns, data=["error", body]))
+        server.emit("error", body, to=sid, namespace=ns, ignore_queue=True)
         server.disconnect(sid, namespace=ns, ignore_queue=True)
     server.eio.disconnect(eio_sid)  # the WebSocket too: a client in no namespace is of no use
