@@ -38,7 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if hasattr(config, "check"):
         config.check(app.config)
     _ensure_secret(app)
-    _configure_logging(app)
+    configure_logging()
     _init_redis(app)
     _init_extensions(app)
     _register_pages(app)
@@ -57,8 +57,10 @@ def _ensure_secret(app: Flask) -> None:
         path, lambda: secrets.token_urlsafe(48))
 
 
-def _configure_logging(app: Flask) -> None:
-    """App logs say what happened, never who: no address, agent or message text is logged."""
+def configure_logging() -> None:
+    """App logs say what happened, never who: no address, agent or message text is logged.
+
+    Runs again at every create_app, to no further effect (runner.py runs it first)."""
     from .serverlog import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
 
     logging.basicConfig(level=logging.INFO)

@@ -12,7 +12,7 @@ import sys
 from flask import Flask
 from sqlalchemy import func, select
 
-from . import create_app
+from . import compat, configure_logging, create_app
 from .redis_server import die_with_parent
 from .settings import ROOT
 
@@ -23,12 +23,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args(argv)
+    check_library_patches()
     if args.command == "worker":
         return run_worker()
     if args.command == "serve":
         serve(create_app(), args.host, args.port)
         return 0
     return run_all(args.host, args.port)
+
+
+def check_library_patches(patches: tuple[compat.Patch, ...] = compat.PATCHES) -> None:
+    """Before the app is built: a warning for each library whose version differs from the
+    one a patch of helpline/compat/ was written for, and a refusal in one line when a
+    patch cannot apply (running without it would be unsafe)."""
+    configure_logging()
+    try:
+        compat.check(patches)
+    except compat.PatchCannotApply as exc:
+        raise SystemExit(f"helpline: {exc}. See docs/architecture.md, "
+                         "'Library patches'.") from None
 
 
 def run_all(host: str, port: int) -> int:
