@@ -1,8 +1,8 @@
 """RQ's SimpleWorker with a step after every job, done or failed.
 
 RQ has no public per-job teardown for a worker; this overrides `perform_job(job, queue,
-execution)`, the method every worker class runs each job through (its signature changed
-in RQ 2.0; registry: helpline/compat/).
+execution)`, the method every worker class runs each job through (undocumented, and RQ
+has changed its arguments before: `execution` was added; registry: helpline/compat/).
 """
 
 from __future__ import annotations
