@@ -49,6 +49,9 @@ class HookedHandler(pywsgi.WSGIHandler):
 
 
 class HeaderTimeoutMixin:
+    """The request line and headers within `header_timeout` seconds, or the connection
+    closes: pywsgi would hold a slow client's greenlet and socket forever."""
+
     header_timeout: float = 10.0
 
     def handle_one_request(self):
