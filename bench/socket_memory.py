@@ -52,9 +52,9 @@ ROOT = BENCH.parent
 PACKAGES = ("engineio", "socketio", "flask_socketio", "gevent", "greenlet", "simple_websocket",
             "wsproto", "h11", "werkzeug", "flask", "flask_login", "flask_babel", "redis",
             "sqlalchemy", "helpline")
-# helpline's WSGI wrappers and server handler: every request passes them, so they would
-# claim every allocation below them
-PASS_THROUGH = {"ratelimit.py", "security.py", "serverlog.py", "header_timeout.py"}
+# helpline's WSGI wrappers and server handler (serverlog.py over compat/pywsgi.py): every
+# request passes them, so they would claim every allocation below them
+PASS_THROUGH = {"ratelimit.py", "security.py", "serverlog.py", "pywsgi.py"}
 
 
 # ---------------------------------------------------------------------------------------

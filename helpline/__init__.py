@@ -14,9 +14,9 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
 from . import i18n, security
-from .batch_emit import BatchingRedisManager, channel_for
+from .compat.socketio_manager import BatchingRedisManager, channel_for
+from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
-from .packets import StrictPacket, guard_messages
 from .protocol import SQL_INT_MAX
 from .settings import CONFIGS, ROOT
 
@@ -36,7 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if hasattr(config, "check"):
         config.check(app.config)
     _ensure_secret(app)
-    _configure_logging(app)
+    configure_logging()
     _init_redis(app)
     _init_extensions(app)
     _register_pages(app)
@@ -55,8 +55,10 @@ def _ensure_secret(app: Flask) -> None:
         path, lambda: secrets.token_urlsafe(48))
 
 
-def _configure_logging(app: Flask) -> None:
-    """App logs say what happened, never who: no address, agent or message text is logged."""
+def configure_logging() -> None:
+    """App logs say what happened, never who: no address, agent or message text is logged.
+
+    Runs again at every create_app, to no further effect (runner.py runs it first)."""
     from .serverlog import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
 
     logging.basicConfig(level=logging.INFO)
@@ -147,7 +149,7 @@ def _init_extensions(app: Flask) -> None:
         transports=["websocket"],
         cors_allowed_origins=security.socket_origin_check(
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
-        serializer=StrictPacket,  # malformed and reserved events answered, see packets.py
+        serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
     guard_messages(socketio.server)
     from .ratelimit import AdmissionMiddleware

@@ -15,8 +15,10 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from rq import Queue, Retry, SimpleWorker
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
+
+from .compat.rq_worker import SimpleWorkerWithTeardown
 
 QUEUE_NAME = "helpline"
 # A waiting job expires this long after it was due (a worker that was down meanwhile).
@@ -52,17 +54,14 @@ RETRIES = 3
 MAINTENANCE_SECONDS = 30  # how often a worker looks for abandoned jobs
 
 
-class AppWorker(SimpleWorker):
+class AppWorker(SimpleWorkerWithTeardown):
     """The helpline's worker: runs inside one app context, so each job ends its SQL session
     (a read left open would hold its transaction, and its locks, until the next job)."""
 
-    def perform_job(self, job, queue, execution) -> bool:
+    def after_job(self) -> None:
         from .extensions import db
 
-        try:
-            return super().perform_job(job, queue, execution)
-        finally:
-            db.session.remove()
+        db.session.remove()
 
 
 def queue() -> Queue:

@@ -13,8 +13,8 @@ from redis import Redis
 
 from . import single_flight
 from .availability import gate
-from .batch_emit import BatchingRedisManager, Emit
 from .chat import store
+from .compat.socketio_manager import BatchingRedisManager, Emit
 from .extensions import db, socketio
 from .queue import assignment, estimate, keys, line, transfer
 

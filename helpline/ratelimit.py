@@ -20,6 +20,7 @@ import time
 from flask import current_app, request
 from flask_socketio import disconnect
 
+from .compat import engineio_sockets
 from .protocol import ProtocolError
 
 REFUSAL_MEMORY_SECONDS = 10.0  # refusals closer together than this add up to "sustained"
@@ -118,8 +119,7 @@ class AdmissionMiddleware:
         self.lock = threading.Lock()
 
     def open_sockets(self) -> int:
-        server = getattr(self.socketio, "server", None)
-        return len(server.eio.sockets) if server is not None else 0
+        return engineio_sockets.open_sockets(getattr(self.socketio, "server", None))
 
     def busy(self) -> bool:
         if self.max_sockets and self.open_sockets() >= self.max_sockets:

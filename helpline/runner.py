@@ -12,7 +12,7 @@ import sys
 from flask import Flask
 from sqlalchemy import func, select
 
-from . import create_app
+from . import compat, configure_logging, create_app
 from .redis_server import die_with_parent
 from .settings import ROOT
 
@@ -23,12 +23,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args(argv)
+    check_library_patches()
     if args.command == "worker":
         return run_worker()
     if args.command == "serve":
         serve(create_app(), args.host, args.port)
         return 0
     return run_all(args.host, args.port)
+
+
+def check_library_patches(patches: tuple[compat.Patch, ...] = compat.PATCHES) -> None:
+    """Before the app is built: a warning for each library whose version differs from the
+    one a patch of helpline/compat/ was written for, and a refusal in one line when a
+    patch cannot apply (running without it would be unsafe)."""
+    configure_logging()
+    try:
+        compat.check(patches)
+    except compat.PatchCannotApply as exc:
+        raise SystemExit(f"helpline: {exc}. See docs/architecture.md, "
+                         "'Library patches'.") from None
 
 
 def run_all(host: str, port: int) -> int:
@@ -149,34 +162,38 @@ def serve(app: Flask, host: str, port: int) -> None:
     SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
     """
     import gevent
+    from gevent import pywsgi
 
-    from .extensions import socketio
-    from .header_timeout import handler_class
+    from .compat import engineio_pings
+    from .compat.pywsgi import handler_class
     from .redis_server import publish_url
     from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
 
     if app.extensions.get("helpline_embedded_redis_started"):
         publish_url(app.config["REDIS_URL"])  # `flask users deactivate` reaches this Redis
 
+    server = None  # until it serves, a signal has nothing to stop
+
     def stop() -> None:
-        if getattr(socketio, "wsgi_server", None) is not None:
-            socketio.wsgi_server.stop(timeout=2)
+        if server is not None:
+            server.stop(timeout=2)
 
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
-    from . import engine_pings, heartbeat
+    from . import heartbeat
 
     if app.config["SCRUBBER_PRELOAD"]:
         load_scrubber()
     lighter_greenlets()
-    engine_pings.install()  # no sleeping greenlet per socket between pings
+    engineio_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
     freeze_startup_heap()
-    socketio.run(app, host=host, port=port, log_output=False, use_reloader=False,
-                 error_log=AddressFreeLog(),
-                 handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"],
-                                             base=AnonymousHandler))
+    # What Flask-SocketIO's `run` does in gevent mode, with gevent's public server.
+    server = pywsgi.WSGIServer(
+        (host, port), app, log=None, error_log=AddressFreeLog(),
+        handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"], base=AnonymousHandler))
+    server.serve_forever()
 
 
 def run_worker() -> int:

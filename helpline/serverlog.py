@@ -21,7 +21,8 @@ import threading
 import time
 import traceback
 
-from gevent import GreenletExit, pywsgi
+from .compat import gevent_hub
+from .compat.pywsgi import HookedHandler
 
 # What every request sees instead of the peer: nothing to log, store or compare.
 ANONYMOUS_PEER = ("0.0.0.0", 0)
@@ -84,13 +85,14 @@ def no_delay(sock) -> None:
 READ_BUFFER_BYTES = 2048
 
 
-class AnonymousHandler(pywsgi.WSGIHandler):
-    """pywsgi's handler without the peer's address and without client bytes in its errors."""
+class AnonymousHandler(HookedHandler):
+    """pywsgi's handler without the peer's address and without client bytes in its errors
+    (its private error paths reach `client_error` and `request_failed`: compat/pywsgi.py)."""
+
+    read_buffer_bytes = READ_BUFFER_BYTES
 
     def __init__(self, sock, address, server, rfile=None):
         no_delay(sock)
-        if rfile is None:
-            rfile = sock.makefile("rb", READ_BUFFER_BYTES)
         super().__init__(sock, ANONYMOUS_PEER, server, rfile)
 
     def get_environ(self):
@@ -110,14 +112,11 @@ class AnonymousHandler(pywsgi.WSGIHandler):
     def log_error(self, msg, *args):
         write_fixed(self.server.error_log, "request error")
 
-    def _handle_client_error(self, ex):
+    def client_error(self, ex):
         write_fixed(self.server.error_log, "bad request", type(ex))
-        return ("400", pywsgi._BAD_REQUEST_RESPONSE)
 
-    def _log_error(self, t, v, tb):
-        if issubclass(t, GreenletExit):
-            return
-        write_fixed(self.server.error_log, "request failed", t)
+    def request_failed(self, exc_type):
+        write_fixed(self.server.error_log, "request failed", exc_type)
 
     def format_request(self):
         return "request"
@@ -130,9 +129,7 @@ def hub_print_exception(context, t, v, tb) -> None:
 
 def install_hub_printer() -> None:
     """Make this thread's gevent hub print failures as fixed text (its default quotes args)."""
-    import gevent
-
-    gevent.get_hub().print_exception = hub_print_exception
+    gevent_hub.print_exceptions_with(hub_print_exception)
 
 
 class AnonymousFormatter(logging.Formatter):

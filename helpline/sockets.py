@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import emit
 
 from . import ratelimit
-from .packets import MAX_EVENT_NAME, REFUSED
+from .compat.socketio_packets import MAX_EVENT_NAME, REFUSED
 from .protocol import ProtocolError, require_dict
 
 Handler = Callable[[dict], dict]
@@ -25,7 +25,7 @@ Handler = Callable[[dict], dict]
 def dispatch(handlers: dict[str, Handler], event: Any, payload: tuple) -> dict:
     """Run the handler for `event` with a validated object payload; return its ack."""
     ratelimit.admit(event)  # every event of every socket, before anything else runs
-    if event == REFUSED:  # malformed or reserved, see helpline/packets.py
+    if event == REFUSED:  # malformed or reserved, see helpline/compat/socketio_packets.py
         raise ProtocolError(payload[0], payload[1])
     handler = handlers.get(event) if isinstance(event, str) else None
     if handler is None:

@@ -1,4 +1,5 @@
-"""One publish for many emits, and a process never decodes its own publishes (batch_emit)."""
+"""One publish for many emits, and a process never decodes its own publishes
+(helpline/compat/socketio_manager.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import redis
 from socketio.manager import Manager
 
-from helpline.batch_emit import BatchingRedisManager, channel_for
+from helpline.compat.socketio_manager import BatchingRedisManager, channel_for
 
 
 def _manager(redis_url: str, channel: str) -> BatchingRedisManager:

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from helpline.admin.events import HANDLERS as STAFF_HANDLERS
 from helpline.chat import store
 from helpline.chat.events import HANDLERS as CHAT_HANDLERS
+from helpline.compat.socketio_packets import RESERVED
 from helpline.extensions import socketio
-from helpline.packets import RESERVED
 from helpline.protocol import ERRORS
 from tests.conftest import events, sign_in
 

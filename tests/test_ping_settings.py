@@ -32,7 +32,8 @@ def test_the_handshake_carries_the_documented_ping_settings(live):
 
 
 def test_the_server_pings_again_once_a_ping_is_answered(live):
-    """Pings wait on a timer (helpline/engine_pings.py): each answered ping brings the next."""
+    """Pings wait on a timer (helpline/compat/engineio_pings.py): each answered ping brings
+    the next."""
     import time
 
     url = live.urls[0].replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"

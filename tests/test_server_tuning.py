@@ -82,10 +82,10 @@ def test_a_ping_waits_on_a_timer_and_is_then_sent(monkeypatch):
     from engineio import packet
     from engineio import socket as engine_socket
 
-    from helpline import engine_pings
+    from helpline.compat import engineio_pings
 
     monkeypatch.setattr(engine_socket.Socket, "schedule_ping", engine_socket.Socket.schedule_ping)
-    engine_pings.install()
+    engineio_pings.install()
     sent = []
     server = SimpleNamespace(ping_interval=0.05)  # no start_background_task: no sleeping task
     sock = SimpleNamespace(last_ping=1.0, closing=False, closed=False, server=server,

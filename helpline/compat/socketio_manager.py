@@ -9,6 +9,11 @@ as one message, and each process delivers to the sockets it holds, in the batch'
 python-socketio delivers an emit to this process's sockets before publishing it, then
 reads its own publish back, decodes it and drops it. Our publishes start with the
 publishing process's id, so the listener drops its own by a prefix test, undecoded.
+
+python-socketio's pub/sub managers have no public hook for either: this overrides their
+private `_publish`, `_listen` and `_handle_emit`, and relies on `_thread` (the listener)
+handing every decoded emit of another process to `_handle_emit` (registry:
+helpline/compat/). docs/architecture.md, "Library patches", has the upstream proposal.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ of an array, broken JSON, an unknown packet type) or raises inside Engine.IO. He
 - `guard_messages` wraps the Engine.IO message handler: a packet that names no namespace
   this socket is in, or cannot be decoded at all, gets an `error` event with code
   `bad_packet` on every namespace of the socket, which is then disconnected.
+
+`serializer` is a public option, but its packet class is documented for `encode` and
+`decode` only; `add_attachment` and the Engine.IO message handler
+(`Server._handle_eio_message`, replaced through `eio.on`) are python-socketio's own
+(registry: helpline/compat/).
 """
 
 from __future__ import annotations
@@ -105,14 +110,13 @@ def _check_namespace(server, eio_sid, pkt) -> None:
 
 def close_socket(server, eio_sid) -> None:
     """Tell every namespace of the socket why (`bad_packet`), disconnect it, close it."""
-    from .protocol import ProtocolError
+    from ..protocol import ProtocolError
 
     body = ProtocolError("bad_packet").payload(None)
     namespaces = [(ns, server.manager.sid_from_eio_sid(eio_sid, ns))
                   for ns in list(server.manager.get_namespaces())]
     namespaces = [(ns, sid) for ns, sid in namespaces if sid]
     for ns, sid in namespaces:
-        server._send_packet(eio_sid, server.packet_class(
-            sio_packet.EVENT, namespace=ns, data=["error", body]))
+        server.emit("error", body, to=sid, namespace=ns, ignore_queue=True)
         server.disconnect(sid, namespace=ns, ignore_queue=True)
     server.eio.disconnect(eio_sid)  # the WebSocket too: a client in no namespace is of no use

@@ -6,6 +6,9 @@ such greenlet suspended at all times, about 8 KB of RSS each (its saved C stack 
 CPython frame chunk; bench/socket_memory.py, issue 11 d). `gevent.spawn_later` leaves
 the waiting to a timer of the event loop and runs a greenlet only for the moment the
 ping is queued. The ping itself is engine.io's own code (`_send_ping` after its sleep).
+
+Touches `Socket.schedule_ping` (replaced) and mirrors `Socket._send_ping`; reads the
+socket's `last_ping`, `closing`, `closed` and `server` (registry: helpline/compat/).
 """
 
 from __future__ import annotations

@@ -1,0 +1,520 @@
+"""The library internals the patches in helpline/compat/ rely on, one test per name in the
+registry, and the start-up check itself.
+
+A failure here after an upgrade names what to revisit: the test's name is the library's
+name, its docstring says what the patch needs from it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import engineio
+import gevent
+import pytest
+import redis
+import socketio
+from engineio import socket as engine_socket
+from gevent import pywsgi
+from rq import SimpleWorker
+from socketio import packet as sio_packet
+from socketio.pubsub_manager import PubSubManager
+from socketio.redis_manager import RedisManager
+
+from helpline import compat, runner
+from helpline.compat.pywsgi import BAD_REQUEST_RESPONSE, HookedHandler
+from helpline.compat.socketio_manager import BatchingRedisManager
+from helpline.compat.socketio_packets import StrictPacket
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS: set[str] = set()
+
+
+def contract(name: str):
+    """Mark a test as the contract of one name of the registry."""
+    CONTRACTS.add(name)
+    return lambda test: test
+
+
+def params(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def engine_server() -> engineio.Server:
+    return engineio.Server(async_mode="threading")
+
+
+def engine_sock() -> engine_socket.Socket:
+    return engine_socket.Socket(engine_server(), "sid")
+
+
+# --- engineio_pings ---------------------------------------------------------------------
+
+
+@contract("engineio.socket:Socket.schedule_ping")
+def test_engineio_socket_schedule_ping():
+    """Replaced by ours: engine.io calls it with the socket alone, after each pong."""
+    assert params(engine_socket.Socket.schedule_ping) == ["self"]
+    assert "schedule_ping()" in inspect.getsource(engine_socket.Socket.receive)
+
+
+@contract("engineio.socket:Socket._send_ping")
+def test_engineio_socket_send_ping():
+    """Mirrored by ours after the timer: engine.io's ping task, on the socket alone."""
+    assert params(engine_socket.Socket._send_ping) == ["self"]
+
+
+@contract("engineio.socket:Socket().last_ping")
+def test_engineio_socket_last_ping():
+    """A new socket's last ping is a time (true); engine.io checks its age for timeouts."""
+    assert isinstance(engine_sock().last_ping, float)
+    assert "last_ping" in inspect.getsource(engine_socket.Socket.check_ping_timeout)
+
+
+@contract("engineio.socket:Socket().closing")
+def test_engineio_socket_closing():
+    assert engine_sock().closing is False
+
+
+@contract("engineio.socket:Socket().closed")
+def test_engineio_socket_closed():
+    assert engine_sock().closed is False
+
+
+@contract("engineio.socket:Socket().server")
+def test_engineio_socket_server():
+    """The timer waits the server's ping interval."""
+    server = engine_server()
+    sock = engine_socket.Socket(server, "sid")
+    assert sock.server is server and isinstance(server.ping_interval, int | float)
+
+
+# --- engineio_sockets -------------------------------------------------------------------
+
+
+@contract("engineio:Server().sockets")
+def test_engineio_server_sockets():
+    """The open sockets by id: their count is the process's socket count."""
+    server = engine_server()
+    assert server.sockets == {}
+    server.sockets["sid"] = engine_socket.Socket(server, "sid")
+    assert len(server.sockets) == 1
+
+
+# --- socketio_packets -------------------------------------------------------------------
+
+
+@contract("socketio.server:Server._handle_eio_message")
+def test_socketio_server_handle_eio_message():
+    """The Engine.IO message handler python-socketio registers, which ours wraps."""
+    server = socketio.Server(async_mode="threading")
+    assert params(socketio.Server._handle_eio_message) == ["self", "eio_sid", "data"]
+    assert server.eio.handlers["message"] == server._handle_eio_message
+
+
+@contract("engineio:Server.on")
+def test_engineio_server_on():
+    """A second handler for an event replaces the first (ours replaces python-socketio's)."""
+    server = engine_server()
+    server.on("message", print)
+    server.on("message", repr)
+    assert params(engineio.Server.on) == ["self", "event", "handler"]
+    assert server.handlers["message"] is repr
+
+
+@contract("socketio.packet:Packet.decode")
+def test_socketio_packet_decode():
+    """Decoding sets type, namespace and data and returns the attachments still due."""
+    assert params(sio_packet.Packet.decode) == ["self", "encoded_packet"]
+    pkt = sio_packet.Packet(encoded_packet='2/chat,["say",{"text":"x"}]')
+    assert (pkt.packet_type, pkt.namespace, pkt.data) == (
+        sio_packet.EVENT, "/chat", ["say", {"text": "x"}])
+    binary = sio_packet.Packet()
+    assert binary.decode('51-/chat,["x",{"_placeholder":true,"num":0}]') == 1
+    with pytest.raises(ValueError):
+        sio_packet.Packet(encoded_packet="2/chat,[broken")
+
+
+@contract("socketio.packet:Packet.add_attachment")
+def test_socketio_packet_add_attachment():
+    """Each binary frame after a binary packet is handed to it; True once all are in."""
+    assert params(sio_packet.Packet.add_attachment) == ["self", "attachment"]
+    pkt = sio_packet.Packet(encoded_packet='51-/chat,["x",{"_placeholder":true,"num":0}]')
+    assert pkt.add_attachment(b"\x00") is True
+
+
+@contract("socketio:Server().packet_class")
+def test_socketio_server_packet_class():
+    """The `serializer` option's class is the one every packet is decoded with."""
+    server = socketio.Server(async_mode="threading", serializer=StrictPacket)
+    assert server.packet_class is StrictPacket
+
+
+# --- socketio_manager -------------------------------------------------------------------
+
+
+def _manager(redis_url: str, channel: str) -> BatchingRedisManager:
+    return BatchingRedisManager(redis_url, channel=channel)
+
+
+@contract("socketio.pubsub_manager:PubSubManager._publish")
+def test_socketio_pubsub_manager_publish():
+    """Every emit, disconnect and room change of a process is published through it."""
+    assert params(PubSubManager._publish) == ["self", "data"]
+    source = inspect.getsource(PubSubManager)
+    assert "self._publish(message)" in source
+
+
+@contract("socketio.pubsub_manager:PubSubManager._listen")
+def test_socketio_pubsub_manager_listen():
+    """The listener reads every message through it."""
+    assert params(PubSubManager._listen) == ["self"]
+    assert "self._listen()" in inspect.getsource(PubSubManager._thread)
+
+
+@contract("socketio.pubsub_manager:PubSubManager._handle_emit")
+def test_socketio_pubsub_manager_handle_emit():
+    """An emit of another process, decoded, is delivered here through it."""
+    assert params(PubSubManager._handle_emit) == ["self", "message"]
+    assert "self._handle_emit(data)" in inspect.getsource(PubSubManager._thread)
+
+
+@contract("socketio.pubsub_manager:PubSubManager._thread")
+def test_socketio_pubsub_manager_thread(redis_url):
+    """The listener hands each decoded emit of another process to `_handle_emit`."""
+    channel = f"test-contract-{uuid.uuid4().hex}"
+    handled: list[dict] = []
+
+    class Listener(BatchingRedisManager):
+        def _listen(self):  # the real Redis listener, ended after two messages
+            for n, message in enumerate(super()._listen(), 1):
+                yield message
+                if n == 2:
+                    return
+
+        def _handle_emit(self, message):
+            handled.append(message)
+
+    here = Listener(redis_url, channel=channel)
+    socketio.Server(async_mode="threading", client_manager=here)  # the manager's server
+    assert params(PubSubManager._thread) == ["self"]
+    thread = threading.Thread(target=here._thread, daemon=True)
+    thread.start()
+    _wait_for_subscriber(redis_url, channel)
+    there = _manager(redis_url, channel)
+    emit = {"method": "emit", "event": "e", "data": ["x"], "binary": False,
+            "namespace": "/", "room": "r", "skip_sid": None, "callback": None}
+    there._publish(emit)
+    there._publish({**emit, "data": ["y"]})
+    thread.join(10)
+    assert [m["data"] for m in handled] == [["x"], ["y"]]
+
+
+def _wait_for_subscriber(redis_url: str, channel: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 10
+    while not dict(client.pubsub_numsub(channel)).get(channel.encode()):
+        assert time.monotonic() < deadline, "the listener never subscribed"
+        time.sleep(0.01)
+
+
+@contract("socketio.redis_manager:RedisManager._publish")
+def test_socketio_redis_manager_publish(redis_url):
+    """A publish is the manager's JSON of the message, as is: ours put the host id first,
+    so the raw bytes start with it (the prefix a process drops its own by)."""
+    channel = f"test-contract-{uuid.uuid4().hex}"
+    manager = _manager(redis_url, channel)
+    reader = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+    reader.subscribe(channel)
+    _wait_for_subscriber(redis_url, channel)
+    manager._publish({"method": "emit", "event": "e", "data": ["x"]})
+    message = None
+    deadline = time.monotonic() + 10
+    while message is None and time.monotonic() < deadline:
+        message = reader.get_message(timeout=1)
+    reader.close()
+    own = manager.json.dumps({"host_id": manager.host_id})[:-1].encode()
+    assert message["data"].startswith(own)
+    assert json.loads(message["data"])["event"] == "e"
+
+
+@contract("socketio.redis_manager:RedisManager._listen")
+def test_socketio_redis_manager_listen(redis_url):
+    """The listener yields each message's raw bytes, undecoded."""
+    channel = f"test-contract-{uuid.uuid4().hex}"
+    manager = _manager(redis_url, channel)
+    heard: list = []
+
+    def listen():
+        for raw in RedisManager._listen(manager):
+            heard.append(raw)
+            return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    _wait_for_subscriber(redis_url, channel)
+    redis.Redis.from_url(redis_url).publish(channel, b'{"method": "emit"}')
+    thread.join(10)
+    assert heard == [b'{"method": "emit"}']
+
+
+@contract("socketio:RedisManager().host_id")
+def test_socketio_redis_manager_host_id():
+    """Each manager's own id, sent with every message it publishes."""
+    manager = RedisManager("redis://127.0.0.1:1/0", write_only=True)
+    assert isinstance(manager.host_id, str) and manager.host_id
+    assert "'host_id': self.host_id" in inspect.getsource(PubSubManager.emit)
+
+
+@contract("socketio:RedisManager().json")
+def test_socketio_redis_manager_json():
+    """The JSON module publishes are written with: the server's (Python's json here)."""
+    manager = RedisManager("redis://127.0.0.1:1/0", write_only=True)
+    socketio.Server(async_mode="threading", client_manager=manager)
+    assert manager.json.dumps({"a": 1}) == json.dumps({"a": 1})
+
+
+@contract("socketio:RedisManager().write_only")
+def test_socketio_redis_manager_write_only():
+    """A write-only manager (the worker's) holds no sockets: nothing to deliver."""
+    assert RedisManager("redis://127.0.0.1:1/0", write_only=True).write_only is True
+
+
+@contract("socketio:RedisManager().server")
+def test_socketio_redis_manager_server():
+    """The Socket.IO server the manager delivers for (its `sleep` lets others run)."""
+    manager = RedisManager("redis://127.0.0.1:1/0")
+    server = socketio.Server(async_mode="threading", client_manager=manager)
+    assert manager.server is server and callable(server.sleep)
+
+
+# --- pywsgi -----------------------------------------------------------------------------
+
+
+class Recording(HookedHandler):
+    """A handler that notes what reached our hooks."""
+
+    seen: list = []
+
+    def client_error(self, ex):
+        self.seen.append(("client_error", type(ex)))
+
+    def request_failed(self, exc_type):
+        self.seen.append(("request_failed", exc_type))
+
+
+def _ask(request: bytes, app=None) -> bytes:
+    """One request to a real pywsgi server with the Recording handler; its answer."""
+    def fail(environ, start_response):
+        raise RuntimeError("application failed")
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app or fail, handler_class=Recording,
+                               log=None, error_log=None)
+    server.start()
+    try:
+        client = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+        client.sendall(request)
+        answer = b""
+        while chunk := client.recv(4096):
+            answer += chunk
+        client.close()
+        return answer
+    finally:
+        server.stop()
+
+
+@contract("gevent.pywsgi:WSGIHandler._handle_client_error")
+def test_gevent_pywsgi_handle_client_error():
+    """A bad request line goes through it, and its (status, body) is what is answered."""
+    Recording.seen = []
+    assert params(pywsgi.WSGIHandler._handle_client_error) == ["self", "ex"]
+    assert _ask(b"NOT A REQUEST LINE AT ALL\r\n\r\n") == BAD_REQUEST_RESPONSE
+    assert Recording.seen and Recording.seen[0][0] == "client_error"
+
+
+@contract("gevent.pywsgi:WSGIHandler._log_error")
+def test_gevent_pywsgi_log_error():
+    """A failing application is reported through it, with the exception's type."""
+    Recording.seen = []
+    assert params(pywsgi.WSGIHandler._log_error) == ["self", "t", "v", "tb"]
+    assert _ask(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(
+        b"HTTP/1.1 500")
+    assert Recording.seen == [("request_failed", RuntimeError)]
+
+
+@contract("gevent.pywsgi:WSGIHandler.__init__")
+def test_gevent_pywsgi_handler_init():
+    """The undocumented `rfile` argument is the file requests are read from."""
+    assert params(pywsgi.WSGIHandler.__init__) == ["self", "sock", "address", "server", "rfile"]
+    left, right = socket.socketpair()
+    try:
+        rfile = left.makefile("rb", 2048)
+        assert pywsgi.WSGIHandler(left, "", None, rfile).rfile is rfile
+    finally:
+        left.close()
+        right.close()
+
+
+@contract("gevent.pywsgi:WSGIHandler().rfile")
+def test_gevent_pywsgi_handler_rfile():
+    """simple-websocket takes the connection's socket from under the handler's read file
+    (`rfile.raw._sock`), so a file of ours must keep that shape."""
+    import simple_websocket.ws
+
+    left, right = socket.socketpair()
+    try:
+        assert HookedHandler(left, "", None).rfile.raw._sock is left
+    finally:
+        left.close()
+        right.close()
+    assert "wsgi_input.raw._sock" in inspect.getsource(simple_websocket.ws.Server.__init__)
+
+
+@contract("gevent.pywsgi:WSGIHandler.handle_one_request")
+def test_gevent_pywsgi_handle_one_request():
+    """Reads the request line from the socket (a timeout there ends the connection)."""
+    assert params(pywsgi.WSGIHandler.handle_one_request) == ["self"]
+    assert "except socket.error" in inspect.getsource(pywsgi.WSGIHandler.handle_one_request)
+
+
+@contract("gevent.pywsgi:WSGIHandler.read_request")
+def test_gevent_pywsgi_read_request():
+    """Reads the headers; a false return is answered 400 and closes."""
+    assert params(pywsgi.WSGIHandler.read_request) == ["self", "raw_requestline"]
+    Recording.seen = []
+
+    class Refusing(Recording):
+        def read_request(self, raw_requestline):
+            return False
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), None, handler_class=Refusing, log=None)
+    server.start()
+    try:
+        client = gevent.socket.create_connection(("127.0.0.1", server.server_port))
+        client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        assert client.recv(4096) == BAD_REQUEST_RESPONSE
+        client.close()
+    finally:
+        server.stop()
+    assert Recording.seen == []  # nothing reported
+
+
+# --- gevent_hub -------------------------------------------------------------------------
+
+
+@contract("gevent.hub:Hub.print_exception")
+def test_gevent_hub_print_exception():
+    """The hub prints a failed greenlet through it (set on the hub instance)."""
+    assert params(gevent.hub.Hub.print_exception) == ["self", "context", "t", "v", "tb"]
+    hub = gevent.get_hub()
+    before = hub.__dict__.get("print_exception")  # serverlog's, if a test installed it
+    printed = []
+    hub.print_exception = lambda context, t, v, tb: printed.append(t)
+    try:
+        gevent.spawn(lambda: 1 / 0).join()
+    finally:
+        if before is None:
+            del hub.print_exception
+        else:
+            hub.print_exception = before
+    assert printed == [ZeroDivisionError]
+
+
+# --- rq_worker --------------------------------------------------------------------------
+
+
+@contract("rq.worker:SimpleWorker.perform_job")
+def test_rq_simple_worker_perform_job():
+    """A SimpleWorker runs each job through it, in its own process."""
+    assert params(SimpleWorker.perform_job) == ["self", "job", "queue", "execution"]
+    assert "self.perform_job(" in inspect.getsource(SimpleWorker.execute_job)
+
+
+# --- the registry and the start-up check ------------------------------------------------
+
+
+def test_every_name_a_patch_touches_has_a_contract_here():
+    touched = {name for patch in compat.PATCHES for name in patch.touches()}
+    assert touched == CONTRACTS
+
+
+def test_every_name_checked_at_start_exists():
+    assert [n for p in compat.PATCHES for n in p.names if not compat.resolves(n)] == []
+
+
+def pins() -> dict[str, str]:
+    found = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9_.\-]+)(?:\[[^]]*\])?==(\S+)", line)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+    return found
+
+
+def test_every_patch_names_the_pinned_versions():
+    """A pin bump fails here: revisit the patch (helpline/compat/), then its versions."""
+    pinned = pins()
+    for patch in compat.PATCHES:
+        for dist, version in patch.versions.items():
+            assert pinned.get(dist) == version, (
+                f"helpline/compat/{patch.module}.py was written for {dist} {version}, "
+                f"requirements.txt pins {pinned.get(dist)}")
+
+
+def test_the_check_is_silent_with_the_pinned_versions(caplog):
+    assert compat.check() == []
+    assert not caplog.records
+
+
+def test_a_version_that_differs_is_one_warning_per_patch_naming_what_to_revisit(caplog):
+    def installed(dist):
+        return "4.16.0" if dist == "python-engineio" else compat.installed_version(dist)
+
+    warnings = compat.check(installed=installed)
+    assert [line.split(":")[0] for line in warnings] == [
+        "library patch helpline/compat/engineio_pings.py",
+        "library patch helpline/compat/engineio_sockets.py",
+        "library patch helpline/compat/socketio_packets.py"]
+    assert warnings[0] == (
+        "library patch helpline/compat/engineio_pings.py: python-engineio 4.16.0 installed, "
+        "written for 4.15.1; revisit engineio.socket:Socket.schedule_ping, "
+        "engineio.socket:Socket._send_ping, engineio.socket:Socket().last_ping, "
+        "engineio.socket:Socket().closing, engineio.socket:Socket().closed, "
+        "engineio.socket:Socket().server")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", line) for line in warnings]
+
+
+def test_a_library_not_installed_is_said_so():
+    patch = compat.Patch("gevent_hub", {"gevent": "26.9.0"}, ("gevent.hub:Hub.print_exception",))
+    assert compat.check((patch,), installed=lambda dist: None) == [
+        "library patch helpline/compat/gevent_hub.py: gevent not installed, "
+        "written for 26.9.0; revisit gevent.hub:Hub.print_exception"]
+
+
+def test_a_patch_whose_name_is_gone_cannot_apply():
+    patch = compat.Patch("engineio_pings", {"python-engineio": "4.15.1"},
+                         ("engineio.socket:Socket.schedule_ping", "engineio.socket:Socket._gone"))
+    with pytest.raises(compat.PatchCannotApply) as refused:
+        compat.check((patch,))
+    assert str(refused.value) == (
+        "library patch helpline/compat/engineio_pings.py cannot apply: "
+        "engineio.socket:Socket._gone gone with python-engineio 4.15.1 installed "
+        "(written for 4.15.1)")
+
+
+def test_a_server_refuses_to_start_in_one_line_when_a_patch_cannot_apply():
+    patch = compat.Patch("rq_worker", {"rq": "3.0.0"}, ("rq.worker:SimpleWorker._gone",))
+    with pytest.raises(SystemExit) as refused:
+        runner.check_library_patches((patch,))
+    assert "\n" not in str(refused.value)
+    assert str(refused.value).startswith(
+        "helpline: library patch helpline/compat/rq_worker.py cannot apply: "
+        "rq.worker:SimpleWorker._gone gone")
