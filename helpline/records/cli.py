@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import LANGUAGES
+from .models import Staff
+from .rescan import rescan
+from .scrubber import ScrubberUnavailable, load
 
 
 @click.command("demo-data")
@@ -39,14 +44,6 @@ def notes() -> None:
 def rescan_notes(apply_: bool, username: str | None) -> None:
     """Count, per kind, the stored notes today's scrubber would change; --apply replaces
     them and writes one audit event with the count. Never prints a note."""
-    from flask import current_app
-    from sqlalchemy import select
-
-    from ..i18n import LANGUAGES
-    from .models import Staff
-    from .rescan import rescan
-    from .scrubber import ScrubberUnavailable, load
-
     actor = None
     if apply_:
         actor = db.session.scalar(select(Staff).where(Staff.username == (username or ""),

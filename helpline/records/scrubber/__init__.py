@@ -80,6 +80,7 @@ def load() -> None:
             return
         try:
             lists = lookup.load()
+            # Here, not at the top: only a process that scrubs pays for the models.
             import spacy
             from deduce import Deduce
 
@@ -211,14 +212,14 @@ def _run(fn, *args):
     """fn(*args) in a one-thread gevent pool when gevent drives this process, else inline.
     SCRUBBER_THREADS=0 scrubs on the event loop (bench/scrub_load.py compares the two)."""
     global _pool
-    try:
+    try:  # here: the scrubber runs without gevent too (CLI, bench)
         from gevent import monkey
     except ImportError:  # pragma: no cover - gevent is a dependency
         return fn(*args)
     if not monkey.is_module_patched("threading") or os.environ.get("SCRUBBER_THREADS") == "0":
         return fn(*args)
     if _pool is None:
-        from gevent.threadpool import ThreadPool
+        from gevent.threadpool import ThreadPool  # only under gevent (see above)
 
         _pool = ThreadPool(1)
     return _pool.apply(fn, args)

