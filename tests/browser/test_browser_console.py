@@ -223,7 +223,9 @@ def cooling_server(tmp_path_factory, redis_url):
     with app.app_context():
         db.create_all()
         accounts.create_staff(db.session, "carla", "Carla", "therapist", PASSWORD)
-    servers = LiveServers(url, database, tmp, count=1, env={"COOLDOWN_SECONDS": "600"})
+    # A note is filed in the page: the scrubber loads at start, not within the page's wait.
+    servers = LiveServers(url, database, tmp, count=1,
+                          env={"COOLDOWN_SECONDS": "600", "SCRUBBER_PRELOAD": "1"})
     yield servers
     servers.stop()
 
