@@ -51,6 +51,8 @@ def test_supervisor_keeps_ready_texts_and_tries_the_picker(browser, live, live_s
 
     # Edit one, then delete the other.
     rows.nth(1).get_by_role("link", name="Edit").click()
+    # The edit page is there (axe must not run on a page still navigating away).
+    expect(page.get_by_role("button", name="Save changes")).to_be_visible()
     assert_accessible(page, "on the edit page")
     page.get_by_label("Title").fill("Doorverwijzing CAW (regio)")
     page.get_by_role("button", name="Save changes").click()
