@@ -246,7 +246,7 @@ def _candidate(words: list[_Word], i: int, lookup: Lookup, languages: tuple[str,
         # or a first name followed by an age in brackets ("Benoît (45)").
         if bare in lookup.common_first_names and not _ordinary(bare, lookup, languages):
             return True
-        if bare in lookup.first_names and _AGE_AFTER.match(text_after(words, i)):
+        if bare in lookup.first_names and _AGE_AFTER.match(word.after):
             return True
         return _known(bare, lookup) and not _ordinary(bare, lookup, languages)
     return _lower_case_candidate(words, i, lookup, languages)
@@ -254,10 +254,6 @@ def _candidate(words: list[_Word], i: int, lookup: Lookup, languages: tuple[str,
 
 _AGE_AFTER = re.compile(r"\s*\(\s*\d")
 _POSTCODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]-)?\d{4,5}\s+$")
-
-
-def text_after(words: list[_Word], i: int) -> str:
-    return words[i].after
 
 
 def _ordinary_everywhere(word: str, lookup: Lookup) -> bool:
