@@ -13,20 +13,18 @@ chat of the process while it runs, so under gevent it runs in a small thread poo
 from __future__ import annotations
 
 import os
-import threading
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 
+from .. import offloop
 from .authconfig import setting
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password.
 DUMMY_HASH = _hasher.hash("not-a-real-password")
-_pool = None
-_pool_lock = threading.Lock()
 _SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
 
 
@@ -89,11 +87,11 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def _run(fn, *args):
-    """Run fn in the gevent thread pool when gevent drives this process, else inline."""
+    """Run fn in the hashing pool when gevent drives this process, else inline."""
     size = int(setting("PASSWORD_HASH_THREADS"))
-    if size <= 0 or not _gevent_patched():
+    if size <= 0 or not offloop.gevent_drives():
         return fn(*args)
-    return _thread_pool(size).apply(_in_the_background, (fn, *args))
+    return offloop.run("password_hash", size, _in_the_background, fn, *args)
 
 
 HASH_NICENESS = 10
@@ -112,22 +110,3 @@ def _in_the_background(fn, *args):
     except OSError:  # not permitted or not supported here: run at normal priority
         pass
     return fn(*args)
-
-
-def _gevent_patched() -> bool:
-    try:
-        from gevent import monkey
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        return False
-    return monkey.is_module_patched("threading")
-
-
-def _thread_pool(size: int):
-    """One pool per process, at most `size` hashes at once (further ones queue)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool.maxsize != size:
-            from gevent.threadpool import ThreadPool
-
-            _pool = ThreadPool(size)
-        return _pool

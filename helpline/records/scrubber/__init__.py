@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ... import offloop
 from . import contact, entities, lookup, patterns, words
 from .keep import protected_ranges
 from .languages import languages_of
@@ -205,21 +206,8 @@ def _scrub(text: str, language: str) -> ScrubResult:
     return ScrubResult(text, tuple(removed))
 
 
-_pool = None
-
-
 def _run(fn, *args):
-    """fn(*args) in a one-thread gevent pool when gevent drives this process, else inline.
+    """fn(*args) in a one-thread pool under gevent, so that live chats go on;
     SCRUBBER_THREADS=0 scrubs on the event loop (bench/scrub_load.py compares the two)."""
-    global _pool
-    try:  # here: the scrubber runs without gevent too (CLI, bench)
-        from gevent import monkey
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        return fn(*args)
-    if not monkey.is_module_patched("threading") or os.environ.get("SCRUBBER_THREADS") == "0":
-        return fn(*args)
-    if _pool is None:
-        from gevent.threadpool import ThreadPool  # only under gevent (see above)
-
-        _pool = ThreadPool(1)
-    return _pool.apply(fn, args)
+    return offloop.run("scrubber", 0 if os.environ.get("SCRUBBER_THREADS") == "0" else 1,
+                       fn, *args)
