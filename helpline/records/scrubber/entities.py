@@ -3,7 +3,7 @@
 deduce (de-identification of Dutch text) knows Dutch name patterns ("dhr. J. de Vries",
 initials, interfixes) and its own name and place lists; it runs on our slimmed copy of
 its lists (lookup.py). spaCy's fr_core_news_sm finds persons, places and organisations
-in French from context. Both are loaded once per process (models.py).
+in French from context. Both are loaded once per process (`load` in __init__.py).
 """
 
 from __future__ import annotations
