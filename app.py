@@ -14,7 +14,7 @@ if __name__ == "__main__" and sys.argv[1:2] != ["worker"]:
     monkey.patch_all()
 
 from helpline import create_app  # noqa: E402
-from helpline.runner import main  # noqa: E402
+from helpline.server.runner import main  # noqa: E402
 
 __all__ = ["create_app"]
 

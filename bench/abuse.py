@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from relay import free_port, git_commit, rss_mb, spawn, stop, wait_healthy  # noqa: E402
 
-from helpline import proofofwork  # noqa: E402
+from helpline.chat import proofofwork  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -423,7 +423,7 @@ def main(argv: list[str]) -> int:
     try:
         redis_url = os.environ.get("REDIS_URL", "")
         if not redis_url:
-            from helpline.redis_server import start_embedded_redis
+            from helpline.server.redis_server import start_embedded_redis
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
         r = redis.Redis.from_url(redis_url)
@@ -474,7 +474,7 @@ def main(argv: list[str]) -> int:
     finally:
         stop(procs)
         if redis_proc is not None:
-            from helpline.redis_server import stop_embedded_redis
+            from helpline.server.redis_server import stop_embedded_redis
 
             stop_embedded_redis(redis_proc)
         shutil.rmtree(tmp, ignore_errors=True)

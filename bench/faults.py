@@ -51,7 +51,7 @@ class Platform:
     """Embedded Redis, SQLite, a worker and server processes, all stopped by stop()."""
 
     def __init__(self, tmp: Path, grace: int, therapists: int):
-        from helpline.redis_server import start_embedded_redis
+        from helpline.server.redis_server import start_embedded_redis
 
         self.redis_proc, url = start_embedded_redis(str(tmp / "redis"))
         database = f"sqlite:///{tmp / 'faults.sqlite'}"
@@ -96,7 +96,7 @@ class Platform:
         proc.wait()
 
     def stop(self) -> None:
-        from helpline.redis_server import stop_embedded_redis
+        from helpline.server.redis_server import stop_embedded_redis
 
         for proc in [p for p, _ in self.servers.values()] + [self.worker]:
             proc.terminate()

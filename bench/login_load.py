@@ -110,7 +110,7 @@ def therapist(url: str, i: int, latencies: list, lock: threading.Lock):
 
 def chatter(url: str):
     """A chatter in a chat: `start` needs a solved proof of work (issue 6)."""
-    from helpline import proofofwork
+    from helpline.chat import proofofwork
 
     sio = socketio.Client(reconnection=False)
     sio.connect(url, namespaces=["/chat"], transports=["websocket"], wait_timeout=10)
@@ -203,7 +203,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop what we started, also then
-    from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+    from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 
     tmp = Path(tempfile.mkdtemp(prefix="helpline-login-bench-"))
     redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/redis_memory.py [extra redis-server binaries...]
 
-Start time: from spawning the server (as helpline/redis_server.py does) to the first PING
+Start time: from spawning the server (as helpline/server/redis_server.py does) to the first PING
 answered over its socket, 5 starts each. Memory: `MEMORY USAGE` of a chat's stream and
 hash after filling it through `store.post_message` until it refuses (docs/operations.md).
 """
@@ -20,9 +20,9 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpline import redis_server  # noqa: E402
 from helpline.chat import store  # noqa: E402
 from helpline.queue import keys  # noqa: E402
+from helpline.server import redis_server  # noqa: E402
 
 
 def start_times(binary: str, runs: int = 5) -> tuple[str, float, float]:

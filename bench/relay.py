@@ -456,7 +456,7 @@ async def solved(url: str) -> dict | None:
     response = await asyncio.to_thread(requests.get, url + "/challenge", timeout=20)
     if response.status_code == 404:
         return None
-    from helpline import proofofwork
+    from helpline.chat import proofofwork
 
     return proofofwork.solve(response.json())
 
@@ -813,7 +813,7 @@ def main(argv: list[str]) -> int:
             print("  redis:   REDIS_URL (its hl:* keys are deleted)")
         else:
             sys.path.insert(0, str(ROOT))
-            from helpline.redis_server import start_embedded_redis
+            from helpline.server.redis_server import start_embedded_redis
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
             _procs.append(redis_proc)  # the watchdog kills it too
@@ -846,7 +846,7 @@ def main(argv: list[str]) -> int:
     finally:
         stop([p for p in _procs if p is not redis_proc])
         if redis_proc is not None:
-            from helpline.redis_server import stop_embedded_redis
+            from helpline.server.redis_server import stop_embedded_redis
 
             stop_embedded_redis(redis_proc)
         logs = [p for p in tmp.glob("*.log") if count_log_errors(p)]

@@ -30,7 +30,7 @@ from helpline import create_app  # noqa: E402
 from helpline.admin import accounts  # noqa: E402
 from helpline.extensions import db  # noqa: E402
 from helpline.records import demo  # noqa: E402
-from helpline.redis_server import start_embedded_redis, stop_embedded_redis  # noqa: E402
+from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis  # noqa: E402
 
 PASSWORD = "bench password 123"
 TARGETS = [

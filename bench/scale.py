@@ -287,7 +287,7 @@ def measure(args) -> list[dict] | None:
         redis_pids: list[int] = []
         if not redis_url:
             sys.path.insert(0, str(ROOT))
-            from helpline.redis_server import start_embedded_redis
+            from helpline.server.redis_server import start_embedded_redis
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
             redis_pids = [redis_proc.pid]
@@ -296,7 +296,7 @@ def measure(args) -> list[dict] | None:
         return None
     finally:
         if redis_proc is not None:
-            from helpline.redis_server import stop_embedded_redis
+            from helpline.server.redis_server import stop_embedded_redis
 
             stop_embedded_redis(redis_proc)
         shutil.rmtree(tmp, ignore_errors=True)

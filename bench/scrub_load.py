@@ -69,7 +69,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+    from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 
     tmp = Path(tempfile.mkdtemp(prefix="helpline-scrub-bench-"))
     redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))

@@ -52,9 +52,9 @@ ROOT = BENCH.parent
 PACKAGES = ("engineio", "socketio", "flask_socketio", "gevent", "greenlet", "simple_websocket",
             "wsproto", "h11", "werkzeug", "flask", "flask_login", "flask_babel", "redis",
             "sqlalchemy", "helpline")
-# helpline's WSGI wrappers and server handler (serverlog.py over compat/pywsgi.py): every
+# helpline's WSGI wrappers and server handler (server/logs.py over compat/pywsgi.py): every
 # request passes them, so they would claim every allocation below them
-PASS_THROUGH = {"ratelimit.py", "security.py", "serverlog.py", "pywsgi.py"}
+PASS_THROUGH = {"ratelimit.py", "security.py", "logs.py", "pywsgi.py"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     from relay import git_commit
 
-    from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+    from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 
     extra_env = dict(item.split("=", 1) for item in args.env)
     print(f"socket memory bench: waiting chatters {args.sockets}; commit {git_commit()}; "

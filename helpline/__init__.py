@@ -13,11 +13,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
-from . import i18n, security
+from . import i18n
 from .compat.socketio_manager import BatchingRedisManager, channel_for
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
-from .protocol import SQL_INT_MAX
+from .realtime.protocol import SQL_INT_MAX
+from .realtime.ratelimit import AdmissionMiddleware
+from .server import security
+from .server.logs import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
+from .server.redis_server import running_or_embedded
 from .settings import CONFIGS, ROOT
 
 MAX_SOCKET_PACKET = 64 * 1024
@@ -59,8 +63,6 @@ def configure_logging() -> None:
     """App logs say what happened, never who: no address, agent or message text is logged.
 
     Runs again at every create_app, to no further effect (runner.py runs it first)."""
-    from .serverlog import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
-
     logging.basicConfig(level=logging.INFO)
     formatter = AnonymousFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
@@ -78,8 +80,6 @@ def _init_redis(app: Flask) -> None:
     """Live state client (strings) and the RQ client (bytes), on REDIS_URL or an embedded server."""
     url = app.config["REDIS_URL"]
     if not url:
-        from .redis_server import running_or_embedded
-
         # A CLI command or another server joins the running platform's embedded Redis.
         url, started = running_or_embedded(app.config["EMBEDDED_REDIS_MAXMEMORY"])
         app.extensions["helpline_embedded_redis_started"] = started
@@ -97,10 +97,12 @@ def _redis_client(url: str, **options) -> redis.Redis:
 
 
 def _init_extensions(app: Flask) -> None:
+    # Here, not at the top: every helpline module runs this package's __init__ first, so
+    # the parts (models, pages, sockets) load when an app is built, not with any module.
     from . import availability  # noqa: F401  (registers its SQL models before migrate)
     from .admin import accounts
-    from .admin import sessions as staff_sessions
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
+    from .auth import sessions as staff_sessions
     from .canned import models as canned_models  # noqa: F401  (the ready texts)
     from .records import followup  # noqa: F401  (follow-up codes, hashed)
     from .records.taxonomy import load_taxonomy
@@ -152,25 +154,26 @@ def _init_extensions(app: Flask) -> None:
         serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
     guard_messages(socketio.server)
-    from .ratelimit import AdmissionMiddleware
-
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
 
 
 def _register_pages(app: Flask) -> None:
-    from .admin import self_views, views  # noqa: F401  (their routes, on the admin blueprint)
-    from .admin.access import bp as admin_bp
-    from .admin.account_views import bp as accounts_bp
+    # Here, not at the top: every helpline module runs this package's __init__ first, so
+    # the parts (models, pages, sockets) load when an app is built, not with any module.
     from .admin.cli import register_cli
-    from .admin.overview_views import bp as overview_bp
+    from .admin.views import bp as accounts_bp
+    from .auth import self_views, views  # noqa: F401  (their routes, on the admin blueprint)
+    from .auth.access import bp as admin_bp
     from .availability.views import bp as availability_bp
     from .canned.cli import register_cli as register_canned_cli
     from .canned.views import bp as canned_bp
     from .chat.views import bp as chat_bp
+    from .console import views as console_views  # noqa: F401  (the console, on it too)
     from .errors import register_error_pages
     from .records.cli import register_cli as register_records_cli
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
+    from .supervision.views import bp as overview_bp
 
     app.url_map.converters["int"] = SqlIdConverter  # before any route is added
     app.register_blueprint(chat_bp)
@@ -206,10 +209,16 @@ class SqlIdConverter(IntegerConverter):
 
 
 def _register_sockets() -> None:
-    from .admin import events as staff_events
+    # Here, not at the top: every helpline module runs this package's __init__ first, so
+    # the parts (models, pages, sockets) load when an app is built, not with any module.
     from .chat import events as chat_events
-    from .sockets import socket_error
+    from .console import events as staff_events
+    from .queue import broadcast
+    from .realtime.sockets import socket_error
+    from .supervision import overview
 
     chat_events.register()
     staff_events.register()
+    # The overview shows the line: the line's broadcasts tell it, without importing it.
+    broadcast.line_changed_signal.connect(overview.on_line_changed)
     socketio.on_error_default(socket_error)

@@ -18,14 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from .extensions import db
+from .records.models import Staff
 
 ACTIONS = (
-    # supervision (helpline/supervise.py)
+    # supervision (helpline/supervision/)
     "monitor", "whisper", "join", "triage", "risk_flag", "risk_clear", "remove_waiting",
     # transfer and staff management
     "transfer", "staff_create", "staff_role", "staff_password_reset", "staff_deactivate",
     "staff_reactivate",
-    # sign-in security (helpline/admin/access.py, views.py, self_views.py): never a secret
+    # sign-in security (helpline/auth/): never a secret
     # or a code
     "staff_password_change", "staff_2fa_enrol", "staff_2fa_off", "staff_2fa_reset",
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
@@ -88,8 +89,6 @@ def record(session: Session, actor_id: int, action: str, chat_ref: str | None = 
 
 def latest(session: Session, limit: int = 50) -> list[dict]:
     """The newest rows with the staff names, for the supervisor page."""
-    from .records.models import Staff
-
     actor = aliased(Staff)
     target = aliased(Staff)
     rows = session.execute(

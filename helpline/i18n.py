@@ -12,6 +12,11 @@ from __future__ import annotations
 from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+
+from .availability import schedule
 
 LANGUAGES = ("nl", "fr", "en")  # Dutch first: the helpline's own order
 NATIVE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
@@ -45,8 +50,6 @@ def select_locale() -> str:
 
 def _staff_language() -> str | None:
     """A signed-in staff member's saved preference (None: follow the browser)."""
-    from flask_login import current_user
-
     try:
         return known(getattr(current_user, "language", None))
     except Exception:  # no login manager on this request (e.g. outside the app's pages)
@@ -82,10 +85,6 @@ def hours_text(slots, channel: str, width: str = "wide") -> str:
     """A channel's weekly hours in the reader's language, weekday names from Babel.
 
     Chatters read whole names ('dinsdag 15:00–19:00'); staff pages pass "abbreviated"."""
-    from flask_babel import gettext as _
-
-    from .availability import schedule
-
     words = {"always": _("Every day, 24 hours"), "every_day": _("Every day {hours}"),
              "none": _("No regular hours")}
     return schedule.weekly_text(slots, channel, weekday_names(width=width), words)
@@ -93,14 +92,10 @@ def hours_text(slots, channel: str, width: str = "wide") -> str:
 
 def lazy_weekday(index: int):
     """Monday (0) .. Sunday (6) in the reader's language, resolved when shown."""
-    from flask_babel.speaklater import LazyString
-
     return LazyString(lambda: weekday_names()[index])
 
 
 def lazy_weekday_short(index: int):
-    from flask_babel.speaklater import LazyString
-
     return LazyString(lambda: weekday_names(width="abbreviated")[index])
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
+from .server.security import secret_key_problem
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -93,7 +97,7 @@ class Config:
     # (an active chat keeps RESUME_GRACE_SECONDS): a bot cannot hold the line by closing.
     WAITING_GRACE_SECONDS = _env_int("WAITING_GRACE_SECONDS", 25)
 
-    # Abuse defences (helpline/proofofwork.py, helpline/ratelimit.py): keyed on a socket or the
+    # Abuse defences (chat/proofofwork.py, realtime/ratelimit.py): keyed on a socket or the
     # process, never on an address. POW_MAX_NUMBER: the proof of work's search space
     # (a phone needs about maxnumber/2 SHA-256 hashes on average, see docs/benchmarks.md).
     POW_MAX_NUMBER = _env_int("POW_MAX_NUMBER", 100_000)
@@ -236,8 +240,6 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse a weak SECRET_KEY and the embedded Redis (it is for `make run` only)."""
-        from .security import secret_key_problem
-
         problem = secret_key_problem(config.get("SECRET_KEY", ""))
         if problem:
             raise RuntimeError(f"SECRET_KEY {problem}")
@@ -254,3 +256,11 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def setting(name: str):
+    """One setting where there may be no app (a CLI step, a pool thread): the app's value
+    if there is an app (create_app's overrides, as in tests, win), else Config's."""
+    if has_app_context() and name in current_app.config:
+        return current_app.config[name]
+    return getattr(Config, name)

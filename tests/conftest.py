@@ -20,8 +20,9 @@ from flask_socketio.test_client import SocketIOTestClient
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from helpline import create_app, jobs, proofofwork
+from helpline import create_app, jobs, timers
 from helpline.admin import accounts
+from helpline.chat import proofofwork
 from helpline.extensions import db, socketio
 from tests import totp
 
@@ -36,7 +37,7 @@ CHROMIUM_ARGS = [
 
 
 def with_solution(data, get_challenge) -> dict:
-    """A `start` payload with a solved proof of work added (helpline/proofofwork.py).
+    """A `start` payload with a solved proof of work added (helpline/chat/proofofwork.py).
 
     Tests of the proof of work itself put their own `pow` key in (None for none).
     """
@@ -66,7 +67,7 @@ def redis_url():
     if url:
         yield url
         return
-    from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+    from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 
     proc, url = start_embedded_redis()
     yield url
@@ -214,7 +215,7 @@ def run_jobs(app, *, include_scheduled: bool = True) -> None:
 
 
 def _run_jobs(app, include_scheduled: bool) -> None:
-    queue = jobs.queue()
+    queue = timers.queue()
     if include_scheduled:
         registry = ScheduledJobRegistry(queue=queue)
         for job_id in registry.get_job_ids():

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from helpline import jobs, live
+from helpline import jobs
+from helpline.realtime import live
 
 RELEASE_KEY = "test:release"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import redis as redis_lib
 import requests
 
-from helpline import redis_server
+from helpline.server import redis_server
 from tests.conftest import ROOT, free_port
 
 

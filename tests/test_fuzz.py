@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpline.admin.events import HANDLERS as STAFF_HANDLERS
 from helpline.chat import store
 from helpline.chat.events import HANDLERS as CHAT_HANDLERS
 from helpline.compat.socketio_packets import RESERVED
+from helpline.console.events import HANDLERS as STAFF_HANDLERS
 from helpline.extensions import socketio
-from helpline.protocol import ERRORS
+from helpline.realtime.protocol import ERRORS
 from tests.conftest import events, sign_in
 
 CHAT, STAFF = "/chat", "/staff"

@@ -7,11 +7,13 @@ import threading
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from helpline import heartbeat, jobs, live
+from helpline import timers
 from helpline.availability.models import MissedContact
 from helpline.chat import lifecycle, store
 from helpline.extensions import db
 from helpline.queue import assignment, keys
+from helpline.realtime import live
+from helpline.server import heartbeat
 from tests.conftest import events, run_jobs
 
 DEAD = "deadproc"
@@ -32,7 +34,7 @@ def new_chat(r, sid: str) -> str:
 
 def scheduled(app) -> list[tuple[str, list]]:
     with app.app_context():
-        queue = jobs.queue()
+        queue = timers.queue()
         found = [queue.fetch_job(i) for i in ScheduledJobRegistry(queue=queue).get_job_ids()]
     return sorted((job.func_name.rsplit(".", 1)[-1], job.args) for job in found)
 

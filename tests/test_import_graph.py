@@ -101,3 +101,51 @@ def test_the_front_end_gains_no_import_circle() -> None:
     found = circles(_js_graph())
     assert [c for c in found if c not in KNOWN_JS_CIRCLES] == []
     assert [c for c in KNOWN_JS_CIRCLES if c not in found] == [], "a circle is gone: unlist it"
+
+
+# Lower layers import nothing of the domain, so a change to chats, the line or records
+# never reaches them (docs/architecture.md, "The map"). The key names live in queue/keys.
+LAYERS = {
+    "helpline.realtime": ("helpline.realtime", "helpline.compat", "helpline.extensions",
+                          "helpline.queue.keys"),
+    "helpline.compat": ("helpline.compat", "helpline.realtime.protocol"),
+    "helpline.timers": (),
+}
+
+
+def test_the_lower_layers_import_no_domain_module() -> None:
+    graph = _python_graph()
+    wrong = {
+        (name, dep)
+        for layer, allowed in LAYERS.items()
+        for name, deps in graph.items() if name == layer or name.startswith(layer + ".")
+        for dep in deps
+        if dep != "helpline" and not dep.startswith(allowed or ("\0",))
+    }
+    assert wrong == set()
+
+
+def _unexplained_function_imports(path: Path) -> list[int]:
+    """Imports inside a function whose run of imports has no comment in it or just above."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    nested = sorted({(node.lineno, node.end_lineno) for func in ast.walk(ast.parse(text))
+                     if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef)
+                     for node in ast.walk(func) if isinstance(node, ast.Import | ast.ImportFrom)})
+    runs: list[list[int]] = []  # [first line, last line] of imports that follow each other
+    for first, last in nested:
+        between = lines[runs[-1][1]:first - 1] if runs else ["x"]
+        if len(between) <= 1 and not "".join(between).strip():
+            runs[-1][1] = last
+        else:
+            runs.append([first, last])
+    return [first for first, last in runs
+            if not any("#" in line for line in lines[first - 1:last])
+            and "#" not in lines[first - 2]]
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    wrong = {str(path.relative_to(ROOT)): found
+             for path in (ROOT / "helpline").rglob("*.py")
+             if (found := _unexplained_function_imports(path))}
+    assert wrong == {}

@@ -9,7 +9,7 @@ import zlib
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from helpline import jobs
+from helpline import timers
 from helpline.extensions import db
 from helpline.queue import keys
 from helpline.records.models import Summary
@@ -84,7 +84,7 @@ def test_job_payloads_hold_no_text_or_identity(chatter, staff_socket, make_staff
     client.emit("message", {"text": "secret words"}, namespace="/chat")
     sock.emit("end", {"chat_id": started["chat_id"]}, namespace="/staff")
     with ctx():
-        queue = jobs.queue()
+        queue = timers.queue()
         ids = ScheduledJobRegistry(queue=queue).get_job_ids()
     assert ids
     for job_id in ids:
@@ -138,7 +138,7 @@ def test_a_job_that_ran_leaves_no_record_and_a_waiting_one_expires(chatter, app)
     client.disconnect("/chat")
     waiting = _rq_keys(app)
     assert waiting and all(
-        0 < ttl <= app.config["RESUME_GRACE_SECONDS"] + jobs.TTL_MARGIN_SECONDS
+        0 < ttl <= app.config["RESUME_GRACE_SECONDS"] + timers.TTL_MARGIN_SECONDS
         for ttl in waiting.values()), waiting
     run_jobs(app)
     assert _rq_keys(app) == {}
@@ -152,7 +152,7 @@ def test_a_failed_job_keeps_only_an_error_type_and_briefly(chatter, app, r):
     r.set(keys.chat(chat_id), "private words")  # the job's Redis call fails (WRONGTYPE)
     run_jobs(app)
     left = _rq_keys(app)
-    assert left and all(0 < ttl <= jobs.FAILURE_TTL_SECONDS for ttl in left.values()), left
+    assert left and all(0 < ttl <= timers.FAILURE_TTL_SECONDS for ttl in left.values()), left
     raw = app.extensions["helpline_rq_redis"]
     stored = ""
     for name in left:
@@ -176,7 +176,7 @@ def test_each_job_ends_its_sql_session(app):
     """The worker runs in one app context: each job's SQL session ends with the job, so a
     read does not hold a transaction (and its locks) until the next job."""
     with app.app_context():
-        jobs.queue().enqueue(read_sql_job)
+        timers.queue().enqueue(read_sql_job)
     run_jobs(app)
     assert SESSIONS_USED and not SESSIONS_USED[-1].in_transaction()
 

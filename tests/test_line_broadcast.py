@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from helpline import live
-from helpline.queue import line
+from helpline.queue import broadcast, line
 from tests.conftest import events
 
 NS = "/chat"
@@ -33,7 +32,7 @@ def test_a_broadcast_overtaken_by_a_newer_one_does_not_send_last(app, chatter, m
 
     monkeypatch.setattr(line, "waiting", snapshot_then_a_change_lands)
     with app.app_context():
-        live.line_changed()
+        broadcast.line_changed()
 
     assert events(second, NS, "position")[-1]["position"] == 1
     assert events(third, NS, "position")[-1]["position"] == 2

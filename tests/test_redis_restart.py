@@ -15,7 +15,7 @@ import requests
 from helpline import create_app
 from helpline.admin import accounts
 from helpline.extensions import db
-from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 from tests.conftest import PASSWORD, LiveServers, eventually
 from tests.peers import staff_cookie
 

@@ -10,7 +10,8 @@ import stat
 import pytest
 from flask import request
 
-from helpline import create_app, security
+from helpline import create_app
+from helpline.server import security
 
 HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "helpline.example",
          "X-Forwarded-For": "203.0.113.9"}

@@ -131,7 +131,7 @@ def test_nothing_a_client_sends_reaches_the_server_log(live):
 
 
 def test_records_keep_no_library_arguments_and_no_exception_messages():
-    from helpline.serverlog import AnonymousFormatter
+    from helpline.server.logs import AnonymousFormatter
 
     formatter = AnonymousFormatter("%(name)s: %(message)s")
     try:
@@ -150,7 +150,7 @@ def test_records_keep_no_library_arguments_and_no_exception_messages():
 
 
 def test_a_burst_of_errors_is_cut_to_a_few_lines_and_a_count():
-    from helpline.serverlog import Throttle
+    from helpline.server.logs import Throttle
 
     throttle = Throttle(burst=3, window=3600)
     admitted = [throttle.admit()[0] for _ in range(10)]
@@ -173,7 +173,7 @@ def test_a_failing_page_logs_its_route_not_the_path_a_client_chose(app, caplog):
 def test_a_failed_greenlet_prints_its_type_only(capsys, monkeypatch):
     import gevent
 
-    from helpline import serverlog
+    from helpline.server import logs as serverlog
 
     monkeypatch.setattr(serverlog, "_throttle", serverlog.Throttle())
     hub = gevent.get_hub()

@@ -7,8 +7,8 @@ import gc
 import socket
 from types import SimpleNamespace
 
-from helpline.runner import freeze_startup_heap
-from helpline.serverlog import AnonymousHandler
+from helpline.server.logs import AnonymousHandler
+from helpline.server.runner import freeze_startup_heap
 
 
 def test_accepted_connections_send_small_frames_at_once():
@@ -66,7 +66,7 @@ def test_a_connection_reads_through_a_small_buffer():
 def test_greenlets_keep_no_spawn_tree():
     import gevent
 
-    from helpline.runner import lighter_greenlets
+    from helpline.server.runner import lighter_greenlets
 
     before = gevent.config.track_greenlet_tree
     try:

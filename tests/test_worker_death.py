@@ -15,10 +15,11 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from helpline import create_app, jobs, live
+from helpline import create_app, timers
 from helpline.chat import store
 from helpline.extensions import db
 from helpline.queue import keys
+from helpline.realtime import live
 from tests.conftest import ROOT, eventually, other_db, run_jobs
 from tests.held_job import RELEASE_KEY, held_grace_check
 
@@ -88,7 +89,7 @@ def test_a_job_killed_with_its_worker_runs_again_on_a_new_worker(worker_app, tmp
         store.set_connection(r, chat_id, "s1")
         since = live.now()
         store.mark_disconnected(r, chat_id, "s1", since)
-        jobs.later(timedelta(0), held_grace_check, chat_id, since)
+        timers.later(timedelta(0), held_grace_check, chat_id, since)
     worker = start_worker(app, tmp_path)
     try:
         deadline = time.monotonic() + 60
@@ -99,7 +100,7 @@ def test_a_job_killed_with_its_worker_runs_again_on_a_new_worker(worker_app, tmp
         worker.kill()  # SIGKILL mid-job: the job stays "started" with nobody running it
         worker.wait()
     with app.app_context():
-        queue = jobs.queue()
+        queue = timers.queue()
         started = StartedJobRegistry(queue=queue)
         [job_id] = [i.split(":")[0] for i in started.get_job_ids()]
         # A new worker's maintenance finds it once the dead worker's heartbeat lapsed:

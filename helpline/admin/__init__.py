@@ -1,1 +1,1 @@
-"""The staff side: sign-in, the therapist console, accounts."""
+"""Staff administration: accounts (pages for supervisors, and the `users` CLI)."""

@@ -1,7 +1,7 @@
 """Staff accounts: creation, password checks, roles, resets, deactivation (CLI and UI).
 
 Changing the role, resetting the password or the second factor, or deactivating bumps
-the session version, so every session of the account ends; `admin/signout.py` closes
+the session version, so every session of the account ends; `auth/signout.py` closes
 its live sockets too. A generated password (first run, creation, reset) is one-time:
 `must_change_password` keeps the account out until the person has set their own.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..protocol import clean_name
+from ..auth import passwords, twofactor
+from ..realtime.protocol import clean_name
 from ..records.models import ROLES, Staff
-from . import passwords, twofactor
-from .authconfig import setting
+from ..settings import setting
 
 _DUMMY_HASH = passwords.DUMMY_HASH
 
@@ -101,14 +102,10 @@ def change_password(session: Session, staff: Staff, new: str, current: str | Non
 
 
 def _current_wrong() -> str:
-    from flask_babel import gettext as _
-
     return _("The current password is wrong.")
 
 
 def _same_password() -> str:
-    from flask_babel import gettext as _
-
     return _("Choose a password different from the one you have now.")
 
 
@@ -221,8 +218,6 @@ def find(session: Session, username: str) -> Staff | None:
 
 def set_display_name(session: Session, staff_id: int, name: str) -> Staff:
     """Change the name chatters see: one line, no control or bidi character, 1-64 long."""
-    from flask_babel import gettext as _
-
     staff = get_staff(session, staff_id)
     clean = clean_name(name or "")
     if not clean or len(clean) > 64:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from ..auth.signout import sign_out_everywhere
 from ..extensions import db
+from ..realtime import live
 from . import accounts
 
 users = AppGroup("users", help="Manage staff accounts.")
@@ -49,11 +51,6 @@ def deactivate(username: str) -> None:
     owner-only file in instance/). With neither, the account is blocked in the database
     and every open console of it is refused at its next action.
     """
-    from flask import current_app
-
-    from .. import live
-    from .signout import sign_out_everywhere
-
     try:
         staff = accounts.deactivate(db.session, username)
     except accounts.AccountError as exc:

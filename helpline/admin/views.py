@@ -1,155 +1,238 @@
-"""Staff pages: sign in (password, second step), sign out, the therapist console."""
+"""Supervisor pages: staff accounts (create, reset password, role, deactivate, reactivate).
+
+Every change that could leave a person with powers they should no longer have (new
+password, other role, deactivation) ends all their sessions and closes their consoles
+at once on every server process (`signout.sign_out_everywhere`): their active chats go
+to the front of the line and the chatters are told. A one-time password is shown once,
+in the response to the request that made it; it is never put in the session or a flash
+message (those travel in the cookie) and pages are sent with `Cache-Control: no-store`.
+"""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
-from flask import (
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from .. import audit, i18n, live
+from .. import audit
+from ..auth import signout, throttle
+from ..auth.access import roles_required
 from ..extensions import db
-from ..records.taxonomy import current as current_taxonomy
-from . import accounts, authconfig, signin, signout, throttle, twofactor
-from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
+from ..realtime import live
+from ..records.models import ROLES, Staff
+from . import accounts
+
+bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
+
+ROLE_NAMES = {"therapist": _l("Therapist"), "supervisor": _l("Supervisor")}
 
 
-class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+class CreateForm(FlaskForm):
+    """A new therapist or supervisor; the password is generated and shown once."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64),
+                    Regexp(r"^\s*[A-Za-z0-9._-]+\s*$",
+                           message=_l("Use letters, digits, dots, dashes or underscores."))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off",
+                   "autocorrect": "off"})
+    display_name = StringField(
+        _l("Name chatters see"), validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES],
+                       default="therapist")
 
 
-class LanguageForm(FlaskForm):
-    """A staff member's language for the staff pages ('' follows the browser)."""
+class NameForm(FlaskForm):
+    """The name chatters see (first name or pseudonym); accounts.set_display_name checks it."""
 
-    language = SelectField(_l("Language"), choices=[("", "")] + [(c, c) for c in i18n.LANGUAGES])
-    next = HiddenField()
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    """Step one: the password. Throttled per username (known or not) and globally."""
-    form = LoginForm()
-    error, status = None, (400 if request.method == "POST" else 200)
-    if form.validate_on_submit():
-        r, now, name = live.redis(), time.time(), form.username.data
-        busy = throttle.global_wait(r, now)
-        if busy:
-            return _busy(form, busy)
-        waiting = throttle.failures(r, name).wait(now)
-        staff = None if waiting else accounts.authenticate(db.session, name, form.password.data)
-        if staff:
-            signin.begin(staff)
-            return advance_signin(staff)
-        error, status = _failed(r, name, now, waiting), 401
-    return render_template("admin/login.html", form=form, error=error), status
+    display_name = StringField(_l("Name chatters see"), validators=[DataRequired(), Length(max=64)],
+                               render_kw={"autocomplete": "off", "spellcheck": "false",
+                                          "maxlength": 64})
 
 
-def _failed(r, name: str, now: float, waiting: int, wrong: str | None = None) -> str:
-    """Count a failure (unless the attempt was not even checked) and say what to do."""
-    if not waiting:
-        failed = throttle.record_failure(r, name, now)
-        waiting = failed.wait(now)
-        if failed.count >= authconfig.setting("LOGIN_LOCK_AFTER"):
-            _audit_lock(name)
-    if waiting:
-        return _("Too many failed sign-ins for this username. Try again in %(n)s seconds.",
-                 n=waiting)
-    return wrong or _("Unknown username or wrong password.")
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES])
 
 
-def _audit_lock(name: str) -> None:
-    """A lock of a real account goes into the audit trail (as the account's own event)."""
-    staff = accounts.find(db.session, name)
-    if staff is not None:
-        audit.record(db.session, staff.id, "staff_signin_locked", None, staff.id)
+class ActionForm(FlaskForm):
+    """A POST with a CSRF token and nothing else (reset, deactivate, reactivate)."""
 
 
-def _busy(form, seconds: int):
-    error = _("Many sign-ins are failing right now. Please try again in %(n)s seconds.",
-              n=seconds)
-    response = render_template("admin/login.html", form=form, error=error)
-    return response, 429, {"Retry-After": str(seconds)}
-
-
-class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your app, or a recovery code"),
-                       validators=[DataRequired(), Length(max=32)])
-
-
-@bp.route("/login/code", methods=["GET", "POST"])
-def second_step():
-    """Step two for an enrolled account: a TOTP code or a recovery code (throttled too)."""
-    staff = signin.pending(db.session)
-    if staff is None or not staff.totp_secret:
-        return redirect(url_for("admin.login"))
-    form, error, status = CodeForm(), None, 200
-    if form.validate_on_submit():
-        r, now = live.redis(), time.time()
-        waiting = throttle.failures(r, staff.username).wait(now)
-        used = None if waiting else twofactor.check(db.session, staff, form.code.data, now)
-        if used:
-            if used == "recovery":
-                audit.record(db.session, staff.id, "staff_recovery_code_used", None, staff.id)
-            signin.second_factor_done()
-            return advance_signin(staff)
-        error = _failed(r, staff.username, now, waiting,
-                        _("That code is not right (or was used already)."))
-        status = 401
-    return render_template("admin/second_step.html", form=form, error=error), status
-
-
-@bp.route("/logout", methods=["POST"])
-def logout():
-    """Sign out everywhere: every session of the account ends, and every console of theirs
-    closes at once on every server (their active chats go to the front of the line)."""
-    if LogoutForm().validate_on_submit():
-        staff_id = current_user.id if current_user.is_authenticated else None
-        if staff_id is not None:
-            accounts.end_sessions(db.session, staff_id)
-        logout_user()
-        if staff_id is not None:
-            signout.sign_out_everywhere(live.redis(), staff_id, "logged_out")
-    return redirect(url_for("admin.login"))
-
-
-@bp.route("/language", methods=["POST"])
-@roles_required("therapist", "supervisor")
-def set_language():
-    """Save the person's language preference, then back to the page they were on."""
-    form = LanguageForm()
-    if not form.validate_on_submit():
-        abort(400)
-    current_user.language = form.language.data or None
-    db.session.commit()
-    return redirect(safe_next(form.next.data))
-
-
-@bp.app_context_processor
-def language_form():
-    """Every staff page's header carries the language form."""
-    return {"language_form": LanguageForm}
-
-
-@bp.route("/")
-@roles_required("therapist", "supervisor")
-def console():
+def _page(create_form: CreateForm | None = None, shown: dict | None = None,
+          error: str | None = None, status: int = 200):
+    staff = accounts.list_staff(db.session)
+    role_forms = {s.id: RoleForm(prefix=f"r{s.id}", role=s.role) for s in staff}
+    name_forms = {s.id: NameForm(prefix=f"n{s.id}", display_name=s.display_name) for s in staff}
+    r, now = live.redis(), time.time()
+    failed = {s.id: throttle.failures(r, s.username) for s in staff}
+    since = {i: format_datetime(datetime.fromtimestamp(f.first or now, UTC), "short")
+             for i, f in failed.items()}
     return render_template(
-        "admin/console.html",
-        taxonomy=current_taxonomy().as_dict(),
-        max_capacity=current_app.config["MAX_CAPACITY"],
-        max_chars=current_app.config["MAX_MESSAGE_CHARS"],
-    )
+        "admin/accounts.html", staff=staff, role_forms=role_forms, name_forms=name_forms,
+        failed=failed, now=now,
+        since=since,
+        create_form=create_form or CreateForm(), action_form=ActionForm(), shown=shown,
+        error=error, role_names=ROLE_NAMES,
+    ), status
 
+
+def _sign_out(staff_id: int, reason: str) -> int:
+    """Close the person's consoles everywhere; returns how many chats went to the line."""
+    return len(signout.sign_out_everywhere(live.redis(), staff_id, reason))
+
+
+def _audit(action: str, target_id: int) -> None:
+    audit.record(db.session, current_user.id, action, None, target_id)
+
+
+def _moved_text(moved: int) -> str:
+    if not moved:
+        return ""
+    return " " + _("%(n)s active chat(s) went back to the front of the line.", n=moved)
+
+
+@bp.route("", methods=["GET"])
+@roles_required("supervisor")
+def index():
+    return _page()
+
+
+@bp.route("", methods=["POST"])
+@roles_required("supervisor")
+def create():
+    form = CreateForm()
+    if not form.validate_on_submit():
+        return _page(create_form=form, status=400)
+    password = accounts.generate_password()
+    try:
+        staff = accounts.create_staff(db.session, form.username.data,
+                                      form.display_name.data or form.username.data.strip(),
+                                      form.role.data, password, must_change=True)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        form.username.errors = [*form.username.errors, str(exc)]
+        return _page(create_form=form, status=400)
+    _audit("staff_create", staff.id)
+    current_app.logger.info("staff account created")
+    return _page(shown={"username": staff.username, "password": password, "created": True})
+
+
+def _token_ok() -> bool:
+    """The action forms carry only the CSRF token."""
+    return ActionForm().validate_on_submit()
+
+
+def _refused(staff_id: int, exc: accounts.AccountError):
+    """The page again with the reason: 404 for an unknown account, 400 otherwise."""
+    status = 404 if db.session.get(Staff, staff_id) is None else 400
+    return _page(error=str(exc), status=status)
+
+
+@bp.route("/<int:staff_id>/password", methods=["POST"])
+@roles_required("supervisor")
+def reset_password(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff, password = accounts.reset_password(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_password_reset", staff.id)
+    # Resetting one's own password signs oneself out too: the new password is on this page.
+    moved = _sign_out(staff.id, "password_reset")
+    return _page(shown={"username": staff.username, "password": password, "created": False,
+                        "moved": _moved_text(moved)})
+
+
+@bp.route("/<int:staff_id>/two-factor", methods=["POST"])
+@roles_required("supervisor")
+def reset_two_factor(staff_id: int):
+    """Forget a person's second factor (a lost phone): they are signed out and enrol again."""
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.reset_second_factor(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_2fa_reset", staff.id)
+    moved = _sign_out(staff.id, "two_factor_reset")
+    flash(_("Two-factor sign-in of %(user)s was reset; they set it up again at their next "
+            "sign-in.", user=staff.username) + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/role", methods=["POST"])
+@roles_required("supervisor")
+def set_role(staff_id: int):
+    form = RoleForm(prefix=f"r{staff_id}")
+    if not form.validate_on_submit():
+        return _page(error=_("Choose a role."), status=400)
+    try:
+        before = accounts.get_staff(db.session, staff_id).role
+        staff = accounts.set_role(db.session, staff_id, form.role.data, actor_id=current_user.id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    if staff.role != before:
+        _audit("staff_role", staff.id)
+        moved = _sign_out(staff.id, "role_changed")
+        flash(_("%(user)s is now %(role)s and was signed out everywhere.", user=staff.username,
+                role=str(ROLE_NAMES[staff.role]).lower()) + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/deactivate", methods=["POST"])
+@roles_required("supervisor")
+def deactivate(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.deactivate_account(db.session, staff_id, actor_id=current_user.id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_deactivate", staff.id)
+    moved = _sign_out(staff.id, "deactivated")
+    flash(_("%(user)s was deactivated and signed out everywhere.", user=staff.username)
+          + _moved_text(moved))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/reactivate", methods=["POST"])
+@roles_required("supervisor")
+def reactivate(staff_id: int):
+    if not _token_ok():
+        return _page(error=_("The form expired; try again."), status=400)
+    try:
+        staff = accounts.reactivate(db.session, staff_id)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_reactivate", staff.id)
+    flash(_("%(user)s can sign in again. Reset the password if it is not known.",
+            user=staff.username))
+    return redirect(url_for("accounts.index"))
+
+
+@bp.route("/<int:staff_id>/name", methods=["POST"])
+@roles_required("supervisor")
+def set_name(staff_id: int):
+    """Change the name chatters see; it applies from the person's next time on duty."""
+    form = NameForm(prefix=f"n{staff_id}")
+    if not form.validate_on_submit():
+        return _page(error=_("Give a name of 1 to 64 characters."), status=400)
+    try:
+        staff = accounts.set_display_name(db.session, staff_id, form.display_name.data)
+    except accounts.AccountError as exc:
+        return _refused(staff_id, exc)
+    _audit("staff_display_name", staff.id)
+    flash(_("Chatters now see %(user)s as %(name)s.", user=staff.username,
+            name=staff.display_name))
+    return redirect(url_for("accounts.index"))

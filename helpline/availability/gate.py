@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import i18n
-from ..protocol import ProtocolError
 from ..queue import assignment, line
+from ..realtime.protocol import ProtocolError
 from . import missed, schedule
 from .models import OpeningException, OpeningSlot
 

@@ -31,9 +31,9 @@ from wtforms.validators import (
 )
 
 from .. import i18n
-from ..admin.access import roles_required
+from ..auth.access import roles_required
 from ..extensions import db
-from ..protocol import SQL_INT_MAX
+from ..realtime.protocol import SQL_INT_MAX
 from . import gate, missed, schedule
 from .models import (
     CHANNELS,

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
+from .seed import seed
 
 canned = AppGroup("canned", help="The library of ready texts (canned responses).")
 
@@ -14,8 +15,6 @@ canned = AppGroup("canned", help="The library of ready texts (canned responses).
 @canned.command("seed")
 def seed_command() -> None:
     """Add the first ready texts to each language that has none (never overwrites)."""
-    from .seed import seed
-
     click.echo(f"canned responses: {seed(db.session)} added")
 
 

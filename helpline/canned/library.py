@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, i18n, protocol
+from .. import audit, i18n
+from ..realtime import protocol
 from .models import TAG_MAX, TAGS_MAX, TEXT_MAX, TITLE_MAX, CannedResponse, utcnow
 
 _TAG = re.compile(r"^[\w-]+$")

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
 from .. import i18n
-from ..admin.access import roles_required
+from ..auth.access import roles_required
 from ..extensions import db
 from . import library
 from .models import TEXT_MAX, TITLE_MAX, CannedResponse

@@ -6,15 +6,18 @@ from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room, leave_room
 
-from .. import heartbeat, i18n, live, proofofwork, ratelimit
+from .. import i18n
 from ..availability import gate
 from ..extensions import db, socketio
-from ..protocol import ProtocolError, choice, clean_text, flag, stream_id
-from ..queue import estimate, keys, line
-from ..records import followup_events
+from ..queue import broadcast, estimate, keys, line
+from ..realtime import live, ratelimit
+from ..realtime.protocol import ProtocolError, choice, clean_text, flag, stream_id
+from ..realtime.sockets import dispatch
+from ..records import returning
 from ..records.taxonomy import current as current_taxonomy
-from ..sockets import dispatch
-from . import lifecycle, store
+from ..reports import feedback
+from ..server import heartbeat
+from . import lifecycle, proofofwork, store
 
 LANGUAGES = set(i18n.LANGUAGES)
 
@@ -69,12 +72,12 @@ def on_start(data: dict) -> dict:
     counted = data.get("counted") is not None and flag(data.get("counted"))
     proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
     gate.check_new_chat(r, db.session, live.now(), counted=counted)
-    returning = followup_events.redeem_for_start(data)  # a follow-up code, used once
+    follow_up = returning.redeem_for_start(data)  # a follow-up code, used once
     chat_id = store.new_chat_id()
     join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
     token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted)
-    if returning:
-        followup_events.mark_returning(r, chat_id, returning)
+    if follow_up:
+        returning.mark_returning(r, chat_id, follow_up)
     _attach(r, chat_id)
     lifecycle.line_moved(r)
     return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}
@@ -94,7 +97,7 @@ def on_resume(data: dict) -> dict:
         raise ProtocolError("unknown_token")
     if chat.get("state") != "ended":
         _attach(r, chat_id, lang)
-        live.line_changed()
+        broadcast.line_changed()
     messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
     return {**_state(r, chat_id, chat), "messages": messages,
             "ended_by": chat.get("ended_by") or None}
@@ -148,10 +151,29 @@ def on_quick_exit(data: dict) -> dict:
 on_quick_exit.any_payload = True  # whatever the payload: a panic button never fails
 
 
+def on_feedback(data: dict) -> dict:
+    """Chatter: the closing card's answers, once per socket, after a chat; counts only."""
+    chat_id = session.get("chat_id")
+    state = store.get_chat(live.redis(), chat_id).get("state") if chat_id else None
+    ended = session.get("ended_chat") or (chat_id and state in (None, "ended"))
+    if not ended or session.get("feedback_sent"):
+        raise ProtocolError("feedback_not_due")
+    answers = {q: choice(data.get(q), set(options), "answer")
+               for q, options in feedback.QUESTIONS.items()}
+    if not any(answers.values()):
+        raise ProtocolError("bad_payload", "Answer at least one question.")
+    session["feedback_sent"] = True
+    month = returning.today().replace(day=1)
+    for question, answer in answers.items():
+        if answer:
+            feedback.add(db.session, month, question, answer)
+    return {"ok": True}
+
+
 HANDLERS = {
     "start": on_start, "resume": on_resume, "message": on_message, "typing": on_typing,
     "end": on_end, "quick_exit": on_quick_exit,
-    "feedback": followup_events.on_feedback,
+    "feedback": on_feedback,
 }
 
 

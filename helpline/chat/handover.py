@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from redis import Redis
 
-from .. import live
-from ..protocol import ProtocolError
 from ..queue import assignment, transfer
+from ..realtime import live
+from ..realtime.protocol import ProtocolError
 from . import lifecycle, store
 
 
@@ -24,7 +24,7 @@ def to_colleague(r: Redis, chat_id: str, from_id: str, from_name: str, to_id: st
         name = transfer.to_staff(r, chat_id, from_id, to_id, live.now())
     except transfer.TransferError as exc:
         raise ProtocolError(exc.code) from None
-    view = live.chat_view(r, chat_id)
+    view = store.chat_view(r, chat_id)
     view["handover_note"] = {"text": note, "from": from_name}
     live.to_staff(to_id, "chat_assigned", view)
     live.to_staff(from_id, "chat_transferred", {"chat_id": chat_id, "to": name})

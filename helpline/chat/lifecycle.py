@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import current_app
 from redis import Redis
 
-from .. import jobs, live
+from .. import timers
 from ..availability import missed
 from ..extensions import db, socketio
-from ..protocol import ProtocolError
-from ..queue import estimate, keys
+from ..queue import broadcast, estimate, keys
+from ..realtime import live
+from ..realtime.protocol import ProtocolError
+from ..supervision import overview
 from . import store
 
 # How long an ended chat that needs no summary stays visible to a reloading tab.
@@ -40,8 +42,8 @@ def open_chat(r: Redis, chat_id: str, age_band: str | None, gender: str | None, 
 
 def line_moved(r: Redis) -> None:
     """After the line or the staff on duty changed: assign who can be, update the rest."""
-    live.assign_and_notify(r)
-    live.line_changed()
+    broadcast.assign_and_notify(r)
+    broadcast.line_changed()
 
 
 def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
@@ -59,12 +61,12 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None
     # both sides in one publish, the other side first: the chatter's socket, and the
-    # therapist's consoles with any supervisor monitoring the chat (helpline/supervise.py)
+    # therapist's consoles with any supervisor monitoring the chat (helpline/supervision/)
     to_chatter = ("message", live.CHAT_NS, live.chat_room(chat_id), msg.as_dict())
     to_staff = ("message", live.STAFF_NS, live.chat_staff_rooms(chat_id, staff_id or None),
                 {"chat_id": chat_id, **msg.as_dict()})
     live.deliver([to_staff, to_chatter] if sender == "chatter" else [to_chatter, to_staff])
-    live.overview_changed()
+    overview.overview_changed()
     return msg
 
 
@@ -93,14 +95,14 @@ def end(r: Redis, chat_id: str, by: str, reason: str) -> store.Ended:
         socketio.emit("chat_ended", {"chat_id": chat_id, "by": by, "reason": reason},
                       to=live.watch_room(chat_id), namespace=live.STAFF_NS)
         store.forget_chat(r, chat_id, linger=ENDED_LINGER_SECONDS)
-        live.line_changed()
+        broadcast.line_changed()
     elif ended.staff_id:
         if ended.assigned_at:
             estimate.record_duration(r, live.now() - ended.assigned_at)
         live.to_chat_staff(chat_id, ended.staff_id, "chat_ended",
                            {"chat_id": chat_id, "by": by, "reason": reason})
-        jobs.schedule_summary_deadline(chat_id, ended.staff_id)
-        live.overview_changed()
+        timers.schedule_summary_deadline(chat_id, ended.staff_id)
+        overview.overview_changed()
     return ended
 
 
@@ -130,7 +132,7 @@ def dropped(r: Redis, chat_id: str, sid: str) -> None:
     chat = store.get_chat(r, chat_id)
     if chat.get("staff"):
         live.to_staff(chat["staff"], "chatter_connection", {"chat_id": chat_id, "connected": False})
-    jobs.schedule_grace_check(chat_id, moment, waiting=chat.get("state") == "waiting")
+    timers.schedule_grace_check(chat_id, moment, waiting=chat.get("state") == "waiting")
 
 
 def reconnected(r: Redis, chat_id: str, sid: str, lang: str | None = None) -> None:

@@ -328,3 +328,19 @@ def last_message_at(r: Redis, chat_id: str) -> float | None:
         return None
     msg_id, fields = last[0]
     return float(fields.get("ts") or int(msg_id.split("-")[0]) / 1000)
+
+
+def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
+    """What the console shows of a held chat: intake answers, times, state, messages."""
+    chat = chat if chat is not None else get_chat(r, chat_id)
+    fields = ("state", "age_band", "gender", "lang", "created_at", "assigned_at", "ended_at",
+              "ended_by", "end_reason")
+    view = {k: chat.get(k) or None for k in fields}
+    for moment in ("created_at", "assigned_at", "ended_at"):
+        view[moment] = float(view[moment]) if view[moment] else None
+    view["chat_id"] = chat_id
+    view["chatter_connected"] = bool(chat.get("sid"))
+    view["risk"] = bool(chat.get("risk"))  # the therapist's "potential risk" flag
+    view["colleagues"] = colleagues(chat)  # supervisors who joined openly
+    view["messages"] = [m.as_dict() for m in messages_after(r, chat_id)]
+    return view

@@ -8,10 +8,11 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import format_datetime
 from redis.exceptions import RedisError
 
-from .. import live, proofofwork
 from ..availability import gate
 from ..extensions import csrf, db
+from ..realtime import live
 from ..records.taxonomy import current as current_taxonomy
+from . import proofofwork
 
 bp = Blueprint("chat", __name__)
 
@@ -51,7 +52,7 @@ def no_script():
 
 @bp.route("/challenge")
 def challenge():
-    """A fresh proof-of-work challenge for the next `start` (helpline/proofofwork.py). No cookie."""
+    """A fresh proof-of-work challenge for the next `start` (proofofwork.py). No cookie."""
     response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import gevent
+
 
 def print_exceptions_with(printer: Callable) -> None:
     """Make this thread's hub print a failed greenlet with `printer(context, t, v, tb)`."""
-    import gevent
-
     gevent.get_hub().print_exception = printer

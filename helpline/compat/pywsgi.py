@@ -3,7 +3,7 @@ buffer and a header timeout (registry: helpline/compat/).
 
 - `HookedHandler` routes pywsgi's two private error paths, `_handle_client_error` (invalid
   client input, answered 400) and `_log_error` (a failing request), to `client_error` and
-  `request_failed`, which serverlog.AnonymousHandler defines: gevent's own ones print the
+  `request_failed`, which server/logs.AnonymousHandler defines: gevent's own ones print the
   raw request line, the exception's message and the peer's address. It also gives each
   connection a read buffer of `read_buffer_bytes` through pywsgi's undocumented `rfile`
   argument (simple-websocket then takes the socket from under that file: `rfile.raw`).

@@ -6,7 +6,7 @@ of an array, broken JSON, an unknown packet type) or raises inside Engine.IO. He
 
 - `StrictPacket` (the server's packet class, set through the `serializer` option) turns a
   malformed or reserved event into the event `REFUSED` with an error code; the namespace's
-  catch-all handler (helpline/sockets.py) answers it with an `error` event and the ack.
+  catch-all handler (helpline/realtime/sockets.py) answers it with an `error` event and the ack.
 - `guard_messages` wraps the Engine.IO message handler: a packet that names no namespace
   this socket is in, or cannot be decoded at all, gets an `error` event with code
   `bad_packet` on every namespace of the socket, which is then disconnected.
@@ -22,6 +22,8 @@ from __future__ import annotations
 import logging
 
 from socketio import packet as sio_packet
+
+from ..realtime.protocol import ProtocolError
 
 # An event name no client can send: a client's own event of that name is refused too.
 REFUSED = "\x00refused"
@@ -110,8 +112,6 @@ def _check_namespace(server, eio_sid, pkt) -> None:
 
 def close_socket(server, eio_sid) -> None:
     """Tell every namespace of the socket why (`bad_packet`), disconnect it, close it."""
-    from ..protocol import ProtocolError
-
     body = ProtocolError("bad_packet").payload(None)
     namespaces = [(ns, server.manager.sid_from_eio_sid(eio_sid, ns))
                   for ns in list(server.manager.get_namespaces())]

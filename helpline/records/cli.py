@@ -7,8 +7,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..canned.seed import seed
 from ..extensions import db
 from ..i18n import LANGUAGES
+from . import demo
 from .models import Staff
 from .rescan import rescan
 from .scrubber import ScrubberUnavailable, load
@@ -19,13 +21,9 @@ from .scrubber import ScrubberUnavailable, load
 @with_appcontext
 def demo_data(scale: int) -> None:
     """Fill an empty database with a realistic 2017-2021 history (never a filled one)."""
-    from . import demo
-
     if not demo.is_empty(db.session):
         raise click.ClickException("the database already holds registrations; demo data "
                                    "goes only into an empty one")
-    from ..canned.seed import seed
-
     count = demo.fill(db.session, scale=max(1, scale))
     click.echo(f"demo data: {count} registrations 2017-2021; see /staff/reports?all=1")
     click.echo(f"ready texts: {seed(db.session)} added; see /staff/canned")

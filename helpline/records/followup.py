@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
-from ..protocol import ProtocolError
+from ..realtime.protocol import ProtocolError
 from .models import utcnow
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read out and note

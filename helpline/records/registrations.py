@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..protocol import ProtocolError
+from ..realtime.protocol import ProtocolError
 from .models import Registration, Staff, to_hour, utcnow
 from .scrubber import Removal, scrub
 from .summary_rules import validate_summary

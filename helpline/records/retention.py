@@ -13,12 +13,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .. import timers
 from ..audit import AuditEvent
 from ..availability.missed import Period
 from ..availability.models import MissedContact
+from ..extensions import db
 from ..reports.models import MonthCount
 from ..reports.queries import row_tally
 from ..settings import Config
@@ -135,24 +138,16 @@ def next_run(now: datetime, tz: ZoneInfo) -> datetime:
 
 def schedule_daily(now: datetime | None = None) -> str:
     """Schedule the next purge after `now` (one job id per day: scheduling twice is harmless)."""
-    from flask import current_app
-
-    from .. import jobs
-
     tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
     when = next_run(now or datetime.now(UTC), tz)
     day = when.astimezone(tz).date().isoformat()
-    jobs.queue().enqueue_at(when, daily_purge, day, job_id=f"hl-retention-{day}")
+    timers.queue().enqueue_at(when, daily_purge, day, job_id=f"hl-retention-{day}")
     return f"hl-retention-{day}"
 
 
 def daily_purge(day: str) -> dict[str, int]:
     """Job for local `day`: schedule the next day's run first (a failure today must not stop
     it), then purge."""
-    from flask import current_app
-
-    from ..extensions import db
-
     tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
     schedule_daily(datetime.combine(date.fromisoformat(day), RUN_AT, tz))
     return purge(db.session, current_app.config)

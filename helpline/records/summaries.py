@@ -13,8 +13,8 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from ..chat import store
-from ..protocol import ProtocolError
 from ..queue import assignment
+from ..realtime.protocol import ProtocolError
 from .models import Summary, to_hour
 from .registrations import NeedsConfirmation, prepare
 from .taxonomy import Taxonomy

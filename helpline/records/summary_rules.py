@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..protocol import strip_unsafe
+from ..realtime.protocol import strip_unsafe
 from .taxonomy import Taxonomy
 
 FIELDS = (

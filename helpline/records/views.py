@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..admin.access import roles_required
+from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import current_language
 from . import registrations

@@ -19,9 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..admin.access import roles_required
+from ..auth.access import roles_required
 from ..availability import gate
 from ..extensions import db
+from ..records import retention
 from ..records.taxonomy import current as current_taxonomy
 from . import charts, export, periods, queries, report
 from .models import ReferralArrival
@@ -42,8 +43,6 @@ def _period():
 
 
 def _retention() -> dict:
-    from ..records import retention
-
     return retention.settings(current_app.config)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from helpline import live
-from helpline.admin import sessions
+from helpline.auth import sessions
 from helpline.extensions import socketio
 from helpline.queue import keys
+from helpline.realtime import live
 from tests.admin.test_signout import console, names
 from tests.conftest import PASSWORD, run_jobs
 

@@ -77,8 +77,8 @@ def _check_signed_out(a, r, reason):
 def test_deactivation_disconnects_at_once(app, anna_busy, r, ctx):
     with ctx():
         accounts.deactivate_account(db.session, anna_busy["id"])
-        from helpline import live
-        from helpline.admin.signout import sign_out_everywhere
+        from helpline.auth.signout import sign_out_everywhere
+        from helpline.realtime import live
 
         moved = sign_out_everywhere(live.redis(), anna_busy["id"], "deactivated")
     assert moved == anna_busy["chats"][:2]

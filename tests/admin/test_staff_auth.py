@@ -9,7 +9,8 @@ import pyotp
 import pytest
 
 from helpline import audit
-from helpline.admin import accounts, passwords, throttle
+from helpline.admin import accounts
+from helpline.auth import passwords, throttle
 from helpline.extensions import db, socketio
 from helpline.records.models import Staff
 from tests import totp
@@ -222,7 +223,7 @@ def test_hashing_runs_off_the_gevent_loop(tmp_path):
 
     code = (
         "from gevent import monkey; monkey.patch_all()\n"
-        "from helpline.admin import passwords\n"
+        "from helpline.auth import passwords\n"
         "ident = monkey.get_original('_thread', 'get_ident')\n"
         "print(passwords._run(ident) != ident())\n"
         "import os\n"
@@ -255,7 +256,7 @@ def test_the_password_alone_cannot_replace_a_one_time_password_before_the_code(a
 
 
 def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_path, monkeypatch):
-    from helpline.runner import first_password_note
+    from helpline.server.runner import first_password_note
 
     assert "abc-one-time" in first_password_note(app, "abc-one-time")  # development prints it
     monkeypatch.setenv("HELPLINE_ENV", "production")
@@ -270,7 +271,7 @@ def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_pa
 
 
 def test_first_supervisor_chooses_a_password_then_enrols(app, ctx):
-    from helpline.runner import ensure_first_supervisor
+    from helpline.server.runner import ensure_first_supervisor
 
     with ctx():
         one_time = ensure_first_supervisor()
@@ -320,6 +321,6 @@ def test_a_supervisor_cannot_turn_two_factor_off(app, make_staff, ctx):
 
 
 def test_every_audit_action_has_a_name_on_the_overview():
-    from helpline.admin.overview_views import ACTION_NAMES
+    from helpline.supervision.views import ACTION_NAMES
 
     assert set(ACTION_NAMES) == set(audit.ACTIONS)

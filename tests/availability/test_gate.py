@@ -12,8 +12,8 @@ from helpline.availability import defaults, gate, missed
 from helpline.availability.models import MissedContact, OpeningException, OpeningSlot
 from helpline.chat import store
 from helpline.extensions import db
-from helpline.protocol import ProtocolError
 from helpline.queue import assignment
+from helpline.realtime.protocol import ProtocolError
 from helpline.settings import ROOT
 
 TZ = gate.ZoneInfo("Europe/Brussels")

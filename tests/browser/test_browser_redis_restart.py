@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from helpline import create_app
 from helpline.admin import accounts
 from helpline.extensions import db
-from helpline.redis_server import start_embedded_redis, stop_embedded_redis
+from helpline.server.redis_server import start_embedded_redis, stop_embedded_redis
 from tests.browser.test_browser_flow import go_on_duty, sign_in
 from tests.conftest import PASSWORD, LiveServers
 

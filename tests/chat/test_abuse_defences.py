@@ -1,5 +1,5 @@
 """Defences against bots that would lock real chatters out, over the in-process test
-client: the token bucket per socket (helpline/ratelimit.py), the resume cap, the
+client: the token bucket per socket (helpline/realtime/ratelimit.py), the resume cap, the
 handshake cap, the short grace of a vanished waiting chatter, and a supervisor removing
 a waiting chat. Nothing here is keyed on an address: only on a socket or the chat."""
 
@@ -11,7 +11,7 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from helpline import create_app, jobs
+from helpline import create_app, timers
 from helpline.audit import AuditEvent
 from helpline.availability.models import MissedContact
 from helpline.extensions import db
@@ -73,7 +73,7 @@ def test_handshakes_per_second_are_capped_per_process(redis_url):
 
 def _grace_delay(app, chat_id: str) -> float:
     with app.app_context():
-        queue = jobs.queue()
+        queue = timers.queue()
         registry = ScheduledJobRegistry(queue=queue)
         for job_id in registry.get_job_ids():
             job = queue.fetch_job(job_id)
@@ -104,7 +104,7 @@ def test_a_chat_taken_during_the_short_grace_gets_the_full_resume_grace(
     assert therapist.emit("duty", {"on": True}, namespace="/staff", callback=True)["ok"]
     assert r.hget(keys.chat(started["chat_id"]), "state") == "active"
     with app.app_context():
-        queue = jobs.queue()
+        queue = timers.queue()
         registry = ScheduledJobRegistry(queue=queue)
         job_id = registry.get_job_ids()[0]
         registry.remove(job_id)
@@ -154,7 +154,7 @@ def test_only_a_waiting_chat_can_be_removed_and_only_by_a_supervisor(
 
 
 def test_the_token_bucket_refills_at_its_rate():
-    from helpline.ratelimit import TokenBucket
+    from helpline.realtime.ratelimit import TokenBucket
 
     bucket = TokenBucket(burst=2, rate=1, now=0.0)
     assert [bucket.take(now=0.0) for _ in range(3)] == [True, True, False]
@@ -165,7 +165,7 @@ def test_the_token_bucket_refills_at_its_rate():
 
 def test_a_closed_socket_leaves_nothing_in_the_rate_table(chatter, supervisor):
     """Both namespaces drop their token bucket at disconnect, not only at the next sweep."""
-    from helpline import ratelimit
+    from helpline.realtime import ratelimit
 
     before = set(ratelimit._sockets)
     bot = chatter()

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpline import live
 from helpline.availability import defaults
 from helpline.extensions import db
+from helpline.realtime import live
 from helpline.settings import ROOT
 
 TZ = ZoneInfo("Europe/Brussels")

@@ -1,4 +1,4 @@
-"""The proof of work before `start` (helpline/proofofwork.py): no, a wrong, an expired or a
+"""The proof of work before `start` (helpline/chat/proofofwork.py): no, a wrong, an expired or a
 reused solution is refused; a refused start is counted as missed only after a solved
 challenge; the difficulty rises while the line is full or under a flood."""
 
@@ -9,8 +9,8 @@ import time
 
 from sqlalchemy import func, select
 
-from helpline import proofofwork
 from helpline.availability.models import MissedContact
+from helpline.chat import proofofwork
 from helpline.extensions import db
 
 NS = "/chat"

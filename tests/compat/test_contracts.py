@@ -28,10 +28,11 @@ from socketio import packet as sio_packet
 from socketio.pubsub_manager import PubSubManager
 from socketio.redis_manager import RedisManager
 
-from helpline import compat, runner
+from helpline import compat
 from helpline.compat.pywsgi import BAD_REQUEST_RESPONSE, HookedHandler
 from helpline.compat.socketio_manager import BatchingRedisManager
 from helpline.compat.socketio_packets import StrictPacket
+from helpline.server import runner
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS: set[str] = set()
@@ -414,7 +415,7 @@ def test_gevent_hub_print_exception():
     """The hub prints a failed greenlet through it (set on the hub instance)."""
     assert params(gevent.hub.Hub.print_exception) == ["self", "context", "t", "v", "tb"]
     hub = gevent.get_hub()
-    before = hub.__dict__.get("print_exception")  # serverlog's, if a test installed it
+    before = hub.__dict__.get("print_exception")  # server/logs' printer, if a test installed it
     printed = []
     hub.print_exception = lambda context, t, v, tb: printed.append(t)
     try:

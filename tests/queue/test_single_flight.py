@@ -1,4 +1,4 @@
-"""One broadcast at a time across processes, never a stale one last (helpline.single_flight)."""
+"""One broadcast at a time across processes, never a stale one last (realtime/single_flight)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from helpline import single_flight
 from helpline.queue import keys
+from helpline.realtime import single_flight
 
 
 def test_a_trigger_during_a_broadcast_makes_the_holder_run_again(lr):

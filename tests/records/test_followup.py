@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from helpline.extensions import db
-from helpline.protocol import ProtocolError
+from helpline.realtime.protocol import ProtocolError
 from helpline.records import followup
 from helpline.records.followup import FollowUpCode
 from helpline.records.models import Registration

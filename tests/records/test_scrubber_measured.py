@@ -138,7 +138,7 @@ def test_a_server_that_cannot_load_the_scrubber_refuses_to_start(tmp_path) -> No
     folder.mkdir(parents=True)
     (folder / "lists.json").write_text("{not json", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-c", "from helpline.runner import load_scrubber; load_scrubber()"],
+        [sys.executable, "-c", "from helpline.server.runner import load_scrubber; load_scrubber()"],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2],
         env={**os.environ, "SCRUBBER_CACHE_DIR": str(broken)})
     assert done.returncode != 0

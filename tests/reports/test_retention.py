@@ -105,7 +105,7 @@ def test_next_run_is_three_in_the_night_local():
 def test_the_daily_job_runs_on_the_worker_and_schedules_the_next(app, ctx):
     from rq.registry import ScheduledJobRegistry
 
-    from helpline import jobs
+    from helpline import timers
 
     with ctx():
         db.session.add(Registration(channel="email", contact_hour=datetime(2001, 1, 1, 10),
@@ -114,12 +114,12 @@ def test_the_daily_job_runs_on_the_worker_and_schedules_the_next(app, ctx):
         first = retention.schedule_daily(datetime(2026, 11, 30, 12, tzinfo=UTC))
         assert first == "hl-retention-2026-12-01"
         assert retention.schedule_daily(datetime(2026, 11, 30, 13, tzinfo=UTC)) == first
-        registry = ScheduledJobRegistry(queue=jobs.queue())
+        registry = ScheduledJobRegistry(queue=timers.queue())
         assert registry.get_job_ids() == [first]
     run_jobs(app, include_scheduled=True)  # the clock moves past 03:00: the job runs
     with ctx():
         assert count(Registration) == 0 and count(MonthCount) > 0
-        registry = ScheduledJobRegistry(queue=jobs.queue())
+        registry = ScheduledJobRegistry(queue=timers.queue())
         assert len(registry.get_job_ids()) == 1  # and tomorrow's run is scheduled
         assert registry.get_job_ids() == ["hl-retention-2026-12-02"]
 

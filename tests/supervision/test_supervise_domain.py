@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from helpline import audit, live, supervise
+from helpline import audit
 from helpline.availability import missed
 from helpline.chat import store
 from helpline.extensions import db
-from helpline.protocol import ProtocolError
-from helpline.queue import assignment, keys, line
+from helpline.queue import assignment, broadcast, keys, line
+from helpline.realtime.protocol import ProtocolError
 from helpline.records.models import Summary
+from helpline.supervision import actions, overview
 
 # Wednesday 2026-11-25 14:30 in Brussels (UTC+1).
 NOW = datetime(2026, 11, 25, 13, 30, tzinfo=UTC).timestamp()
@@ -76,7 +77,7 @@ def test_waiting_rows_in_order_with_intake_and_language(ctx, r):
     first = new_chat(r, NOW - 300, "18_25", "woman", "nl")
     second = new_chat(r, NOW - 200)
     with ctx():
-        got = live.line_view(r)["waiting"]
+        got = broadcast.line_view(r)["waiting"]
     assert [w["chat_id"] for w in got] == [first, second]
     assert got[0] == {"chat_id": first, "position": 1, "waiting_since": NOW - 300,
                       "age_band": "18_25", "gender": "woman", "lang": "nl",
@@ -88,8 +89,8 @@ def test_staff_see_only_the_first_places_of_a_long_line_and_its_length(app, ctx,
     ids = [new_chat(r, NOW - 300 + i) for i in range(5)]
     app.config["LINE_VIEW_LIMIT"] = 2
     with ctx():
-        view = live.line_view(r)
-        pushed = supervise.overview(r, db.session, NOW)
+        view = broadcast.line_view(r)
+        pushed = overview.overview(r, db.session, NOW)
     assert [w["chat_id"] for w in view["waiting"]] == ids[:2]
     assert view["total"] == 5
     assert [w["chat_id"] for w in pushed["waiting"]] == ids[:2]
@@ -103,8 +104,8 @@ def test_staff_and_chat_rows(ctx, r, people):
     assignment.assign_waiting(r, NOW - 800)
     store.add_message(r, cid, "chatter", "hello", NOW - 700, 3600)
     with ctx():
-        [staff] = supervise.staff_rows(r)
-        [chat] = supervise.chat_rows(r, db.session)
+        [staff] = overview.staff_rows(r)
+        [chat] = overview.chat_rows(r, db.session)
     assert staff == {"staff_id": str(anna.id), "name": "Anna", "capacity": 3, "load": 1,
                      "idle_since": NOW - 800}
     assert chat["chat_id"] == cid and chat["therapist"] == "Anna"
@@ -115,8 +116,8 @@ def test_staff_and_chat_rows(ctx, r, people):
     # off duty, the chat stays held and stays in the overview
     assignment.go_off_duty(r, str(anna.id))
     with ctx():
-        assert supervise.staff_rows(r) == []
-        assert [c["chat_id"] for c in supervise.chat_rows(r, db.session)] == [cid]
+        assert overview.staff_rows(r) == []
+        assert [c["chat_id"] for c in overview.chat_rows(r, db.session)] == [cid]
 
 
 def test_today_counters_from_sql_and_live_chats(ctx, r, people):
@@ -141,7 +142,7 @@ def test_today_counters_from_sql_and_live_chats(ctx, r, people):
             {"assigned_at": NOW - 86400, "created_at": NOW - 86500, "ended_at": None},
             {"assigned_at": None, "created_at": NOW - 5, "ended_at": None},
         ]
-        got = supervise.today_counters(db.session, live, NOW)
+        got = overview.today_counters(db.session, live, NOW)
     assert got["date"] == "2026-11-25"
     assert got["answered"] == 4  # two filed today, two live chats assigned today
     assert got["missed"] == {"closed": 1, "nobody_on_duty": 0, "left_unanswered": 1,
@@ -159,7 +160,7 @@ def test_overview_is_free_of_text_and_tokens(ctx, r, people):
     store.add_message(r, cid, "chatter", "my secret words", NOW - 30, 3600)
     new_chat(r)
     with ctx():
-        picture = supervise.overview(r, db.session, NOW)
+        picture = overview.overview(r, db.session, NOW)
     flat = repr(picture)
     assert "my secret words" not in flat and token not in flat
     assert store.hash_token(token) not in flat
@@ -168,11 +169,11 @@ def test_overview_is_free_of_text_and_tokens(ctx, r, people):
 
 
 def test_supervisor_sockets_are_counted(r):
-    assert not supervise.supervisors_connected(r)
-    supervise.supervisor_socket_opened(r, "sid-1")
-    assert supervise.supervisors_connected(r)
-    supervise.supervisor_socket_closed(r, "sid-1")
-    assert not supervise.supervisors_connected(r)
+    assert not overview.supervisors_connected(r)
+    overview.supervisor_socket_opened(r, "sid-1")
+    assert overview.supervisors_connected(r)
+    overview.supervisor_socket_closed(r, "sid-1")
+    assert not overview.supervisors_connected(r)
 
 
 # ---------- acting on chats ----------
@@ -181,17 +182,17 @@ def test_triage_only_a_waiting_chat_and_recorded(ctx, r, people):
     anna, sara = people
     a, b, c = new_chat(r), new_chat(r), new_chat(r)
     with ctx():
-        supervise.triage(r, db.session, sara.id, c)
+        actions.triage(r, db.session, sara.id, c)
         assert line.waiting(r) == [c, a, b]
-        supervise.triage(r, db.session, sara.id, b)
+        actions.triage(r, db.session, sara.id, b)
         assert line.waiting(r) == [b, c, a]
         on_duty(r, anna, capacity=1)
         assignment.assign_waiting(r, NOW)
         with pytest.raises(ProtocolError) as err:
-            supervise.triage(r, db.session, sara.id, b)  # now active
+            actions.triage(r, db.session, sara.id, b)  # now active
         assert err.value.code == "not_waiting"
         with pytest.raises(ProtocolError) as err:
-            supervise.triage(r, db.session, sara.id, "nosuchchat000")
+            actions.triage(r, db.session, sara.id, "nosuchchat000")
         assert err.value.code == "unknown_chat"
         assert rows(db.session) == [(sara.id, "triage", c, None), (sara.id, "triage", b, None)]
 
@@ -203,13 +204,13 @@ def test_monitor_records_before_showing(ctx, r, people):
     assignment.assign_waiting(r, NOW)
     store.add_message(r, cid, "chatter", "hello", NOW, 3600)
     with ctx():
-        view = supervise.monitor(r, db.session, sara.id, cid)
+        view = actions.monitor(r, db.session, sara.id, cid)
         assert [m["text"] for m in view["messages"]] == ["hello"]
         assert view["therapist"] == "Anna" and view["staff_id"] == str(anna.id)
         assert rows(db.session) == [(sara.id, "monitor", cid, anna.id)]
         store.end_chat(r, cid, "chatter", "chatter_ended", NOW)
         with pytest.raises(ProtocolError) as err:
-            supervise.monitor(r, db.session, sara.id, cid)
+            actions.monitor(r, db.session, sara.id, cid)
         assert err.value.code == "chat_ended"
         assert len(rows(db.session)) == 1  # refused: nothing shown, nothing recorded
 
@@ -220,7 +221,7 @@ def test_whisper_never_touches_the_stream(ctx, r, people):
     cid = new_chat(r)
     assignment.assign_waiting(r, NOW)
     with ctx():
-        note = supervise.whisper(r, db.session, sara.id, "Sara", cid, "a private hint", NOW)
+        note = actions.whisper(r, db.session, sara.id, "Sara", cid, "a private hint", NOW)
     assert note["text"] == "a private hint" and note["from"] == "Sara"
     assert r.xlen(keys.messages(cid)) == 0
     assert "a private hint" not in repr(r.hgetall(keys.chat(cid)))
@@ -233,13 +234,13 @@ def test_join_then_colleague_messages(ctx, r, people):
     assignment.assign_waiting(r, NOW)
     with ctx():
         with pytest.raises(ProtocolError) as err:
-            supervise.colleague_say(r, sara.id, "Sara", cid, "hi")
+            actions.colleague_say(r, sara.id, "Sara", cid, "hi")
         assert err.value.code == "not_joined"
         with pytest.raises(ProtocolError):
-            supervise.join(r, db.session, anna.id, "Anna", cid)  # the holder herself
-        view = supervise.join(r, db.session, sara.id, "Sara", cid)
+            actions.join(r, db.session, anna.id, "Anna", cid)  # the holder herself
+        view = actions.join(r, db.session, sara.id, "Sara", cid)
         assert view["colleagues"] == [{"staff_id": str(sara.id), "name": "Sara"}]
-        msg = supervise.colleague_say(r, sara.id, "Sara", cid, "hello from a colleague")
+        msg = actions.colleague_say(r, sara.id, "Sara", cid, "hello from a colleague")
     assert (msg.sender, msg.name) == ("colleague", "Sara")
     assert [m.sender for m in store.messages_after(r, cid)] == ["colleague"]
 
@@ -250,17 +251,17 @@ def test_risk_flag_changes_once_and_is_recorded(ctx, r, people):
     cid = new_chat(r)
     assignment.assign_waiting(r, NOW)
     with ctx():
-        assert supervise.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
-        assert not supervise.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
+        assert actions.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
+        assert not actions.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
         assert r.hmget(keys.chat(cid), "risk", "risk_at") == ["1", str(NOW)]
-        assert supervise.set_risk(r, db.session, anna.id, "Anna", cid, False, NOW)
+        assert actions.set_risk(r, db.session, anna.id, "Anna", cid, False, NOW)
         assert rows(db.session) == [(anna.id, "risk_flag", cid, None),
                                     (anna.id, "risk_clear", cid, None)]
         store.end_chat(r, cid, "therapist", "therapist_ended", NOW)
         with pytest.raises(ProtocolError) as err:
-            supervise.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
+            actions.set_risk(r, db.session, anna.id, "Anna", cid, True, NOW)
         assert err.value.code == "chat_ended"
         with pytest.raises(ProtocolError) as err:
-            supervise.set_risk(r, db.session, anna.id, "Anna", "gone00000000", True, NOW)
+            actions.set_risk(r, db.session, anna.id, "Anna", "gone00000000", True, NOW)
         assert err.value.code == "unknown_chat"
     assert not r.exists(keys.chat("gone00000000"))  # no stub left behind

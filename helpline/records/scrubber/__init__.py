@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ... import offloop
+from ...server import offloop
 from . import contact, entities, lookup, patterns, words
 from .keep import protected_ranges
 from .languages import languages_of

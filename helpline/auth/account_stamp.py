@@ -5,7 +5,7 @@ Every change that must refuse open consoles (deactivation, role change, password
 factor reset, signing out everywhere) bumps the account's `session_version`. After each
 commit that touches an account, its stamp `hl:account:<id>` =
 "<session_version>|<usable>|<role>" is written (never to an older version), so one Lua call
-per event checks the session and the account together (admin/sessions.py). A stamp that
+per event checks the session and the account together (sessions.py). A stamp that
 differs from the socket's snapshot, or none (Redis restarted), sends that event to SQL,
 which stays the authority: it refuses the account or refreshes the snapshot.
 """

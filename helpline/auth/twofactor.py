@@ -19,7 +19,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from ..records.models import Staff
-from .authconfig import setting
+from ..settings import setting
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i

@@ -20,7 +20,11 @@ import secrets
 from flask import Flask, current_app
 from redis import Redis
 
-from .queue import keys
+from .. import timers
+from ..chat import lifecycle
+from ..extensions import socketio
+from ..queue import assignment, keys
+from ..supervision import overview
 
 CHATTER, CONSOLE, SUPERVISOR = "chat", "staff", "sup"
 SWEEP_LOCK_SECONDS = 30
@@ -51,17 +55,13 @@ def socket_gone(r: Redis, kind: str, sid: str, ref: str | None, proc_id: str | N
     Each effect is idempotent (the chat's socket id is compared in a script, set removals),
     so running it twice, from a disconnect handler and a sweep, changes nothing more.
     """
-    from . import jobs, supervise
-    from .chat import lifecycle
-    from .queue import assignment
-
     if kind == CHATTER and ref:
         lifecycle.dropped(r, ref, sid)
     elif kind == CONSOLE and ref:
         if assignment.console_closed(r, ref, sid):
-            jobs.schedule_staff_check(ref)
+            timers.schedule_staff_check(ref)
     elif kind == SUPERVISOR:
-        supervise.supervisor_socket_closed(r, sid)
+        overview.supervisor_socket_closed(r, sid)
     r.hdel(keys.process_sockets(proc_id or process_id()), f"{kind}:{sid}")
 
 
@@ -130,8 +130,6 @@ def start_afresh(r: Redis) -> None:
     the client: it reconnects by itself, a chatter resumes (or learns the chat is gone),
     a console gets a fresh `state`. Each close runs the normal disconnect handlers.
     """
-    from .extensions import socketio
-
     current_app.extensions["helpline_process"] = secrets.token_hex(8)
     register(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"])
     current_app.logger.warning("heartbeat had lapsed: connections closed so clients reconnect")
@@ -140,8 +138,6 @@ def start_afresh(r: Redis) -> None:
 
 def run(app: Flask) -> None:
     """The heartbeat greenlet of a server process: beat and sweep every HEARTBEAT_SECONDS."""
-    from .extensions import socketio
-
     r = app.extensions["helpline_redis"]
     ttl = app.config["PROCESS_TTL_SECONDS"]
     while not in_context(app, lambda: register(r, process_id(), ttl)):
@@ -165,6 +161,4 @@ def in_context(app: Flask, step) -> bool:
 
 def start(app: Flask) -> None:
     """Start the heartbeat greenlet (server processes only; workers hold no sockets)."""
-    from .extensions import socketio
-
     socketio.start_background_task(run, app)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from redis import Redis
 
-from .queue import keys
+from ..queue import keys
 
 LOCK_MS = 10_000  # a holder that died frees the broadcast after this; refreshed per round
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import redis
 
+from ..settings import setting
+
 PR_SET_PDEATHSIG = 1
 DEFAULT_MAXMEMORY = "256mb"
 
@@ -153,8 +155,6 @@ def _wait_until_up(proc: subprocess.Popen, sock: Path) -> None:
 
 def live_file() -> Path:
     """Where a running platform tells its embedded Redis URL (LIVE_REDIS_FILE)."""
-    from .admin.authconfig import setting
-
     return Path(setting("LIVE_REDIS_FILE"))
 
 

@@ -18,10 +18,11 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit
 from redis import Redis
 
-from .. import jobs, live
+from .. import timers
 from ..extensions import db, socketio
-from ..protocol import ProtocolError
 from ..queue import keys
+from ..realtime import live
+from ..realtime.protocol import ProtocolError
 from . import account_stamp, signout
 
 SESSION_KEY = "hl_session"
@@ -173,7 +174,7 @@ def socket_closed(r: Redis) -> None:
 
 
 def _watch(session_id: str, seconds: float) -> None:
-    jobs.later(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
+    timers.later(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
 
 
 def close_if_over(session_id: str) -> bool:

@@ -21,8 +21,8 @@ import threading
 import time
 import traceback
 
-from .compat import gevent_hub
-from .compat.pywsgi import HookedHandler
+from ..compat import gevent_hub
+from ..compat.pywsgi import HookedHandler
 
 # What every request sees instead of the peer: nothing to log, store or compare.
 ANONYMOUS_PEER = ("0.0.0.0", 0)

@@ -20,7 +20,7 @@ import time
 from flask import current_app, request
 from flask_socketio import disconnect
 
-from .compat import engineio_sockets
+from ..compat import engineio_sockets
 from .protocol import ProtocolError
 
 REFUSAL_MEMORY_SECONDS = 10.0  # refusals closer together than this add up to "sustained"

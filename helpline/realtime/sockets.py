@@ -15,8 +15,8 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_socketio import emit
 
+from ..compat.socketio_packets import MAX_EVENT_NAME, REFUSED
 from . import ratelimit
-from .compat.socketio_packets import MAX_EVENT_NAME, REFUSED
 from .protocol import ProtocolError, require_dict
 
 Handler = Callable[[dict], dict]

@@ -8,13 +8,28 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 
-from flask import Flask
+import gevent
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from gevent import pywsgi
+from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
-from . import compat, configure_logging, create_app
-from .redis_server import die_with_parent
-from .settings import ROOT
+from .. import compat, configure_logging, create_app, jobs, timers
+from ..admin import accounts
+from ..availability import gate, schedule
+from ..availability.defaults import seed_if_empty
+from ..compat import engineio_pings
+from ..compat.pywsgi import handler_class
+from ..extensions import db
+from ..records import retention, scrubber
+from ..records.models import Staff
+from ..settings import ROOT
+from . import heartbeat
+from .logs import AddressFreeLog, AnonymousHandler, install_hub_printer
+from .redis_server import die_with_parent, publish_url
 
 
 def main(argv: list[str]) -> int:
@@ -48,13 +63,8 @@ def run_all(host: str, port: int) -> int:
     """Embedded Redis (unless REDIS_URL), migrated database, one worker, one server."""
     app = create_app()  # starts the embedded Redis and exports REDIS_URL for the worker
     with app.app_context():
-        from flask_migrate import upgrade
-
         upgrade(directory=str(ROOT / "migrations"))
         first_password = ensure_first_supervisor()
-        from .availability.defaults import seed_if_empty
-        from .extensions import db
-
         seed_if_empty(db.session, app.config["HOURS_PATH"])
         hours_note = chat_hours_note()
     # Own session: Ctrl-C reaches only this process, which stops the worker, then Redis.
@@ -97,13 +107,6 @@ def first_password_note(app: Flask, password: str) -> str:
 
 def chat_hours_note() -> str:
     """Say whether chatters can start now, so a first try outside the hours is no surprise."""
-    from datetime import UTC, datetime
-
-    from flask import current_app
-
-    from .availability import gate, schedule
-    from .extensions import db
-
     if current_app.config["CHAT_ALWAYS_OPEN"]:
         return "Chat open at any hour (CHAT_ALWAYS_OPEN=1); a therapist must be on duty."
     now = datetime.now(UTC)
@@ -139,16 +142,12 @@ def lighter_greenlets() -> None:
     """Greenlets without gevent's spawn-tree bookkeeping (a copy of the spawning stack,
     the spawner and its locals per greenlet, kept for debugging tools this server never
     runs): about 30 small objects per socket, and the stack walk at every spawn."""
-    import gevent
-
     gevent.config.track_greenlet_tree = False
 
 
 def load_scrubber() -> None:
     """The identity scrubber's models load before the first socket, once per process;
     a server that cannot scrub refuses to start rather than file notes unscrubbed."""
-    from .records import scrubber
-
     try:
         scrubber.load()
     except scrubber.ScrubberUnavailable as exc:
@@ -161,14 +160,6 @@ def serve(app: Flask, host: str, port: int) -> None:
 
     SIGINT and SIGTERM stop the server cleanly, so the caller can stop what it started.
     """
-    import gevent
-    from gevent import pywsgi
-
-    from .compat import engineio_pings
-    from .compat.pywsgi import handler_class
-    from .redis_server import publish_url
-    from .serverlog import AddressFreeLog, AnonymousHandler, install_hub_printer
-
     if app.extensions.get("helpline_embedded_redis_started"):
         publish_url(app.config["REDIS_URL"])  # `flask users deactivate` reaches this Redis
 
@@ -181,8 +172,6 @@ def serve(app: Flask, host: str, port: int) -> None:
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
     gevent.signal_handler(signal.SIGTERM, stop)
-    from . import heartbeat
-
     if app.config["SCRUBBER_PRELOAD"]:
         load_scrubber()
     lighter_greenlets()
@@ -198,34 +187,24 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 def run_worker() -> int:
     """An RQ worker (with the scheduler for timed jobs) inside an app context."""
-    from rq.serializers import JSONSerializer
-
-    from . import jobs
-
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
     # RQ's scheduler is a forked child of this worker: tie it to us, or a worker killed
     # with -9 (or the OOM killer) leaves it running against Redis with nobody to stop it.
     os.register_at_fork(after_in_child=die_with_parent(signal.SIGTERM))
     with app.app_context():
-        from .records import retention
-
         retention.schedule_daily()  # the daily purge; each run schedules the next
         # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
-        # worker is found there and retried (see jobs.later).
-        worker = jobs.AppWorker([jobs.queue()], connection=app.extensions["helpline_rq_redis"],
-                              serializer=JSONSerializer,
-                              maintenance_interval=jobs.MAINTENANCE_SECONDS)
+        # worker is found there and retried (see timers.later).
+        worker = jobs.AppWorker([timers.queue()], connection=app.extensions["helpline_rq_redis"],
+                                serializer=JSONSerializer,
+                                maintenance_interval=jobs.MAINTENANCE_SECONDS)
         worker.work(with_scheduler=True, logging_level="WARNING")
     return 0
 
 
 def ensure_first_supervisor() -> str | None:
     """On an empty database create 'supervisor' and return its one-time password."""
-    from .admin import accounts
-    from .extensions import db
-    from .records.models import Staff
-
     if db.session.scalar(select(func.count()).select_from(Staff)):
         return None
     password = accounts.generate_password()

@@ -1,6 +1,6 @@
 """What every staff page shares: the blueprint of the sign-in pages, the sign-out form,
 the role check, and the step after a correct password or code. views.py (sign-in,
-console) and self_views.py (own password, second factor) both build on it, so neither
+console/views.py) and self_views.py (own password, second factor) both build on it, so neither
 imports the other."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 
-from .. import live
+from ..realtime import live
 from . import signin, throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")

@@ -17,12 +17,15 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import audit, live
+from .. import audit
+from ..admin import accounts
 from ..extensions import db
 from ..queue import keys
+from ..realtime import live
 from ..records.models import Staff
-from . import accounts, signin, twofactor
+from . import signin, twofactor
 from .access import advance_signin, bp, roles_required
+from .passwords import min_length
 
 ENROL_SECONDS = 15 * 60
 
@@ -101,8 +104,6 @@ def change_password():
 
 
 def _min_length(staff: Staff) -> int:
-    from .passwords import min_length
-
     return min_length(staff.role)
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from redis import Redis
 
-from .. import live
 from ..chat import handover, lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
+from ..realtime import live
 
-# "idle" and "expired": a session that ended by itself (admin/sessions.py) on the last console.
+# "idle" and "expired": a session that ended by itself (sessions.py) on the last console.
 REASONS = ("deactivated", "password_reset", "role_changed", "logged_out", "two_factor_reset",
            "idle", "expired")
 

@@ -21,8 +21,8 @@ import altcha
 from flask import current_app
 from redis import Redis
 
-from .protocol import ProtocolError
-from .queue import keys, line
+from ..queue import keys, line
+from ..realtime.protocol import ProtocolError
 
 ALGORITHM = "SHA-256"
 FLOOD_WINDOW_SECONDS = 10

@@ -20,7 +20,7 @@ from flask import current_app
 from redis import Redis
 
 from ..queue import keys
-from .authconfig import setting
+from ..settings import setting
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The role is checked on every event, not only at connect: Flask-Login reloads the account
 for each event, so a supervisor demoted to therapist is refused (`forbidden`) at their
 next event and their socket leaves the supervisors' room. The logic is in
-`helpline/supervise.py`; the handlers validate, call it and answer.
+`actions.py` and `overview.py`; the handlers validate, call it and answer.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
-from .. import heartbeat, live, supervise
 from ..chat import store
 from ..extensions import db
-from ..protocol import ProtocolError, chat_id, clean_text, flag
+from ..realtime import live
+from ..realtime.protocol import ProtocolError, chat_id, clean_text, flag
+from ..server import heartbeat
+from . import actions, overview
 
 WHISPER_MAX = 1000
 
@@ -30,7 +32,7 @@ def _me() -> int:
 def _supervisor() -> int:
     """The signed-in supervisor's id; a therapist is refused and leaves the supervisors' room."""
     me = _me()
-    if not supervise.is_supervisor(current_user):
+    if not actions.is_supervisor(current_user):
         leave_room(live.SUPERVISORS_ROOM)
         for room in [r for r in session.get("watching", [])]:
             leave_room(live.watch_room(room))
@@ -47,26 +49,26 @@ def _watching(cid: str, on: bool) -> None:
 
 def on_overview(data: dict) -> dict:
     _supervisor()
-    return supervise.overview(live.redis(), db.session, live.now())
+    return overview.overview(live.redis(), db.session, live.now())
 
 
 def on_triage(data: dict) -> dict:
     me = _supervisor()
-    supervise.triage(live.redis(), db.session, me, chat_id(data.get("chat_id")))
+    actions.triage(live.redis(), db.session, me, chat_id(data.get("chat_id")))
     return {"ok": True}
 
 
 def on_remove_waiting(data: dict) -> dict:
-    """Remove a waiting chat from the line and refuse its token (helpline/supervise.py)."""
+    """Remove a waiting chat from the line and refuse its token (actions.py)."""
     me = _supervisor()
-    supervise.remove_waiting(live.redis(), db.session, me, chat_id(data.get("chat_id")))
+    actions.remove_waiting(live.redis(), db.session, me, chat_id(data.get("chat_id")))
     return {"ok": True}
 
 
 def on_monitor(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
-    view = supervise.monitor(live.redis(), db.session, me, cid)
+    view = actions.monitor(live.redis(), db.session, me, cid)
     join_room(live.watch_room(cid))
     _watching(cid, True)
     return {"ok": True, "chat": view}
@@ -84,7 +86,7 @@ def on_whisper(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
     text = clean_text(data.get("text"), WHISPER_MAX)
-    note = supervise.whisper(live.redis(), db.session, me, current_user.display_name, cid,
+    note = actions.whisper(live.redis(), db.session, me, current_user.display_name, cid,
                              text, live.now())
     return {"ok": True, "id": note["id"], "ts": note["ts"]}
 
@@ -92,7 +94,7 @@ def on_whisper(data: dict) -> dict:
 def on_join(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
-    view = supervise.join(live.redis(), db.session, me, current_user.display_name, cid)
+    view = actions.join(live.redis(), db.session, me, current_user.display_name, cid)
     join_room(live.watch_room(cid))
     _watching(cid, True)
     return {"ok": True, "chat": view}
@@ -102,7 +104,7 @@ def on_colleague_message(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
     text = clean_text(data.get("text"), current_app.config["MAX_MESSAGE_CHARS"])
-    msg = supervise.colleague_say(live.redis(), me, current_user.display_name, cid, text)
+    msg = actions.colleague_say(live.redis(), me, current_user.display_name, cid, text)
     return {"ok": True, "id": msg.id}
 
 
@@ -118,7 +120,7 @@ def on_risk_flag(data: dict) -> dict:
         raise ProtocolError("not_your_chat")
     if chat.get("state") != "active":
         raise ProtocolError("chat_ended")
-    supervise.set_risk(live.redis(), db.session, me, current_user.display_name, cid, on,
+    actions.set_risk(live.redis(), db.session, me, current_user.display_name, cid, on,
                        live.now())
     return {"ok": True, "chat_id": cid, "risk": on}
 
@@ -133,10 +135,10 @@ HANDLERS = {
 
 def on_connect() -> None:
     """A supervisor's socket joins the supervisors' room (overview pushes, risk alerts)."""
-    if supervise.is_supervisor(current_user):
+    if actions.is_supervisor(current_user):
         join_room(live.SUPERVISORS_ROOM)
         session["supervisor_sid"] = request.sid
-        supervise.supervisor_socket_opened(live.redis(), request.sid)
+        overview.supervisor_socket_opened(live.redis(), request.sid)
         heartbeat.own(live.redis(), heartbeat.SUPERVISOR, request.sid)
 
 

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from ..auth.access import roles_required
 from ..extensions import db
 from ..records.taxonomy import current as current_taxonomy
-from .access import roles_required
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
 

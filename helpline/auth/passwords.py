@@ -18,9 +18,10 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
+from gevent import monkey
 
-from .. import offloop
-from .authconfig import setting
+from ..server import offloop
+from ..settings import setting
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password.
@@ -101,8 +102,6 @@ def _in_the_background(fn, *args):
     """Run fn at a lower CPU priority: on a busy machine the event loop (live chats) goes
     first and sign-ins wait. Linux applies a niceness per thread, and argon2's lane
     threads started from here inherit it."""
-    from gevent import monkey
-
     native_id = monkey.get_original("threading", "get_native_id")()
     try:
         if os.getpriority(os.PRIO_PROCESS, native_id) < HASH_NICENESS:

@@ -14,19 +14,21 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import disconnect, join_room
 
-from .. import audit, heartbeat, jobs, live, ratelimit
+from .. import audit, timers
+from ..auth import sessions as staff_sessions
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..i18n import current_language
-from ..protocol import ProtocolError, chat_id, clean_text, flag, sql_id
-from ..queue import assignment, transfer
-from ..records import followup_events, summaries
+from ..queue import assignment, broadcast, keys, transfer
+from ..realtime import live, ratelimit
+from ..realtime.protocol import ProtocolError, chat_id, clean_text, flag, sql_id
+from ..realtime.sockets import dispatch
+from ..records import followup, returning, summaries
 from ..records.models import Staff
 from ..records.scrubber.labels import label as scrub_label
 from ..records.taxonomy import current as current_taxonomy
-from ..sockets import dispatch
-from . import sessions as staff_sessions
-from . import supervision
+from ..server import heartbeat
+from ..supervision import events as supervision
 
 
 def _me() -> str:
@@ -68,13 +70,13 @@ def snapshot() -> dict:
     """Everything the console needs after a (re)connect: duty, held chats, the line."""
     r = live.redis()
     me = _me()
-    chats = [live.chat_view(r, cid) for cid in sorted(assignment.held_chats(r, me))]
+    chats = [store.chat_view(r, cid) for cid in sorted(assignment.held_chats(r, me))]
     return {**_presence(), "name": current_user.display_name, "role": current_user.role,
             "chats": [c for c in chats if c["state"]], **_line(r)}
 
 
 def _line(r) -> dict:
-    view = live.line_view(r)
+    view = broadcast.line_view(r)
     return {"waiting": view["waiting"], "waiting_total": view["total"]}
 
 
@@ -150,7 +152,7 @@ def _cool_down(r) -> None:
     seconds = current_app.config["COOLDOWN_SECONDS"]
     if seconds > 0:
         until = assignment.start_cooldown(r, _me(), live.now() + seconds)
-        jobs.later(timedelta(seconds=seconds), jobs.cooldown_over, _me(), until)
+        timers.later(timedelta(seconds=seconds), "helpline.jobs.cooldown_over", _me(), until)
 
 
 def on_pause(data: dict) -> dict:
@@ -242,6 +244,20 @@ def on_colleagues(data: dict) -> dict:
     return {"ok": True, "colleagues": [c.as_dict() for c in found]}
 
 
+def on_follow_up_code(data: dict) -> dict:
+    """Staff: issue a code for a chat one holds (active, or ended with its summary due);
+    the chatter's page gets it at once as `follow_up_code`."""
+    cid = _held_chat(data, ("active", "ended"))
+    first, last = followup.window(data.get("date"), data.get("window_days", 3), returning.today())
+    r = live.redis()
+    series = store.get_chat(r, cid).get("series") or None
+    issued = followup.issue(db.session, current_app.config["SECRET_KEY"], _me(), first, last,
+                            series_id=series)
+    r.hset(keys.chat(cid), "series", issued.series_id)
+    live.to_chatter(cid, "follow_up_code", issued.as_dict())
+    return {"ok": True, **issued.as_dict()}
+
+
 HANDLERS = {
     "duty": on_duty, "capacity": on_capacity, "message": on_message, "typing": on_typing,
     "end": on_end, "summary": on_summary, "state": on_state,
@@ -250,7 +266,7 @@ HANDLERS.update({"pause": on_pause, "skip_cooldown": on_skip_cooldown})
 HANDLERS.update({"transfer": on_transfer, "colleagues": on_colleagues,
                  "keepalive": on_keepalive})
 HANDLERS.update(supervision.HANDLERS)  # overview, triage, monitor, whisper, join, risk_flag
-HANDLERS.update({"follow_up_code": followup_events.on_follow_up_code})
+HANDLERS.update({"follow_up_code": on_follow_up_code})
 
 
 def register() -> None:

@@ -1,0 +1,1 @@
+"""Staff sign-in and sessions: passwords, two-factor, throttling, signing out everywhere."""

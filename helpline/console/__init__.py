@@ -1,0 +1,1 @@
+"""The therapist console: its page and its /staff socket handlers."""

@@ -1,0 +1,1 @@
+"""Supervision: the live overview, acting on chats (triage, monitor, whisper, join, risk)."""
