@@ -1,25 +1,28 @@
-"""RQ jobs: the timers' bodies, and the worker that runs them inside an app context.
+"""RQ jobs: the timers' bodies (`JOBS`, by name), the worker that runs them inside an app
+context, its pump, and the takeover by server processes when no worker runs.
 
-Scheduled by dotted path from `helpline/timers.py`, so these paths are stable across
-upgrades (a job waiting in Redis names its function). Each job is idempotent: it checks
-the live state first, so a late, early or repeated run changes nothing more.
+Each job is idempotent: it checks the live state first, so a late, early or repeated run
+changes nothing more. The functions' dotted paths stay stable: an RQ job planned by a
+version before `timers.py` names them (RQ's scheduler still runs those).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
+import threading
+import time
 
 from flask import current_app
 
 from . import timers
+from .auth import sessions
 from .chat import lifecycle, store
 from .compat.rq_worker import SimpleWorkerWithTeardown
 from .extensions import db
-from .queue import assignment, broadcast
+from .queue import assignment, broadcast, keys
 from .realtime import live
-from .records import summaries
+from .records import retention, summaries
 from .supervision import overview
 
 log = logging.getLogger("helpline.jobs")
@@ -50,8 +53,14 @@ class AppWorker(SimpleWorkerWithTeardown):
     """The helpline's worker: runs inside one app context, so each job ends its SQL session
     (a read left open would hold its transaction, and its locks, until the next job)."""
 
+    stop_asked = False  # a signal asked it to stop (else its loop ended on a Redis error)
+
     def after_job(self) -> None:
         db.session.remove()
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
 
 @fixed_text_failure
@@ -91,8 +100,7 @@ def end_if_still_gone(chat_id: str, since: float, waiting: bool = False) -> bool
         return False
     if waiting and store.get_chat(r, chat_id).get("state") == "active":
         rest = since + current_app.config["RESUME_GRACE_SECONDS"] - live.now()
-        timers.later(timedelta(seconds=max(rest, 0)), "helpline.jobs.end_if_still_gone",
-                     chat_id, since)
+        timers.later(max(rest, 0), "end_if_still_gone", chat_id, since)
         return False
     ended = lifecycle.end(r, chat_id, by="system", reason="connection_lost")
     if ended.previous_state == "waiting":  # dropped from the line: a missed chatter
@@ -110,3 +118,88 @@ def summary_deadline(chat_id: str, staff_id: str) -> bool:
     broadcast.assign_and_notify(r)
     overview.overview_changed()
     return True
+
+
+# ---------- timers: the jobs by name, run by the worker or taken over by a server ----------
+
+def _job(func):
+    return getattr(func, "__wrapped__", func)  # run_timer logs a failure itself
+
+
+JOBS = {
+    "end_if_still_gone": _job(end_if_still_gone),
+    "summary_deadline": _job(summary_deadline),
+    "off_duty_if_console_closed": _job(off_duty_if_console_closed),
+    "cooldown_over": _job(cooldown_over),
+    "close_session_if_over": sessions.close_if_over,
+    "retention": retention.daily_purge,
+}
+
+
+def run_timer(member: str) -> None:
+    """Job: run one timer's job, then forget the timer; a failure plans a retry (the error's
+    type is all RQ and the log keep)."""
+    r = live.redis()
+    _, name, args = timers.decode(member)
+    try:
+        JOBS[name](*args)
+    except Exception as exc:
+        kept = timers.failed(r, member, live.now())
+        log.error("timer %s failed: %s (%s)", name, type(exc).__name__,
+                  "retried later" if kept else "dropped")
+        raise JobFailed(type(exc).__name__) from None
+    timers.done(r, member)
+
+
+def take_over(r, now: float) -> int:
+    """Run here the timers no worker took TIMER_TAKEOVER_SECONDS after their time (no
+    worker runs, or it lags): a server process keeps timed work going alone."""
+    until = now - current_app.config["TIMER_TAKEOVER_SECONDS"]
+    ran = 0
+    for member in timers.due(r, until):
+        if timers.take(r, member, now, until):
+            ran += 1
+            try:
+                run_timer(member)
+            except JobFailed:
+                pass  # logged, and due again later
+            finally:
+                db.session.remove()
+    if ran:
+        log.warning("no worker took %d due timer(s): run by this server process", ran)
+    return ran
+
+
+class Pump:
+    """The worker's pump: every PUMP_SECONDS, move due timers into the queue, say the
+    worker is alive (health, metrics), and keep tomorrow's retention run planned (a Redis
+    that lost its data loses the plan too). Its own thread: RQ's loop blocks on the queue."""
+
+    PLAN_EVERY = 60  # pump rounds between two checks of the retention plan
+
+    def __init__(self, app, worker_id: str):
+        self.app, self.worker_id = app, worker_id
+        self.stopped = threading.Event()
+        self.rounds = 0
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="timer-pump", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> None:
+        while not self.stopped.wait(timers.PUMP_SECONDS):
+            with self.app.app_context():
+                try:
+                    self.round(live.redis(), time.time())
+                except Exception as exc:  # Redis away: the next round tries again
+                    log.error("timer pump failed: %s", type(exc).__name__)
+                finally:
+                    db.session.remove()
+
+    def round(self, r, now: float) -> int:
+        r.zadd(keys.WORKERS, {self.worker_id: now})
+        if self.rounds % self.PLAN_EVERY == 0:
+            retention.schedule_daily()
+        self.rounds += 1
+        return timers.pump(r, now)

@@ -72,6 +72,8 @@ class Config:
     # whose heartbeat (this TTL) expired: a crash is cleaned up within TTL + one beat.
     HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 5)
     PROCESS_TTL_SECONDS = _env_int("PROCESS_TTL_SECONDS", 15)
+    # A timer no worker took this long after its time is run by a server process itself.
+    TIMER_TAKEOVER_SECONDS = _env_int("TIMER_TAKEOVER_SECONDS", 10)
     # Engine.IO pings: a silent client is dropped within interval + 2 x timeout (15 s).
     PING_INTERVAL_SECONDS = _env_int("PING_INTERVAL_SECONDS", 5)
     PING_TIMEOUT_SECONDS = _env_int("PING_TIMEOUT_SECONDS", 5)

@@ -1,31 +1,131 @@
-"""Timers: RQ jobs that must fire even if no server process is around to see them.
+"""Timers: work due at a time, kept in Redis until it has run, run by whoever is alive.
 
-Jobs are named by dotted path (their bodies are in `helpline/jobs.py`, run by the
-worker), so scheduling one needs nothing of the domain it acts on. Payloads are plain
-JSON (a chat id and a timestamp), never message text or identities.
-
-A job record must not outlive its chat: it expires `ttl` after it is made (its delay plus
-a margin), is deleted as soon as it succeeds (`result_ttl=0`), and a failed one is kept
-for FAILURE_TTL only, with a fixed-text error (the exception's type) as its `exc_info`.
+A timer is a member of the sorted set `hl:timers` (score: when it is due) naming a job of
+`helpline/jobs.py` by name, with plain JSON arguments (a chat id, a staff id, a time),
+never message text or identities. The worker's pump moves due timers into the RQ queue
+within PUMP_SECONDS; when no worker has done so TAKEOVER_SECONDS after a timer was due,
+any server process runs it itself (server/heartbeat.py). A timer leaves the set only
+once its job has run, so a killed worker, a dead scheduler, a Redis restart that keeps
+its data or a worker down for minutes delays a timer, never loses it. Whoever takes one
+holds it for LEASE_SECONDS: if it dies meanwhile, the timer is due again. Jobs are
+idempotent (each checks the live state first), so a timer run twice changes nothing more.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from rq import Queue, Retry
+from redis import Redis
+from rq import Queue
 from rq.serializers import JSONSerializer
 
+from .queue import keys
+
 QUEUE_NAME = "helpline"
-# A waiting job expires this long after it was due (a worker that was down meanwhile).
+PUMP_SECONDS = 1.0  # how often the worker moves due timers into the queue
+LEASE_SECONDS = 60  # a taken timer is due again this long after, unless it has run
+MAX_TRIES = 5  # a job failing this often is dropped (logged with its type, counted)
+# A queued job expires this long after it was queued (a worker that was down meanwhile:
+# its timer is due again after the lease, so nothing is lost with it).
 TTL_MARGIN_SECONDS = 600
-# A failed job (chat id, staff id, the error's type) is kept this long for an operator.
+# A failed job (its timer: a job name, a chat or staff id, the error's type) is kept this
+# long for an operator.
 FAILURE_TTL_SECONDS = 600
-# Every job is idempotent (it checks the live state first), so one killed with its worker
-# (RQ's StartedJobRegistry cleanup finds it abandoned) or failed on a Redis blip runs again.
 JOB_TIMEOUT_SECONDS = 30
-RETRIES = 3
+
+# Take a due timer: only if it is still due (not taken, not run since), for the lease.
+_TAKE = """
+local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not due or tonumber(due) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
+
+
+def _redis() -> Redis:
+    return current_app.extensions["helpline_redis"]
+
+
+def later(delay: timedelta | float, name: str, *args, timer_id: str | None = None,
+          now: float | None = None) -> str:
+    """Plan job `name` of helpline/jobs.py with `args` after `delay`. With `timer_id` the
+    timer is planned once: planning it again (a restart, a second worker) changes nothing."""
+    seconds = delay.total_seconds() if isinstance(delay, timedelta) else delay
+    member = encode(timer_id or secrets.token_hex(8), name, args)
+    when = (time.time() if now is None else now) + seconds
+    _redis().zadd(keys.TIMERS, {member: when}, nx=True)
+    return member
+
+
+def at(when: float, name: str, *args, timer_id: str) -> str:
+    """Plan job `name` at the epoch time `when`, once for `timer_id`."""
+    return later(0, name, *args, timer_id=timer_id, now=when)
+
+
+def encode(timer_id: str, name: str, args) -> str:
+    return json.dumps([timer_id, name, list(args)], separators=(",", ":"))
+
+
+def decode(member: str) -> tuple[str, str, list]:
+    timer_id, name, args = json.loads(member)
+    return timer_id, name, args
+
+
+def due(r: Redis, until: float, limit: int = 100) -> list[str]:
+    """The timers due by `until`, oldest first."""
+    return r.zrangebyscore(keys.TIMERS, "-inf", until, start=0, num=limit)
+
+
+def take(r: Redis, member: str, now: float, until: float | None = None) -> bool:
+    """Hold a timer due by `until` (default now) for the lease; False if someone else did."""
+    return bool(r.register_script(_TAKE)(
+        keys=[keys.TIMERS], args=[member, now if until is None else until, now + LEASE_SECONDS]))
+
+
+def done(r: Redis, member: str) -> None:
+    """The job ran: the timer is gone."""
+    timer_id = decode(member)[0]
+    with r.pipeline() as pipe:
+        pipe.zrem(keys.TIMERS, member)
+        pipe.hdel(keys.TIMER_TRIES, timer_id)
+        pipe.execute()
+
+
+def failed(r: Redis, member: str, now: float) -> bool:
+    """The job failed: due again after a growing pause, or dropped after MAX_TRIES (False)."""
+    timer_id = decode(member)[0]
+    tries = r.hincrby(keys.TIMER_TRIES, timer_id, 1)
+    if tries >= MAX_TRIES:
+        done(r, member)
+        return False
+    r.zadd(keys.TIMERS, {member: now + min(LEASE_SECONDS, 2 ** tries)}, xx=True)
+    return True
+
+
+@dataclass(frozen=True)
+class Planned:
+    member: str
+    timer_id: str
+    name: str
+    args: list
+    due: float
+
+
+def planned(r: Redis) -> list[Planned]:
+    """Every timer waiting (or taken and not yet run), soonest first."""
+    return [Planned(member, *decode(member), due)
+            for member, due in r.zrange(keys.TIMERS, 0, -1, withscores=True)]
+
+
+def lag(r: Redis, now: float) -> float:
+    """How late the oldest due timer is (0 when none is due): the health of timed work."""
+    oldest = r.zrange(keys.TIMERS, 0, 0, withscores=True)
+    return max(0.0, now - oldest[0][1]) if oldest else 0.0
 
 
 def queue() -> Queue:
@@ -34,14 +134,19 @@ def queue() -> Queue:
                  serializer=JSONSerializer)
 
 
-def later(delay: timedelta, func, *args) -> None:
-    """Schedule a job with the retry and timeout every helpline job needs; its record
-    vanishes on success and soon after a failure."""
-    queue().enqueue_in(delay, func, *args, retry=Retry(max=RETRIES),
-                       job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0,
-                       failure_ttl=FAILURE_TTL_SECONDS,
-                       ttl=int(delay.total_seconds()) + TTL_MARGIN_SECONDS)
+def pump(r: Redis, now: float, until: float | None = None) -> int:
+    """Move the timers due by `until` (default now) into the RQ queue; how many moved."""
+    moved = 0
+    for member in due(r, now if until is None else until):
+        if take(r, member, now, until):
+            queue().enqueue("helpline.jobs.run_timer", member, job_timeout=JOB_TIMEOUT_SECONDS,
+                            result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
+                            ttl=TTL_MARGIN_SECONDS)
+            moved += 1
+    return moved
 
+
+# ---------- what each part plans ----------
 
 def schedule_grace_check(chat_id: str, since: float, waiting: bool = False) -> None:
     """End the chat if the chatter has not come back when the grace period is over.
@@ -50,17 +155,15 @@ def schedule_grace_check(chat_id: str, since: float, waiting: bool = False) -> N
     sockets free the line fast); a chat with a therapist keeps RESUME_GRACE_SECONDS.
     """
     grace = "WAITING_GRACE_SECONDS" if waiting else "RESUME_GRACE_SECONDS"
-    delay = timedelta(seconds=current_app.config[grace])
-    later(delay, "helpline.jobs.end_if_still_gone", chat_id, since, waiting)
+    later(current_app.config[grace], "end_if_still_gone", chat_id, since, waiting)
 
 
 def schedule_summary_deadline(chat_id: str, staff_id: str) -> None:
     """Make sure the transcript is deleted even if the summary is never filed."""
-    delay = timedelta(seconds=current_app.config["SUMMARY_DEADLINE_SECONDS"])
-    later(delay, "helpline.jobs.summary_deadline", chat_id, staff_id)
+    later(current_app.config["SUMMARY_DEADLINE_SECONDS"], "summary_deadline", chat_id,
+          staff_id)
 
 
 def schedule_staff_check(staff_id: str) -> None:
     """Take a therapist off duty if no console of theirs reopens within the grace period."""
-    delay = timedelta(seconds=current_app.config["STAFF_GRACE_SECONDS"])
-    later(delay, "helpline.jobs.off_duty_if_console_closed", staff_id)
+    later(current_app.config["STAFF_GRACE_SECONDS"], "off_duty_if_console_closed", staff_id)

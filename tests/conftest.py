@@ -17,7 +17,6 @@ import redis as redis_lib
 import requests
 import sqlalchemy as sa
 from flask_socketio.test_client import SocketIOTestClient
-from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from helpline import create_app, jobs, timers
@@ -208,21 +207,23 @@ def _payload(event: dict):
     return event["args"][0] if event["args"] else None
 
 
+FAR_FUTURE = 10 ** 9  # seconds: every planned timer is due by then
+
+
 def run_jobs(app, *, include_scheduled: bool = True) -> None:
-    """Run queued jobs in a real RQ worker; scheduled ones are made due first (time passed)."""
+    """Run due timers in a real RQ worker; with include_scheduled every planned timer is
+    made due first (time passed)."""
     with app.app_context():
         _run_jobs(app, include_scheduled)
 
 
 def _run_jobs(app, include_scheduled: bool) -> None:
     queue = timers.queue()
-    if include_scheduled:
-        registry = ScheduledJobRegistry(queue=queue)
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id)
-            queue.enqueue_job(queue.fetch_job(job_id))
+    now = time.time()
+    timers.pump(app.extensions["helpline_redis"], now,
+                until=now + FAR_FUTURE if include_scheduled else now)
     worker = jobs.AppWorker([queue], connection=app.extensions["helpline_rq_redis"],
-                          serializer=JSONSerializer)
+                            serializer=JSONSerializer)
     worker.work(burst=True)
 
 

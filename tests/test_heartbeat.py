@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from helpline import timers
@@ -33,10 +32,7 @@ def new_chat(r, sid: str) -> str:
 
 
 def scheduled(app) -> list[tuple[str, list]]:
-    with app.app_context():
-        queue = timers.queue()
-        found = [queue.fetch_job(i) for i in ScheduledJobRegistry(queue=queue).get_job_ids()]
-    return sorted((job.func_name.rsplit(".", 1)[-1], job.args) for job in found)
+    return sorted((t.name, t.args) for t in timers.planned(app.extensions["helpline_redis"]))
 
 
 def on_duty(staff_socket, staff, capacity=1):
@@ -74,7 +70,7 @@ def test_sweep_after_a_dead_process_has_the_effects_of_a_normal_drop(
     assert not r.sismember(keys.SUPERVISOR_SOCKETS, "s9")
     assert not r.sismember(keys.PROCESSES, DEAD) and not r.exists(keys.process_sockets(DEAD))
     # (close_if_over watches the signed-in console's session: scheduled at connect)
-    assert [name for name, _ in scheduled(app) if name != "close_if_over"] == [
+    assert [name for name, _ in scheduled(app) if name != "close_session_if_over"] == [
         "end_if_still_gone", "end_if_still_gone", "off_duty_if_console_closed"]
 
     run_jobs(app)  # the grace periods are over

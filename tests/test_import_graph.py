@@ -109,7 +109,7 @@ LAYERS = {
     "helpline.realtime": ("helpline.realtime", "helpline.compat", "helpline.extensions",
                           "helpline.queue.keys"),
     "helpline.compat": ("helpline.compat", "helpline.realtime.protocol"),
-    "helpline.timers": (),
+    "helpline.timers": ("helpline.queue.keys",),
 }
 
 

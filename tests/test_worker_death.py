@@ -6,14 +6,9 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.registry import FailedJobRegistry, StartedJobRegistry
-from rq.serializers import JSONSerializer
 
 from helpline import create_app, timers
 from helpline.chat import store
@@ -21,7 +16,6 @@ from helpline.extensions import db
 from helpline.queue import keys
 from helpline.realtime import live
 from tests.conftest import ROOT, eventually, other_db, run_jobs
-from tests.held_job import RELEASE_KEY, held_grace_check
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -82,36 +76,30 @@ def test_the_workers_scheduler_stops_when_the_worker_is_killed(worker_app, tmp_p
     eventually(lambda: not _running(scheduler), timeout=30, what="the scheduler stopping")
 
 
-def test_a_job_killed_with_its_worker_runs_again_on_a_new_worker(worker_app, tmp_path):
+def test_a_timer_whose_worker_was_killed_mid_job_runs_again(worker_app, tmp_path):
+    """The timer stays planned while its job runs: killed with its worker, it is due again
+    when the lease runs out, and the next worker runs it."""
     app, r = worker_app, worker_app.extensions["helpline_redis"]
     with app.app_context():
         chat_id, _ = store.create_chat(r, None, None, "en", live.now(), 3600)
         store.set_connection(r, chat_id, "s1")
         since = live.now()
         store.mark_disconnected(r, chat_id, "s1", since)
-        timers.later(timedelta(0), held_grace_check, chat_id, since)
+        member = timers.later(0, "end_if_still_gone", chat_id, since)
+        taken_at = time.time()
+        assert timers.take(r, member, taken_at)  # as the pump does, then queued:
+        timers.queue().enqueue("tests.held_job.held_timer", member)
     worker = start_worker(app, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while r.get("test:runs") != "1" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert r.get("test:runs") == "1", (tmp_path / "worker.log").read_text()[-2000:]
+        eventually(lambda: r.get("test:runs") == "1", timeout=60, what="the job's start")
     finally:
-        worker.kill()  # SIGKILL mid-job: the job stays "started" with nobody running it
+        worker.kill()  # SIGKILL mid-job: nobody will finish it
         worker.wait()
+    assert [t.member for t in timers.planned(r)] == [member]  # not lost
     with app.app_context():
-        queue = timers.queue()
-        started = StartedJobRegistry(queue=queue)
-        [job_id] = [i.split(":")[0] for i in started.get_job_ids()]
-        # A new worker's maintenance finds it once the dead worker's heartbeat lapsed:
-        started.cleanup(timestamp=time.time() + 3600)  # (time passed)
-        assert FailedJobRegistry(queue=queue).get_job_ids() == []
-    r.set(RELEASE_KEY, "1")
-    run_jobs(app)  # the new worker
-    assert r.get("test:runs") == "2"
+        assert timers.pump(r, time.time()) == 0  # held by the dead job for the lease
+        assert timers.pump(r, taken_at + timers.LEASE_SECONDS + 1) == 1  # (time passed)
+    run_jobs(app, include_scheduled=False)  # the next worker
     assert store.get_chat(r, chat_id)["end_reason"] == "connection_lost"
     assert r.zscore(keys.LINE, chat_id) is None
-    # It finished this time: a successful job's record is deleted at once (result_ttl=0).
-    with pytest.raises(NoSuchJobError):
-        Job.fetch(job_id, connection=app.extensions["helpline_rq_redis"],
-                  serializer=JSONSerializer)
+    assert timers.planned(r) == []

@@ -11,7 +11,6 @@ even when no event arrives. A Redis restart ends every staff session (sign in ag
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import current_user
@@ -174,7 +173,7 @@ def socket_closed(r: Redis) -> None:
 
 
 def _watch(session_id: str, seconds: float) -> None:
-    timers.later(timedelta(seconds=max(1, seconds + 1)), close_if_over, session_id)
+    timers.later(max(1, seconds + 1), "close_session_if_over", session_id)
 
 
 def close_if_over(session_id: str) -> bool:

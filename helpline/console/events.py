@@ -6,8 +6,6 @@ deactivated account or a signed-out session stops working at its next event.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -152,7 +150,7 @@ def _cool_down(r) -> None:
     seconds = current_app.config["COOLDOWN_SECONDS"]
     if seconds > 0:
         until = assignment.start_cooldown(r, _me(), live.now() + seconds)
-        timers.later(timedelta(seconds=seconds), "helpline.jobs.cooldown_over", _me(), until)
+        timers.later(seconds, "cooldown_over", _me(), until)
 
 
 def on_pause(data: dict) -> dict:

@@ -8,6 +8,9 @@ DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (ne
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH chat id -> last position/wait sent to it
 SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
 PROCESSES = PREFIX + "procs"  # SET of server process ids that registered a heartbeat
+TIMERS = PREFIX + "timers"  # ZSET timer (job name and JSON args) -> when due (helpline/timers.py)
+TIMER_TRIES = PREFIX + "timers:tries"  # HASH timer id -> failed runs so far
+WORKERS = PREFIX + "workers"  # ZSET worker id -> its pump's last beat (health, metrics)
 
 
 def chat(chat_id: str) -> str:

@@ -141,8 +141,8 @@ def schedule_daily(now: datetime | None = None) -> str:
     tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
     when = next_run(now or datetime.now(UTC), tz)
     day = when.astimezone(tz).date().isoformat()
-    timers.queue().enqueue_at(when, daily_purge, day, job_id=f"hl-retention-{day}")
-    return f"hl-retention-{day}"
+    timers.at(when.timestamp(), "retention", day, timer_id=f"retention:{day}")
+    return f"retention:{day}"
 
 
 def daily_purge(day: str) -> dict[str, int]:

@@ -16,11 +16,12 @@ Redis holds now.
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import Flask, current_app
 from redis import Redis
 
-from .. import timers
+from .. import jobs, timers
 from ..chat import lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
@@ -117,10 +118,12 @@ def sweep_process(r: Redis, proc_id: str) -> bool:
 
 
 def tick(r: Redis) -> None:
-    """One beat: refresh our heartbeat (starting afresh if it lapsed), then sweep."""
+    """One beat: refresh our heartbeat (starting afresh if it lapsed), sweep up after dead
+    processes, and run the timers no worker took (jobs.take_over)."""
     if not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"]):
         start_afresh(r)
     sweep(r)
+    jobs.take_over(r, time.time())
 
 
 def start_afresh(r: Redis) -> None:

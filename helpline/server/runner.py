@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import secrets
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import gevent
+import redis
 from flask import Flask, current_app
 from flask_migrate import upgrade
 from gevent import pywsgi
@@ -24,7 +27,7 @@ from ..availability.defaults import seed_if_empty
 from ..compat import engineio_pings
 from ..compat.pywsgi import handler_class
 from ..extensions import db
-from ..records import retention, scrubber
+from ..records import scrubber
 from ..records.models import Staff
 from ..settings import ROOT
 from . import heartbeat
@@ -126,6 +129,7 @@ def chat_hours_note() -> str:
 # young generation of 5,000 most die before a pass sees them and full passes come only
 # after 100 middle ones: p99 24 ms, same RSS (docs/benchmarks.md, "Scale").
 GC_THRESHOLDS = (5000, 10, 100)
+WORKER_RESTART_SECONDS = 2  # after RQ's loop lost Redis, before it starts again
 
 
 def freeze_startup_heap() -> None:
@@ -186,21 +190,35 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 
 def run_worker() -> int:
-    """An RQ worker (with the scheduler for timed jobs) inside an app context."""
+    """An RQ worker inside an app context, with the timer pump (jobs.Pump) beside it.
+
+    A lost Redis connection ends RQ's loop; the worker waits and starts it again, so a
+    Redis restart needs nothing (timers wait in Redis meanwhile, or in the servers' hands).
+    """
     app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
                                 "LINE_BROADCAST_DELAY": 0})
-    # RQ's scheduler is a forked child of this worker: tie it to us, or a worker killed
-    # with -9 (or the OOM killer) leaves it running against Redis with nobody to stop it.
+    # RQ's scheduler (only for jobs planned before timers.py) is a forked child of this
+    # worker: tie it to us, or a worker killed with -9 leaves it running against Redis.
     os.register_at_fork(after_in_child=die_with_parent(signal.SIGTERM))
     with app.app_context():
-        retention.schedule_daily()  # the daily purge; each run schedules the next
-        # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
-        # worker is found there and retried (see timers.later).
-        worker = jobs.AppWorker([timers.queue()], connection=app.extensions["helpline_rq_redis"],
-                                serializer=JSONSerializer,
-                                maintenance_interval=jobs.MAINTENANCE_SECONDS)
-        worker.work(with_scheduler=True, logging_level="WARNING")
-    return 0
+        pump = jobs.Pump(app, secrets.token_hex(8))
+        pump.start()
+        while True:
+            # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
+            # worker is found there and retried; its timer is due again after the lease.
+            worker = jobs.AppWorker([timers.queue()],
+                                    connection=app.extensions["helpline_rq_redis"],
+                                    serializer=JSONSerializer,
+                                    maintenance_interval=jobs.MAINTENANCE_SECONDS)
+            try:
+                worker.work(with_scheduler=True, logging_level="WARNING")
+            except redis.exceptions.RedisError as exc:  # before RQ's loop: registering
+                app.logger.warning("worker could not start: %s", type(exc).__name__)
+            if worker.stop_asked:
+                return 0
+            app.logger.warning("worker loop ended (Redis away?): starting again in %d s",
+                               WORKER_RESTART_SECONDS)
+            time.sleep(WORKER_RESTART_SECONDS)
 
 
 def ensure_first_supervisor() -> str | None:

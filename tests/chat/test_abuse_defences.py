@@ -5,10 +5,9 @@ a waiting chat. Nothing here is keyed on an address: only on a socket or the cha
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
 
 import pytest
-from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from helpline import create_app, timers
@@ -72,14 +71,9 @@ def test_handshakes_per_second_are_capped_per_process(redis_url):
 
 
 def _grace_delay(app, chat_id: str) -> float:
-    with app.app_context():
-        queue = timers.queue()
-        registry = ScheduledJobRegistry(queue=queue)
-        for job_id in registry.get_job_ids():
-            job = queue.fetch_job(job_id)
-            if job.func_name.endswith("end_if_still_gone") and job.args[0] == chat_id:
-                when = registry.get_scheduled_time(job_id)
-                return (when - datetime.now(UTC)).total_seconds()
+    for timer in timers.planned(app.extensions["helpline_redis"]):
+        if timer.name == "end_if_still_gone" and timer.args[0] == chat_id:
+            return timer.due - time.time()
     raise AssertionError("no grace check scheduled")
 
 
@@ -103,12 +97,9 @@ def test_a_chat_taken_during_the_short_grace_gets_the_full_resume_grace(
     therapist = staff_socket(make_staff("anna"))
     assert therapist.emit("duty", {"on": True}, namespace="/staff", callback=True)["ok"]
     assert r.hget(keys.chat(started["chat_id"]), "state") == "active"
-    with app.app_context():
-        queue = timers.queue()
-        registry = ScheduledJobRegistry(queue=queue)
-        job_id = registry.get_job_ids()[0]
-        registry.remove(job_id)
-        queue.enqueue_job(queue.fetch_job(job_id))  # the short grace is over
+    [grace] = [t for t in timers.planned(r) if t.name == "end_if_still_gone"]
+    with app.app_context():  # the short grace is over
+        timers.pump(r, time.time(), until=grace.due)
     run_jobs(app, include_scheduled=False)
     assert r.hget(keys.chat(started["chat_id"]), "state") == "active"
     assert _grace_delay(app, started["chat_id"]) > app.config["WAITING_GRACE_SECONDS"]

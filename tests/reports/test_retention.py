@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from helpline import audit
+from helpline import audit, timers
 from helpline.availability import missed
 from helpline.availability.missed import Period
 from helpline.availability.models import MissedContact
@@ -102,26 +102,23 @@ def test_next_run_is_three_in_the_night_local():
         2026, 7, 2, 1, 0, tzinfo=UTC)  # summer time
 
 
-def test_the_daily_job_runs_on_the_worker_and_schedules_the_next(app, ctx):
-    from rq.registry import ScheduledJobRegistry
-
-    from helpline import timers
+def test_the_daily_job_runs_on_the_worker_and_schedules_the_next(app, ctx, r):
+    def planned():
+        return [(t.timer_id, t.name, t.args) for t in timers.planned(r)]
 
     with ctx():
         db.session.add(Registration(channel="email", contact_hour=datetime(2001, 1, 1, 10),
                                     help_given=["advice"]))
         db.session.commit()
         first = retention.schedule_daily(datetime(2026, 11, 30, 12, tzinfo=UTC))
-        assert first == "hl-retention-2026-12-01"
+        assert first == "retention:2026-12-01"
         assert retention.schedule_daily(datetime(2026, 11, 30, 13, tzinfo=UTC)) == first
-        registry = ScheduledJobRegistry(queue=timers.queue())
-        assert registry.get_job_ids() == [first]
+        assert planned() == [(first, "retention", ["2026-12-01"])]  # planned once
     run_jobs(app, include_scheduled=True)  # the clock moves past 03:00: the job runs
     with ctx():
         assert count(Registration) == 0 and count(MonthCount) > 0
-        registry = ScheduledJobRegistry(queue=timers.queue())
-        assert len(registry.get_job_ids()) == 1  # and tomorrow's run is scheduled
-        assert registry.get_job_ids() == ["hl-retention-2026-12-02"]
+    # and tomorrow's run is planned
+    assert planned() == [("retention:2026-12-02", "retention", ["2026-12-02"])]
 
 
 def test_since_the_start_period_reaches_folded_months(app, ctx):
