@@ -54,6 +54,9 @@ class AppWorker(SimpleWorkerWithTeardown):
     (a read left open would hold its transaction, and its locks, until the next job)."""
 
     stop_asked = False  # a signal asked it to stop (else its loop ended on a Redis error)
+    # After a lost connection RQ waits 1, 2, 4 ... up to this many seconds before trying
+    # again (its default, 60, left timers queued for a minute after a Redis restart).
+    max_connection_wait_time = 2.0
 
     def after_job(self) -> None:
         db.session.remove()

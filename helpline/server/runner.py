@@ -206,15 +206,16 @@ def run_worker() -> int:
         while True:
             # Registries are cleaned every MAINTENANCE_SECONDS: a job abandoned by a killed
             # worker is found there and retried; its timer is due again after the lease.
-            worker = jobs.AppWorker([timers.queue()],
-                                    connection=app.extensions["helpline_rq_redis"],
-                                    serializer=JSONSerializer,
-                                    maintenance_interval=jobs.MAINTENANCE_SECONDS)
-            try:
+            worker = None
+            try:  # RQ's constructor talks to Redis too
+                worker = jobs.AppWorker([timers.queue()],
+                                        connection=app.extensions["helpline_rq_redis"],
+                                        serializer=JSONSerializer,
+                                        maintenance_interval=jobs.MAINTENANCE_SECONDS)
                 worker.work(with_scheduler=True, logging_level="WARNING")
-            except redis.exceptions.RedisError as exc:  # before RQ's loop: registering
+            except redis.exceptions.RedisError as exc:
                 app.logger.warning("worker could not start: %s", type(exc).__name__)
-            if worker.stop_asked:
+            if worker is not None and worker.stop_asked:
                 return 0
             app.logger.warning("worker loop ended (Redis away?): starting again in %d s",
                                WORKER_RESTART_SECONDS)
