@@ -173,10 +173,12 @@ def _register_pages(app: Flask) -> None:
     from .records.cli import register_cli as register_records_cli
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
+    from .server.health import bp as health_bp
     from .supervision.views import bp as overview_bp
 
     app.url_map.converters["int"] = SqlIdConverter  # before any route is added
     app.register_blueprint(chat_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(overview_bp)
     app.register_blueprint(accounts_bp)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import format_datetime
-from redis.exceptions import RedisError
 
 from ..availability import gate
 from ..extensions import csrf, db
@@ -56,14 +55,3 @@ def challenge():
     response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.route("/healthz")
-def health():
-    """Liveness for a load balancer: the process answers and Redis answers (else 503)."""
-    try:
-        current_app.extensions["helpline_redis"].ping()
-    except RedisError as exc:
-        current_app.logger.warning("health check: Redis unavailable (%s)", type(exc).__name__)
-        return {"ok": False, "redis": "down"}, 503
-    return {"ok": True}

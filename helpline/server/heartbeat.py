@@ -164,4 +164,5 @@ def in_context(app: Flask, step) -> bool:
 
 def start(app: Flask) -> None:
     """Start the heartbeat greenlet (server processes only; workers hold no sockets)."""
+    app.extensions["helpline_heartbeat"] = True  # /readyz checks it is fresh
     socketio.start_background_task(run, app)
