@@ -20,7 +20,7 @@ from helpline.chat import store
 from helpline.extensions import db
 from helpline.realtime import live
 from helpline.server.redis_server import redis_executable
-from tests.conftest import ROOT, eventually, run_jobs
+from tests.conftest import ROOT, LiveServers, eventually, other_db, run_jobs
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -124,3 +124,29 @@ def test_every_timer_runs_through_redis_restarts_and_worker_kills(tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
         server.kill()
+
+
+def test_with_no_worker_a_server_process_runs_the_due_timers(tmp_path, redis_url, peers):
+    """The worker is down: a dropped chatter's grace still ends, run by the server itself."""
+    url = other_db(redis_url, 7)
+    database = f"sqlite:///{tmp_path / 'takeover.sqlite'}"
+    app = create_app("testing", overrides={"REDIS_URL": url, "SQLALCHEMY_DATABASE_URI": database})
+    r = app.extensions["helpline_redis"]
+    r.flushdb()
+    with app.app_context():
+        db.create_all()
+    servers = LiveServers(url, database, tmp_path, env={
+        "HEARTBEAT_SECONDS": "1", "TIMER_TAKEOVER_SECONDS": "2", "WAITING_GRACE_SECONDS": "1"})
+    try:
+        worker = servers.procs.pop()  # the worker goes
+        worker.terminate()
+        worker.wait(timeout=30)
+        chatter = peers(servers.urls[0], "/chat")
+        chat_id = chatter.call("start", {})["chat_id"]
+        chatter.close()
+        eventually(lambda: store.get_chat(r, chat_id).get("end_reason") == "connection_lost",
+                   timeout=60, what="the grace check run by the server")
+        assert [t for t in timers.planned(r) if t.name == "end_if_still_gone"] == []
+    finally:
+        servers.stop()
+        r.flushdb()
