@@ -14,10 +14,12 @@ import threading
 import time
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from . import timers
 from .auth import sessions
-from .chat import lifecycle, store
+from .chat import handover, lifecycle, store
 from .compat.rq_worker import SimpleWorkerWithTeardown
 from .extensions import db
 from .queue import assignment, broadcast, keys
@@ -68,12 +70,22 @@ class AppWorker(SimpleWorkerWithTeardown):
 
 @fixed_text_failure
 def off_duty_if_console_closed(staff_id: str) -> bool:
-    """Job: nobody should be handed chatters by a console that is no longer open."""
+    """Job: nobody should be handed chatters by a console that is no longer open, and
+    no chatter should wait on a therapist whose last console is gone (its process died,
+    the network went): their active chats go to the front of the line, with a note."""
     r = live.redis()
     if assignment.console_open(r, staff_id):
         return False
     assignment.go_off_duty(r, staff_id)
-    broadcast.line_changed()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        note = _("Your colleague's connection was lost.")
+    returned = handover.return_all(r, staff_id, note)
+    if returned:
+        log.warning("a console was gone for the staff grace: %d chat(s) back to the line",
+                    len(returned))
+        lifecycle.line_moved(r)
+    else:
+        broadcast.line_changed()
     return True
 
 

@@ -106,6 +106,30 @@ def test_therapist_whose_console_closed_goes_off_duty(staff_socket, make_staff, 
     assert not r.sismember(keys.DUTY, str(anna.id))
 
 
+def test_a_therapist_gone_for_the_grace_gives_the_active_chats_back(
+        chatter, staff_socket, make_staff, app, r):
+    """No stranded chatter: the chats of a therapist whose last console is gone go to the
+    front of the line with a note, the chatter is told, a colleague takes them."""
+    anna = make_staff("anna")
+    sock = staff_socket(anna)
+    sock.emit("duty", {"on": True, "capacity": 2}, namespace="/staff", callback=True)
+    client, started = start(chatter)
+    chat_id = started["chat_id"]
+    assert r.hget(keys.chat(chat_id), "staff") == str(anna.id)
+    events(client, "/chat")
+    sock.disconnect("/staff")  # her process died: the chatter, elsewhere, stays
+    run_jobs(app)
+    assert not r.sismember(keys.DUTY, str(anna.id))
+    assert r.hget(keys.chat(chat_id), "state") == "waiting"
+    assert r.zrange(keys.LINE, 0, 0) == [chat_id]  # at the front
+    assert events(client, "/chat", "transferred")[-1] == {"therapist": None}
+    bert = staff_socket(make_staff("bert"))
+    bert.emit("duty", {"on": True}, namespace="/staff", callback=True)
+    [assigned] = events(bert, "/staff", "chat_assigned")
+    assert assigned["chat_id"] == chat_id
+    assert assigned["handover_note"]["text"] == "Your colleague's connection was lost."
+
+
 def test_therapist_who_reopens_the_console_stays_on_duty(staff_socket, make_staff, app, r):
     anna = make_staff("anna")
     sock = staff_socket(anna)

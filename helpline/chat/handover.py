@@ -53,12 +53,14 @@ def back_to_line(r: Redis, chat_id: str, from_id: str, from_name: str, note: str
     lifecycle.line_moved(r)
 
 
-def return_all(r: Redis, staff_id: str) -> list[str]:
-    """Every active chat this person holds goes to the front of the line, oldest first.
+def return_all(r: Redis, staff_id: str, note: str = "") -> list[str]:
+    """Every active chat this person holds goes to the front of the line, oldest first,
+    with `note` for whoever takes it.
 
     Used when someone is signed out (deactivated, password reset, role changed, logged
-    out). Ended chats awaiting a summary stay theirs until the summary deadline. The
-    caller runs assignment afterwards (`lifecycle.line_moved`).
+    out) and when their last console has been gone for the staff grace. Ended chats
+    awaiting a summary stay theirs until the summary deadline. The caller runs
+    assignment afterwards (`lifecycle.line_moved`).
     """
     active = []
     for chat_id in assignment.held_chats(r, staff_id):
@@ -70,7 +72,7 @@ def return_all(r: Redis, staff_id: str) -> list[str]:
     # Each move goes before the current head: the most recent first, so the oldest leads.
     for _, chat_id in sorted(active, reverse=True):
         try:
-            to_line(r, chat_id, str(staff_id), name, avoid=False)
+            to_line(r, chat_id, str(staff_id), name, note, avoid=False)
         except ProtocolError:
             continue  # ended or moved meanwhile: nothing to hand back
         moved.append(chat_id)
