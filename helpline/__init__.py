@@ -32,7 +32,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     """Build an app: `config_name` picks a Config class (HELPLINE_ENV by default)."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
-    config = CONFIGS[config_name or os.environ.get("HELPLINE_ENV", "development")]
+    name = config_name or os.environ.get("HELPLINE_ENV", "development")
+    if name not in CONFIGS:
+        raise SystemExit(f"helpline: HELPLINE_ENV must be one of {', '.join(CONFIGS)}, "
+                         f"not {name!r}")
+    config = CONFIGS[name]
     app.config.from_object(config)
     app.config.update(overrides or {})
     if app.config["OVERVIEW_BROADCAST_DELAY"] is None:

@@ -185,6 +185,9 @@ def take_over(r, now: float) -> int:
     return ran
 
 
+BACKLOG_SECONDS = 10  # timers this late when queued were held up (Redis or worker away)
+
+
 class Pump:
     """The worker's pump: every PUMP_SECONDS, move due timers into the queue, say the
     worker is alive (health, metrics), and keep tomorrow's retention run planned (a Redis
@@ -217,4 +220,9 @@ class Pump:
         if self.rounds % self.PLAN_EVERY == 0:
             retention.schedule_daily()
         self.rounds += 1
-        return timers.pump(r, now)
+        late = timers.lag(r, now)
+        moved = timers.pump(r, now)
+        if moved and late > BACKLOG_SECONDS:  # after an outage: say what was caught up
+            log.warning("timer backlog: %d due timer(s) queued, the oldest %d s late",
+                        moved, late)
+        return moved

@@ -10,6 +10,7 @@ the worker schedules the first one when it starts.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,8 @@ from ..reports.queries import row_tally
 from ..settings import Config
 from . import followup
 from .models import Registration
+
+log = logging.getLogger("helpline.retention")
 
 SETTINGS = ("REGISTRATION_RETENTION_DAYS", "MISSED_RETENTION_DAYS", "AUDIT_RETENTION_DAYS")
 RUN_AT = time(3, 0)  # local time of the daily purge
@@ -150,4 +153,6 @@ def daily_purge(day: str) -> dict[str, int]:
     it), then purge."""
     tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
     schedule_daily(datetime.combine(date.fromisoformat(day), RUN_AT, tz))
-    return purge(db.session, current_app.config)
+    done = purge(db.session, current_app.config)
+    log.info("retention run for %s: %s", day, ", ".join(f"{n} {what}" for what, n in done.items()))
+    return done

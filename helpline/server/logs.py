@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from datetime import datetime
 
 from ..compat import gevent_hub
 from ..compat.pywsgi import HookedHandler
@@ -28,6 +29,7 @@ from ..compat.pywsgi import HookedHandler
 ANONYMOUS_PEER = ("0.0.0.0", 0)
 APP_LOGGER_PREFIX = "helpline"
 WITHHELD = "(message withheld: it may quote a client)"
+WITHHELD_ARG = "[-]"  # an argument of another library's log line: not ours to print
 # pywsgi writes "(from ('203.0.113.7', 51234))" and bare "('::1', 5000, 0, 0)" address tuples.
 _ADDRESS = re.compile(r"\(from \([^)]*\)\)|\('[0-9A-Fa-f:.]+', \d+(?:, \d+)*\)")
 # After a WebSocket closes, pywsgi tries to parse its last frame as HTTP: noise, not news.
@@ -139,13 +141,20 @@ class AnonymousFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if not record.name.startswith(APP_LOGGER_PREFIX):
             # A template with arguments is code; a message without any may be preformatted
-            # with client bytes (engine.io's "%s is not an accepted origin" is).
-            fixed = record.msg if record.args and isinstance(record.msg, str) else WITHHELD
+            # with client bytes (engine.io's "%s is not an accepted origin" is). Numbers
+            # fill the template; any other argument is withheld.
+            fixed = fill(record.msg, record.args) if record.args and isinstance(
+                record.msg, str) else WITHHELD
             if record.exc_info and isinstance(record.exc_info[0], type):
                 fixed += f" ({record.exc_info[0].__name__})"  # the type; their trace is noise
             record = logging.makeLogRecord({**record.__dict__, "msg": fixed, "args": None,
                                             "exc_info": None, "exc_text": None})
         return super().format(record)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """ISO 8601 in the machine's zone, with its offset: 2026-12-07T03:21:05.463+01:00."""
+        moment = datetime.fromtimestamp(record.created).astimezone()
+        return moment.isoformat(timespec="milliseconds")
 
     def formatException(self, ei) -> str:
         t, _, tb = ei
@@ -154,6 +163,31 @@ class AnonymousFormatter(logging.Formatter):
 
     def formatStack(self, stack_info: str) -> str:
         return ""
+
+
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+
+
+def fill(template: str, args) -> str:
+    """A library's template with its numeric arguments filled in and every other argument
+    (a name, a packet, an address) shown as WITHHELD_ARG; never a bare `%s` in the log."""
+    values = list(args) if isinstance(args, tuple) else [args]
+
+    def one(match: re.Match) -> str:
+        spec = match.group(0)
+        if spec == "%%":
+            return "%"
+        if "(" in spec or not values:
+            return WITHHELD_ARG
+        value = values.pop(0)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                return spec % value
+            except (TypeError, ValueError):
+                return WITHHELD_ARG
+        return WITHHELD_ARG
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 class ErrorBurstFilter(logging.Filter):
