@@ -23,7 +23,7 @@ from .chat import handover, lifecycle, store
 from .compat.rq_worker import SimpleWorkerWithTeardown
 from .extensions import db
 from .queue import assignment, broadcast, keys
-from .realtime import live
+from .realtime import live, metrics
 from .records import retention, summaries
 from .supervision import overview
 
@@ -159,6 +159,7 @@ def run_timer(member: str) -> None:
     try:
         JOBS[name](*args)
     except Exception as exc:
+        metrics.JOB_FAILURES.labels(name if name in JOBS else "unknown").inc()
         kept = timers.failed(r, member, live.now())
         log.error("timer %s failed: %s (%s)", name, type(exc).__name__,
                   "retried later" if kept else "dropped")
@@ -181,6 +182,7 @@ def take_over(r, now: float) -> int:
             finally:
                 db.session.remove()
     if ran:
+        metrics.JOBS_TAKEN_OVER.inc(ran)
         log.warning("no worker took %d due timer(s): run by this server process", ran)
     return ran
 

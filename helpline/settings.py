@@ -74,6 +74,9 @@ class Config:
     PROCESS_TTL_SECONDS = _env_int("PROCESS_TTL_SECONDS", 15)
     # A timer no worker took this long after its time is run by a server process itself.
     TIMER_TAKEOVER_SECONDS = _env_int("TIMER_TAKEOVER_SECONDS", 10)
+    # Prometheus metrics of a server process on its own port (0: off); one port per process.
+    METRICS_PORT = _env_int("METRICS_PORT", 9464)
+    METRICS_HOST = os.environ.get("METRICS_HOST", "127.0.0.1")
     # Engine.IO pings: a silent client is dropped within interval + 2 x timeout (15 s).
     PING_INTERVAL_SECONDS = _env_int("PING_INTERVAL_SECONDS", 5)
     PING_TIMEOUT_SECONDS = _env_int("PING_TIMEOUT_SECONDS", 5)

@@ -269,6 +269,8 @@ class LiveServers:
                     "POW_MAX_NUMBER": "1000", "HANDSHAKES_PER_SECOND": "1000",
                     # the scrubber loads at the first note, not at each of these starts
                     "SCRUBBER_PRELOAD": "0",
+                    # no metrics port unless a test asks (processes would share the default)
+                    "METRICS_PORT": "0",
                     **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []

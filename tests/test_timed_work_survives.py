@@ -128,7 +128,7 @@ def test_every_timer_runs_through_redis_restarts_and_worker_kills(tmp_path):
 
 def test_with_no_worker_a_server_process_runs_the_due_timers(tmp_path, redis_url, peers):
     """The worker is down: a dropped chatter's grace still ends, run by the server itself."""
-    url = other_db(redis_url, 7)
+    url = other_db(redis_url, 10)
     database = f"sqlite:///{tmp_path / 'takeover.sqlite'}"
     app = create_app("testing", overrides={"REDIS_URL": url, "SQLALCHEMY_DATABASE_URI": database})
     r = app.extensions["helpline_redis"]

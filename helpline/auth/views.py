@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from .. import audit, i18n
 from ..admin import accounts
 from ..extensions import db
-from ..realtime import live
+from ..realtime import live, metrics
 from ..settings import setting
 from . import signin, signout, throttle, twofactor
 from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
@@ -60,6 +60,7 @@ def login():
 
 def _failed(r, name: str, now: float, waiting: int, wrong: str | None = None) -> str:
     """Count a failure (unless the attempt was not even checked) and say what to do."""
+    metrics.SIGNIN_FAILURES.inc()
     if not waiting:
         failed = throttle.record_failure(r, name, now)
         waiting = failed.wait(now)

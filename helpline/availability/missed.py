@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..realtime import metrics
 from . import schedule
 from .models import REASONS, WAITED_REASONS, MissedContact
 
@@ -38,6 +39,7 @@ def record(session: Session, reason: str, now: datetime | float,
     row = MissedContact(hour=hour_of(now), reason=reason, wait_seconds=wait)
     session.add(row)
     session.commit()
+    metrics.MISSED.labels(reason).inc()
     return row
 
 

@@ -13,7 +13,7 @@ from .. import timers
 from ..availability import missed
 from ..extensions import db, socketio
 from ..queue import broadcast, estimate, keys
-from ..realtime import live
+from ..realtime import live, metrics
 from ..realtime.protocol import ProtocolError
 from ..supervision import overview
 from . import store
@@ -66,6 +66,7 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
     to_staff = ("message", live.STAFF_NS, live.chat_staff_rooms(chat_id, staff_id or None),
                 {"chat_id": chat_id, **msg.as_dict()})
     live.deliver([to_staff, to_chatter] if sender == "chatter" else [to_chatter, to_staff])
+    metrics.MESSAGES.labels("chatter" if sender == "chatter" else "staff").inc()
     overview.overview_changed()
     return msg
 

@@ -14,7 +14,7 @@ from redis import Redis
 from ..availability import gate
 from ..chat import store
 from ..extensions import db, socketio
-from ..realtime import live
+from ..realtime import live, metrics
 from . import assignment, estimate, keys, line, transfer
 
 # Sent on every change of the line, before the coalesced broadcast to chatters and consoles.
@@ -26,6 +26,8 @@ def assign_and_notify(r: Redis) -> list[tuple[str, str]]:
     pairs = assignment.assign_waiting(r, live.now())
     for chat_id, staff_id in pairs:
         chat = store.get_chat(r, chat_id)
+        if chat.get("created_at"):  # (a chat handed back is counted again when taken)
+            metrics.ASSIGNMENT_DELAY.observe(max(0.0, live.now() - float(chat["created_at"])))
         live.to_chatter(chat_id, "assigned", {"therapist": chat.get("staff_name", "")})
         view = store.chat_view(r, chat_id, chat)
         handover = transfer.take_handover(r, chat_id)  # a note left when handed back

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import emit
 
 from ..compat.socketio_packets import MAX_EVENT_NAME, REFUSED
-from . import ratelimit
+from . import metrics, ratelimit
 from .protocol import ProtocolError, require_dict
 
 Handler = Callable[[dict], dict]
@@ -57,6 +57,7 @@ def socket_error(exc: Exception) -> dict:
             "".join(traceback.format_tb(exc.__traceback__)),
         )
         exc = ProtocolError("internal")
+    metrics.EVENT_ERRORS.labels(exc.code).inc()
     payload = exc.payload(current_event())
     emit("error", payload)
     return payload

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..records import scrubber
 from ..records.models import Staff
 from ..settings import ROOT
-from . import heartbeat
+from . import heartbeat, metrics_endpoint
 from .logs import AddressFreeLog, AnonymousHandler, install_hub_printer
 from .redis_server import die_with_parent, publish_url
 
@@ -81,6 +81,9 @@ def run_all(host: str, port: int) -> int:
         note = first_password_note(app, first_password)
         print(f"  First run: supervisor account 'supervisor', {note}")
     print(f"  {hours_note}")
+    if app.config["METRICS_PORT"]:
+        print(f"  Metrics (Prometheus, this machine only): "
+              f"http://{app.config['METRICS_HOST']}:{app.config['METRICS_PORT']}/metrics")
     print("  Ctrl-C stops the server, the worker and the embedded Redis.\n", flush=True)
     try:
         serve(app, host, port)
@@ -181,6 +184,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     lighter_greenlets()
     engineio_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
+    metrics_endpoint.start(app)  # /metrics on its own port (METRICS_PORT, localhost)
     freeze_startup_heap()
     # What Flask-SocketIO's `run` does in gevent mode, with gevent's public server.
     server = pywsgi.WSGIServer(
