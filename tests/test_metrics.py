@@ -7,7 +7,7 @@ import redis as redis_lib
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import LiveServers, eventually, free_port, other_db
+from tests.conftest import ROOT, LiveServers, eventually, free_port, other_db
 
 
 def scrape(port: int) -> dict[tuple[str, tuple], float]:
@@ -39,3 +39,23 @@ def test_a_live_server_serves_its_metrics_on_localhost(tmp_path, redis_url, live
     finally:
         servers.stop()
         redis_lib.Redis.from_url(url).flushdb()
+
+
+def test_the_shipped_dashboard_and_alerts_use_only_metrics_the_servers_serve(app):
+    import json
+    import re
+
+    from prometheus_client import REGISTRY
+
+    from helpline.realtime import metrics  # noqa: F401  (registers the process's counters)
+    from helpline.server.metrics_endpoint import SOCKETS  # noqa: F401
+    from helpline.supervision.metrics import LiveCollector
+
+    served = {f.name for f in REGISTRY.collect()} | {f.name for f in LiveCollector(app).collect()}
+    monitoring = ROOT / "deploy" / "monitoring"
+    dashboard = json.loads((monitoring / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs += re.findall(r"expr: (.+)", (monitoring / "alerts.yml").read_text())
+    used = {re.sub(r"_(total|bucket|sum|count)$", "", name)
+            for expr in exprs for name in re.findall(r"helpline_[a-z_]+", expr)}
+    assert used and used <= served, used - served
