@@ -77,6 +77,8 @@ class Config:
     # Prometheus metrics of a server process on its own port (0: off); one port per process.
     METRICS_PORT = _env_int("METRICS_PORT", 9464)
     METRICS_HOST = os.environ.get("METRICS_HOST", "127.0.0.1")
+    # SIGTERM: clients are told to reconnect elsewhere; the process is gone within this.
+    GRACEFUL_STOP_SECONDS = _env_int("GRACEFUL_STOP_SECONDS", 10)
     # Engine.IO pings: a silent client is dropped within interval + 2 x timeout (15 s).
     PING_INTERVAL_SECONDS = _env_int("PING_INTERVAL_SECONDS", 5)
     PING_TIMEOUT_SECONDS = _env_int("PING_TIMEOUT_SECONDS", 5)

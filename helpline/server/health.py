@@ -30,6 +30,8 @@ def livez():
 @bp.route("/healthz")  # the name load balancers were given first
 def readyz():
     """This process can serve: route clients elsewhere while any part answers 503."""
+    if current_app.extensions.get("helpline_draining"):  # SIGTERM: send no one here
+        return {"ok": False, "stopping": True}, 503
     down = {**_redis(), **_sql()}
     if not down:
         down.update(_heartbeat())

@@ -24,9 +24,9 @@ from .. import compat, configure_logging, create_app, jobs, timers
 from ..admin import accounts
 from ..availability import gate, schedule
 from ..availability.defaults import seed_if_empty
-from ..compat import engineio_pings
+from ..compat import engineio_pings, engineio_sockets
 from ..compat.pywsgi import handler_class
-from ..extensions import db
+from ..extensions import db, socketio
 from ..records import scrubber
 from ..records.models import Staff
 from ..settings import ROOT
@@ -173,8 +173,8 @@ def serve(app: Flask, host: str, port: int) -> None:
     server = None  # until it serves, a signal has nothing to stop
 
     def stop() -> None:
-        if server is not None:
-            server.stop(timeout=2)
+        if server is not None and not app.extensions.get("helpline_draining"):
+            gevent.spawn(graceful_stop, app, server)
 
     install_hub_printer()
     gevent.signal_handler(signal.SIGINT, stop)
@@ -191,6 +191,27 @@ def serve(app: Flask, host: str, port: int) -> None:
         (host, port), app, log=None, error_log=AddressFreeLog(),
         handler_class=handler_class(app.config["HEADER_TIMEOUT_SECONDS"], base=AnonymousHandler))
     server.serve_forever()
+
+
+def graceful_stop(app: Flask, server) -> None:
+    """SIGTERM or SIGINT: stop taking connections, tell every client to reconnect (behind
+    nginx they land on another process and resume), let in-flight events finish, go.
+
+    /readyz answers 503 from the first moment. Closing the Engine.IO connections is a
+    network blip to a client: it reconnects by itself; each close runs the normal
+    disconnect handlers (a chatter's grace starts, and ends when they resume elsewhere).
+    The process is gone within GRACEFUL_STOP_SECONDS."""
+    app.extensions["helpline_draining"] = True
+    server.close()  # the listening socket: new connections go to the other processes
+    held = engineio_sockets.open_sockets(socketio.server)
+    app.logger.warning("stopping: %d connection(s) told to reconnect elsewhere", held)
+    with app.app_context():
+        socketio.server.eio.disconnect()
+    deadline = time.monotonic() + app.config["GRACEFUL_STOP_SECONDS"]
+    while engineio_sockets.open_sockets(socketio.server) and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    gevent.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # in-flight requests
+    server.stop(timeout=max(0.1, deadline - time.monotonic()))
 
 
 def run_worker() -> int:
