@@ -35,3 +35,10 @@ def test_not_ready_while_the_heartbeat_is_stale(app, r):
     assert answer.status_code == 503 and answer.json == {"ok": False, "heartbeat": "stale"}
     r.set(keys.process(proc), "1")
     assert http.get("/readyz").json == {"ok": True}
+
+
+def test_not_ready_while_stopping(app):
+    app.extensions["helpline_draining"] = True  # SIGTERM received (runner.graceful_stop)
+    answer = app.test_client().get("/readyz")
+    assert answer.status_code == 503 and answer.json == {"ok": False, "stopping": True}
+    assert app.test_client().get("/livez").status_code == 200
