@@ -81,6 +81,7 @@ def off_duty_if_console_closed(staff_id: str) -> bool:
         note = _("Your colleague's connection was lost.")
     returned = handover.return_all(r, staff_id, note)
     if returned:
+        metrics.CHATS_RETURNED.inc(len(returned))
         log.warning("a console was gone for the staff grace: %d chat(s) back to the line",
                     len(returned))
         lifecycle.line_moved(r)

@@ -22,6 +22,9 @@ JOB_FAILURES = Counter("helpline_job_failures", "Timed jobs that raised, by job"
 JOBS_TAKEN_OVER = Counter("helpline_jobs_taken_over",
                           "Due timers a server process ran because no worker took them")
 
+CHATS_RETURNED = Counter(
+    "helpline_chats_returned", "Active chats back to the line because their therapist's last "
+    "console was gone for the staff grace")
 MISSED = Counter("helpline_missed_contacts", "Contacts missed, by reason", ["reason"])
 
 SENDERS = ("chatter", "staff")  # `sender` label values (a supervisor's line counts as staff)
