@@ -10,7 +10,7 @@ identifier is kept to tell tabs apart).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -38,6 +38,11 @@ class Hours:
 
 def timezone() -> ZoneInfo:
     return schedule.zone(current_app.config["HELPLINE_TIMEZONE"])
+
+
+def today() -> date:
+    """The helpline's date now: its pages and records count days in its time zone."""
+    return datetime.now(UTC).astimezone(timezone()).date()
 
 
 def load_hours(session: Session, now_utc: datetime) -> Hours:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -34,6 +34,7 @@ from .. import i18n
 from ..auth.access import roles_required
 from ..extensions import db
 from ..realtime.protocol import SQL_INT_MAX
+from ..reports import periods
 from . import gate, missed, schedule
 from .models import (
     CHANNELS,
@@ -47,18 +48,9 @@ from .models import (
 bp = Blueprint("availability", __name__, url_prefix="/staff")
 
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
-
-
-def in_range(day: date) -> date:
-    """Days far from now are typing mistakes; at the calendar's ends they would overflow."""
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError("day out of range")
-    return day
-
-
 def _day_in_range(form, field) -> None:
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+    """The bounds of the periods' days (reports/periods.py) hold for exceptions too."""
+    if field.data and not periods.FIRST_DAY <= field.data <= periods.LAST_DAY:
         raise ValidationError(_l("Choose a date from 2000 to 2999."))
 
 CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
@@ -284,29 +276,14 @@ def hours():
 
 # ---------- missed chats ----------
 
-class PeriodError(ValueError):
-    pass
+def _period(default: missed.Period) -> missed.Period:
+    """The period from ?from=YYYY-MM-DD&to=YYYY-MM-DD, either end defaulting to `default`'s."""
+    return periods.dates(request.args, default.tz, default, MAX_PERIOD_DAYS)
 
 
-def _period() -> missed.Period:
-    """The period from ?from=YYYY-MM-DD&to=YYYY-MM-DD (default: the last 8 weeks)."""
-    tz = gate.timezone()
-    default = missed.default_period(_now().astimezone(tz).date(), tz)
-    try:
-        first = _date_arg("from") or default.first
-        last = _date_arg("to") or default.last
-    except ValueError:
-        raise PeriodError(str(_l("Give the dates as YYYY-MM-DD."))) from None
-    if first > last:
-        raise PeriodError(str(_l("The first day must not be after the last day.")))
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        raise PeriodError(str(_l("Choose a period of at most three years.")))
-    return missed.Period(first, last, tz)
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    return in_range(date.fromisoformat(raw)) if raw else None
+def _default_period() -> missed.Period:
+    """The last eight weeks up to today."""
+    return missed.default_period(gate.today(), gate.timezone())
 
 
 
@@ -398,13 +375,11 @@ def _duration(seconds: float | None) -> str | None:
 @bp.route("/missed")
 @roles_required("supervisor")
 def missed_page():
-    status, error = 200, None
+    status, error, default = 200, None, _default_period()
     try:
-        period = _period()
-    except PeriodError as exc:
-        status, error = 400, str(exc)
-        tz = gate.timezone()
-        period = missed.default_period(_now().astimezone(tz).date(), tz)
+        period = _period(default)
+    except periods.PeriodError as exc:
+        status, error, period = 400, str(exc), default
     slots = list(db.session.scalars(select(OpeningSlot).where(OpeningSlot.channel == "chat")))
     report = missed.report(db.session, period, slots)
     return render_template(
@@ -420,8 +395,8 @@ def missed_page():
 @roles_required("supervisor")
 def missed_csv():
     try:
-        period = _period()
-    except PeriodError as exc:
+        period = _period(_default_period())
+    except periods.PeriodError as exc:
         abort(400, str(exc))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -35,11 +35,10 @@ MAX_ARRIVED = 100_000
 def _period():
     """The requested period, or a 400 page for a malformed one."""
     tz = gate.timezone()
-    today = datetime.now(UTC).astimezone(tz).date()
     try:
-        return periods.parse(request.args, tz, today, queries.first_day(db.session, tz))
-    except periods.PeriodError:
-        abort(400, _("Choose a period: a year, a quarter, a month, two dates or since the start."))
+        return periods.parse(request.args, tz, gate.today(), queries.first_day(db.session, tz))
+    except periods.PeriodError as exc:
+        abort(400, str(exc))
 
 
 def _retention() -> dict:
