@@ -33,8 +33,9 @@ from wtforms.validators import (
 from .. import i18n
 from ..auth.access import roles_required
 from ..extensions import db
+from ..i18n import WEEKDAY_NAMES
 from ..realtime.protocol import SQL_INT_MAX
-from ..reports import periods
+from ..reports import charts, periods
 from . import gate, missed, schedule
 from .models import (
     CHANNELS,
@@ -54,9 +55,6 @@ def _day_in_range(form, field) -> None:
         raise ValidationError(_l("Choose a date from 2000 to 2999."))
 
 CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
-# Weekday names come from Babel's locale data in the reader's language.
-WEEKDAY_NAMES = [i18n.lazy_weekday(i) for i in range(7)]
-WEEKDAY_SHORT = [i18n.lazy_weekday_short(i) for i in range(7)]
 REASON_NAMES = {
     "closed": _l("Arrived while closed"),
     "nobody_on_duty": _l("Nobody on duty"),
@@ -286,66 +284,6 @@ def _default_period() -> missed.Period:
     return missed.default_period(gate.today(), gate.timezone())
 
 
-
-PALETTE = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")  # light to dark blue
-EMPTY_FILL = "#ffffff"
-CELL_W, CELL_H, LABEL_W, HEAD_H = 26, 24, 40, 18
-
-
-def _bins(peak: int) -> list[tuple[int, int]]:
-    """Count ranges for the colours: one per value up to 5, else five equal bands."""
-    if peak <= 0:
-        return []
-    if peak <= len(PALETTE):
-        return [(n, n) for n in range(1, peak + 1)]
-    bounds = [round(peak * i / len(PALETTE)) for i in range(len(PALETTE) + 1)]
-    return [(bounds[i] + 1, bounds[i + 1]) for i in range(len(PALETTE))]
-
-
-def _palette(count: int) -> list[int]:
-    """Indexes into PALETTE for `count` bands, spread from light to dark."""
-    if count <= 1:
-        return [2] * count
-    last = len(PALETTE) - 1
-    return [round(i * last / (count - 1)) for i in range(count)]
-
-
-def heatmap(report: missed.Report) -> dict:
-    """The weekday x hour chart as SVG geometry (drawn by the template, no script)."""
-    bins = _bins(report.peak)
-    shades = _palette(len(bins))
-
-    def fill(count: int) -> tuple[str, bool]:
-        for (lo, hi), shade in zip(bins, shades, strict=True):
-            if lo <= count <= hi:
-                return PALETTE[shade], shade >= 3  # white figures on the two darkest blues
-        return EMPTY_FILL, False
-
-    cells = []
-    for cell in report.cells():
-        colour, dark = fill(cell.count)
-        day, hour = WEEKDAY_NAMES[cell.weekday], f"{cell.hour:02d}:00–{cell.hour + 1:02d}:00"
-        cells.append({
-            "weekday": cell.weekday, "hour": cell.hour, "count": cell.count,
-            "x": LABEL_W + cell.hour * CELL_W, "y": HEAD_H + cell.weekday * CELL_H,
-            "fill": colour, "dark": dark, "chat": cell.in_chat_hours,
-            "title": str(_l("%(day)s %(hour)s: %(n)s missed", day=day, hour=hour,
-                            n=cell.count)) + (str(_l(" (chat hours)")) if cell.in_chat_hours
-                                              else ""),
-        })
-    return {
-        "cells": cells, "cell_w": CELL_W, "cell_h": CELL_H, "label_w": LABEL_W,
-        "head_h": HEAD_H, "width": LABEL_W + 24 * CELL_W + 2,
-        "height": HEAD_H + 7 * CELL_H + 2,
-        "rows": [{"y": HEAD_H + i * CELL_H + CELL_H / 2, "label": WEEKDAY_SHORT[i]}
-                 for i in range(7)],
-        "columns": [{"x": LABEL_W + h * CELL_W + CELL_W / 2, "label": f"{h:02d}"}
-                    for h in range(0, 24, 2)],
-        "legend": [{"fill": PALETTE[shade], "label": str(lo) if lo == hi else f"{lo}–{hi}"}
-                   for (lo, hi), shade in zip(bins, shades, strict=True)],
-    }
-
-
 def answer(report: missed.Report) -> str:
     """One sentence: when would extra opening hours catch most missed chatters?"""
     if not report.total:
@@ -355,7 +293,7 @@ def answer(report: missed.Report) -> str:
         return str(_l("All %(n)s missed chatters came during the current chat hours: more "
                       "therapists on duty would help more than longer hours.", n=report.total))
     parts = [str(_l("%(day)s %(hour)s (%(n)s)", day=WEEKDAY_NAMES[c.weekday],
-                    hour=f"{c.hour:02d}:00–{c.hour + 1:02d}:00", n=c.count)) for c in best]
+                    hour=charts.hour_span(c.hour), n=c.count)) for c in best]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + str(_l(" and ")) + parts[-1]
     outside = sum(c.count for c in report.cells() if not c.in_chat_hours)
     return str(_l(
@@ -384,7 +322,7 @@ def missed_page():
     report = missed.report(db.session, period, slots)
     return render_template(
         "admin/missed.html", report=report, period=period, error=error,
-        heatmap=heatmap(report), answer=answer(report), reasons=REASONS,
+        heatmap=charts.heatmap(report), answer=answer(report), reasons=REASONS,
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
         chat_hours=i18n.hours_text(slots, "chat", "abbreviated"), time_zone=period.tz.key,
