@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -18,28 +18,26 @@ from flask import (
 )
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
 
 from .. import i18n
 from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import WEEKDAY_NAMES
-from ..realtime.protocol import SQL_INT_MAX
 from ..reports import charts, periods
 from . import gate, missed, schedule
+from .forms import (
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    DeleteForm,
+    ExceptionForm,
+    SlotForm,
+    overlap,
+    parse_span,
+    span_text,
+)
 from .models import (
     CHANNELS,
-    NOTE_MAX,
     REASONS,
     WAITED_REASONS,
     OpeningException,
@@ -48,13 +46,6 @@ from .models import (
 
 bp = Blueprint("availability", __name__, url_prefix="/staff")
 
-
-def _day_in_range(form, field) -> None:
-    """The bounds of the periods' days (reports/periods.py) hold for exceptions too."""
-    if field.data and not periods.FIRST_DAY <= field.data <= periods.LAST_DAY:
-        raise ValidationError(_l("Choose a date from 2000 to 2999."))
-
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 REASON_NAMES = {
     "closed": _l("Arrived while closed"),
     "nobody_on_duty": _l("Nobody on duty"),
@@ -62,126 +53,42 @@ REASON_NAMES = {
     "dropped_waiting": _l("Dropped while waiting"),
     "at_capacity": _l("Turned away at capacity"),
 }
-KIND_NAMES = {"closed": _l("Closed"), "extra": _l("Extra session")}
 # The longest period the missed-chats page reports on at once.
 MAX_PERIOD_DAYS = 3 * 366
 
 
-# ---------- forms ----------
-
-def _time_field(label, *, end: bool = False):
-    return StringField(label, validators=[Optional(), Length(max=5)],
-                       render_kw={"placeholder": "24:00" if end else _l("HH:MM"),
-                                  "inputmode": "numeric", "autocomplete": "off",
-                                  "spellcheck": "false", "size": 6})
-
-
-class SlotForm(FlaskForm):
-    """A new weekly session of one channel."""
-
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_NAMES[c]) for c in CHANNELS],
-                          validators=[InputRequired()])
-    weekday = SelectField(_l("Day"), coerce=int, validators=[InputRequired()],
-                          choices=[(i, name) for i, name in enumerate(WEEKDAY_NAMES)])
-    starts = _time_field(_l("From (HH:MM)"))
-    ends = _time_field(_l("Until (HH:MM, 24:00 = midnight)"), end=True)
-
-
-class ExceptionForm(FlaskForm):
-    """A closed day or span, or an extra session, on one date."""
-
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_NAMES[c]) for c in CHANNELS],
-                          validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Give the date as YYYY-MM-DD.")),
-                                            _day_in_range])
-    kind = SelectField(_l("Change"), choices=[(k, v) for k, v in KIND_NAMES.items()],
-                       validators=[InputRequired()])
-    starts = _time_field(_l("From (HH:MM; empty: the whole day)"))
-    ends = _time_field(_l("Until (HH:MM)"), end=True)
-    note = StringField(_l("Note for colleagues (optional)"),
-                       validators=[Optional(), Length(max=NOTE_MAX)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-
-
-class DeleteForm(FlaskForm):
-    """Remove one weekly session or exception (a POST with a CSRF token)."""
-
-    item = IntegerField(validators=[InputRequired(), NumberRange(1, SQL_INT_MAX)])
-    action = HiddenField()
-
-
-def _parse_span(form, *, required: bool) -> tuple[time | None, time | None] | None:
-    """The form's times, or None after putting the problem on the right field."""
-    raw_start, raw_end = (form.starts.data or "").strip(), (form.ends.data or "").strip()
-    if not raw_start and not raw_end and not required:
-        return None, None
-    values = {}
-    for field, raw, allow_24 in ((form.starts, raw_start, False), (form.ends, raw_end, True)):
-        if not raw:
-            field.errors = [*field.errors, str(_l("Give a time as HH:MM."))]
-            continue
-        try:
-            values[field.name] = schedule.parse_time(raw, allow_24=allow_24)
-        except schedule.ScheduleError as exc:
-            field.errors = [*field.errors, str(exc)]
-    if len(values) < 2:
-        return None
-    starts, ends = values[form.starts.name], values[form.ends.name]
-    try:
-        schedule.check_span(starts, ends)
-    except schedule.ScheduleError as exc:
-        form.ends.errors = [*form.ends.errors, str(exc)]
-        return None
-    return starts, ends
-
-
-def _minutes(start: time, end: time) -> tuple[int, int]:
-    e = 24 * 60 if end == schedule.MIDNIGHT else end.hour * 60 + end.minute
-    return start.hour * 60 + start.minute, e
-
-
-def _overlap(slot: OpeningSlot, starts: time, ends: time) -> bool:
-    a0, a1 = _minutes(slot.starts, slot.ends)
-    b0, b1 = _minutes(starts, ends)
-    return a0 < b1 and b0 < a1
-
-
-def _span_text(starts: time | None, ends: time | None) -> str:
-    if starts is None or ends is None:
-        return str(_l("the whole day"))
-    return f"{schedule.format_time(starts)}–{schedule.format_time(ends, end=True)}"
-
+# ---------- opening hours: saving the forms ----------
 
 def _add_slot(form: SlotForm) -> bool:
     if not form.validate():
-        _parse_span(form, required=True)  # show time problems alongside the others
+        parse_span(form, required=True)  # show time problems alongside the others
         return False
-    span = _parse_span(form, required=True)
+    span = parse_span(form, required=True)
     if span is None:
         return False
     starts, ends = span
     clash = next((s for s in db.session.scalars(select(OpeningSlot).where(
         OpeningSlot.channel == form.channel.data, OpeningSlot.weekday == form.weekday.data))
-        if _overlap(s, starts, ends)), None)
+        if overlap(s, starts, ends)), None)
     if clash:
         form.starts.errors = [*form.starts.errors, str(_l(
             "This overlaps the session %(span)s on the same day; change or remove that one.",
-            span=_span_text(clash.starts, clash.ends)))]
+            span=span_text(clash.starts, clash.ends)))]
         return False
     db.session.add(OpeningSlot(channel=form.channel.data, weekday=form.weekday.data,
                                starts=starts, ends=ends))
     db.session.commit()
     flash(str(_l("Added: %(channel)s, %(day)s %(span)s.",
                  channel=CHANNEL_NAMES[form.channel.data],
-                 day=WEEKDAY_NAMES[form.weekday.data], span=_span_text(starts, ends))))
+                 day=WEEKDAY_NAMES[form.weekday.data], span=span_text(starts, ends))))
     return True
 
 
 def _add_exception(form: ExceptionForm) -> bool:
     if not form.validate():
-        _parse_span(form, required=form.kind.data == "extra")
+        parse_span(form, required=form.kind.data == "extra")
         return False
-    span = _parse_span(form, required=form.kind.data == "extra")
+    span = parse_span(form, required=form.kind.data == "extra")
     if span is None:
         return False
     starts, ends = span
@@ -191,7 +98,7 @@ def _add_exception(form: ExceptionForm) -> bool:
     db.session.commit()
     flash(str(_l("Added: %(channel)s on %(day)s, %(kind)s %(span)s.",
                  channel=CHANNEL_NAMES[form.channel.data], day=format_date(form.day.data, "long"),
-                 kind=str(KIND_NAMES[form.kind.data]).lower(), span=_span_text(starts, ends))))
+                 kind=str(KIND_NAMES[form.kind.data]).lower(), span=span_text(starts, ends))))
     return True
 
 
@@ -238,7 +145,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
             "slot_form": slot_form, "exception_form": exception_form,
             "delete_form": DeleteForm(formdata=None, prefix="del"), "error": error,
             "weekday_names": WEEKDAY_NAMES, "channel_names": CHANNEL_NAMES,
-            "kind_names": KIND_NAMES, "span_text": _span_text, "time_zone": tz.key}
+            "kind_names": KIND_NAMES, "span_text": span_text, "time_zone": tz.key}
 
 
 def _when(moment: datetime) -> str:
