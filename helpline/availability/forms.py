@@ -19,11 +19,11 @@ from wtforms.validators import (
 
 from ..i18n import WEEKDAY_NAMES
 from ..realtime.protocol import SQL_INT_MAX
+from ..records.models import CHANNEL_NAMES, CHANNELS
 from ..reports import periods
 from . import schedule
-from .models import CHANNELS, NOTE_MAX, OpeningSlot
+from .models import NOTE_MAX, OpeningSlot
 
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 KIND_NAMES = {"closed": _l("Closed"), "extra": _l("Extra session")}
 
 

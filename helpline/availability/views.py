@@ -24,10 +24,10 @@ from .. import i18n
 from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import WEEKDAY_NAMES
+from ..records.models import CHANNEL_NAMES, CHANNELS
 from ..reports import charts, periods
 from . import gate, missed, schedule
 from .forms import (
-    CHANNEL_NAMES,
     KIND_NAMES,
     DeleteForm,
     ExceptionForm,
@@ -37,7 +37,6 @@ from .forms import (
     span_text,
 )
 from .models import (
-    CHANNELS,
     REASONS,
     WAITED_REASONS,
     OpeningException,

@@ -16,6 +16,7 @@ from flask_socketio import disconnect, join_room
 
 from .. import audit, timers
 from ..auth import sessions as staff_sessions
+from ..availability import gate
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..i18n import current_language
@@ -23,7 +24,7 @@ from ..queue import assignment, broadcast, keys, transfer
 from ..realtime import live, ratelimit
 from ..realtime.protocol import ProtocolError, chat_id, clean_text, flag, sql_id
 from ..realtime.sockets import dispatch
-from ..records import followup, returning, summaries
+from ..records import followup, summaries
 from ..records.models import Staff
 from ..records.scrubber.labels import label as scrub_label
 from ..records.taxonomy import current as current_taxonomy
@@ -248,7 +249,7 @@ def on_follow_up_code(data: dict) -> dict:
     """Staff: issue a code for a chat one holds (active, or ended with its summary due);
     the chatter's page gets it at once as `follow_up_code`."""
     cid = _held_chat(data, ("active", "ended"))
-    first, last = followup.window(data.get("date"), data.get("window_days", 3), returning.today())
+    first, last = followup.window(data.get("date"), data.get("window_days", 3), gate.today())
     r = live.redis()
     series = store.get_chat(r, cid).get("series") or None
     issued = followup.issue(db.session, current_app.config["SECRET_KEY"], _me(), first, last,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import timers
 from ..audit import AuditEvent
+from ..availability import gate
 from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..extensions import db
@@ -138,7 +139,7 @@ def next_run(now: datetime, tz: ZoneInfo) -> datetime:
 
 def schedule_daily(now: datetime | None = None) -> str:
     """Schedule the next purge after `now` (one job id per day: scheduling twice is harmless)."""
-    tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
+    tz = gate.timezone()
     when = next_run(now or datetime.now(UTC), tz)
     day = when.astimezone(tz).date().isoformat()
     timers.queue().enqueue_at(when, daily_purge, day, job_id=f"hl-retention-{day}")
@@ -148,6 +149,6 @@ def schedule_daily(now: datetime | None = None) -> str:
 def daily_purge(day: str) -> dict[str, int]:
     """Job for local `day`: schedule the next day's run first (a failure today must not stop
     it), then purge."""
-    tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
+    tz = gate.timezone()
     schedule_daily(datetime.combine(date.fromisoformat(day), RUN_AT, tz))
     return purge(db.session, current_app.config)

@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 
 from ..availability import missed
 from ..availability.missed import Period
-from ..records.models import CHANNELS
+from ..records.models import CHANNEL_NAMES, CHANNELS
 from ..records.taxonomy import Taxonomy
 from . import feedback, queries
 from .models import ReferralArrival
 from .queries import Tally, quantile
 
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 UNKNOWN = _l("Unknown")
 APPOINTMENT = "follow_up_appointment"  # the follow_up key of an appointment made
 REFERRAL = "referral"
