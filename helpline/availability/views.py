@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -25,7 +24,7 @@ from ..auth.access import roles_required
 from ..extensions import db
 from ..i18n import WEEKDAY_NAMES
 from ..records.models import CHANNEL_NAMES, CHANNELS
-from ..reports import charts, periods
+from ..reports import charts, export, periods
 from . import gate, missed, schedule
 from .forms import (
     KIND_NAMES,
@@ -247,7 +246,5 @@ def missed_csv():
     # Headers in the reader's language; the values stay machine-readable (ISO times, keys).
     writer.writerow([_l("Hour (local time)"), _l("Reason"), _l("Wait (seconds)")])
     writer.writerows(missed.csv_rows(db.session, period))
-    name = f"missed-chats-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return export.attachment(out.getvalue(), "text/csv", "missed-chats", period, "csv")
 

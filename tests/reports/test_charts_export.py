@@ -81,3 +81,12 @@ def test_the_workbook_has_a_sheet_per_table():
     assert all(f'name="{n}"' in names for n in ("report", "channels", "months"))
     strings = book.read("xl/sharedStrings.xml").decode()
     assert "Helpline 2021" in strings and "Contacts" in strings
+
+
+def test_a_download_is_named_for_its_period():
+    period = Period(date(2021, 1, 1), date(2021, 12, 31), ZoneInfo("Europe/Brussels"))
+    response = export.attachment(iter(["a,b\r\n", "1,2\r\n"]), "text/csv", "channels", period,
+                                 "csv")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="channels-2021-01-01-to-2021-12-31.csv"')
+    assert response.mimetype == "text/csv" and response.get_data() == b"a,b\r\n1,2\r\n"
