@@ -99,19 +99,14 @@ def parse_span(form, *, required: bool) -> tuple[time | None, time | None] | Non
     return starts, ends
 
 
-def _minutes(start: time, end: time) -> tuple[int, int]:
-    e = 24 * 60 if end == schedule.MIDNIGHT else end.hour * 60 + end.minute
-    return start.hour * 60 + start.minute, e
-
-
 def overlap(slot: OpeningSlot, starts: time, ends: time) -> bool:
     """Whether a stored weekly session overlaps the new one's times (same day assumed)."""
-    a0, a1 = _minutes(slot.starts, slot.ends)
-    b0, b1 = _minutes(starts, ends)
+    a0, a1 = schedule.span_minutes(slot.starts, slot.ends)
+    b0, b1 = schedule.span_minutes(starts, ends)
     return a0 < b1 and b0 < a1
 
 
 def span_text(starts: time | None, ends: time | None) -> str:
     if starts is None or ends is None:
         return str(_l("the whole day"))
-    return f"{schedule.format_time(starts)}–{schedule.format_time(ends, end=True)}"
+    return schedule.format_span(starts, ends)

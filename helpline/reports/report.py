@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -256,9 +255,3 @@ def build(session: Session, period: Period, taxonomy: Taxonomy) -> list[Table]:
             *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
             *times(t), *people(t, taxonomy, labels),
             *missed_tables(session, period, t)]
-
-
-def since_the_start(session: Session, tz, today: date) -> Period:
-    """From the first registration (or folded month) to today."""
-    return Period(queries.first_day(session, tz) or today, today, tz)
-
