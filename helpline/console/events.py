@@ -43,13 +43,7 @@ def _me() -> str:
 def _held_chat(data: dict, states: tuple[str, ...] = ("active",)) -> str:
     """A chat id from the payload that this therapist holds, in one of `states`."""
     cid = chat_id(data.get("chat_id"))
-    chat = store.get_chat(live.redis(), cid)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("staff") != _me():
-        raise ProtocolError("not_your_chat")
-    if chat.get("state") not in states:
-        raise ProtocolError("chat_ended")
+    store.held_chat(live.redis(), cid, _me(), states)
     return cid
 
 

@@ -43,14 +43,8 @@ def _series(chat: dict[str, str]) -> dict:
 
 def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
     """The ended chat this therapist owes a summary for, or a ProtocolError saying why not."""
-    chat = store.get_chat(r, chat_id)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("staff") != str(staff_id):
-        raise ProtocolError("not_your_chat")
-    if chat.get("state") != "ended":
-        raise ProtocolError("summary_not_due", _l("End the chat before filing its summary."))
-    return chat
+    return store.held_chat(r, chat_id, staff_id, ("ended",), ProtocolError(
+        "summary_not_due", _l("End the chat before filing its summary.")))
 
 
 def _store(r: Redis, session: Session, chat_id: str, staff_id: str, chat: dict[str, str],
