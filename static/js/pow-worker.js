@@ -9,7 +9,7 @@
  */
 'use strict';
 
-var K = new Int32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -19,34 +19,34 @@ var K = new Int32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
 ]);
-var W = new Int32Array(64);
-var H = new Int32Array(8);
+const W = new Int32Array(64);
+const H = new Int32Array(8);
 
 function rotr(x, n) { return (x >>> n) | (x << (32 - n)); }
 
 /* SHA-256 of an ASCII string (the salt is hex and URL query text, the number digits). */
 function sha256Words(text) {
-  var len = text.length;
-  var blocks = ((len + 8) >> 6) + 1;
-  var words = new Int32Array(blocks * 16);
-  for (var i = 0; i < len; i++) words[i >> 2] |= (text.charCodeAt(i) & 0xff) << (24 - (i & 3) * 8);
+  const len = text.length;
+  const blocks = ((len + 8) >> 6) + 1;
+  const words = new Int32Array(blocks * 16);
+  for (let i = 0; i < len; i++) words[i >> 2] |= (text.charCodeAt(i) & 0xff) << (24 - (i & 3) * 8);
   words[len >> 2] |= 0x80 << (24 - (len & 3) * 8);
   words[blocks * 16 - 1] = len * 8;
   H.set([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  for (var b = 0; b < blocks; b++) {
-    for (var t = 0; t < 64; t++) {
+  for (let b = 0; b < blocks; b++) {
+    for (let t = 0; t < 64; t++) {
       if (t < 16) { W[t] = words[b * 16 + t]; continue; }
-      var w15 = W[t - 15], w2 = W[t - 2];
-      var s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3);
-      var s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10);
+      const w15 = W[t - 15], w2 = W[t - 2];
+      const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3);
+      const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10);
       W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
     }
-    var a = H[0], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7], bb = H[1];
-    for (t = 0; t < 64; t++) {
-      var S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      var t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
-      var S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      var t2 = (S0 + ((a & bb) ^ (a & c) ^ (bb & c))) | 0;
+    let a = H[0], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7], bb = H[1];
+    for (let t = 0; t < 64; t++) {
+      const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
+      const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+      const t2 = (S0 + ((a & bb) ^ (a & c) ^ (bb & c))) | 0;
       h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = bb; bb = a; a = (t1 + t2) | 0;
     }
     H[0] += a; H[1] += bb; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += h;
@@ -55,16 +55,16 @@ function sha256Words(text) {
 }
 
 function toWords(hex) {
-  var out = new Int32Array(8);
-  for (var i = 0; i < 8; i++) out[i] = parseInt(hex.substr(i * 8, 8), 16) | 0;
+  const out = new Int32Array(8);
+  for (let i = 0; i < 8; i++) out[i] = parseInt(hex.substr(i * 8, 8), 16) | 0;
   return out;
 }
 
 function solve(ch) {
   if (ch.algorithm !== 'SHA-256' || !/^[0-9a-f]{64}$/.test(ch.challenge)) return null;
-  var target = toWords(ch.challenge);
-  for (var n = 0; n <= ch.maxnumber; n++) {
-    var h = sha256Words(ch.salt + n);
+  const target = toWords(ch.challenge);
+  for (let n = 0; n <= ch.maxnumber; n++) {
+    const h = sha256Words(ch.salt + n);
     if (h[0] === target[0] && h[1] === target[1] && h[2] === target[2] && h[3] === target[3] &&
         h[4] === target[4] && h[5] === target[5] && h[6] === target[6] && h[7] === target[7]) {
       return n;
@@ -74,8 +74,8 @@ function solve(ch) {
 }
 
 self.onmessage = function (event) {
-  var ch = event.data || {};
-  var number = solve(ch);
+  const ch = event.data || {};
+  const number = solve(ch);
   if (number === null) { self.postMessage({ error: true }); return; }
   self.postMessage({ algorithm: ch.algorithm, challenge: ch.challenge, number: number,
                      salt: ch.salt, signature: ch.signature });

@@ -22,16 +22,16 @@ import { initLanguage, redirectToTabLanguage } from './language.js';
 import { takeDraft } from './draft.js';
 import { initAttention, notify } from './attention.js';
 
-var UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
-var CHAT_LANGUAGES = ['nl', 'en', 'fr'];
+const UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
+const CHAT_LANGUAGES = ['nl', 'en', 'fr'];
 /* Errors answered by an ack are handled there; the rest are shown on the error line. */
-var ACKED = { start: 1, resume: 1, message: 1, end: 1, quick_exit: 1 };
+const ACKED = { start: 1, resume: 1, message: 1, end: 1, quick_exit: 1 };
 
 /* While the socket is down: the chat is kept for the grace period, then it ends. */
 export function setConnNotice(visible) {
   if (visible) {
-    var grace = Number(cfg.grace_seconds) || 0;
-    var text = T.reconnecting;
+    const grace = Number(cfg.grace_seconds) || 0;
+    let text = T.reconnecting;
     if (ctx.chat.token && grace >= 120) text = format(T.kept_minutes, { n: Math.floor(grace / 60) });
     else if (ctx.chat.token && grace > 0) text = format(T.kept_seconds, { n: grace });
     el.connNotice.textContent = text;
@@ -41,7 +41,7 @@ export function setConnNotice(visible) {
 
 export function connect() {
   if (ctx.socket) return ctx.socket;
-  var socket = ctx.socket = io('/chat', { transports: ['websocket'], query: { lang: ctx.lang } });
+  const socket = ctx.socket = io('/chat', { transports: ['websocket'], query: { lang: ctx.lang } });
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', function () { if (ctx.chat.token || ctx.pendingStart) setConnNotice(true); });
@@ -67,7 +67,7 @@ export function closeSocket() {
 
 function onConnect() {
   setConnNotice(false);
-  var pending = ctx.pendingStart;
+  const pending = ctx.pendingStart;
   if (pending && pending.ready && !pending.sent) sendStart();
   else if (ctx.chat.token && ctx.chat.state !== 'ended') sendResume();
 }
@@ -99,16 +99,16 @@ function onAssigned(data) {
 /* ---------- start ---------- */
 
 function checkedValue(name) {
-  var input = el.startForm.querySelector('input[name="' + name + '"]:checked');
+  const input = el.startForm.querySelector('input[name="' + name + '"]:checked');
   return input && input.value ? input.value : null;
 }
 
 function startPayload() {
-  var code = ctx.lang.slice(0, 2).toLowerCase();
-  var payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
+  const code = ctx.lang.slice(0, 2).toLowerCase();
+  const payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
   if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
   if (isCounted()) payload.counted = true;
-  var followUp = $('follow-up-code').value.trim();
+  const followUp = $('follow-up-code').value.trim();
   if (followUp) payload.follow_up_code = followUp;
   return payload;
 }
@@ -119,7 +119,7 @@ function onStartSubmit(event) {
   el.startError.textContent = '';
   show(el.introChannels, false);
   el.startButton.disabled = true;
-  var pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false };
+  const pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false };
   connect();
   if (!hasProof()) el.startStatus.textContent = T.preparing; // only if not done yet
   takeProof(function (solution) {
@@ -133,7 +133,7 @@ function onStartSubmit(event) {
 
 function sendStart() {
   ctx.pendingStart.sent = true;
-  var payload = ctx.pendingStart.payload;
+  const payload = ctx.pendingStart.payload;
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('start', payload, function (err, res) {
     ctx.pendingStart = null;
     el.startButton.disabled = false;
@@ -153,9 +153,9 @@ function sendStart() {
 
 /* No chat now (closed, line full, a fault): say why the server gave, show the other ways. */
 function startRefused(res) {
-  var code = res && res.code;
+  const code = res && res.code;
   if (code && UNAVAILABLE[code]) { showUnavailable(res); return; }
-  var known = Boolean(code) && code !== 'internal' && code !== 'bad_payload';
+  const known = Boolean(code) && code !== 'internal' && code !== 'bad_payload';
   el.startError.textContent = (code && T.errors[code]) || T.start_failed;
   show(el.introChannels, known);
   closeSocket(); // a fresh socket next time: a half-started chat stays behind and lapses
@@ -164,7 +164,7 @@ function startRefused(res) {
 /* ---------- resume (reload, reconnect) ---------- */
 
 function sendResume() {
-  var requested = ctx.socket;
+  const requested = ctx.socket;
   requested.timeout(ACK_TIMEOUT_MS).emit('resume', { token: ctx.chat.token, last_id: lastId(), lang: ctx.lang },
     function (err, res) {
       if (requested !== ctx.socket) return;
@@ -234,8 +234,8 @@ function init() {
   el.newChat.addEventListener('click', function () { backToIntro(''); });
   el.startButton.disabled = false; // rendered disabled until this script is ready
 
-  var stored = loadChat();
-  var draft = takeDraft(sessionStorage); // taken either way: a draft never outlives its chat
+  const stored = loadChat();
+  const draft = takeDraft(sessionStorage); // taken either way: a draft never outlives its chat
   if (!stored) { showScreen('intro'); prepareProof(); return; }
   ctx.chat.token = stored.token;
   stored.messages.forEach(function (m) { addMessage(m, false); });

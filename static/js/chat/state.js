@@ -3,16 +3,16 @@
  * cookie, no localStorage; cleared when the chat ends or on quick exit). */
 import { $, show, lang } from '../lib/common.js';
 
-var STORE_KEY = 'helpline.chat';
-var COUNTED_KEY = 'helpline.counted';
-export var ACK_TIMEOUT_MS = 10000;
+const STORE_KEY = 'helpline.chat';
+const COUNTED_KEY = 'helpline.counted';
+export const ACK_TIMEOUT_MS = 10000;
 
-export var cfg = JSON.parse($('page-config').textContent);
-export var T = cfg.strings;
-export var TRANSFER = JSON.parse($('chat-transfer-config').textContent);
-export var SUPERVISION = JSON.parse($('chat-supervision-config').textContent);
+export const cfg = JSON.parse($('page-config').textContent);
+export const T = cfg.strings;
+export const TRANSFER = JSON.parse($('chat-transfer-config').textContent);
+export const SUPERVISION = JSON.parse($('chat-supervision-config').textContent);
 
-export var el = {
+export const el = {
   connNotice: $('conn-notice'),
   intro: $('screen-intro'), chat: $('screen-chat'), closed: $('screen-closed'),
   unavailable: $('screen-unavailable'), unavailableHeading: $('unavailable-heading'),
@@ -33,7 +33,7 @@ export var el = {
 };
 
 /* Mutable page state, one object so every module sees the same values. */
-export var ctx = {
+export const ctx = {
   chat: freshChat(),
   socket: null,
   pendingStart: null,
@@ -51,7 +51,7 @@ export function freshChat() {
 }
 
 export function lastId() {
-  var m = ctx.chat.messages;
+  const m = ctx.chat.messages;
   return m.length ? m[m.length - 1].id : null;
 }
 
@@ -66,7 +66,7 @@ export function saveChat() {
 
 export function loadChat() {
   try {
-    var data = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
+    const data = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
     if (data && typeof data.token === 'string' && Array.isArray(data.messages)) return data;
   } catch (e) { /* unreadable: start afresh */ }
   return null;

@@ -8,7 +8,7 @@ import { addMessage, markEnded } from './chatview.js';
 import { attachCannedPicker } from './canned.js';
 
 export function wireCompose(chat) {
-  var r = chat.refs;
+  const r = chat.refs;
   updateCounter(chat);
   r.compose.addEventListener('submit', function (event) { event.preventDefault(); sendMessage(chat); });
   r.input.addEventListener('keydown', function (event) {
@@ -22,7 +22,7 @@ export function wireCompose(chat) {
   r.endNo.addEventListener('click', function () { setEndConfirm(chat, false); r.endButton.focus(); });
   r.endYes.addEventListener('click', function () { endChat(chat); });
   if (cfg.canned) { // ready texts in the chatter's language (the staff member's otherwise)
-    var lang = chat.view && chat.view.lang;
+    const lang = chat.view && chat.view.lang;
     attachCannedPicker(r.input, { url: cfg.canned.url + (lang ? '?lang=' + encodeURIComponent(lang) : ''),
                                   strings: cfg.canned.strings });
   }
@@ -33,9 +33,9 @@ function updateCounter(chat) {
 }
 
 function sendMessage(chat) {
-  var r = chat.refs;
-  var raw = r.input.value;
-  var text = cleanText(raw);
+  const r = chat.refs;
+  const raw = r.input.value;
+  const text = cleanText(raw);
   if (!text || chat.state === 'ended') return;
   if (charCount(text) > cfg.max_chars) return;
   r.input.value = '';
@@ -60,10 +60,10 @@ function emitTyping(chat, on) {
 }
 
 function onTypingInput(chat) {
-  var t = chat.typingOut;
+  const t = chat.typingOut;
   clearTimeout(t.idleTimer);
   if (chat.state !== 'active') return;
-  var step = typingStep(t, Boolean(chat.refs.input.value.trim()), Date.now());
+  const step = typingStep(t, Boolean(chat.refs.input.value.trim()), Date.now());
   t.on = step.on;
   t.lastSent = step.lastSent;
   if (step.emit !== null) emitTyping(chat, step.emit);
@@ -71,7 +71,7 @@ function onTypingInput(chat) {
 }
 
 export function stopOwnTyping(chat, tell) {
-  var t = chat.typingOut;
+  const t = chat.typingOut;
   clearTimeout(t.idleTimer);
   if (t.on && tell) emitTyping(chat, false);
   t.on = false;

@@ -22,8 +22,8 @@ function onState(state) {
   el.name.textContent = plain(state.name || el.name.textContent);
   if (state.role) el.role.textContent = T.roles[state.role] || state.role;
   applyPresence(state);
-  var seenIds = new Set();
-  var views = (state.chats || []).slice().sort(function (a, b) {
+  const seenIds = new Set();
+  const views = (state.chats || []).slice().sort(function (a, b) {
     return (seconds(a.assigned_at) || 0) - (seconds(b.assigned_at) || 0);
   });
   views.forEach(function (view) { if (upsertChat(view)) seenIds.add(view.chat_id); });
@@ -35,14 +35,14 @@ function onState(state) {
 }
 
 function onChatAssigned(view) {
-  var isNew = view && !chats.has(view.chat_id);
-  var chat = upsertChat(view);
+  const isNew = view && !chats.has(view.chat_id);
+  const chat = upsertChat(view);
   if (chat && view.handover_note) showHandover(chat, view.handover_note);
   if (chat && isNew) attention('chat', chatLabel(chat));
 }
 
 function onChatterConnection(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat) return;
   setChatterConnection(chat, Boolean(data.connected));
   if (data.lang && data.lang !== chat.view.lang) { // the chatter switched language
@@ -52,7 +52,7 @@ function onChatterConnection(data) {
 }
 
 function onTyping(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (chat && chat.state === 'active') setChatterTyping(chat, Boolean(data.typing));
 }
 
@@ -64,7 +64,7 @@ function onServerError(err) {
 
 /** Signed out by a supervisor or by our own sign-out elsewhere: the socket closes next. */
 function onSignedOut(data) {
-  var reason = data && data.reason;
+  const reason = data && data.reason;
   setError(TR.signed_out[reason] || TR.signed_out.default);
   Array.from(chats.values()).forEach(function (chat) {
     if (chat.state !== 'ended') removeChat(chat);
@@ -91,7 +91,7 @@ const EVENTS = {
 };
 
 function connect() {
-  var socket = window.io('/staff', { transports: ['websocket'] });
+  const socket = window.io('/staff', { transports: ['websocket'] });
   live.socket = socket;
   socket.on('connect', function () { setConnected(true); });
   socket.on('disconnect', function (reason) {

@@ -48,7 +48,7 @@ export function chatLabel(chat) { return format(T.chat_n, { n: chat.number }); }
 
 /** "mm:ss" between two server times, or "–". */
 export function span(from, to) {
-  var a = seconds(from), b = seconds(to);
+  const a = seconds(from), b = seconds(to);
   return a === null || b === null ? '–' : clock(b - a);
 }
 
@@ -57,7 +57,7 @@ export function timeLabel(ts) { return clockTime(seconds(ts) || Date.now() / 100
 
 /** Taxonomy labels by section and key, in the page's language. */
 export const labels = (function () {
-  var out = {};
+  const out = {};
   Object.keys(cfg.taxonomy).forEach(function (section) {
     out[section] = {};
     cfg.taxonomy[section].forEach(function (option) {
@@ -91,15 +91,15 @@ export function pageVisible() { return !document.hidden && document.hasFocus(); 
  * collect the elements marked data-ref.
  */
 export function instantiate(template, suffix) {
-  var fragment = template.content.cloneNode(true);
+  const fragment = template.content.cloneNode(true);
   fragment.querySelectorAll('[id]').forEach(function (node) { node.id = node.id + '-' + suffix; });
   ['for', 'aria-describedby', 'aria-labelledby', 'aria-controls'].forEach(function (attr) {
     fragment.querySelectorAll('[' + attr + ']').forEach(function (node) {
-      var ids = node.getAttribute(attr).split(/\s+/).map(function (id) { return id + '-' + suffix; });
+      const ids = node.getAttribute(attr).split(/\s+/).map(function (id) { return id + '-' + suffix; });
       node.setAttribute(attr, ids.join(' '));
     });
   });
-  var refs = {};
+  const refs = {};
   fragment.querySelectorAll('[data-ref]').forEach(function (node) { refs[node.dataset.ref] = node; });
   return { root: fragment.firstElementChild, refs: refs };
 }

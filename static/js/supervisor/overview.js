@@ -16,18 +16,18 @@ import { followTranscript } from './monitor-scroll.js';
 
 (function () {
 
-  var ACK_TIMEOUT_MS = 15000;
-  var TYPING_SHOWN_MAX_MS = 15000;
+  const ACK_TIMEOUT_MS = 15000;
+  const TYPING_SHOWN_MAX_MS = 15000;
 
-  var $ = H.$, show = H.show, format = H.format, seconds = H.seconds, clock = H.clock;
-  var unlockAudio = H.unlockAudio;
+  const $ = H.$, show = H.show, format = H.format, seconds = H.seconds, clock = H.clock;
+  const unlockAudio = H.unlockAudio;
 
-  var cfg = JSON.parse(document.getElementById('page-config').textContent);
-  var T = cfg.strings;
-  var lang = H.lang;
-  var baseTitle = document.title;
+  const cfg = JSON.parse(document.getElementById('page-config').textContent);
+  const T = cfg.strings;
+  const lang = H.lang;
+  const baseTitle = document.title;
 
-  var el = {
+  const el = {
     conn: $('conn-state'), open: $('chat-open'), error: $('ov-error'), notice: $('ov-notice'),
     riskBanner: $('risk-banner'), riskText: $('risk-text'), riskMonitor: $('risk-monitor'),
     riskDismiss: $('risk-dismiss'),
@@ -49,26 +49,26 @@ import { followTranscript } from './monitor-scroll.js';
     colleagueError: $('colleague-error'), unmonitor: $('unmonitor-button'),
     newMessages: $('monitor-new')
   };
-  var follow = followTranscript(el.transcript, el.newMessages, function (n) {
+  const follow = followTranscript(el.transcript, el.newMessages, function (n) {
     return format(n === 1 ? T.new_message : T.new_messages, { n: n });
   });
 
-  var socket = null;
-  var picture = null;           // the last overview
-  var watched = null;           // {id, ids:Set, messages:[], joined, state, label}
-  var pendingAlert = null;      // the risk alert shown in the banner
-  var typingTimer = null;
+  let socket = null;
+  let picture = null;           // the last overview
+  let watched = null;           // {id, ids:Set, messages:[], joined, state, label}
+  let pendingAlert = null;      // the risk alert shown in the banner
+  let typingTimer = null;
 
   /* ---------- small helpers ---------- */
 
   function since(ts) {
-    var t = seconds(ts);
+    const t = seconds(ts);
     return t === null ? '–' : clock(Date.now() / 1000 - t);
   }
 
   /* No time from the server: the time it arrives. */
   function timeLabel(ts) {
-    var t = seconds(ts);
+    const t = seconds(ts);
     return H.timeLabel(t === null ? Date.now() / 1000 : t);
   }
 
@@ -78,7 +78,7 @@ import { followTranscript } from './monitor-scroll.js';
 
   /* A live clock cell: data-since is a Unix time; tick() keeps the text current. */
   function clockCell(row, ts) {
-    var td = cell(row, since(ts), 'clock');
+    const td = cell(row, since(ts), 'clock');
     if (seconds(ts) !== null) td.dataset.since = String(seconds(ts));
     return td;
   }
@@ -91,7 +91,7 @@ import { followTranscript } from './monitor-scroll.js';
   function setNotice(text) { el.notice.textContent = text || ''; }
 
   /* request(): how long to wait for an ack, and the texts of its own two failures. */
-  var ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
+  const ACK = { timeout: ACK_TIMEOUT_MS, offline: T.reconnecting, timedOut: T.not_sent };
 
   function request(event, payload, done) { H.request(socket, event, payload, ACK, done); }
 
@@ -112,12 +112,12 @@ import { followTranscript } from './monitor-scroll.js';
     el.todayDate.textContent = today.date ? '(' + today.date + ')' : '';
     el.answered.textContent = String(today.answered || 0);
     el.missed.textContent = String(today.missed_total || 0);
-    var w = seconds(today.average_wait_seconds), d = seconds(today.average_duration_seconds);
+    const w = seconds(today.average_wait_seconds), d = seconds(today.average_duration_seconds);
     el.wait.textContent = w === null ? '–' : clock(w);
     el.duration.textContent = d === null ? '–' : clock(d);
-    var missed = today.missed || {};
-    var items = cfg.reasons.map(function (pair) {
-      var item = document.createElement('li');
+    const missed = today.missed || {};
+    const items = cfg.reasons.map(function (pair) {
+      const item = document.createElement('li');
       item.dataset.reason = pair[0];
       item.textContent = pair[1] + ': ' + String(missed[pair[0]] || 0);
       return item;
@@ -126,15 +126,15 @@ import { followTranscript } from './monitor-scroll.js';
   }
 
   function renderLine(rows, total) {
-    var items = rows.map(function (w) {
-      var row = document.createElement('tr');
+    const items = rows.map(function (w) {
+      const row = document.createElement('tr');
       row.dataset.chatId = w.chat_id;
       cell(row, String(w.position));
       clockCell(row, w.waiting_since);
       cell(row, w.age_band ? label('age_bands', w.age_band) : T.not_given);
       cell(row, w.gender ? label('genders', w.gender) : T.not_given);
       cell(row, (w.lang && T.languages[w.lang]) || w.lang || T.not_given);
-      var actions = cell(row, '', 'actions');
+      const actions = cell(row, '', 'actions');
       if (w.position > 1) {
         actions.appendChild(button(T.move_front, 'secondary', function () { triage(w.chat_id); }));
       }
@@ -145,7 +145,7 @@ import { followTranscript } from './monitor-scroll.js';
       return row;
     });
     fillTable('line', items, total);
-    var more = moreWaiting(total, rows.length);
+    const more = moreWaiting(total, rows.length);
     el.lineMore.textContent = format(T.line_more, { n: more });
     show(el.lineMore, more > 0);
   }
@@ -160,8 +160,8 @@ import { followTranscript } from './monitor-scroll.js';
   }
 
   function renderStaff(rows) {
-    var items = rows.map(function (s) {
-      var row = document.createElement('tr');
+    const items = rows.map(function (s) {
+      const row = document.createElement('tr');
       row.dataset.staffId = s.staff_id;
       cell(row, H.plain(s.name));
       cell(row, format(T.load, { load: s.load, capacity: s.capacity }));
@@ -172,24 +172,24 @@ import { followTranscript } from './monitor-scroll.js';
   }
 
   function renderChats(rows) {
-    var items = rows.map(function (c) {
-      var row = document.createElement('tr');
+    const items = rows.map(function (c) {
+      const row = document.createElement('tr');
       row.dataset.chatId = c.chat_id;
       if (c.risk) row.className = 'risk';
-      var who = c.therapist || '–';
+      let who = c.therapist || '–';
       if (c.colleagues && c.colleagues.length) who += ' + ' + c.colleagues.join(', ');
       cell(row, who);
       cell(row, T['state_' + c.state] || c.state);
       cell(row, c.assigned_at ? timeLabel(c.assigned_at) : '–');
-      var duration = cell(row, '', 'clock');
+      const duration = cell(row, '', 'clock');
       if (c.state === 'ended') duration.textContent = clock((c.ended_at || 0) - (c.assigned_at || 0));
       else if (c.assigned_at) { duration.dataset.since = String(c.assigned_at); duration.textContent = since(c.assigned_at); }
       clockCell(row, c.state === 'ended' ? null : c.last_message_at);
-      var risk = cell(row, c.risk ? T.risk_on : '', c.risk ? 'risk-cell' : '');
+      const risk = cell(row, c.risk ? T.risk_on : '', c.risk ? 'risk-cell' : '');
       if (c.risk) risk.setAttribute('aria-label', T.risk_on);
-      var actions = cell(row, '', 'actions');
+      const actions = cell(row, '', 'actions');
       if (c.state === 'active') {
-        var what = format(T.chat_of, { name: c.therapist || '–' });
+        const what = format(T.chat_of, { name: c.therapist || '–' });
         actions.appendChild(button(T.monitor, 'secondary', function () { monitor(c.chat_id, what); }));
         actions.appendChild(button(T.whisper, 'secondary', function () {
           monitor(c.chat_id, what, function () { el.whisperText.focus(); });
@@ -249,7 +249,7 @@ import { followTranscript } from './monitor-scroll.js';
   /* ---------- monitoring one chat ---------- */
 
   function messageNode(m) {
-    var who = m.sender === 'chatter' ? T.chatter
+    const who = m.sender === 'chatter' ? T.chatter
       : (m.sender === 'colleague' ? format(T.colleague, { name: m.name || '' }) : (m.name || ''));
     return H.messageNode(m, who, timeLabel(m.ts));
   }
@@ -263,7 +263,7 @@ import { followTranscript } from './monitor-scroll.js';
   function addNote(text, className, id) {
     if (id && watched && watched.notes.has(id)) return;
     if (id && watched) watched.notes.add(id);
-    var item = document.createElement('li');
+    const item = document.createElement('li');
     item.className = 'private-note ' + (className || '');
     item.textContent = text;
     el.notes.appendChild(item);
@@ -277,16 +277,16 @@ import { followTranscript } from './monitor-scroll.js';
 
   /* The title names the therapist and which of their chats this is ("Anna: chat 2 of 3"). */
   function renderTitle() {
-    var place = picture ? chatPlace(picture.chats, watched.id) : null;
+    const place = picture ? chatPlace(picture.chats, watched.id) : null;
     if (place) watched.label = monitorLabel(place, T, format, timeLabel);
     el.title.textContent = watched.label;
   }
 
   function renderWatchedState() {
     renderTitle();
-    var row = picture && (picture.chats || []).filter(function (c) { return c.chat_id === watched.id; })[0];
+    const row = picture && (picture.chats || []).filter(function (c) { return c.chat_id === watched.id; })[0];
     if (row && watched.state !== 'ended') watched.state = row.state;
-    var active = watched.state === 'active';
+    const active = watched.state === 'active';
     el.state.textContent = watched.state === 'ended' ? T.ended : (T['state_' + watched.state] || '');
     show(el.whisperForm, active);
     show(el.joinArea, active && !watched.joined && !watched.own);
@@ -311,12 +311,12 @@ import { followTranscript } from './monitor-scroll.js';
 
   /* Open a chat read-only; the server records it and answers with the history. */
   function monitor(chatId, what, then) {
-    var same = watched && watched.id === chatId;
+    const same = watched && watched.id === chatId;
     if (watched && !same) request('unmonitor', { chat_id: watched.id }, function () {});
     request('monitor', { chat_id: chatId }, function (res) {
       if (!res.ok) { setError(errorText(res)); return; }
       setError('');
-      var view = res.chat || {};
+      const view = res.chat || {};
       if (!same) {
         resetPanel();
         watched = { id: chatId, ids: new Set(), messages: [], notes: new Set(), joined: false };
@@ -345,7 +345,7 @@ import { followTranscript } from './monitor-scroll.js';
   function sendWhisper(event) {
     event.preventDefault();
     if (!watched) return;
-    var text = el.whisperText.value.trim();
+    const text = el.whisperText.value.trim();
     if (!text) return;
     request('whisper', { chat_id: watched.id, text: text }, function (res) {
       if (!res.ok) { el.whisperError.textContent = errorText(res); return; }
@@ -369,9 +369,9 @@ import { followTranscript } from './monitor-scroll.js';
   function sendColleagueMessage(event) {
     event.preventDefault();
     if (!watched) return;
-    var text = el.colleagueText.value.trim();
+    const text = el.colleagueText.value.trim();
     if (!text) return;
-    var chatId = watched.id;
+    const chatId = watched.id;
     request('colleague_message', { chat_id: chatId, text: text }, function (res) {
       if (!res.ok) { el.colleagueError.textContent = errorText(res); return; }
       el.colleagueError.textContent = '';
@@ -451,7 +451,7 @@ import { followTranscript } from './monitor-scroll.js';
     el.riskDismiss.addEventListener('click', dismissRisk);
     el.riskMonitor.addEventListener('click', function () {
       if (!pendingAlert) return;
-      var alert = pendingAlert;
+      const alert = pendingAlert;
       dismissRisk();
       monitor(alert.chat_id, format(T.chat_of, { name: alert.therapist || '–' }));
     });
