@@ -5,7 +5,7 @@ import { show, charCount, cleanText, isSendKey, updateCounter as counter } from 
 import { cfg, T, el, live, request, errorText } from './state.js';
 import { typingStep, TYPING_IDLE_MS } from './logic.js';
 import { addMessage, markEnded } from './chatview.js';
-import { attachCannedPicker } from './canned.js';
+import { attachCannedPicker } from '../lib/canned-picker.js';
 
 export function wireCompose(chat) {
   const r = chat.refs;

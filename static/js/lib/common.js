@@ -7,12 +7,26 @@
  * as HTML.
  */
 
-/** The page's language (the <html lang> the server set), for dates and times, and the
- *  helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). */
-const lang = document.documentElement.lang || 'nl';
+/* The page's language (the <html lang> the server set), for dates and times, and the
+ * helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). Read
+ * when this module is imported, until every page sets them from its entry module
+ * (pageLocale) in its init (setLocale). */
+let lang = document.documentElement.lang || 'nl';
 const localeNode = document.getElementById('locale-config');
-const locale = localeNode ? JSON.parse(localeNode.textContent) : {};
-const timeZone = locale.time_zone || undefined;
+let timeZone = (localeNode ? JSON.parse(localeNode.textContent) : {}).time_zone || undefined;
+
+/** What the page says about its language and zone: <html lang> and #locale-config. */
+function pageLocale(doc) {
+  const node = doc.getElementById('locale-config');
+  const locale = node ? JSON.parse(node.textContent) : {};
+  return { lang: doc.documentElement.lang || 'nl', timeZone: locale.time_zone || undefined };
+}
+
+/** Set by a page's init, before anything is formatted. */
+function setLocale(locale) {
+  lang = locale.lang || 'nl';
+  timeZone = locale.timeZone;
+}
 
 /** Date/time options with the helpline's zone and a 24-hour clock added. */
 function zoned(options) {
@@ -21,6 +35,17 @@ function zoned(options) {
 
 /** Short for getElementById: the pages look up many fixed elements by id. */
 function $(id) { return document.getElementById(id); }
+
+/** A template's JSON config (<script type="application/json" id=...>), for entry modules. */
+function jsonConfig(doc, id) { return JSON.parse(doc.getElementById(id).textContent); }
+
+/**
+ * Look up a component's fixed elements by id within its root:
+ * `const $ = byId(root); $('conn-state')`. Called in a component's init, never at import.
+ */
+function byId(root) {
+  return function (id) { return root.querySelector('#' + CSS.escape(id)); };
+}
 
 /** Show or hide with the `hidden` attribute, so assistive technology follows too. */
 function show(node, visible) { node.hidden = !visible; }
@@ -279,8 +304,12 @@ function runningAudio() {
 export {
   lang,
   timeZone,
+  pageLocale,
+  setLocale,
   zoned,
+  jsonConfig,
   $,
+  byId,
   show,
   format,
   plain,
