@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 KNOWN_JS_CIRCLES = [
-    {"chat/closing.js", "chat/compose.js", "chat/language.js", "chat/line.js", "chat/main.js"},
     {"console/chatview.js", "console/compose.js", "console/summary.js", "console/transfer.js"},
 ]
 

@@ -50,7 +50,7 @@ function restoreTitle() {
 /* After a language switch the page's title is the new one: keep it for restoring. */
 export function titleChanged() { if (savedTitle !== null) savedTitle = document.title; }
 
-export function initAttention() {
+export function init() {
   el.soundToggle.checked = soundOn();
   el.soundToggle.addEventListener('change', function () {
     try {

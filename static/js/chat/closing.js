@@ -1,15 +1,14 @@
 /* The end of a chat: the closing screen (the follow-up code, the feedback card), and the
  * "no chat now" screen (closed, nobody on duty, line full) with the other channels. */
-import * as H from '../lib/common.js';
-import { $, show, format } from '../lib/common.js';
+import { byId, show, format } from '../lib/common.js';
 import { ACK_TIMEOUT_MS, ctx, el, T, forgetChat, markCounted, showScreen } from './state.js';
 import { closingKey, formatOpening, formatClock } from './timefmt.js';
 import { stopOwnTyping } from './compose.js';
 import { setTherapistTyping } from './transcript.js';
-import { setConnNotice, closeSocket } from './main.js';
+import { setConnNotice, closeSocket } from './connection.js';
 
-/* Only this page's own wording: never the server's message text. */
-export function errorText(res) { return H.errorText(T.errors, res, false); }
+/* The closing screen's cards, looked up by init. */
+const card = {};
 
 export function closingText(by, reason) { return T[closingKey(by, reason)]; }
 
@@ -43,22 +42,22 @@ function keepForClosing() {
 
 export function onFollowUpCode(data) {
   if (!data || typeof data.code !== 'string') return;
-  $('follow-up-code-text').textContent = data.code;
-  $('follow-up-when').textContent = format(T.follow_up_when, { from: data.from, until: data.until });
-  show($('follow-up-card'), true);
-  const notice = $('follow-up-notice');
+  card.followUpCodeText.textContent = data.code;
+  card.followUpWhen.textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+  show(card.followUpCard, true);
+  const notice = card.followUpNotice;
   notice.textContent = format(T.follow_up_notice, { code: data.code });
   show(notice, ctx.chat.state !== 'ended');
 }
 
 function onFeedbackSubmit(event) {
   event.preventDefault();
-  const form = $('feedback-form');
+  const form = card.feedbackForm;
   const pick = function (name) {
     const input = form.querySelector('input[name="' + name + '"]:checked');
     return input ? input.value : null;
   };
-  const status = $('feedback-status');
+  const status = card.feedbackStatus;
   const answers = { helped: pick('helped'), again: pick('again') };
   if (!ctx.socket || (!answers.helped && !answers.again)) { status.textContent = T.feedback_failed; return; }
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('feedback', answers, function (err, res) {
@@ -69,16 +68,22 @@ function onFeedbackSubmit(event) {
 }
 
 export function resetClosingCards() {
-  const form = $('feedback-form');
+  const form = card.feedbackForm;
   form.reset();
   Array.from(form.elements).forEach(function (input) { input.disabled = false; });
-  $('feedback-status').textContent = '';
-  show($('follow-up-card'), false);
-  show($('follow-up-notice'), false);
+  card.feedbackStatus.textContent = '';
+  show(card.followUpCard, false);
+  show(card.followUpNotice, false);
 }
 
-export function initClosing() {
-  $('feedback-form').addEventListener('submit', onFeedbackSubmit);
+export function init(root) {
+  const $ = byId(root);
+  Object.assign(card, {
+    feedbackForm: $('feedback-form'), feedbackStatus: $('feedback-status'),
+    followUpCard: $('follow-up-card'), followUpCodeText: $('follow-up-code-text'),
+    followUpWhen: $('follow-up-when'), followUpNotice: $('follow-up-notice')
+  });
+  card.feedbackForm.addEventListener('submit', onFeedbackSubmit);
 }
 
 /* ---------- no new chat now ---------- */

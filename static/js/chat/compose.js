@@ -1,13 +1,14 @@
 /* Writing and sending: the counter, Enter to send on desktop (a new line on touch
- * keyboards, where the Send button does it), the typing signal, ending the chat. */
+ * keyboards, where the Send button does it), the typing signal, ending the chat. What
+ * happens once the chatter ended the chat is the page's (init's `onEnded`). */
 import { format, show, charCount, cleanText, isSendKey, updateCounter as counter } from '../lib/common.js';
-import { ACK_TIMEOUT_MS, cfg, ctx, el, T, setError } from './state.js';
+import { ACK_TIMEOUT_MS, cfg, ctx, el, T, setError, errorText } from './state.js';
 import { typingState, onTyped, stopTyping, TYPING_IDLE_MS } from './typing.js';
 import { addMessage } from './transcript.js';
-import { errorText, showClosed } from './closing.js';
 
 const typing = typingState();
 let idleTimer = null;
+let onEnded = null;
 
 /* A touch keyboard (coarse pointer, no fine one): Enter is a new line there. */
 export function touchKeyboard() {
@@ -78,7 +79,7 @@ function endChat() {
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('end', {}, function (err, res) {
     if (err) { setError(T.errors.default); return; }
     if (res && (res.ok || res.code === 'chat_ended' || res.code === 'not_joined')) {
-      showClosed('chatter', reason);
+      onEnded('chatter', reason);
       return;
     }
     setError(errorText(res));
@@ -90,7 +91,9 @@ export function wordComposeHelp() {
   el.composeHelp.textContent = touchKeyboard() ? T.touch_help : T.desktop_help;
 }
 
-export function initCompose() {
+/** `config.onEnded(by, reason)`: the chat ended at the chatter's own request. */
+export function init(root, config) {
+  onEnded = config.onEnded;
   const touch = touchKeyboard();
   el.input.setAttribute('enterkeyhint', touch ? 'enter' : 'send');
   wordComposeHelp();

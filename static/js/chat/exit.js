@@ -34,7 +34,7 @@ function onKeyDown(event) {
   if (shiftPresses.length >= 3) quickExit();
 }
 
-export function initExit() {
+export function init() {
   el.quickExit.addEventListener('click', quickExit);
   document.addEventListener('keydown', onKeyDown, true);
 }

@@ -11,7 +11,7 @@ import { rewordTranscript, setTherapistTyping } from './transcript.js';
 import { updateCounter, wordComposeHelp } from './compose.js';
 import { closingText } from './closing.js';
 import { titleChanged } from './attention.js';
-import { connect, closeSocket, setConnNotice } from './main.js';
+import { closeSocket, setConnNotice } from './connection.js';
 
 const LANG_KEY = 'helpline.lang';
 
@@ -22,6 +22,8 @@ const DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 's
   'unavailable-heading', 'unavailable-reason', 'unavailable-hours', 'unavailable-channels'];
 const SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
 let switching = false;
+let connect = null;  // page.js's: a new socket in the new language
+let switchLinks = [];
 
 /** ?lang= wins, else this tab's earlier choice. True when the page reloads to apply it. */
 export function redirectToTabLanguage() {
@@ -67,7 +69,7 @@ function applyLanguage(code, doc) {
   titleChanged();
   document.documentElement.lang = code;
   ctx.lang = code;
-  document.querySelectorAll('.lang-switch a').forEach(function (a) {
+  switchLinks.forEach(function (a) {
     if (a.dataset.lang === code) a.setAttribute('aria-current', 'true');
     else a.removeAttribute('aria-current');
   });
@@ -122,8 +124,11 @@ function reword() {
   updateCounter();
 }
 
-export function initLanguage() {
-  document.querySelectorAll('.lang-switch a').forEach(function (a) {
+/** `config.connect()` opens the page's socket again (it carries the language). */
+export function init(root, config) {
+  connect = config.connect;
+  switchLinks = root.querySelectorAll('.lang-switch a');
+  switchLinks.forEach(function (a) {
     a.addEventListener('click', switchLanguage);
   });
 }
