@@ -2,7 +2,8 @@
  * panel (intake, transcript, the chatter's connection and typing), and its end.
  */
 import { format, show, messageNode as lineNode, insertMessage, clock } from '../lib/common.js';
-import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel, pageVisible } from './state.js';
+import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel,
+  endedText, pageVisible } from './state.js';
 import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival, TYPING_SHOWN_MAX_MS } from './logic.js';
 import { attention } from './notifications.js';
 import { renderPresence } from './presence.js';
@@ -209,13 +210,6 @@ export function onMessage(data) {
 }
 
 /* ---------- ending ---------- */
-
-export function endedText(by, reason) {
-  if (reason && T['ended_' + reason]) return T['ended_' + reason];
-  if (reason === 'chatter_ended' || by === 'chatter') return T.ended_chatter;
-  if (reason === 'therapist_ended' || by === 'therapist') return T.ended_therapist;
-  return T.ended_system;
-}
 
 export function onChatEnded(data) {
   const chat = data && chats.get(data.chat_id);

@@ -1,11 +1,18 @@
 /* Writing to the chatter: the message box (Enter sends), its counter, the "typing"
- * signal, and ending the chat with a confirmation.
+ * signal, and ending the chat with a confirmation. The message sent and the chat ended go
+ * to the chat's view through init's callbacks (chatview.js's, passed in by page.js).
  */
 import { show, charCount, cleanText, isSendKey, updateCounter as counter } from '../lib/common.js';
 import { cfg, T, el, live, request, errorText } from './state.js';
 import { typingStep, TYPING_IDLE_MS } from './logic.js';
-import { addMessage, markEnded } from './chatview.js';
 import { attachCannedPicker } from '../lib/canned-picker.js';
+
+let chatView = null;
+
+/** `config`: {addMessage(chat, m), markEnded(chat, by, reason)} of the chat's view. */
+export function init(root, config) {
+  chatView = { addMessage: config.addMessage, markEnded: config.markEnded };
+}
 
 export function wireCompose(chat) {
   const r = chat.refs;
@@ -49,7 +56,7 @@ function sendMessage(chat) {
       return;
     }
     r.composeError.textContent = '';
-    addMessage(chat, { id: res.id, sender: 'therapist', text: text, ts: Date.now() / 1000, name: el.name.textContent });
+    chatView.addMessage(chat, { id: res.id, sender: 'therapist', text: text, ts: Date.now() / 1000, name: el.name.textContent });
   });
 }
 
@@ -87,7 +94,7 @@ function endChat(chat) {
   setEndConfirm(chat, false);
   request('end', { chat_id: chat.id }, function (res) {
     if (res.ok || res.code === 'chat_ended') {
-      markEnded(chat, 'therapist', res.ok ? 'therapist_ended' : null);
+      chatView.markEnded(chat, 'therapist', res.ok ? 'therapist_ended' : null);
       return;
     }
     chat.refs.composeError.textContent = errorText(res);

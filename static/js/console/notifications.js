@@ -7,7 +7,7 @@ import { el, T, pageVisible } from './state.js';
 import { shouldNotify } from './logic.js';
 
 const STORE_KEY = 'helpline.console.notifications'; // a staff device's choice, no identity
-const baseTitle = document.title;
+let baseTitle = '';  // the page's own title, kept by init
 let unseen = 0;
 
 function tone(audio, frequency, start, length) {
@@ -92,7 +92,8 @@ function onToggle() {
   });
 }
 
-export function initNotifications() {
+export function init() {
+  baseTitle = document.title;
   renderToggle();
   el.notify.addEventListener('change', onToggle);
   window.addEventListener('focus', seen);

@@ -86,7 +86,7 @@ export function setControlsEnabled(up) {
   el.pause.disabled = !up || !me.onDuty;
 }
 
-export function initPresence() {
+export function init() {
   el.duty.addEventListener('change', onDutyChange);
   el.capacity.addEventListener('change', onCapacityChange);
   el.pause.addEventListener('change', onPauseChange);

@@ -4,11 +4,18 @@
  * and the one-click "no conversation" registration for a chat the chatter never wrote in.
  */
 import { format, show, charCount, errorText as errorWords, lang, timeZone } from '../lib/common.js';
-import { cfg, T, el, labels, instantiate, span, request, errorText, setNotice, chats, chatLabel } from './state.js';
+import { cfg, T, el, labels, instantiate, span, request, errorText, setNotice, chats, chatLabel,
+  endedText } from './state.js';
 import { summaryProblems, serverProblems, chatterWrote, helplineDay } from './logic.js';
-import { removeChat, endedText } from './chatview.js';
 import { prefillRisk } from './supervision.js';
 import { applyPresence } from './presence.js';
+
+let removeChat = null;
+
+/** `config.removeChat(chat)` takes a chat out of the console (once its summary is filed). */
+export function init(root, config) {
+  removeChat = config.removeChat;
+}
 
 export function buildSummary(chat) {
   const built = instantiate(el.tplSummary, chat.suffix);

@@ -2,10 +2,12 @@
  * (whispers, "a colleague joined"), and supervisors' risk alerts from any chat.
  */
 import { format, show } from '../lib/common.js';
-import { SV, ACKED, chats, request, errorText, setNotice, timeLabel, chatLabel } from './state.js';
+import { el, SV, ACKED, chats, request, errorText, setNotice, timeLabel, chatLabel } from './state.js';
 import { attention, alarm } from './notifications.js';
 
-ACKED.risk_flag = 1;
+export function init() {
+  ACKED.risk_flag = 1;
+}
 
 export function wireRisk(chat) {
   chat.refs.riskButton.addEventListener('click', function () { toggleRisk(chat); });
@@ -83,7 +85,7 @@ export function onColleagueJoined(data) {
 
 /** Supervisors' consoles: a potential-risk flag in anyone's chat. */
 export function onRiskAlert(data) {
-  const node = document.getElementById('risk-alert');
+  const node = el.riskAlert;
   if (!node || !data) return;
   node.textContent = format(SV.risk_alert, { therapist: data.therapist || '', time: timeLabel(data.at) });
   alarm(SV.title_risk);

@@ -1,12 +1,18 @@
 /* Transfer: to an on-duty colleague with room, or back to the front of the line, with an
- * optional handover note for the colleague only.
+ * optional handover note for the colleague only. A chat handed over leaves the console
+ * through init's `removeChat` (chatview.js's, passed in by page.js).
  */
 import { format, show, charCount, cleanText } from '../lib/common.js';
 import { T, TR, ACKED, request, errorText, setNotice, chats, chatLabel } from './state.js';
-import { removeChat } from './chatview.js';
 
-ACKED.transfer = 1;
-ACKED.colleagues = 1;
+let removeChat = null;
+
+/** `config.removeChat(chat)` takes a chat out of the console. */
+export function init(root, config) {
+  removeChat = config.removeChat;
+  ACKED.transfer = 1;
+  ACKED.colleagues = 1;
+}
 
 export function wireTransfer(chat) {
   const r = chat.refs;
