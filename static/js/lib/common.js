@@ -9,11 +9,10 @@
 
 /* The page's language (the <html lang> the server set), for dates and times, and the
  * helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). Read
- * when this module is imported, until every page sets them from its entry module
- * (pageLocale) in its init (setLocale). */
-let lang = document.documentElement.lang || 'nl';
-const localeNode = document.getElementById('locale-config');
-let timeZone = (localeNode ? JSON.parse(localeNode.textContent) : {}).time_zone || undefined;
+ * from the page by its entry module (pageLocale) and set by the page's init (setLocale):
+ * nothing here reads the page when it is imported. */
+let lang = 'nl';
+let timeZone;
 
 /** What the page says about its language and zone: <html lang> and #locale-config. */
 function pageLocale(doc) {
@@ -32,9 +31,6 @@ function setLocale(locale) {
 function zoned(options) {
   return Object.assign({ timeZone: timeZone, hour12: false }, options);
 }
-
-/** Short for getElementById: the pages look up many fixed elements by id. */
-function $(id) { return document.getElementById(id); }
 
 /** A template's JSON config (<script type="application/json" id=...>), for entry modules. */
 function jsonConfig(doc, id) { return JSON.parse(doc.getElementById(id).textContent); }
@@ -308,7 +304,6 @@ export {
   setLocale,
   zoned,
   jsonConfig,
-  $,
   byId,
   show,
   format,
