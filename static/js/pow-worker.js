@@ -3,9 +3,17 @@
  * Receives a challenge {algorithm, challenge, salt, maxnumber, signature} as served by
  * GET /challenge (docs/protocol.md) and posts back the solution {algorithm, challenge,
  * number, salt, signature}: the smallest number n with SHA-256(salt + n) == challenge,
- * or {error: true} when there is none. SHA-256 is computed here in plain JS (no
- * crypto.subtle: it needs a secure context and an await per hash). No strings shown
- * to anyone live here.
+ * or {error: true} when there is none. No strings shown to anyone live here.
+ *
+ * Two SHA-256s: the plain-JS one below, which works everywhere, and the platform's
+ * crypto.subtle.digest, which a worker has only in a secure context (https, or
+ * localhost; not plain http on a LAN address). Both hash the same ASCII bytes and give
+ * the same digests (tests/js/pow-hash.test.mjs). For this search crypto.subtle is the
+ * slower one, about 5 times in a Chromium worker and over 10 times in node (a promise per
+ * ~50-byte digest; docs/benchmarks.md, bench/pow_hash.mjs and bench/pow_hash_browser.py),
+ * so PREFER_SUBTLE is off and the plain-JS hash does the work. `solve` (plain JS,
+ * synchronous) is also what node runs in tests/chat/test_proof_of_work.py and
+ * bench/abuse.py.
  */
 'use strict';
 
@@ -60,8 +68,13 @@ function toWords(hex) {
   return out;
 }
 
+function wellFormed(ch) {
+  return ch.algorithm === 'SHA-256' && /^[0-9a-f]{64}$/.test(ch.challenge);
+}
+
+/* The search with the plain-JS hash: 0, 1, 2, ... up to maxnumber. */
 function solve(ch) {
-  if (ch.algorithm !== 'SHA-256' || !/^[0-9a-f]{64}$/.test(ch.challenge)) return null;
+  if (!wellFormed(ch)) return null;
   const target = toWords(ch.challenge);
   for (let n = 0; n <= ch.maxnumber; n++) {
     const h = sha256Words(ch.salt + n);
@@ -73,12 +86,61 @@ function solve(ch) {
   return null;
 }
 
+/* Digests asked of crypto.subtle at once: each one is a promise, and awaiting them one
+   by one costs more than the hash; a batch is checked in order, so the answer is the same
+   smallest n. */
+const SUBTLE_BATCH = 256;
+
+/* The same search with crypto.subtle.digest (`subtle`: the platform's SubtleCrypto). */
+async function solveSubtle(ch, subtle) {
+  if (!wellFormed(ch)) return null;
+  const target = toWords(ch.challenge);
+  const encoder = new TextEncoder();
+  for (let first = 0; first <= ch.maxnumber; first += SUBTLE_BATCH) {
+    const last = Math.min(ch.maxnumber, first + SUBTLE_BATCH - 1);
+    const pending = [];
+    for (let n = first; n <= last; n++) pending.push(subtle.digest('SHA-256', encoder.encode(ch.salt + n)));
+    const digests = await Promise.all(pending);
+    for (let i = 0; i < digests.length; i++) {
+      const h = new DataView(digests[i]);
+      let same = true;
+      for (let w = 0; w < 8 && same; w++) same = h.getInt32(w * 4) === target[w];
+      if (same) return first + i;
+    }
+  }
+  return null;
+}
+
+/* The platform's SubtleCrypto, or null (not a secure context, or a browser without it). */
+function platformSubtle() {
+  const c = typeof crypto === 'undefined' ? null : crypto;
+  return c && c.subtle && typeof c.subtle.digest === 'function' ? c.subtle : null;
+}
+
+/* Whether to use crypto.subtle where the platform has it. Off: measured about 5 times
+   slower than the plain-JS hash for this search in Chromium (docs/benchmarks.md). */
+const PREFER_SUBTLE = false;
+
+/* crypto.subtle when preferred and there; the plain-JS hash otherwise, or if it fails. */
+async function solveAny(ch, preferSubtle = PREFER_SUBTLE) {
+  const subtle = preferSubtle ? platformSubtle() : null;
+  if (subtle) {
+    try { return await solveSubtle(ch, subtle); } catch (e) { /* the plain-JS hash does it */ }
+  }
+  return solve(ch);
+}
+
 self.onmessage = function (event) {
   const ch = event.data || {};
-  const number = solve(ch);
-  if (number === null) { self.postMessage({ error: true }); return; }
-  self.postMessage({ algorithm: ch.algorithm, challenge: ch.challenge, number: number,
-                     salt: ch.salt, signature: ch.signature });
+  solveAny(ch).then(function (number) {
+    if (number === null) { self.postMessage({ error: true }); return; }
+    self.postMessage({ algorithm: ch.algorithm, challenge: ch.challenge, number: number,
+                       salt: ch.salt, signature: ch.signature });
+  });
 };
 
-if (typeof module !== 'undefined') module.exports = { solve: solve, sha256Words: sha256Words };
+if (typeof module !== 'undefined') {
+  module.exports = { solve: solve, solveSubtle: solveSubtle, solveAny: solveAny,
+                     platformSubtle: platformSubtle, sha256Words: sha256Words,
+                     SUBTLE_BATCH: SUBTLE_BATCH, PREFER_SUBTLE: PREFER_SUBTLE };
+}
