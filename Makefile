@@ -14,7 +14,7 @@ SCRUB_STAMP := $(VENV)/.scrubber-lists
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint bench bench-scale bench-memory bench-abuse bench-scrubber deps clean \
+.PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-scrubber deps clean \
 	chromium redis-server dictionaries \
 	translations compile-translations demo-data
 
@@ -23,6 +23,7 @@ run: $(PY_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 
 test: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) chromium redis-server
 	$(BIN)/ruff check .
+	$(MAKE) lint-js
 	node --test tests/js/
 	$(BIN)/python -m pytest -q --durations=15
 
@@ -37,8 +38,12 @@ demo-data: $(PY_STAMP)
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo-data
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) lint-js
 	$(BIN)/ruff check .
+
+# Our JavaScript (static/js without static/vendor, tests/js, bench): eslint.config.mjs.
+lint-js: $(JS_STAMP)
+	node_modules/.bin/eslint .
 
 bench: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -m pip install -q -r bench/requirements.txt

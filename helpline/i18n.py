@@ -90,13 +90,14 @@ def hours_text(slots, channel: str, width: str = "wide") -> str:
     return schedule.weekly_text(slots, channel, weekday_names(width=width), words)
 
 
-def lazy_weekday(index: int):
+def lazy_weekday(index: int, width: str = "wide"):
     """Monday (0) .. Sunday (6) in the reader's language, resolved when shown."""
-    return LazyString(lambda: weekday_names()[index])
+    return LazyString(lambda: weekday_names(width=width)[index])
 
 
-def lazy_weekday_short(index: int):
-    return LazyString(lambda: weekday_names(width="abbreviated")[index])
+# For forms and charts built once, each shown in its reader's language.
+WEEKDAY_NAMES = [lazy_weekday(i) for i in range(7)]
+WEEKDAY_SHORT = [lazy_weekday(i, "abbreviated") for i in range(7)]
 
 
 def number(value: object) -> object:

@@ -71,7 +71,7 @@ def authenticate(session: Session, username: str, password: str) -> Staff | None
     Input longer than the policy's maximum is refused after the same dummy verification,
     so the hash input stays bounded and the answer's timing tells nothing.
     """
-    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+    staff = find(session, username)
     too_long = len(password) > setting("PASSWORD_MAX_LENGTH")
     checked = password[:setting("PASSWORD_MAX_LENGTH")]
     good = passwords.verify(staff.password_hash if staff and not too_long else _DUMMY_HASH,
@@ -110,10 +110,15 @@ def _same_password() -> str:
 
 
 def deactivate(session: Session, username: str) -> Staff:
-    """Block an account and end its sessions (the session version changes)."""
-    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+    """Block an account by username (the CLI) and end its sessions."""
+    staff = find(session, username)
     if staff is None:
         raise AccountError(f"There is no account {username!r}.")
+    return _block(session, staff)
+
+
+def _block(session: Session, staff: Staff) -> Staff:
+    """Inactive, and every session ends (the session version changes)."""
     staff.active = False
     staff.session_version += 1
     session.commit()
@@ -184,10 +189,7 @@ def deactivate_account(session: Session, staff_id: int, actor_id: int | None = N
     staff = get_staff(session, staff_id)
     if actor_id is not None and staff.id == actor_id:
         raise AccountError("You cannot deactivate your own account. Ask another supervisor.")
-    staff.active = False
-    staff.session_version += 1
-    session.commit()
-    return staff
+    return _block(session, staff)
 
 
 def reactivate(session: Session, staff_id: int) -> Staff:

@@ -19,54 +19,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .. import audit
 from ..auth import signout, throttle
 from ..auth.access import roles_required
 from ..extensions import db
 from ..realtime import live
-from ..records.models import ROLES, Staff
+from ..records.models import Staff
 from . import accounts
+from .forms import ROLE_NAMES, ActionForm, CreateForm, NameForm, RoleForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff/accounts")
-
-ROLE_NAMES = {"therapist": _l("Therapist"), "supervisor": _l("Supervisor")}
-
-
-class CreateForm(FlaskForm):
-    """A new therapist or supervisor; the password is generated and shown once."""
-
-    username = StringField(
-        _l("Username"),
-        validators=[DataRequired(), Length(max=64),
-                    Regexp(r"^\s*[A-Za-z0-9._-]+\s*$",
-                           message=_l("Use letters, digits, dots, dashes or underscores."))],
-        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off",
-                   "autocorrect": "off"})
-    display_name = StringField(
-        _l("Name chatters see"), validators=[Optional(), Length(max=64)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"})
-    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES],
-                       default="therapist")
-
-
-class NameForm(FlaskForm):
-    """The name chatters see (first name or pseudonym); accounts.set_display_name checks it."""
-
-    display_name = StringField(_l("Name chatters see"), validators=[DataRequired(), Length(max=64)],
-                               render_kw={"autocomplete": "off", "spellcheck": "false",
-                                          "maxlength": 64})
-
-
-class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, ROLE_NAMES[r]) for r in ROLES])
-
-
-class ActionForm(FlaskForm):
-    """A POST with a CSRF token and nothing else (reset, deactivate, reactivate)."""
-
 
 def _page(create_form: CreateForm | None = None, shown: dict | None = None,
           error: str | None = None, status: int = 200):
@@ -127,26 +90,46 @@ def create():
     return _page(shown={"username": staff.username, "password": password, "created": True})
 
 
-def _token_ok() -> bool:
-    """The action forms carry only the CSRF token."""
-    return ActionForm().validate_on_submit()
+FORM_EXPIRED = _l("The form expired; try again.")
 
 
-def _refused(staff_id: int, exc: accounts.AccountError):
-    """The page again with the reason: 404 for an unknown account, 400 otherwise."""
-    status = 404 if db.session.get(Staff, staff_id) is None else 400
-    return _page(error=str(exc), status=status)
+class _Refused(Exception):
+    """An account change that did not happen; the page is shown again, saying why."""
+
+    def __init__(self, error: str, status: int):
+        super().__init__(error)
+        self.error, self.status = error, status
+
+
+@bp.errorhandler(_Refused)
+def _refused_page(refused: _Refused):
+    return _page(error=refused.error, status=refused.status)
+
+
+def _changed(staff_id: int, change, form: FlaskForm | None = None, invalid=FORM_EXPIRED):
+    """What `change()` returns, once the posted form is valid (the action forms carry only
+    the CSRF token); else _Refused: 404 for an unknown account, 400 otherwise."""
+    if not (form or ActionForm()).validate_on_submit():
+        raise _Refused(str(invalid), 400)
+    try:
+        return change()
+    except accounts.AccountError as exc:
+        status = 404 if db.session.get(Staff, staff_id) is None else 400
+        raise _Refused(str(exc), status) from None
+
+
+def _done(staff: Staff, action: str, told: str, sign_out: str | None = None):
+    """Audit the change, close the person's consoles where it calls for it, say so."""
+    _audit(action, staff.id)
+    moved = _moved_text(_sign_out(staff.id, sign_out)) if sign_out else ""
+    flash(told + moved)
+    return redirect(url_for("accounts.index"))
 
 
 @bp.route("/<int:staff_id>/password", methods=["POST"])
 @roles_required("supervisor")
 def reset_password(staff_id: int):
-    if not _token_ok():
-        return _page(error=_("The form expired; try again."), status=400)
-    try:
-        staff, password = accounts.reset_password(db.session, staff_id)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
+    staff, password = _changed(staff_id, lambda: accounts.reset_password(db.session, staff_id))
     _audit("staff_password_reset", staff.id)
     # Resetting one's own password signs oneself out too: the new password is on this page.
     moved = _sign_out(staff.id, "password_reset")
@@ -158,67 +141,44 @@ def reset_password(staff_id: int):
 @roles_required("supervisor")
 def reset_two_factor(staff_id: int):
     """Forget a person's second factor (a lost phone): they are signed out and enrol again."""
-    if not _token_ok():
-        return _page(error=_("The form expired; try again."), status=400)
-    try:
-        staff = accounts.reset_second_factor(db.session, staff_id)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
-    _audit("staff_2fa_reset", staff.id)
-    moved = _sign_out(staff.id, "two_factor_reset")
-    flash(_("Two-factor sign-in of %(user)s was reset; they set it up again at their next "
-            "sign-in.", user=staff.username) + _moved_text(moved))
-    return redirect(url_for("accounts.index"))
+    staff = _changed(staff_id, lambda: accounts.reset_second_factor(db.session, staff_id))
+    return _done(staff, "staff_2fa_reset", _(
+        "Two-factor sign-in of %(user)s was reset; they set it up again at their next "
+        "sign-in.", user=staff.username), sign_out="two_factor_reset")
 
 
 @bp.route("/<int:staff_id>/role", methods=["POST"])
 @roles_required("supervisor")
 def set_role(staff_id: int):
     form = RoleForm(prefix=f"r{staff_id}")
-    if not form.validate_on_submit():
-        return _page(error=_("Choose a role."), status=400)
-    try:
-        before = accounts.get_staff(db.session, staff_id).role
-        staff = accounts.set_role(db.session, staff_id, form.role.data, actor_id=current_user.id)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
-    if staff.role != before:
-        _audit("staff_role", staff.id)
-        moved = _sign_out(staff.id, "role_changed")
-        flash(_("%(user)s is now %(role)s and was signed out everywhere.", user=staff.username,
-                role=str(ROLE_NAMES[staff.role]).lower()) + _moved_text(moved))
-    return redirect(url_for("accounts.index"))
+    before, staff = _changed(staff_id, lambda: (
+        accounts.get_staff(db.session, staff_id).role,
+        accounts.set_role(db.session, staff_id, form.role.data, actor_id=current_user.id),
+    ), form, _l("Choose a role."))
+    if staff.role == before:
+        return redirect(url_for("accounts.index"))
+    return _done(staff, "staff_role", _(
+        "%(user)s is now %(role)s and was signed out everywhere.", user=staff.username,
+        role=str(ROLE_NAMES[staff.role]).lower()), sign_out="role_changed")
 
 
 @bp.route("/<int:staff_id>/deactivate", methods=["POST"])
 @roles_required("supervisor")
 def deactivate(staff_id: int):
-    if not _token_ok():
-        return _page(error=_("The form expired; try again."), status=400)
-    try:
-        staff = accounts.deactivate_account(db.session, staff_id, actor_id=current_user.id)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
-    _audit("staff_deactivate", staff.id)
-    moved = _sign_out(staff.id, "deactivated")
-    flash(_("%(user)s was deactivated and signed out everywhere.", user=staff.username)
-          + _moved_text(moved))
-    return redirect(url_for("accounts.index"))
+    staff = _changed(staff_id, lambda: accounts.deactivate_account(
+        db.session, staff_id, actor_id=current_user.id))
+    return _done(staff, "staff_deactivate", _(
+        "%(user)s was deactivated and signed out everywhere.", user=staff.username),
+        sign_out="deactivated")
 
 
 @bp.route("/<int:staff_id>/reactivate", methods=["POST"])
 @roles_required("supervisor")
 def reactivate(staff_id: int):
-    if not _token_ok():
-        return _page(error=_("The form expired; try again."), status=400)
-    try:
-        staff = accounts.reactivate(db.session, staff_id)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
-    _audit("staff_reactivate", staff.id)
-    flash(_("%(user)s can sign in again. Reset the password if it is not known.",
-            user=staff.username))
-    return redirect(url_for("accounts.index"))
+    staff = _changed(staff_id, lambda: accounts.reactivate(db.session, staff_id))
+    return _done(staff, "staff_reactivate", _(
+        "%(user)s can sign in again. Reset the password if it is not known.",
+        user=staff.username))
 
 
 @bp.route("/<int:staff_id>/name", methods=["POST"])
@@ -226,13 +186,8 @@ def reactivate(staff_id: int):
 def set_name(staff_id: int):
     """Change the name chatters see; it applies from the person's next time on duty."""
     form = NameForm(prefix=f"n{staff_id}")
-    if not form.validate_on_submit():
-        return _page(error=_("Give a name of 1 to 64 characters."), status=400)
-    try:
-        staff = accounts.set_display_name(db.session, staff_id, form.display_name.data)
-    except accounts.AccountError as exc:
-        return _refused(staff_id, exc)
-    _audit("staff_display_name", staff.id)
-    flash(_("Chatters now see %(user)s as %(name)s.", user=staff.username,
-            name=staff.display_name))
-    return redirect(url_for("accounts.index"))
+    staff = _changed(staff_id, lambda: accounts.set_display_name(
+        db.session, staff_id, form.display_name.data), form,
+        _l("Give a name of 1 to 64 characters."))
+    return _done(staff, "staff_display_name", _(
+        "Chatters now see %(user)s as %(name)s.", user=staff.username, name=staff.display_name))

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import audit
 from ..admin import accounts
+from ..admin.forms import ActionForm, NameForm
 from ..extensions import db
 from ..queue import keys
 from ..realtime import live
@@ -40,16 +41,6 @@ class PasswordForm(FlaskForm):
 class EnrolForm(FlaskForm):
     code = StringField(_l("Six-digit code from the app"),
                        validators=[DataRequired(), Length(max=16)])
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with a CSRF token only."""
-
-
-class OwnNameForm(FlaskForm):
-    display_name = StringField(_l("Name chatters see"), validators=[DataRequired(), Length(max=64)],
-                               render_kw={"autocomplete": "off", "spellcheck": "false",
-                                          "maxlength": 64})
 
 
 class PasswordConfirmForm(FlaskForm):
@@ -136,7 +127,7 @@ def two_factor_setup():
             if signing_in:
                 signin.second_factor_done()
             return render_template("admin/recovery_codes.html", codes=codes,
-                                   signing_in=signing_in, form=ConfirmForm())
+                                   signing_in=signing_in, form=ActionForm())
         error = _("That code is not right. Check the time on your phone and try again.")
     uri = twofactor.provisioning_uri(secret, staff.username)
     status = 400 if request.method == "POST" else 200
@@ -149,7 +140,7 @@ def two_factor_setup():
 def signin_continue():
     """After the recovery codes were shown: the next sign-in step, or the console."""
     staff = signin.pending(db.session)
-    if staff is None or not ConfirmForm().validate_on_submit():
+    if staff is None or not ActionForm().validate_on_submit():
         return redirect(url_for("admin.login"))
     return advance_signin(staff)
 
@@ -158,10 +149,10 @@ def signin_continue():
 @roles_required("therapist", "supervisor")
 def account():
     staff = db.session.get(Staff, current_user.id)
-    return _account_page(staff, OwnNameForm(display_name=staff.display_name))
+    return _account_page(staff, NameForm(display_name=staff.display_name))
 
 
-def _account_page(staff: Staff, name_form: OwnNameForm, status: int = 200):
+def _account_page(staff: Staff, name_form: NameForm, status: int = 200):
     return render_template(
         "admin/account.html", staff=staff, required=twofactor.required(staff.role),
         codes_left=twofactor.recovery_left(staff), form=PasswordConfirmForm(),
@@ -173,7 +164,7 @@ def _account_page(staff: Staff, name_form: OwnNameForm, status: int = 200):
 def own_name():
     """Change the name chatters see (audited as the person's own action)."""
     staff = db.session.get(Staff, current_user.id)
-    form = OwnNameForm()
+    form = NameForm()
     if form.validate_on_submit():
         try:
             accounts.set_display_name(db.session, staff.id, form.display_name.data)
@@ -218,4 +209,4 @@ def renew_recovery_codes():
     codes = twofactor.renew_recovery_codes(db.session, staff)
     _audit(staff, "staff_recovery_codes_renewed")
     return render_template("admin/recovery_codes.html", codes=codes, signing_in=False,
-                           form=ConfirmForm())
+                           form=ActionForm())

@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..records.models import CHANNELS
 from . import schedule
-from .models import CHANNELS, OpeningException, OpeningSlot
+from .models import OpeningException, OpeningSlot
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

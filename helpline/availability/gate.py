@@ -10,11 +10,10 @@ identifier is kept to tell tabs apart).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +21,9 @@ from sqlalchemy.orm import Session
 from .. import i18n
 from ..queue import assignment, line
 from ..realtime.protocol import ProtocolError
+from ..records.models import CHANNEL_NAMES
 from . import missed, schedule
 from .models import OpeningException, OpeningSlot
-
-CHANNEL_LABELS = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,11 @@ class Hours:
 
 def timezone() -> ZoneInfo:
     return schedule.zone(current_app.config["HELPLINE_TIMEZONE"])
+
+
+def today() -> date:
+    """The helpline's date now: its pages and records count days in its time zone."""
+    return datetime.now(UTC).astimezone(timezone()).date()
 
 
 def load_hours(session: Session, now_utc: datetime) -> Hours:
@@ -103,7 +106,7 @@ def turned_away_info(session: Session, now_utc: datetime | float,
     nxt = schedule.next_opening(hours.slots, hours.exceptions, "chat", now, tz)
     contacts = {"phone": cfg["HELPLINE_PHONE"], "email": cfg["HELPLINE_EMAIL"]}
     channels = [
-        {"channel": channel, "label": str(CHANNEL_LABELS[channel]), "contact": contact,
+        {"channel": channel, "label": str(CHANNEL_NAMES[channel]), "contact": contact,
          "hours": i18n.hours_text(hours.slots, channel),
          "open_now": schedule.is_open(hours.slots, hours.exceptions, channel, now, tz)}
         for channel, contact in contacts.items() if contact

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-CHANNELS = ("chat", "phone", "email")
 EXCEPTION_KINDS = ("closed", "extra")
 REASONS = ("closed", "nobody_on_duty", "left_unanswered", "dropped_waiting", "at_capacity")
 # The reasons where a chatter was in the line and left it before being answered.

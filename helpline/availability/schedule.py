@@ -97,6 +97,17 @@ def format_time(moment: time, *, end: bool = False) -> str:
     return moment.strftime("%H:%M")
 
 
+def format_span(starts: time, ends: time) -> str:
+    """A session as it reads everywhere: 09:30–12:30, 19:00–24:00."""
+    return f"{format_time(starts)}–{format_time(ends, end=True)}"
+
+
+def span_minutes(starts: time, ends: time) -> tuple[int, int]:
+    """A session's start and end in minutes since midnight; midnight at the end is 1440."""
+    end = 24 * 60 if ends == MIDNIGHT else ends.hour * 60 + ends.minute
+    return starts.hour * 60 + starts.minute, end
+
+
 def check_span(starts: time | None, ends: time | None) -> None:
     """A session has both times and ends after it starts, at 24:00 at the latest."""
     if starts is None or ends is None:
@@ -228,12 +239,7 @@ def weekly_spans(slots: Iterable[SlotLike], channel: str) -> list[list[tuple[tim
 def covers_hour(days: list[list[tuple[time, time]]], weekday: int, hour: int) -> bool:
     """Whether any weekly session overlaps the local hour [hour:00, hour+1:00) of a weekday."""
     lo, hi = hour * 60, hour * 60 + 60
-    for start, end in days[weekday]:
-        s = start.hour * 60 + start.minute
-        e = 24 * 60 if end == MIDNIGHT else end.hour * 60 + end.minute
-        if s < hi and e > lo:
-            return True
-    return False
+    return any(s < hi and e > lo for s, e in (span_minutes(*span) for span in days[weekday]))
 
 
 # The English words of weekly_text (the `make run` banner); pages pass translated ones.
@@ -251,8 +257,7 @@ def weekly_text(slots: Iterable[SlotLike], channel: str,
     """
     words = {**HOURS_WORDS, **(words or {})}
     days = weekly_spans(slots, channel)
-    text = [", ".join(f"{format_time(s)}–{format_time(e, end=True)}" for s, e in spans)
-            for spans in days]
+    text = [", ".join(format_span(s, e) for s, e in spans) for spans in days]
     if all(t == "00:00–24:00" for t in text):
         return str(words["always"])
     if all(text) and len(set(text)) == 1:

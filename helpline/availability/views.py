@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -18,26 +17,25 @@ from flask import (
 )
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
 
 from .. import i18n
 from ..auth.access import roles_required
 from ..extensions import db
-from ..realtime.protocol import SQL_INT_MAX
+from ..i18n import WEEKDAY_NAMES
+from ..records.models import CHANNEL_NAMES, CHANNELS
+from ..reports import charts, export, periods
 from . import gate, missed, schedule
+from .forms import (
+    KIND_NAMES,
+    DeleteForm,
+    ExceptionForm,
+    SlotForm,
+    overlap,
+    parse_span,
+    span_text,
+)
 from .models import (
-    CHANNELS,
-    NOTE_MAX,
     REASONS,
     WAITED_REASONS,
     OpeningException,
@@ -46,25 +44,6 @@ from .models import (
 
 bp = Blueprint("availability", __name__, url_prefix="/staff")
 
-
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
-
-
-def in_range(day: date) -> date:
-    """Days far from now are typing mistakes; at the calendar's ends they would overflow."""
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError("day out of range")
-    return day
-
-
-def _day_in_range(form, field) -> None:
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Choose a date from 2000 to 2999."))
-
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
-# Weekday names come from Babel's locale data in the reader's language.
-WEEKDAY_NAMES = [i18n.lazy_weekday(i) for i in range(7)]
-WEEKDAY_SHORT = [i18n.lazy_weekday_short(i) for i in range(7)]
 REASON_NAMES = {
     "closed": _l("Arrived while closed"),
     "nobody_on_duty": _l("Nobody on duty"),
@@ -72,126 +51,42 @@ REASON_NAMES = {
     "dropped_waiting": _l("Dropped while waiting"),
     "at_capacity": _l("Turned away at capacity"),
 }
-KIND_NAMES = {"closed": _l("Closed"), "extra": _l("Extra session")}
 # The longest period the missed-chats page reports on at once.
 MAX_PERIOD_DAYS = 3 * 366
 
 
-# ---------- forms ----------
-
-def _time_field(label, *, end: bool = False):
-    return StringField(label, validators=[Optional(), Length(max=5)],
-                       render_kw={"placeholder": "24:00" if end else _l("HH:MM"),
-                                  "inputmode": "numeric", "autocomplete": "off",
-                                  "spellcheck": "false", "size": 6})
-
-
-class SlotForm(FlaskForm):
-    """A new weekly session of one channel."""
-
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_NAMES[c]) for c in CHANNELS],
-                          validators=[InputRequired()])
-    weekday = SelectField(_l("Day"), coerce=int, validators=[InputRequired()],
-                          choices=[(i, name) for i, name in enumerate(WEEKDAY_NAMES)])
-    starts = _time_field(_l("From (HH:MM)"))
-    ends = _time_field(_l("Until (HH:MM, 24:00 = midnight)"), end=True)
-
-
-class ExceptionForm(FlaskForm):
-    """A closed day or span, or an extra session, on one date."""
-
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_NAMES[c]) for c in CHANNELS],
-                          validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Give the date as YYYY-MM-DD.")),
-                                            _day_in_range])
-    kind = SelectField(_l("Change"), choices=[(k, v) for k, v in KIND_NAMES.items()],
-                       validators=[InputRequired()])
-    starts = _time_field(_l("From (HH:MM; empty: the whole day)"))
-    ends = _time_field(_l("Until (HH:MM)"), end=True)
-    note = StringField(_l("Note for colleagues (optional)"),
-                       validators=[Optional(), Length(max=NOTE_MAX)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-
-
-class DeleteForm(FlaskForm):
-    """Remove one weekly session or exception (a POST with a CSRF token)."""
-
-    item = IntegerField(validators=[InputRequired(), NumberRange(1, SQL_INT_MAX)])
-    action = HiddenField()
-
-
-def _parse_span(form, *, required: bool) -> tuple[time | None, time | None] | None:
-    """The form's times, or None after putting the problem on the right field."""
-    raw_start, raw_end = (form.starts.data or "").strip(), (form.ends.data or "").strip()
-    if not raw_start and not raw_end and not required:
-        return None, None
-    values = {}
-    for field, raw, allow_24 in ((form.starts, raw_start, False), (form.ends, raw_end, True)):
-        if not raw:
-            field.errors = [*field.errors, str(_l("Give a time as HH:MM."))]
-            continue
-        try:
-            values[field.name] = schedule.parse_time(raw, allow_24=allow_24)
-        except schedule.ScheduleError as exc:
-            field.errors = [*field.errors, str(exc)]
-    if len(values) < 2:
-        return None
-    starts, ends = values[form.starts.name], values[form.ends.name]
-    try:
-        schedule.check_span(starts, ends)
-    except schedule.ScheduleError as exc:
-        form.ends.errors = [*form.ends.errors, str(exc)]
-        return None
-    return starts, ends
-
-
-def _minutes(start: time, end: time) -> tuple[int, int]:
-    e = 24 * 60 if end == schedule.MIDNIGHT else end.hour * 60 + end.minute
-    return start.hour * 60 + start.minute, e
-
-
-def _overlap(slot: OpeningSlot, starts: time, ends: time) -> bool:
-    a0, a1 = _minutes(slot.starts, slot.ends)
-    b0, b1 = _minutes(starts, ends)
-    return a0 < b1 and b0 < a1
-
-
-def _span_text(starts: time | None, ends: time | None) -> str:
-    if starts is None or ends is None:
-        return str(_l("the whole day"))
-    return f"{schedule.format_time(starts)}–{schedule.format_time(ends, end=True)}"
-
+# ---------- opening hours: saving the forms ----------
 
 def _add_slot(form: SlotForm) -> bool:
     if not form.validate():
-        _parse_span(form, required=True)  # show time problems alongside the others
+        parse_span(form, required=True)  # show time problems alongside the others
         return False
-    span = _parse_span(form, required=True)
+    span = parse_span(form, required=True)
     if span is None:
         return False
     starts, ends = span
     clash = next((s for s in db.session.scalars(select(OpeningSlot).where(
         OpeningSlot.channel == form.channel.data, OpeningSlot.weekday == form.weekday.data))
-        if _overlap(s, starts, ends)), None)
+        if overlap(s, starts, ends)), None)
     if clash:
         form.starts.errors = [*form.starts.errors, str(_l(
             "This overlaps the session %(span)s on the same day; change or remove that one.",
-            span=_span_text(clash.starts, clash.ends)))]
+            span=span_text(clash.starts, clash.ends)))]
         return False
     db.session.add(OpeningSlot(channel=form.channel.data, weekday=form.weekday.data,
                                starts=starts, ends=ends))
     db.session.commit()
     flash(str(_l("Added: %(channel)s, %(day)s %(span)s.",
                  channel=CHANNEL_NAMES[form.channel.data],
-                 day=WEEKDAY_NAMES[form.weekday.data], span=_span_text(starts, ends))))
+                 day=WEEKDAY_NAMES[form.weekday.data], span=span_text(starts, ends))))
     return True
 
 
 def _add_exception(form: ExceptionForm) -> bool:
     if not form.validate():
-        _parse_span(form, required=form.kind.data == "extra")
+        parse_span(form, required=form.kind.data == "extra")
         return False
-    span = _parse_span(form, required=form.kind.data == "extra")
+    span = parse_span(form, required=form.kind.data == "extra")
     if span is None:
         return False
     starts, ends = span
@@ -201,7 +96,7 @@ def _add_exception(form: ExceptionForm) -> bool:
     db.session.commit()
     flash(str(_l("Added: %(channel)s on %(day)s, %(kind)s %(span)s.",
                  channel=CHANNEL_NAMES[form.channel.data], day=format_date(form.day.data, "long"),
-                 kind=str(KIND_NAMES[form.kind.data]).lower(), span=_span_text(starts, ends))))
+                 kind=str(KIND_NAMES[form.kind.data]).lower(), span=span_text(starts, ends))))
     return True
 
 
@@ -248,7 +143,7 @@ def _hours_context(slot_form, exception_form, error: str | None = None) -> dict:
             "slot_form": slot_form, "exception_form": exception_form,
             "delete_form": DeleteForm(formdata=None, prefix="del"), "error": error,
             "weekday_names": WEEKDAY_NAMES, "channel_names": CHANNEL_NAMES,
-            "kind_names": KIND_NAMES, "span_text": _span_text, "time_zone": tz.key}
+            "kind_names": KIND_NAMES, "span_text": span_text, "time_zone": tz.key}
 
 
 def _when(moment: datetime) -> str:
@@ -284,89 +179,14 @@ def hours():
 
 # ---------- missed chats ----------
 
-class PeriodError(ValueError):
-    pass
+def _period(default: missed.Period) -> missed.Period:
+    """The period from ?from=YYYY-MM-DD&to=YYYY-MM-DD, either end defaulting to `default`'s."""
+    return periods.dates(request.args, default.tz, default, MAX_PERIOD_DAYS)
 
 
-def _period() -> missed.Period:
-    """The period from ?from=YYYY-MM-DD&to=YYYY-MM-DD (default: the last 8 weeks)."""
-    tz = gate.timezone()
-    default = missed.default_period(_now().astimezone(tz).date(), tz)
-    try:
-        first = _date_arg("from") or default.first
-        last = _date_arg("to") or default.last
-    except ValueError:
-        raise PeriodError(str(_l("Give the dates as YYYY-MM-DD."))) from None
-    if first > last:
-        raise PeriodError(str(_l("The first day must not be after the last day.")))
-    if (last - first).days >= MAX_PERIOD_DAYS:
-        raise PeriodError(str(_l("Choose a period of at most three years.")))
-    return missed.Period(first, last, tz)
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    return in_range(date.fromisoformat(raw)) if raw else None
-
-
-
-PALETTE = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")  # light to dark blue
-EMPTY_FILL = "#ffffff"
-CELL_W, CELL_H, LABEL_W, HEAD_H = 26, 24, 40, 18
-
-
-def _bins(peak: int) -> list[tuple[int, int]]:
-    """Count ranges for the colours: one per value up to 5, else five equal bands."""
-    if peak <= 0:
-        return []
-    if peak <= len(PALETTE):
-        return [(n, n) for n in range(1, peak + 1)]
-    bounds = [round(peak * i / len(PALETTE)) for i in range(len(PALETTE) + 1)]
-    return [(bounds[i] + 1, bounds[i + 1]) for i in range(len(PALETTE))]
-
-
-def _palette(count: int) -> list[int]:
-    """Indexes into PALETTE for `count` bands, spread from light to dark."""
-    if count <= 1:
-        return [2] * count
-    last = len(PALETTE) - 1
-    return [round(i * last / (count - 1)) for i in range(count)]
-
-
-def heatmap(report: missed.Report) -> dict:
-    """The weekday x hour chart as SVG geometry (drawn by the template, no script)."""
-    bins = _bins(report.peak)
-    shades = _palette(len(bins))
-
-    def fill(count: int) -> tuple[str, bool]:
-        for (lo, hi), shade in zip(bins, shades, strict=True):
-            if lo <= count <= hi:
-                return PALETTE[shade], shade >= 3  # white figures on the two darkest blues
-        return EMPTY_FILL, False
-
-    cells = []
-    for cell in report.cells():
-        colour, dark = fill(cell.count)
-        day, hour = WEEKDAY_NAMES[cell.weekday], f"{cell.hour:02d}:00–{cell.hour + 1:02d}:00"
-        cells.append({
-            "weekday": cell.weekday, "hour": cell.hour, "count": cell.count,
-            "x": LABEL_W + cell.hour * CELL_W, "y": HEAD_H + cell.weekday * CELL_H,
-            "fill": colour, "dark": dark, "chat": cell.in_chat_hours,
-            "title": str(_l("%(day)s %(hour)s: %(n)s missed", day=day, hour=hour,
-                            n=cell.count)) + (str(_l(" (chat hours)")) if cell.in_chat_hours
-                                              else ""),
-        })
-    return {
-        "cells": cells, "cell_w": CELL_W, "cell_h": CELL_H, "label_w": LABEL_W,
-        "head_h": HEAD_H, "width": LABEL_W + 24 * CELL_W + 2,
-        "height": HEAD_H + 7 * CELL_H + 2,
-        "rows": [{"y": HEAD_H + i * CELL_H + CELL_H / 2, "label": WEEKDAY_SHORT[i]}
-                 for i in range(7)],
-        "columns": [{"x": LABEL_W + h * CELL_W + CELL_W / 2, "label": f"{h:02d}"}
-                    for h in range(0, 24, 2)],
-        "legend": [{"fill": PALETTE[shade], "label": str(lo) if lo == hi else f"{lo}–{hi}"}
-                   for (lo, hi), shade in zip(bins, shades, strict=True)],
-    }
+def _default_period() -> missed.Period:
+    """The last eight weeks up to today."""
+    return missed.default_period(gate.today(), gate.timezone())
 
 
 def answer(report: missed.Report) -> str:
@@ -378,7 +198,7 @@ def answer(report: missed.Report) -> str:
         return str(_l("All %(n)s missed chatters came during the current chat hours: more "
                       "therapists on duty would help more than longer hours.", n=report.total))
     parts = [str(_l("%(day)s %(hour)s (%(n)s)", day=WEEKDAY_NAMES[c.weekday],
-                    hour=f"{c.hour:02d}:00–{c.hour + 1:02d}:00", n=c.count)) for c in best]
+                    hour=charts.hour_span(c.hour), n=c.count)) for c in best]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + str(_l(" and ")) + parts[-1]
     outside = sum(c.count for c in report.cells() if not c.in_chat_hours)
     return str(_l(
@@ -398,18 +218,16 @@ def _duration(seconds: float | None) -> str | None:
 @bp.route("/missed")
 @roles_required("supervisor")
 def missed_page():
-    status, error = 200, None
+    status, error, default = 200, None, _default_period()
     try:
-        period = _period()
-    except PeriodError as exc:
-        status, error = 400, str(exc)
-        tz = gate.timezone()
-        period = missed.default_period(_now().astimezone(tz).date(), tz)
+        period = _period(default)
+    except periods.PeriodError as exc:
+        status, error, period = 400, str(exc), default
     slots = list(db.session.scalars(select(OpeningSlot).where(OpeningSlot.channel == "chat")))
     report = missed.report(db.session, period, slots)
     return render_template(
         "admin/missed.html", report=report, period=period, error=error,
-        heatmap=heatmap(report), answer=answer(report), reasons=REASONS,
+        heatmap=charts.heatmap(report), answer=answer(report), reasons=REASONS,
         reason_names=REASON_NAMES, waited_reasons=WAITED_REASONS,
         average={k: _duration(v) for k, v in report.average_wait.items()},
         chat_hours=i18n.hours_text(slots, "chat", "abbreviated"), time_zone=period.tz.key,
@@ -420,15 +238,13 @@ def missed_page():
 @roles_required("supervisor")
 def missed_csv():
     try:
-        period = _period()
-    except PeriodError as exc:
+        period = _period(_default_period())
+    except periods.PeriodError as exc:
         abort(400, str(exc))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     # Headers in the reader's language; the values stay machine-readable (ISO times, keys).
     writer.writerow([_l("Hour (local time)"), _l("Reason"), _l("Wait (seconds)")])
     writer.writerows(missed.csv_rows(db.session, period))
-    name = f"missed-chats-{period.first.isoformat()}-to-{period.last.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return export.attachment(out.getvalue(), "text/csv", "missed-chats", period, "csv")
 

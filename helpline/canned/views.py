@@ -52,7 +52,7 @@ def _page(lang: str, form: CannedForm | None = None, status: int = 200):
 
 
 def picker_strings() -> dict:
-    """The picker's words (static/js/console/canned.js), for any page that attaches it."""
+    """The picker's words (static/js/lib/canned-picker.js), for any page that attaches it."""
     return {"open": _("Ready texts"), "search": _("Search ready texts"),
             "empty": _("No ready text matches."), "close": _("Close"),
             "failed": _("The ready texts could not be loaded."),

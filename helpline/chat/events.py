@@ -163,7 +163,7 @@ def on_feedback(data: dict) -> dict:
     if not any(answers.values()):
         raise ProtocolError("bad_payload", "Answer at least one question.")
     session["feedback_sent"] = True
-    month = returning.today().replace(day=1)
+    month = gate.today().replace(day=1)
     for question, answer in answers.items():
         if answer:
             feedback.add(db.session, month, question, answer)

@@ -15,6 +15,7 @@ from redis import Redis
 from redis.exceptions import ResponseError
 
 from ..queue import keys
+from ..realtime.protocol import ProtocolError
 
 CREATE = """
 redis.call('HSET', KEYS[1], 'state', 'waiting', 'created_at', ARGV[2], 'token_hash', ARGV[3],
@@ -112,6 +113,20 @@ def chat_for_token(r: Redis, token: object) -> str | None:
 def get_chat(r: Redis, chat_id: str) -> dict[str, str]:
     """The chat's state hash; empty when the chat does not exist (anymore)."""
     return r.hgetall(keys.chat(chat_id))
+
+
+def held_chat(r: Redis, chat_id: str, staff_id: str | int, states: tuple[str, ...] = ("active",),
+              not_now: ProtocolError | None = None) -> dict[str, str]:
+    """The chat this staff member holds, in one of `states`; else the ProtocolError a
+    client gets (`not_now`, or chat_ended, when the chat is in another state)."""
+    chat = get_chat(r, chat_id)
+    if not chat:
+        raise ProtocolError("unknown_chat")
+    if chat.get("staff") != str(staff_id):
+        raise ProtocolError("not_your_chat")
+    if chat.get("state") not in states:
+        raise not_now or ProtocolError("chat_ended")
+    return chat
 
 
 # One round trip per message: check the chat, its byte budget and the sender's rate,

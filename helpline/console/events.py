@@ -14,6 +14,7 @@ from flask_socketio import disconnect, join_room
 
 from .. import audit, timers
 from ..auth import sessions as staff_sessions
+from ..availability import gate
 from ..chat import handover, lifecycle, store
 from ..extensions import db, socketio
 from ..i18n import current_language
@@ -21,7 +22,7 @@ from ..queue import assignment, broadcast, keys, transfer
 from ..realtime import live, ratelimit
 from ..realtime.protocol import ProtocolError, chat_id, clean_text, flag, sql_id
 from ..realtime.sockets import dispatch
-from ..records import followup, returning, summaries
+from ..records import followup, summaries
 from ..records.models import Staff
 from ..records.scrubber.labels import label as scrub_label
 from ..records.taxonomy import current as current_taxonomy
@@ -40,13 +41,7 @@ def _me() -> str:
 def _held_chat(data: dict, states: tuple[str, ...] = ("active",)) -> str:
     """A chat id from the payload that this therapist holds, in one of `states`."""
     cid = chat_id(data.get("chat_id"))
-    chat = store.get_chat(live.redis(), cid)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("staff") != _me():
-        raise ProtocolError("not_your_chat")
-    if chat.get("state") not in states:
-        raise ProtocolError("chat_ended")
+    store.held_chat(live.redis(), cid, _me(), states)
     return cid
 
 
@@ -246,7 +241,7 @@ def on_follow_up_code(data: dict) -> dict:
     """Staff: issue a code for a chat one holds (active, or ended with its summary due);
     the chatter's page gets it at once as `follow_up_code`."""
     cid = _held_chat(data, ("active", "ended"))
-    first, last = followup.window(data.get("date"), data.get("window_days", 3), returning.today())
+    first, last = followup.window(data.get("date"), data.get("window_days", 3), gate.today())
     r = live.redis()
     series = store.get_chat(r, cid).get("series") or None
     issued = followup.issue(db.session, current_app.config["SECRET_KEY"], _me(), first, last,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,7 +59,9 @@ class Staff(UserMixin, db.Model):
         return self.role == "supervisor"
 
 
+# The helpline's channels: every registration has one, and each has its opening hours.
 CHANNELS = ("chat", "phone", "email")
+CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 CONTACTED_BEFORE = ("yes", "no", "unknown")
 
 

@@ -80,16 +80,19 @@ class Contact:
             errors["started"] = "Must not be in the future."
         return errors
 
+    def fields(self) -> dict:
+        """The registration's columns this contact sets (times kept to the hour)."""
+        seconds = None if self.duration_minutes is None else self.duration_minutes * 60
+        return {"channel": self.channel, "contact_hour": to_hour(self.started),
+                "duration_seconds": seconds}
+
 
 def register_contact(session: Session, taxonomy: Taxonomy, staff_id: int, contact: Contact,
                      values: dict, confirmed_note: str | None = None,
                      language: str = "nl") -> Registration:
     """File a phone or e-mail contact (times kept to the hour, like every registration)."""
     clean = prepare(values, taxonomy, confirmed_note, contact.check(), language)
-    duration = None if contact.duration_minutes is None else contact.duration_minutes * 60
-    row = Registration(channel=contact.channel, status="filed",
-                       contact_hour=to_hour(contact.started), staff_id=int(staff_id),
-                       duration_seconds=duration, **clean)
+    row = Registration(status="filed", staff_id=int(staff_id), **contact.fields(), **clean)
     session.add(row)
     session.commit()
     return row
@@ -123,15 +126,12 @@ def correct(session: Session, taxonomy: Taxonomy, staff: Staff, row: Registratio
             values: dict, confirmed_note: str | None = None,
             contact: Contact | None = None, language: str = "nl") -> Registration:
     """Change a registration's fields and record who corrected which one, when (no text)."""
-    errors = contact.check() if contact is not None and row.channel != "chat" else {}
+    if row.channel == "chat":
+        contact = None  # a chat's channel and times come from the chat itself
+    errors = contact.check() if contact is not None else {}
     clean = prepare(values, taxonomy, confirmed_note, errors, language)
-    for field, value in clean.items():
+    for field, value in {**clean, **(contact.fields() if contact else {})}.items():
         setattr(row, field, value)
-    if contact is not None and row.channel != "chat":
-        row.channel = contact.channel
-        row.contact_hour = to_hour(contact.started)
-        row.duration_seconds = (None if contact.duration_minutes is None
-                                else contact.duration_minutes * 60)
     if row.status in ("missing", "no_conversation"):
         row.status = "filed"  # filled in now: a contact after all
     session.add(row)

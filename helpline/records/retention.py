@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import timers
 from ..audit import AuditEvent
+from ..availability import gate
 from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..extensions import db
@@ -141,7 +142,7 @@ def next_run(now: datetime, tz: ZoneInfo) -> datetime:
 
 def schedule_daily(now: datetime | None = None) -> str:
     """Schedule the next purge after `now` (one job id per day: scheduling twice is harmless)."""
-    tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
+    tz = gate.timezone()
     when = next_run(now or datetime.now(UTC), tz)
     day = when.astimezone(tz).date().isoformat()
     timers.at(when.timestamp(), "retention", day, timer_id=f"retention:{day}")
@@ -151,7 +152,7 @@ def schedule_daily(now: datetime | None = None) -> str:
 def daily_purge(day: str) -> dict[str, int]:
     """Job for local `day`: schedule the next day's run first (a failure today must not stop
     it), then purge."""
-    tz = ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
+    tz = gate.timezone()
     schedule_daily(datetime.combine(date.fromisoformat(day), RUN_AT, tz))
     done = purge(db.session, current_app.config)
     log.info("retention run for %s: %s", day, ", ".join(f"{n} {what}" for what, n in done.items()))

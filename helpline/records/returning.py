@@ -7,8 +7,6 @@ The socket handlers are the namespaces' own: `follow_up_code` in console/events.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app
 
 from ..availability import gate
@@ -17,17 +15,12 @@ from ..queue import keys, line
 from . import followup
 
 
-def today():
-    """The helpline's date now (codes and feedback months are in its time zone)."""
-    return datetime.now(UTC).astimezone(gate.timezone()).date()
-
-
 def redeem_for_start(data: dict) -> followup.Redeemed | None:
     """Chatter's `start` with a `follow_up_code`: use it (once) or refuse the same way."""
     code = data.get("follow_up_code")
     if code is None or code == "":
         return None
-    return followup.redeem(db.session, current_app.config["SECRET_KEY"], code, today())
+    return followup.redeem(db.session, current_app.config["SECRET_KEY"], code, gate.today())
 
 
 def mark_returning(r, chat_id: str, redeemed: followup.Redeemed) -> None:

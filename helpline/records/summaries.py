@@ -43,14 +43,29 @@ def _series(chat: dict[str, str]) -> dict:
 
 def due_chat(r: Redis, staff_id: str, chat_id: str) -> dict[str, str]:
     """The ended chat this therapist owes a summary for, or a ProtocolError saying why not."""
-    chat = store.get_chat(r, chat_id)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("staff") != str(staff_id):
-        raise ProtocolError("not_your_chat")
-    if chat.get("state") != "ended":
-        raise ProtocolError("summary_not_due", _l("End the chat before filing its summary."))
-    return chat
+    return store.held_chat(r, chat_id, staff_id, ("ended",), ProtocolError(
+        "summary_not_due", _l("End the chat before filing its summary.")))
+
+
+def _store(r: Redis, session: Session, chat_id: str, staff_id: str, chat: dict[str, str],
+           status: str, **fields) -> Summary:
+    """Write the chat's summary row (times from the chat), then forget the chat and free
+    the slot: every way a chat is registered ends here, so the transcript never outlives it."""
+    wait, duration = chat_times(chat)
+    summary = Summary(status=status, contact_hour=_hour(chat.get("created_at")),
+                      staff_id=int(staff_id), wait_seconds=wait, duration_seconds=duration,
+                      **fields, **_series(chat))
+    session.add(summary)
+    session.commit()
+    store.forget_chat(r, chat_id)
+    assignment.release(r, staff_id, chat_id)
+    return summary
+
+
+def _intake(chat: dict[str, str]) -> dict[str, str]:
+    """The chatter's own answers at the start: all a summary without a conversation has."""
+    return {"age_band": chat.get("age_band") or "unknown",
+            "gender": chat.get("gender") or "unknown"}
 
 
 def file_summary(
@@ -65,16 +80,7 @@ def file_summary(
     """
     chat = due_chat(r, staff_id, chat_id)
     clean = prepare(values, taxonomy, confirmed_note, language=language)
-    wait, duration = chat_times(chat)
-    summary = Summary(
-        status="filed", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
-        wait_seconds=wait, duration_seconds=duration, **clean, **_series(chat),
-    )
-    session.add(summary)
-    session.commit()
-    store.forget_chat(r, chat_id)
-    assignment.release(r, staff_id, chat_id)
-    return summary
+    return _store(r, session, chat_id, staff_id, chat, "filed", **clean)
 
 
 def chatter_spoke(r: Redis, chat_id: str) -> bool:
@@ -89,18 +95,7 @@ def file_no_conversation(r: Redis, session: Session, staff_id: str, chat_id: str
     if chatter_spoke(r, chat_id):
         raise ProtocolError("conversation_held", _l(
             "The chatter wrote in this chat: file the full summary."))
-    wait, duration = chat_times(chat)
-    summary = Summary(
-        status="no_conversation", contact_hour=_hour(chat.get("created_at")),
-        staff_id=int(staff_id), wait_seconds=wait, duration_seconds=duration,
-        age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
-        **_series(chat),
-    )
-    session.add(summary)
-    session.commit()
-    store.forget_chat(r, chat_id)
-    assignment.release(r, staff_id, chat_id)
-    return summary
+    return _store(r, session, chat_id, staff_id, chat, "no_conversation", **_intake(chat))
 
 
 def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> Summary | None:
@@ -114,15 +109,4 @@ def record_missing(r: Redis, session: Session, chat_id: str, staff_id: str) -> S
         store.forget_chat(r, chat_id)  # filed in time (nothing left), or a retried run
         return None
     chat = store.get_chat(r, chat_id)
-    wait, duration = chat_times(chat)
-    summary = Summary(
-        status="missing", contact_hour=_hour(chat.get("created_at")), staff_id=int(staff_id),
-        wait_seconds=wait, duration_seconds=duration,
-        age_band=chat.get("age_band") or "unknown", gender=chat.get("gender") or "unknown",
-        **_series(chat),
-    )
-    session.add(summary)
-    session.commit()
-    store.forget_chat(r, chat_id)
-    assignment.release(r, staff_id, chat_id)
-    return summary
+    return _store(r, session, chat_id, staff_id, chat, "missing", **_intake(chat))

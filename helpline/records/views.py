@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import roles_required
+from ..availability import gate
 from ..extensions import db
 from ..i18n import current_language
 from . import registrations
-from .models import Registration
+from .models import CHANNEL_NAMES, Registration
 from .registrations import Contact, InvalidRegistration, NeedsConfirmation
 from .scrubber.labels import label as scrub_label
 from .summary_rules import FIELDS
@@ -22,13 +22,8 @@ from .taxonomy import current as current_taxonomy
 
 bp = Blueprint("registrations", __name__, url_prefix="/staff/registrations")
 
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 FORM_ERRORS = {"started": _l("Check the date and start time."),
                "duration": _l("The duration must be a whole number of minutes (0 to 1440).")}
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["HELPLINE_TIMEZONE"])
 
 
 
@@ -43,7 +38,7 @@ def form_contact(form) -> Contact:
     """Channel, local start and duration of the form; bad input becomes a Contact error."""
     try:
         local = datetime.strptime(f"{form.get('date', '')} {form.get('time', '')}",
-                                  "%Y-%m-%d %H:%M").replace(tzinfo=_tz())
+                                  "%Y-%m-%d %H:%M").replace(tzinfo=gate.timezone())
         started = local.astimezone(UTC).replace(tzinfo=None)
     except ValueError:
         started = datetime.max  # refused by Contact.check as "in the future"
@@ -58,11 +53,11 @@ def form_contact(form) -> Contact:
 def _defaults(row: Registration | None) -> dict:
     """What the form shows first: a row's values, or now and nothing chosen."""
     if row is None:
-        now = datetime.now(_tz())
+        now = datetime.now(gate.timezone())
         return {"channel": "phone", "date": now.strftime("%Y-%m-%d"),
                 "time": now.strftime("%H:%M"), "help_given": [], "age_band": "unknown",
                 "gender": "unknown", "contacted_before": "unknown"}
-    local = row.contact_hour.replace(tzinfo=UTC).astimezone(_tz())
+    local = row.contact_hour.replace(tzinfo=UTC).astimezone(gate.timezone())
     data = {field: getattr(row, field) for field in FIELDS}
     data.update(channel=row.channel, date=local.strftime("%Y-%m-%d"),
                 time=local.strftime("%H:%M"),
@@ -114,7 +109,7 @@ def index():
     group_names = {g.key: g.label_for(lang) for g in current_taxonomy().target_groups}
     return render_template("admin/registrations.html", rows=rows, channel_names=CHANNEL_NAMES,
                            group_names=group_names,
-                           edit_days=registrations.EDIT_DAYS, tz=_tz(), UTC=UTC)
+                           edit_days=registrations.EDIT_DAYS, tz=gate.timezone(), UTC=UTC)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,17 +1,25 @@
-"""Server-rendered SVG charts for the reports (no script, no third-party host).
+"""Server-rendered SVG charts (no script, no third-party host): every chart's geometry.
 
-Each function turns a report Table into plain geometry that templates/admin/reports.html
-draws; the table itself is shown beside the chart, so nothing is only in a picture.
+Each function turns figures into plain geometry that a template draws: a report Table for
+templates/admin/reports.html, the missed-chats report for templates/admin/missed.html.
+The figures are shown beside each chart too, so nothing is only in a picture.
 """
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
+from ..availability.missed import Cell, Report
+from ..i18n import WEEKDAY_NAMES, WEEKDAY_SHORT
 from .report import Table
 
 CHANNEL_FILLS = ("#2171b5", "#6baed6", "#fd8d3c")  # chat, phone, e-mail
 BAR_FILL = "#4292c6"
 BAR_H, BAR_GAP, LABEL_W, BARS_W = 18, 6, 260, 520
 MONTHS_H, MONTH_W_MAX, MONTHS_W = 180, 28, 720
+HEAT_FILLS = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")  # light to dark blue
+HEAT_EMPTY = "#ffffff"
+CELL_W, CELL_H, DAY_LABEL_W, HEAD_H = 26, 24, 40, 18
 
 
 def bars(table: Table) -> dict:
@@ -52,3 +60,58 @@ def chart(table: Table) -> dict | None:
     if not table.rows or table.chart is None:
         return None
     return bars(table) if table.chart == "bars" else months(table)
+
+
+def hour_span(hour: int) -> str:
+    """One hour of the day as the missed-chats page names it: 18:00–19:00."""
+    return f"{hour:02d}:00–{hour + 1:02d}:00"
+
+
+def _bins(peak: int) -> list[tuple[int, int]]:
+    """Count ranges for the colours: one per value up to 5, else five equal bands."""
+    if peak <= 0:
+        return []
+    if peak <= len(HEAT_FILLS):
+        return [(n, n) for n in range(1, peak + 1)]
+    bounds = [round(peak * i / len(HEAT_FILLS)) for i in range(len(HEAT_FILLS) + 1)]
+    return [(bounds[i] + 1, bounds[i + 1]) for i in range(len(HEAT_FILLS))]
+
+
+def _shades(count: int) -> list[int]:
+    """Indexes into HEAT_FILLS for `count` bands, spread from light to dark."""
+    if count <= 1:
+        return [2] * count
+    last = len(HEAT_FILLS) - 1
+    return [round(i * last / (count - 1)) for i in range(count)]
+
+
+def _heat_cell(cell: Cell, bands: list[tuple[tuple[int, int], int]]) -> dict:
+    """One square: its place, its colour (white figures on the two darkest) and its title."""
+    shade = next((s for (lo, hi), s in bands if lo <= cell.count <= hi), None)
+    title = str(_l("%(day)s %(hour)s: %(n)s missed", day=WEEKDAY_NAMES[cell.weekday],
+                   hour=hour_span(cell.hour), n=cell.count))
+    return {
+        "weekday": cell.weekday, "hour": cell.hour, "count": cell.count,
+        "x": DAY_LABEL_W + cell.hour * CELL_W, "y": HEAD_H + cell.weekday * CELL_H,
+        "fill": HEAT_EMPTY if shade is None else HEAT_FILLS[shade],
+        "dark": shade is not None and shade >= 3, "chat": cell.in_chat_hours,
+        "title": title + (str(_l(" (chat hours)")) if cell.in_chat_hours else ""),
+    }
+
+
+def heatmap(report: Report) -> dict:
+    """The missed chats' weekday x hour chart, one square per hour of the week."""
+    bins = _bins(report.peak)
+    bands = list(zip(bins, _shades(len(bins)), strict=True))
+    return {
+        "cells": [_heat_cell(cell, bands) for cell in report.cells()],
+        "cell_w": CELL_W, "cell_h": CELL_H, "label_w": DAY_LABEL_W,
+        "head_h": HEAD_H, "width": DAY_LABEL_W + 24 * CELL_W + 2,
+        "height": HEAD_H + 7 * CELL_H + 2,
+        "rows": [{"y": HEAD_H + i * CELL_H + CELL_H / 2, "label": WEEKDAY_SHORT[i]}
+                 for i in range(7)],
+        "columns": [{"x": DAY_LABEL_W + h * CELL_W + CELL_W / 2, "label": f"{h:02d}"}
+                    for h in range(0, 24, 2)],
+        "legend": [{"fill": HEAT_FILLS[shade], "label": str(lo) if lo == hi else f"{lo}–{hi}"}
+                   for (lo, hi), shade in bands],
+    }

@@ -1,5 +1,6 @@
 """Exports: one report table as CSV, the whole report as one XLSX workbook, and the
-registrations row by row (without the notes unless asked)."""
+registrations row by row (without the notes unless asked); every statistics page's
+downloads are sent by `attachment`, named for their period."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC
 
 import xlsxwriter
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,13 @@ ROW_FIELDS = (
     "duration_seconds",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these
+
+
+def attachment(body, mimetype: str, stem: str, period: Period, ext: str) -> Response:
+    """A download named for its period: channels-2021-01-01-to-2021-12-31.csv."""
+    name = f"{stem}-{period.first.isoformat()}-to-{period.last.isoformat()}.{ext}"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _cell(value):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from ..availability import missed
 from ..availability.missed import Period
-from ..records.models import CHANNELS
+from ..records.models import CHANNEL_NAMES, CHANNELS
 from ..records.taxonomy import Taxonomy
 from . import feedback, queries
 from .models import ReferralArrival
 from .queries import Tally, quantile
 
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
 UNKNOWN = _l("Unknown")
 APPOINTMENT = "follow_up_appointment"  # the follow_up key of an appointment made
 REFERRAL = "referral"
@@ -257,9 +255,3 @@ def build(session: Session, period: Period, taxonomy: Taxonomy) -> list[Table]:
             *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
             *times(t), *people(t, taxonomy, labels),
             *missed_tables(session, period, t)]
-
-
-def since_the_start(session: Session, tz, today: date) -> Period:
-    """From the first registration (or folded month) to today."""
-    return Period(queries.first_day(session, tz) or today, today, tz)
-

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -29,17 +28,17 @@ from .models import ReferralArrival
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 MAX_ARRIVED = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 
 def _period():
     """The requested period, or a 400 page for a malformed one."""
     tz = gate.timezone()
-    today = datetime.now(UTC).astimezone(tz).date()
     try:
-        return periods.parse(request.args, tz, today, queries.first_day(db.session, tz))
-    except periods.PeriodError:
-        abort(400, _("Choose a period: a year, a quarter, a month, two dates or since the start."))
+        return periods.parse(request.args, tz, gate.today(), queries.first_day(db.session, tz))
+    except periods.PeriodError as exc:
+        abort(400, str(exc))
 
 
 def _retention() -> dict:
@@ -67,7 +66,7 @@ def table_csv(key: str):
     table = next((t for t in tables if t.key == key), None)
     if table is None:
         abort(404)
-    return _download(export.table_csv(table), "text/csv", f"{key}-{_name(period)}.csv")
+    return export.attachment(export.table_csv(table), "text/csv", key, period, "csv")
 
 
 @bp.route("/report.xlsx")
@@ -76,9 +75,7 @@ def xlsx():
     period, _args = _period()
     tables = report.build(db.session, period, current_taxonomy())
     title = f"{current_app.config['HELPLINE_NAME']} {period.first} – {period.last}"
-    return _download(export.workbook(tables, title),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"report-{_name(period)}.xlsx")
+    return export.attachment(export.workbook(tables, title), XLSX, "report", period, "xlsx")
 
 
 @bp.route("/registrations.csv")
@@ -86,9 +83,8 @@ def xlsx():
 def registrations_csv():
     period, _args = _period()
     rows = export.registration_rows(db.session, period, notes=request.args.get("notes") == "1")
-    name = f"registrations-{_name(period)}.csv"
-    return Response(stream_with_context(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return export.attachment(stream_with_context(rows), "text/csv", "registrations", period,
+                             "csv")
 
 
 @bp.route("/arrivals", methods=["POST"])
@@ -115,12 +111,3 @@ def arrivals():
     flash(_("Arrivals saved."))
     return redirect(url_for("reports.page", **{"from": first.isoformat(),
                                                "to": last.isoformat()}))
-
-
-def _name(period) -> str:
-    return f"{period.first.isoformat()}-to-{period.last.isoformat()}"
-
-
-def _download(body, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

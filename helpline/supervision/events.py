@@ -113,13 +113,7 @@ def on_risk_flag(data: dict) -> dict:
     me = _me()
     on = flag(data.get("on"))
     cid = chat_id(data.get("chat_id"))
-    chat = store.get_chat(live.redis(), cid)
-    if not chat:
-        raise ProtocolError("unknown_chat")
-    if chat.get("staff") != str(me):
-        raise ProtocolError("not_your_chat")
-    if chat.get("state") != "active":
-        raise ProtocolError("chat_ended")
+    store.held_chat(live.redis(), cid, me)
     actions.set_risk(live.redis(), db.session, me, current_user.display_name, cid, on,
                        live.now())
     return {"ok": True, "chat_id": cid, "risk": on}

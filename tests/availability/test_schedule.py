@@ -187,6 +187,14 @@ def test_weekly_text():
     assert schedule.weekly_text(CHAT, "chat") == "Thu 19:00–21:30"
 
 
+def test_a_span_reads_and_counts_midnight_as_its_end():
+    assert schedule.format_span(time(9, 30), time(12, 30)) == "09:30–12:30"
+    assert schedule.format_span(time(19), schedule.MIDNIGHT) == "19:00–24:00"
+    assert schedule.span_minutes(time(9, 30), time(12, 30)) == (570, 750)
+    assert schedule.span_minutes(time(19), schedule.MIDNIGHT) == (1140, 1440)
+    assert schedule.span_minutes(schedule.MIDNIGHT, time(1)) == (0, 60)
+
+
 def test_covers_hour():
     days = schedule.weekly_spans(CHAT, "chat")
     assert [h for h in range(24) if schedule.covers_hour(days, 3, h)] == [19, 20, 21]

@@ -53,7 +53,7 @@ test('chatterWrote: the no-conversation path is for chats the chatter never wrot
 
 test('typingStep: start at once, repeat at most every TYPING_REPEAT_MS, stop when emptied', () => {
   let t = { on: false, lastSent: 0 };
-  let step = typingStep(t, true, 1000);
+  const step = typingStep(t, true, 1000);
   assert.deepEqual(step, { emit: true, on: true, lastSent: 1000 });
   t = step;
   assert.equal(typingStep(t, true, 1000 + TYPING_REPEAT_MS - 1).emit, null);

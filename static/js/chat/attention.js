@@ -5,8 +5,8 @@
 import { unlockAudio, runningAudio } from '../lib/common.js';
 import { el, T } from './state.js';
 
-var SOUND_KEY = 'helpline.sound';
-var savedTitle = null;
+const SOUND_KEY = 'helpline.sound';
+let savedTitle = null;
 
 function soundOn() {
   try { return sessionStorage.getItem(SOUND_KEY) === '1'; } catch (e) { return false; }
@@ -14,11 +14,11 @@ function soundOn() {
 
 /* A short, quiet two-note chime. */
 function chime() {
-  var audio = runningAudio();
+  const audio = runningAudio();
   if (!audio) return;
   [660, 880].forEach(function (hz, i) {
-    var osc = audio.createOscillator(), gain = audio.createGain();
-    var at = audio.currentTime + i * 0.15;
+    const osc = audio.createOscillator(), gain = audio.createGain();
+    const at = audio.currentTime + i * 0.15;
     osc.frequency.value = hz;
     gain.gain.setValueAtTime(0.0001, at);
     gain.gain.exponentialRampToValueAtTime(0.08, at + 0.02);
@@ -50,7 +50,7 @@ function restoreTitle() {
 /* After a language switch the page's title is the new one: keep it for restoring. */
 export function titleChanged() { if (savedTitle !== null) savedTitle = document.title; }
 
-export function initAttention() {
+export function init() {
   el.soundToggle.checked = soundOn();
   el.soundToggle.addEventListener('change', function () {
     try {

@@ -1,20 +1,19 @@
 /* The end of a chat: the closing screen (the follow-up code, the feedback card), and the
  * "no chat now" screen (closed, nobody on duty, line full) with the other channels. */
-import * as H from '../lib/common.js';
-import { $, show, format } from '../lib/common.js';
+import { byId, show, format } from '../lib/common.js';
 import { ACK_TIMEOUT_MS, ctx, el, T, forgetChat, markCounted, showScreen } from './state.js';
 import { closingKey, formatOpening, formatClock } from './timefmt.js';
 import { stopOwnTyping } from './compose.js';
 import { setTherapistTyping } from './transcript.js';
-import { setConnNotice, closeSocket } from './main.js';
+import { setConnNotice, closeSocket } from './connection.js';
 
-/* Only this page's own wording: never the server's message text. */
-export function errorText(res) { return H.errorText(T.errors, res, false); }
+/* The closing screen's cards, looked up by init. */
+const card = {};
 
 export function closingText(by, reason) { return T[closingKey(by, reason)]; }
 
 export function showClosed(by, reason) {
-  var chat = ctx.chat;
+  const chat = ctx.chat;
   if (chat.endedShown) return;
   chat.endedShown = true;
   if (chat.state === 'waiting') markCounted(); // left the line unanswered: counted
@@ -33,7 +32,7 @@ export function showClosed(by, reason) {
 /* The closing screen keeps the socket (no chat on it any more) for a follow-up code the
    therapist may still send and for the feedback card; leaving the screen closes it. */
 function keepForClosing() {
-  var socket = ctx.socket;
+  const socket = ctx.socket;
   if (!socket) return;
   socket.off('disconnect');
   socket.off('connect_error');
@@ -43,23 +42,23 @@ function keepForClosing() {
 
 export function onFollowUpCode(data) {
   if (!data || typeof data.code !== 'string') return;
-  $('follow-up-code-text').textContent = data.code;
-  $('follow-up-when').textContent = format(T.follow_up_when, { from: data.from, until: data.until });
-  show($('follow-up-card'), true);
-  var notice = $('follow-up-notice');
+  card.followUpCodeText.textContent = data.code;
+  card.followUpWhen.textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+  show(card.followUpCard, true);
+  const notice = card.followUpNotice;
   notice.textContent = format(T.follow_up_notice, { code: data.code });
   show(notice, ctx.chat.state !== 'ended');
 }
 
 function onFeedbackSubmit(event) {
   event.preventDefault();
-  var form = $('feedback-form');
-  var pick = function (name) {
-    var input = form.querySelector('input[name="' + name + '"]:checked');
+  const form = card.feedbackForm;
+  const pick = function (name) {
+    const input = form.querySelector('input[name="' + name + '"]:checked');
     return input ? input.value : null;
   };
-  var status = $('feedback-status');
-  var answers = { helped: pick('helped'), again: pick('again') };
+  const status = card.feedbackStatus;
+  const answers = { helped: pick('helped'), again: pick('again') };
   if (!ctx.socket || (!answers.helped && !answers.again)) { status.textContent = T.feedback_failed; return; }
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('feedback', answers, function (err, res) {
     if (err || !res || !res.ok) { status.textContent = T.feedback_failed; return; }
@@ -69,16 +68,22 @@ function onFeedbackSubmit(event) {
 }
 
 export function resetClosingCards() {
-  var form = $('feedback-form');
+  const form = card.feedbackForm;
   form.reset();
   Array.from(form.elements).forEach(function (input) { input.disabled = false; });
-  $('feedback-status').textContent = '';
-  show($('follow-up-card'), false);
-  show($('follow-up-notice'), false);
+  card.feedbackStatus.textContent = '';
+  show(card.followUpCard, false);
+  show(card.followUpNotice, false);
 }
 
-export function initClosing() {
-  $('feedback-form').addEventListener('submit', onFeedbackSubmit);
+export function init(root) {
+  const $ = byId(root);
+  Object.assign(card, {
+    feedbackForm: $('feedback-form'), feedbackStatus: $('feedback-status'),
+    followUpCard: $('follow-up-card'), followUpCodeText: $('follow-up-code-text'),
+    followUpWhen: $('follow-up-when'), followUpNotice: $('follow-up-notice')
+  });
+  card.feedbackForm.addEventListener('submit', onFeedbackSubmit);
 }
 
 /* ---------- no new chat now ---------- */
@@ -88,17 +93,17 @@ function safeLink(url) {
 }
 
 function channelItem(kind, href, text, detail) {
-  var item = document.createElement('li');
-  var label = document.createElement('span');
+  const item = document.createElement('li');
+  const label = document.createElement('span');
   label.className = 'channel-kind';
   label.textContent = kind;
-  var link = document.createElement('a');
+  const link = document.createElement('a');
   link.href = href;
   link.textContent = text;
   if (/^https?:/i.test(href)) link.rel = 'noreferrer noopener';
   item.append(label, link);
   if (detail) {
-    var hours = document.createElement('span');
+    const hours = document.createElement('span');
     hours.className = 'hint';
     hours.textContent = detail;
     item.appendChild(hours);
@@ -107,10 +112,10 @@ function channelItem(kind, href, text, detail) {
 }
 
 function channelItems(res, U) {
-  var items = [];
+  const items = [];
   (Array.isArray(res.channels) ? res.channels : []).forEach(function (c) {
     if (!c || typeof c.contact !== 'string' || !c.contact) return;
-    var detail = typeof c.hours === 'string' ? c.hours : '';
+    let detail = typeof c.hours === 'string' ? c.hours : '';
     if (c.open_now === true && c.channel === 'phone') detail += ' (' + U.open_now + ')';
     if (c.channel === 'phone') {
       items.push(channelItem(U.phone, 'tel:' + c.contact.replace(/[^0-9+]/g, ''), c.contact, detail));
@@ -118,7 +123,7 @@ function channelItems(res, U) {
       items.push(channelItem(U.email, 'mailto:' + c.contact, c.contact, detail));
     }
   });
-  var selfHelp = safeLink(res.self_help_url);
+  const selfHelp = safeLink(res.self_help_url);
   if (selfHelp) items.push(channelItem(U.self_help, selfHelp, U.self_help_link, ''));
   return items;
 }
@@ -126,20 +131,20 @@ function channelItems(res, U) {
 /* The hours line: today's session while it runs ("open today until 22:00"), else the
    next opening and the weekly hours. */
 function hoursText(res, code, when, U) {
-  var until = res.open_until ? formatClock(res.open_until, res.time_zone, ctx.lang) : null;
+  const until = res.open_until ? formatClock(res.open_until, res.time_zone, ctx.lang) : null;
   if (code !== 'closed' && until) return format(U.open_until, { time: until });
-  var hours = [];
+  const hours = [];
   if (code !== 'closed' && when) hours.push(format(U.next_opening, { when: when }));
   if (res.chat_hours) hours.push(format(U.chat_hours, { hours: res.chat_hours }));
   return hours.join(' ');
 }
 
 export function showUnavailable(res) {
-  var U = T.unavailable;
-  var code = res.code;
+  const U = T.unavailable;
+  const code = res.code;
   markCounted();
   closeSocket();
-  var when = res.next_opening ? formatOpening(res.next_opening, res.time_zone, ctx.lang) : null;
+  const when = res.next_opening ? formatOpening(res.next_opening, res.time_zone, ctx.lang) : null;
   el.unavailableHeading.textContent = U[code + '_heading'] || U.closed_heading;
   if (code === 'closed') {
     el.unavailableReason.textContent = when ? format(U.closed, { when: when }) : U.closed_unknown;

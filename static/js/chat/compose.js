@@ -1,13 +1,14 @@
 /* Writing and sending: the counter, Enter to send on desktop (a new line on touch
- * keyboards, where the Send button does it), the typing signal, ending the chat. */
+ * keyboards, where the Send button does it), the typing signal, ending the chat. What
+ * happens once the chatter ended the chat is the page's (init's `onEnded`). */
 import { format, show, charCount, cleanText, isSendKey, updateCounter as counter } from '../lib/common.js';
-import { ACK_TIMEOUT_MS, cfg, ctx, el, T, setError } from './state.js';
+import { ACK_TIMEOUT_MS, cfg, ctx, el, T, setError, errorText } from './state.js';
 import { typingState, onTyped, stopTyping, TYPING_IDLE_MS } from './typing.js';
 import { addMessage } from './transcript.js';
-import { errorText, showClosed } from './closing.js';
 
-var typing = typingState();
-var idleTimer = null;
+const typing = typingState();
+let idleTimer = null;
+let onEnded = null;
 
 /* A touch keyboard (coarse pointer, no fine one): Enter is a new line there. */
 export function touchKeyboard() {
@@ -18,15 +19,15 @@ export function touchKeyboard() {
 export function updateCounter() { counter(el.input, el.counter, el.error, cfg.max_chars, T); }
 
 function connected() {
-  var s = ctx.socket;
+  const s = ctx.socket;
   return s && s.connected && ctx.chat.bound;
 }
 
 function sendMessage() {
-  var raw = el.input.value;
-  var text = cleanText(raw);
+  const raw = el.input.value;
+  const text = cleanText(raw);
   if (!text) return;
-  var over = charCount(text) - cfg.max_chars;
+  const over = charCount(text) - cfg.max_chars;
   if (over > 0) { setError(format(T.too_long, { over: over, max: cfg.max_chars }), 'length'); return; }
   if (!connected()) { setError(T.not_connected); return; }
   el.input.value = '';
@@ -51,7 +52,7 @@ function onInput() {
   updateCounter();
   if (ctx.chat.state !== 'active') return;
   clearTimeout(idleTimer);
-  var action = onTyped(typing, Boolean(el.input.value.trim()), Date.now());
+  const action = onTyped(typing, Boolean(el.input.value.trim()), Date.now());
   if (action) emitTyping(action === 'start');
   if (typing.on) idleTimer = setTimeout(function () { stopOwnTyping(true); }, TYPING_IDLE_MS);
 }
@@ -65,7 +66,7 @@ export function setEndConfirm(open) {
   show(el.endConfirm, open);
   show(el.endButton, !open);
   if (!open) return;
-  var waiting = ctx.chat.state !== 'active';
+  const waiting = ctx.chat.state !== 'active';
   el.endConfirmText.textContent = waiting ? T.confirm_leave : T.confirm_end;
   el.endYes.textContent = waiting ? T.yes_leave : T.yes_end;
   el.endNo.focus();
@@ -73,12 +74,12 @@ export function setEndConfirm(open) {
 
 function endChat() {
   setEndConfirm(false);
-  var reason = ctx.chat.state === 'active' ? 'chatter_ended' : 'left_line';
+  const reason = ctx.chat.state === 'active' ? 'chatter_ended' : 'left_line';
   if (!connected()) { setError(T.not_connected); return; }
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('end', {}, function (err, res) {
     if (err) { setError(T.errors.default); return; }
     if (res && (res.ok || res.code === 'chat_ended' || res.code === 'not_joined')) {
-      showClosed('chatter', reason);
+      onEnded('chatter', reason);
       return;
     }
     setError(errorText(res));
@@ -90,8 +91,10 @@ export function wordComposeHelp() {
   el.composeHelp.textContent = touchKeyboard() ? T.touch_help : T.desktop_help;
 }
 
-export function initCompose() {
-  var touch = touchKeyboard();
+/** `config.onEnded(by, reason)`: the chat ended at the chatter's own request. */
+export function init(root, config) {
+  onEnded = config.onEnded;
+  const touch = touchKeyboard();
   el.input.setAttribute('enterkeyhint', touch ? 'enter' : 'send');
   wordComposeHelp();
   el.compose.addEventListener('submit', function (event) { event.preventDefault(); sendMessage(); });

@@ -2,7 +2,7 @@
  * tab), read once and removed as it is read, so a draft never outlives its chat. Takes
  * the storage as a parameter (no DOM: tested with node --test). */
 
-export var DRAFT_KEY = 'helpline.draft';
+export const DRAFT_KEY = 'helpline.draft';
 
 export function keepDraft(storage, text) {
   try { if (text) storage.setItem(DRAFT_KEY, text); } catch (e) { /* lost: fine */ }
@@ -10,7 +10,7 @@ export function keepDraft(storage, text) {
 
 export function takeDraft(storage) {
   try {
-    var draft = storage.getItem(DRAFT_KEY);
+    const draft = storage.getItem(DRAFT_KEY);
     storage.removeItem(DRAFT_KEY);
     return draft;
   } catch (e) { return null; }

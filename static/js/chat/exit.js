@@ -2,21 +2,21 @@
  * with no other key between. Clears the tab's storage and leaves for a neutral site. */
 import { cfg, ctx, el } from './state.js';
 
-var QUICK_EXIT_ACK_MS = 300;
-var shiftPresses = [];
+const QUICK_EXIT_ACK_MS = 300;
+let shiftPresses = [];
 
 export function quickExit(event) {
   if (event) event.preventDefault();
   if (ctx.exiting) return;
   ctx.exiting = true;
-  var gone = false;
-  var leave = function () {
+  let gone = false;
+  const leave = function () {
     if (gone) return;
     gone = true;
     window.location.replace(cfg.exit_url);
   };
-  var socket = ctx.socket;
-  var live = socket && socket.connected;
+  const socket = ctx.socket;
+  const live = socket && socket.connected;
   if (live) socket.timeout(QUICK_EXIT_ACK_MS).emit('quick_exit', {}, leave);
   try { sessionStorage.clear(); } catch (e) { /* nothing stored */ }
   document.title = '';
@@ -28,13 +28,13 @@ export function quickExit(event) {
 function onKeyDown(event) {
   if (event.key !== 'Shift') { shiftPresses = []; return; }
   if (event.repeat) return;
-  var now = Date.now();
+  const now = Date.now();
   shiftPresses = shiftPresses.filter(function (t) { return now - t < 5000; });
   shiftPresses.push(now);
   if (shiftPresses.length >= 3) quickExit();
 }
 
-export function initExit() {
+export function init() {
   el.quickExit.addEventListener('click', quickExit);
   document.addEventListener('keydown', onKeyDown, true);
 }

@@ -3,7 +3,7 @@
  * replace ours and its static texts are copied over node by node. If that fails, the page
  * reloads in the new language: the resume token brings the chat back and the draft waits
  * in sessionStorage (draft.js). */
-import { format, show } from '../lib/common.js';
+import { format } from '../lib/common.js';
 import { ctx, el, T, TRANSFER, SUPERVISION, saveChat, setError } from './state.js';
 import { keepDraft } from './draft.js';
 import { renderStatus, renderPosition, setHandoverNotice } from './line.js';
@@ -11,23 +11,25 @@ import { rewordTranscript, setTherapistTyping } from './transcript.js';
 import { updateCounter, wordComposeHelp } from './compose.js';
 import { closingText } from './closing.js';
 import { titleChanged } from './attention.js';
-import { connect, closeSocket, setConnNotice } from './main.js';
+import { closeSocket, setConnNotice } from './connection.js';
 
-var LANG_KEY = 'helpline.lang';
+const LANG_KEY = 'helpline.lang';
 
 /* Elements whose text the scripts write: the switch rewords them from state instead. */
-var DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 'status-detail',
+const DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 'status-detail',
   'handover-notice', 'colleague-notice', 'transcript', 'typing', 'char-count', 'message',
   'compose-help', 'chat-error', 'end-button', 'end-confirm-text', 'closed-reason',
   'unavailable-heading', 'unavailable-reason', 'unavailable-hours', 'unavailable-channels'];
-var SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
-var switching = false;
+const SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
+let switching = false;
+let connect = null;  // page.js's: a new socket in the new language
+let switchLinks = [];
 
 /** ?lang= wins, else this tab's earlier choice. True when the page reloads to apply it. */
 export function redirectToTabLanguage() {
-  var urlLang = new URLSearchParams(window.location.search).get('lang');
+  const urlLang = new URLSearchParams(window.location.search).get('lang');
   try {
-    var kept = sessionStorage.getItem(LANG_KEY);
+    const kept = sessionStorage.getItem(LANG_KEY);
     if (urlLang) {
       sessionStorage.setItem(LANG_KEY, document.documentElement.lang);
     } else if (kept && kept !== document.documentElement.lang) {
@@ -39,13 +41,13 @@ export function redirectToTabLanguage() {
 }
 
 function switchLanguage(event) {
-  var code = event.currentTarget.dataset.lang;
+  const code = event.currentTarget.dataset.lang;
   event.preventDefault();
   if (code === ctx.lang || switching) return;
   switching = true;
   try { sessionStorage.setItem(LANG_KEY, code); } catch (e) { /* the link still works */ }
-  var onUnavailable = !el.unavailable.hidden; // its texts came from the server: reload
-  var page = onUnavailable ? Promise.reject(new Error('reload')) :
+  const onUnavailable = !el.unavailable.hidden; // its texts came from the server: reload
+  const page = onUnavailable ? Promise.reject(new Error('reload')) :
     fetch('?lang=' + encodeURIComponent(code), { credentials: 'omit', cache: 'no-store' })
       .then(function (r) { if (!r.ok) throw new Error('status'); return r.text(); });
   page.then(function (html) {
@@ -58,7 +60,7 @@ function switchLanguage(event) {
 }
 
 function applyLanguage(code, doc) {
-  var config = function (id) { return JSON.parse(doc.getElementById(id).textContent); };
+  const config = function (id) { return JSON.parse(doc.getElementById(id).textContent); };
   replaceStrings(T, config('page-config').strings);
   replaceStrings(TRANSFER, config('chat-transfer-config'));
   replaceStrings(SUPERVISION, config('chat-supervision-config'));
@@ -67,7 +69,7 @@ function applyLanguage(code, doc) {
   titleChanged();
   document.documentElement.lang = code;
   ctx.lang = code;
-  document.querySelectorAll('.lang-switch a').forEach(function (a) {
+  switchLinks.forEach(function (a) {
     if (a.dataset.lang === code) a.setAttribute('aria-current', 'true');
     else a.removeAttribute('aria-current');
   });
@@ -96,9 +98,9 @@ function copyTexts(mine, theirs) {
   SWITCHED_ATTRS.forEach(function (name) {
     if (theirs.hasAttribute(name)) mine.setAttribute(name, theirs.getAttribute(name));
   });
-  var a = mine.childNodes, b = theirs.childNodes;
+  const a = mine.childNodes, b = theirs.childNodes;
   if (a.length !== b.length) return;
-  for (var i = 0; i < a.length; i += 1) {
+  for (let i = 0; i < a.length; i += 1) {
     if (a[i].nodeType === 3 && b[i].nodeType === 3) a[i].nodeValue = b[i].nodeValue;
     else if (a[i].nodeType === 1 && b[i].nodeType === 1 && a[i].tagName === b[i].tagName) copyTexts(a[i], b[i]);
   }
@@ -122,8 +124,11 @@ function reword() {
   updateCounter();
 }
 
-export function initLanguage() {
-  document.querySelectorAll('.lang-switch a').forEach(function (a) {
+/** `config.connect()` opens the page's socket again (it carries the language). */
+export function init(root, config) {
+  connect = config.connect;
+  switchLinks = root.querySelectorAll('.lang-switch a');
+  switchLinks.forEach(function (a) {
     a.addEventListener('click', switchLanguage);
   });
 }

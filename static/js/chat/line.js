@@ -6,11 +6,11 @@ import { positionStatus } from './wait.js';
 import { setEndConfirm } from './compose.js';
 
 export function renderStatus() {
-  var chat = ctx.chat;
+  const chat = ctx.chat;
   setEndConfirm(false);
   show(el.nextSteps, chat.state === 'waiting');
   if (chat.state === 'active') {
-    var name = chat.therapist || T.therapist;
+    const name = chat.therapist || T.therapist;
     el.chatHeading.textContent = format(T.chat_heading, { name: name });
     el.statusMain.textContent = format(T.talking_with, { name: name });
     el.statusDetail.textContent = '';
@@ -29,7 +29,7 @@ export function renderStatus() {
 export function renderPosition(info) {
   if (ctx.chat.state !== 'waiting' || !info) return;
   ctx.lastPosition = info;
-  var status = positionStatus(info, T, format);
+  const status = positionStatus(info, T, format);
   el.statusMain.textContent = status.main;
   el.statusDetail.textContent = status.detail;
   show(el.noStaff, status.nobody);
@@ -52,8 +52,8 @@ export function onColleagueJoined(data) {
 /* {therapist: name}: another therapist took over (the status line names them; the notice
  * says a handover happened, without repeating the name); {therapist: null}: back in line. */
 export function onTransferred(data, stopTyping) {
-  var chat = ctx.chat;
-  var name = data && typeof data.therapist === 'string' ? data.therapist : null;
+  const chat = ctx.chat;
+  const name = data && typeof data.therapist === 'string' ? data.therapist : null;
   stopTyping();
   if (name) {
     chat.state = 'active';
@@ -76,6 +76,6 @@ export function onTransferred(data, stopTyping) {
 export function onReassigned(data) {
   if (!ctx.chat.handedBack) return;
   ctx.chat.handedBack = false;
-  var name = data && typeof data.therapist === 'string' ? data.therapist : '';
+  const name = data && typeof data.therapist === 'string' ? data.therapist : '';
   setHandoverNotice(name ? 'transferred_to' : '', { name: name });
 }

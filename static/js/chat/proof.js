@@ -2,13 +2,13 @@
  * background while the chatter reads; one solution opens one start. */
 import { cfg } from './state.js';
 
-var proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
+const proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
 
 export function hasProof() { return Boolean(proof.solution); }
 
 export function prepareProof() {
   if (proof.worker || proof.solution) return;
-  var worker;
+  let worker;
   try { worker = new Worker(cfg.pow_worker); } catch (e) { finishProof(null, null); return; }
   proof.worker = worker;
   worker.onmessage = function (e) { finishProof(worker, e.data && !e.data.error ? e.data : null); };
@@ -25,7 +25,7 @@ function finishProof(worker, solution) {
   proof.worker = null;
   proof.solution = solution;
   proof.readyAt = Date.now();
-  var waiting = proof.waiting;
+  const waiting = proof.waiting;
   if (!waiting) return;
   proof.waiting = null;
   proof.solution = null; // a solution opens one start only
@@ -38,7 +38,7 @@ export function takeProof(callback) {
     proof.solution = null; // its challenge is about to expire: solve a fresh one
   }
   if (proof.solution) {
-    var solution = proof.solution;
+    const solution = proof.solution;
     proof.solution = null;
     callback(solution);
     return;

@@ -1,43 +1,28 @@
 /* What the chatter's page modules share: the config and strings the template rendered,
  * the fixed elements, the chat's state, and the tab's memory (sessionStorage only: no
- * cookie, no localStorage; cleared when the chat ends or on quick exit). */
-import { $, show, lang } from '../lib/common.js';
+ * cookie, no localStorage; cleared when the chat ends or on quick exit). Filled by init
+ * (called by page.js), so importing this module reads nothing of the page. */
+import { byId, errorText as errorWords, show } from '../lib/common.js';
 
-var STORE_KEY = 'helpline.chat';
-var COUNTED_KEY = 'helpline.counted';
-export var ACK_TIMEOUT_MS = 10000;
+const STORE_KEY = 'helpline.chat';
+const COUNTED_KEY = 'helpline.counted';
+export const ACK_TIMEOUT_MS = 10000;
 
-export var cfg = JSON.parse($('page-config').textContent);
-export var T = cfg.strings;
-export var TRANSFER = JSON.parse($('chat-transfer-config').textContent);
-export var SUPERVISION = JSON.parse($('chat-supervision-config').textContent);
+/* The template's configs; the language switch replaces the strings inside these objects. */
+export let cfg = null;
+export let T = null;
+export let TRANSFER = null;
+export let SUPERVISION = null;
 
-export var el = {
-  connNotice: $('conn-notice'),
-  intro: $('screen-intro'), chat: $('screen-chat'), closed: $('screen-closed'),
-  unavailable: $('screen-unavailable'), unavailableHeading: $('unavailable-heading'),
-  unavailableReason: $('unavailable-reason'), unavailableHours: $('unavailable-hours'),
-  unavailableChannels: $('unavailable-channels'),
-  startForm: $('start-form'), startButton: $('start-button'), startError: $('start-error'),
-  startStatus: $('start-status'), introChannels: $('intro-channels'),
-  chatHeading: $('chat-heading'), statusMain: $('status-main'), statusDetail: $('status-detail'),
-  nextSteps: $('next-steps'),
-  noStaff: $('no-staff'), transcript: $('transcript'), typing: $('typing'),
-  compose: $('compose'), input: $('message'), counter: $('char-count'),
-  composeHelp: $('compose-help'), sendButton: $('send-button'), error: $('chat-error'),
-  endButton: $('end-button'), endConfirm: $('end-confirm'), endConfirmText: $('end-confirm-text'),
-  endYes: $('end-yes'), endNo: $('end-no'),
-  closedHeading: $('closed-heading'), closedReason: $('closed-reason'), newChat: $('new-chat'),
-  quickExit: $('quick-exit'), handoverNotice: $('handover-notice'),
-  colleagueNotice: $('colleague-notice'), soundToggle: $('sound-toggle')
-};
+/* The fixed elements of the page, looked up by init. */
+export const el = {};
 
 /* Mutable page state, one object so every module sees the same values. */
-export var ctx = {
+export const ctx = {
   chat: freshChat(),
   socket: null,
   pendingStart: null,
-  lang: lang,          // changes with the in-place language switch
+  lang: null,          // the page's language; changes with the in-place language switch
   exiting: false,      // quick exit under way: nothing more is stored
   lastPosition: null,  // the last place in line, to word it again after a switch
   closedWith: null,    // why the closing screen shows, likewise
@@ -45,13 +30,46 @@ export var ctx = {
   handoverShown: null
 };
 
+/**
+ * `config`: {page, transfer, supervision, locale} as the template rendered them
+ * (#page-config, #chat-transfer-config, #chat-supervision-config, the page's language).
+ */
+export function init(root, config) {
+  cfg = config.page;
+  T = cfg.strings;
+  TRANSFER = config.transfer;
+  SUPERVISION = config.supervision;
+  ctx.lang = config.locale.lang;
+  const $ = byId(root);
+  Object.assign(el, {
+    connNotice: $('conn-notice'),
+    intro: $('screen-intro'), chat: $('screen-chat'), closed: $('screen-closed'),
+    unavailable: $('screen-unavailable'), unavailableHeading: $('unavailable-heading'),
+    unavailableReason: $('unavailable-reason'), unavailableHours: $('unavailable-hours'),
+    unavailableChannels: $('unavailable-channels'),
+    startForm: $('start-form'), startButton: $('start-button'), startError: $('start-error'),
+    startStatus: $('start-status'), introChannels: $('intro-channels'),
+    followUpCode: $('follow-up-code'),
+    chatHeading: $('chat-heading'), statusMain: $('status-main'), statusDetail: $('status-detail'),
+    nextSteps: $('next-steps'),
+    noStaff: $('no-staff'), transcript: $('transcript'), typing: $('typing'),
+    compose: $('compose'), input: $('message'), counter: $('char-count'),
+    composeHelp: $('compose-help'), sendButton: $('send-button'), error: $('chat-error'),
+    endButton: $('end-button'), endConfirm: $('end-confirm'), endConfirmText: $('end-confirm-text'),
+    endYes: $('end-yes'), endNo: $('end-no'),
+    closedHeading: $('closed-heading'), closedReason: $('closed-reason'), newChat: $('new-chat'),
+    quickExit: $('quick-exit'), handoverNotice: $('handover-notice'),
+    colleagueNotice: $('colleague-notice'), soundToggle: $('sound-toggle')
+  });
+}
+
 export function freshChat() {
   return { token: null, state: null, therapist: null, bound: false, endedShown: false,
            messages: [], ids: new Set() };
 }
 
 export function lastId() {
-  var m = ctx.chat.messages;
+  const m = ctx.chat.messages;
   return m.length ? m[m.length - 1].id : null;
 }
 
@@ -66,7 +84,7 @@ export function saveChat() {
 
 export function loadChat() {
   try {
-    var data = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
+    const data = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
     if (data && typeof data.token === 'string' && Array.isArray(data.messages)) return data;
   } catch (e) { /* unreadable: start afresh */ }
   return null;
@@ -99,3 +117,6 @@ export function setError(text, kind) {
   el.error.textContent = text || '';
   el.error.dataset.kind = text ? (kind || '') : '';
 }
+
+/* Only this page's own wording: never the server's message text. */
+export function errorText(res) { return errorWords(T.errors, res, false); }

@@ -2,9 +2,9 @@
 
 /** "Thursday 26 November, 19:00" for an ISO time, in `zone` (the helpline's), or null. */
 export function formatOpening(iso, zone, lang) {
-  var date = new Date(iso);
+  const date = new Date(iso);
   if (typeof iso !== 'string' || isNaN(date.getTime())) return null;
-  var options = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit',
+  const options = { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit',
                   minute: '2-digit', hour12: false };
   if (zone) options.timeZone = zone;
   try {
@@ -16,9 +16,9 @@ export function formatOpening(iso, zone, lang) {
 
 /** "22:00" for an ISO time in `zone`, or null. */
 export function formatClock(iso, zone, lang) {
-  var date = new Date(iso);
+  const date = new Date(iso);
   if (typeof iso !== 'string' || isNaN(date.getTime())) return null;
-  var options = { hour: '2-digit', minute: '2-digit', hour12: false };
+  const options = { hour: '2-digit', minute: '2-digit', hour12: false };
   if (zone) options.timeZone = zone;
   try {
     return date.toLocaleTimeString(lang, options);

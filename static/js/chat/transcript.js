@@ -9,7 +9,7 @@ function timeLabel(ts) {
 }
 
 export function messageNode(m) {
-  var who = m.sender === 'chatter' ? T.you : (m.name || ctx.chat.therapist || T.therapist);
+  let who = m.sender === 'chatter' ? T.you : (m.name || ctx.chat.therapist || T.therapist);
   if (m.sender === 'colleague') who = H.format(SUPERVISION.colleague, { name: m.name || '' });
   return H.messageNode(m, who, timeLabel(m.ts));
 }
@@ -29,11 +29,11 @@ export function addMessage(m, persist) {
 }
 
 function scrollToEnd() {
-  var last = el.transcript.lastElementChild;
+  const last = el.transcript.lastElementChild;
   if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
 }
 
-var typingHideTimer = null;
+let typingHideTimer = null;
 
 export function setTherapistTyping(on) {
   clearTimeout(typingHideTimer);

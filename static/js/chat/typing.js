@@ -1,9 +1,9 @@
 /* The chatter's own typing signal, as pure timing decisions (no DOM, no timers: tested with
  * node --test). Only the fact of typing is ever sent, never the draft. */
 
-export var TYPING_REPEAT_MS = 2000;  // "still typing" at most this often
-export var TYPING_IDLE_MS = 3000;    // quiet this long: "stopped typing"
-export var TYPING_SHOWN_MAX_MS = 15000; // the therapist's "typing…" line goes by itself
+export const TYPING_REPEAT_MS = 2000;  // "still typing" at most this often
+export const TYPING_IDLE_MS = 3000;    // quiet this long: "stopped typing"
+export const TYPING_SHOWN_MAX_MS = 15000; // the therapist's "typing…" line goes by itself
 
 export function typingState() { return { on: false, lastSent: 0 }; }
 
@@ -23,7 +23,7 @@ export function onTyped(state, hasText, now) {
 
 /** The chatter stopped (idle, sent, left): 'stop' only if a start was told. */
 export function stopTyping(state) {
-  var was = state.on;
+  const was = state.on;
   state.on = false;
   return was ? 'stop' : null;
 }

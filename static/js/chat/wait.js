@@ -3,9 +3,9 @@
 
 /** A [low, high] pair of whole minutes, or null when the server sent none usable. */
 export function waitRange(info) {
-  var r = info && info.expected_wait_range;
+  const r = info && info.expected_wait_range;
   if (!Array.isArray(r) || r.length !== 2) return null;
-  var low = Number(r[0]), high = Number(r[1]);
+  const low = Number(r[0]), high = Number(r[1]);
   if (!isFinite(low) || !isFinite(high) || low < 0 || high < low) return null;
   return [Math.round(low), Math.round(high)];
 }
@@ -18,8 +18,8 @@ export function positionText(pos, T, format) {
 
 /** The expected wait: a range when the server gave one, else the old single figure. */
 export function waitText(info, T, format) {
-  var range = waitRange(info);
-  var wait = info ? info.expected_wait_minutes : null;
+  const range = waitRange(info);
+  const wait = info ? info.expected_wait_minutes : null;
   if (range) {
     if (range[1] < 1) return T.wait_less;
     if (range[0] === range[1]) return range[1] === 1 ? T.wait_one : format(T.wait_many, { n: range[1] });
@@ -34,9 +34,9 @@ export function waitText(info, T, format) {
 
 /** Both lines of the waiting status, and whether nobody can answer (the channels card). */
 export function positionStatus(info, T, format) {
-  var nobody = info.expected_wait_minutes === null && info.staff_on_duty === false;
-  var closedNow = nobody && info.open === false;
-  var detail;
+  const nobody = info.expected_wait_minutes === null && info.staff_on_duty === false;
+  const closedNow = nobody && info.open === false;
+  let detail;
   if (closedNow) detail = T.closed_while_waiting;
   else if (nobody) detail = T.no_staff;
   else detail = waitText(info, T, format) + ' ' + T.waiting_hint;

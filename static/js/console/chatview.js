@@ -2,7 +2,8 @@
  * panel (intake, transcript, the chatter's connection and typing), and its end.
  */
 import { format, show, messageNode as lineNode, insertMessage, clock } from '../lib/common.js';
-import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel, pageVisible } from './state.js';
+import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel,
+  endedText, pageVisible } from './state.js';
 import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival, TYPING_SHOWN_MAX_MS } from './logic.js';
 import { attention } from './notifications.js';
 import { renderPresence } from './presence.js';
@@ -14,9 +15,9 @@ import { buildSummary } from './summary.js';
 /* ---------- tabs ---------- */
 
 function tabTexts(chat) {
-  var v = chat.view;
-  var t = tabTime(v, Date.now() / 1000);
-  var time = t.seconds === null ? '' : format(t.kind === 'ended' ? T.tab_ended : T.tab_chatting, { time: clock(t.seconds) });
+  const v = chat.view;
+  const t = tabTime(v, Date.now() / 1000);
+  const time = t.seconds === null ? '' : format(t.kind === 'ended' ? T.tab_ended : T.tab_chatting, { time: clock(t.seconds) });
   return {
     name: chatLabel(chat),
     age: labels.age_bands[v.age_band] || '',
@@ -32,9 +33,9 @@ function tabTexts(chat) {
  * parts are the same words, space-separated in the DOM so the label contains the text.
  */
 export function renderTab(chat) {
-  var p = tabTexts(chat);
-  var parts = tabParts(p.name, p.age, p.time, p.due, p.unread);
-  var nodes = [];
+  const p = tabTexts(chat);
+  const parts = tabParts(p.name, p.age, p.time, p.due, p.unread);
+  const nodes = [];
   parts.forEach(function (item, index) {
     if (index) nodes.push(document.createTextNode(' '));
     nodes.push(part(item[0], item[1]));
@@ -44,7 +45,7 @@ export function renderTab(chat) {
 }
 
 function part(className, text) {
-  var node = document.createElement('span');
+  const node = document.createElement('span');
   node.className = className;
   node.textContent = text;
   return node;
@@ -53,7 +54,7 @@ function part(className, text) {
 export function selectChat(chatId, focusTab) {
   live.selectedId = chats.has(chatId) ? chatId : null;
   chats.forEach(function (chat, id) {
-    var on = id === live.selectedId;
+    const on = id === live.selectedId;
     chat.tab.setAttribute('aria-selected', on ? 'true' : 'false');
     chat.tab.tabIndex = on ? 0 : -1;
     show(chat.panel, on);
@@ -65,14 +66,14 @@ export function selectChat(chatId, focusTab) {
 
 /** Back in view: the selected chat's messages are read now. */
 export function markSelectedRead() {
-  var chat = chats.get(live.selectedId);
+  const chat = chats.get(live.selectedId);
   if (chat && chat.unread) { chat.unread = 0; renderTab(chat); }
 }
 
 function onTabKey(event) {
-  var ids = Array.from(chats.keys());
-  var index = ids.indexOf(live.selectedId);
-  var next = null;
+  const ids = Array.from(chats.keys());
+  const index = ids.indexOf(live.selectedId);
+  let next = null;
   if (event.key === 'ArrowRight') next = ids[(index + 1) % ids.length];
   else if (event.key === 'ArrowLeft') next = ids[(index - 1 + ids.length) % ids.length];
   else if (event.key === 'Home') next = ids[0];
@@ -101,9 +102,9 @@ function buildTab(chat) {
 
 function createChat(view) {
   live.chatNumber += 1;
-  var suffix = 'c' + live.chatNumber;
-  var built = instantiate(el.tplPanel, suffix);
-  var chat = {
+  const suffix = 'c' + live.chatNumber;
+  const built = instantiate(el.tplPanel, suffix);
+  const chat = {
     id: view.chat_id, number: live.chatNumber, suffix: suffix, state: null, view: view,
     panel: built.root, refs: built.refs, ids: new Set(), messages: [], unread: 0,
     chatterWrote: false, summary: null,
@@ -126,8 +127,8 @@ function createChat(view) {
 /** Create or update a chat from a ChatView (state, chat_assigned); `isNew` tells which. */
 export function upsertChat(view) {
   if (!view || !view.chat_id) return null;
-  var existing = chats.get(view.chat_id);
-  var chat = existing || createChat(view);
+  const existing = chats.get(view.chat_id);
+  const chat = existing || createChat(view);
   chat.view = Object.assign({}, chat.view, view);
   if (!existing) chat.unread = unreadOnArrival(view.messages, live.selectedId === chat.id, pageVisible());
   (view.messages || []).forEach(function (m) { addMessage(chat, m); });
@@ -144,7 +145,7 @@ export function upsertChat(view) {
 }
 
 export function renderIntake(chat) {
-  var v = chat.view;
+  const v = chat.view;
   chat.refs.age.textContent = intakeLabel('age_bands', v.age_band);
   chat.refs.gender.textContent = intakeLabel('genders', v.gender);
   chat.refs.lang.textContent = (v.lang && T.languages[v.lang]) || v.lang || '–';
@@ -153,7 +154,7 @@ export function renderIntake(chat) {
 }
 
 export function setChatterConnection(chat, connected) {
-  var node = chat.refs.conn;
+  const node = chat.refs.conn;
   if (chat.state === 'ended') { node.textContent = ''; return; }
   node.textContent = connected ? T.chatter_connected : T.chatter_disconnected;
   node.className = 'chatter-conn ' + (connected ? 'connected' : 'disconnected');
@@ -167,7 +168,7 @@ export function removeChat(chat) {
   chats.delete(chat.id);
   if (live.selectedId === chat.id) {
     live.selectedId = null;
-    var first = chats.keys().next();
+    const first = chats.keys().next();
     if (!first.done) selectChat(first.value, false);
   }
   renderEmptyState();
@@ -176,17 +177,17 @@ export function removeChat(chat) {
 /* ---------- messages ---------- */
 
 function messageNode(m) {
-  var who = m.sender === 'chatter' ? T.chatter : (m.name || T.you);
+  let who = m.sender === 'chatter' ? T.chatter : (m.name || T.you);
   if (m.sender === 'colleague') who = format(SV.colleague, { name: m.name || '' });
   return lineNode(m, who, timeLabel(m.ts));
 }
 
 /** Add a message once, in id order; returns true when it was new. */
 export function addMessage(chat, m) {
-  var list = chat.refs.transcript;
+  const list = chat.refs.transcript;
   if (!insertMessage(chat, list, m, messageNode)) return false;
   if (m.sender === 'chatter') { chat.chatterWrote = true; setChatterTyping(chat, false); }
-  var last = list.lastElementChild;
+  const last = list.lastElementChild;
   if (last && !chat.panel.hidden && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
   return true;
 }
@@ -198,7 +199,7 @@ export function setChatterTyping(chat, on) {
 }
 
 export function onMessage(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat || !addMessage(chat, data)) return;
   if (data.sender !== 'chatter') return;
   if (countsAsUnread(data.sender, chat.id === live.selectedId, pageVisible())) {
@@ -210,15 +211,8 @@ export function onMessage(data) {
 
 /* ---------- ending ---------- */
 
-export function endedText(by, reason) {
-  if (reason && T['ended_' + reason]) return T['ended_' + reason];
-  if (reason === 'chatter_ended' || by === 'chatter') return T.ended_chatter;
-  if (reason === 'therapist_ended' || by === 'therapist') return T.ended_therapist;
-  return T.ended_system;
-}
-
 export function onChatEnded(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat) return;
   chat.view.ended_at = chat.view.ended_at || Date.now() / 1000;
   markEnded(chat, data.by, data.reason);
@@ -226,8 +220,8 @@ export function onChatEnded(data) {
 
 /** The chat is over: the composer goes, the summary form comes (once). */
 export function markEnded(chat, by, reason) {
-  var r = chat.refs;
-  var wasEnded = chat.state === 'ended';
+  const r = chat.refs;
+  const wasEnded = chat.state === 'ended';
   chat.state = 'ended';
   if (!chat.view.ended_at) chat.view.ended_at = Date.now() / 1000;
   if (reason) chat.view.end_reason = reason;

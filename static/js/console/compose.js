@@ -1,14 +1,21 @@
 /* Writing to the chatter: the message box (Enter sends), its counter, the "typing"
- * signal, and ending the chat with a confirmation.
+ * signal, and ending the chat with a confirmation. The message sent and the chat ended go
+ * to the chat's view through init's callbacks (chatview.js's, passed in by page.js).
  */
 import { show, charCount, cleanText, isSendKey, updateCounter as counter } from '../lib/common.js';
 import { cfg, T, el, live, request, errorText } from './state.js';
 import { typingStep, TYPING_IDLE_MS } from './logic.js';
-import { addMessage, markEnded } from './chatview.js';
-import { attachCannedPicker } from './canned.js';
+import { attachCannedPicker } from '../lib/canned-picker.js';
+
+let chatView = null;
+
+/** `config`: {addMessage(chat, m), markEnded(chat, by, reason)} of the chat's view. */
+export function init(root, config) {
+  chatView = { addMessage: config.addMessage, markEnded: config.markEnded };
+}
 
 export function wireCompose(chat) {
-  var r = chat.refs;
+  const r = chat.refs;
   updateCounter(chat);
   r.compose.addEventListener('submit', function (event) { event.preventDefault(); sendMessage(chat); });
   r.input.addEventListener('keydown', function (event) {
@@ -22,7 +29,7 @@ export function wireCompose(chat) {
   r.endNo.addEventListener('click', function () { setEndConfirm(chat, false); r.endButton.focus(); });
   r.endYes.addEventListener('click', function () { endChat(chat); });
   if (cfg.canned) { // ready texts in the chatter's language (the staff member's otherwise)
-    var lang = chat.view && chat.view.lang;
+    const lang = chat.view && chat.view.lang;
     attachCannedPicker(r.input, { url: cfg.canned.url + (lang ? '?lang=' + encodeURIComponent(lang) : ''),
                                   strings: cfg.canned.strings });
   }
@@ -33,9 +40,9 @@ function updateCounter(chat) {
 }
 
 function sendMessage(chat) {
-  var r = chat.refs;
-  var raw = r.input.value;
-  var text = cleanText(raw);
+  const r = chat.refs;
+  const raw = r.input.value;
+  const text = cleanText(raw);
   if (!text || chat.state === 'ended') return;
   if (charCount(text) > cfg.max_chars) return;
   r.input.value = '';
@@ -49,7 +56,7 @@ function sendMessage(chat) {
       return;
     }
     r.composeError.textContent = '';
-    addMessage(chat, { id: res.id, sender: 'therapist', text: text, ts: Date.now() / 1000, name: el.name.textContent });
+    chatView.addMessage(chat, { id: res.id, sender: 'therapist', text: text, ts: Date.now() / 1000, name: el.name.textContent });
   });
 }
 
@@ -60,10 +67,10 @@ function emitTyping(chat, on) {
 }
 
 function onTypingInput(chat) {
-  var t = chat.typingOut;
+  const t = chat.typingOut;
   clearTimeout(t.idleTimer);
   if (chat.state !== 'active') return;
-  var step = typingStep(t, Boolean(chat.refs.input.value.trim()), Date.now());
+  const step = typingStep(t, Boolean(chat.refs.input.value.trim()), Date.now());
   t.on = step.on;
   t.lastSent = step.lastSent;
   if (step.emit !== null) emitTyping(chat, step.emit);
@@ -71,7 +78,7 @@ function onTypingInput(chat) {
 }
 
 export function stopOwnTyping(chat, tell) {
-  var t = chat.typingOut;
+  const t = chat.typingOut;
   clearTimeout(t.idleTimer);
   if (t.on && tell) emitTyping(chat, false);
   t.on = false;
@@ -87,7 +94,7 @@ function endChat(chat) {
   setEndConfirm(chat, false);
   request('end', { chat_id: chat.id }, function (res) {
     if (res.ok || res.code === 'chat_ended') {
-      markEnded(chat, 'therapist', res.ok ? 'therapist_ended' : null);
+      chatView.markEnded(chat, 'therapist', res.ok ? 'therapist_ended' : null);
       return;
     }
     chat.refs.composeError.textContent = errorText(res);

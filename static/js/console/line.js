@@ -7,16 +7,16 @@ import { el, T, intakeLabel } from './state.js';
 let lastSize = -1;
 
 function row(item) {
-  var node = document.createElement('li');
-  var pos = document.createElement('span');
+  const node = document.createElement('li');
+  const pos = document.createElement('span');
   pos.className = 'line-pos';
   pos.textContent = item.position + '.';
-  var time = document.createElement('span');
+  const time = document.createElement('span');
   time.className = 'line-time';
   time.dataset.since = String(seconds(item.waiting_since) || Date.now() / 1000);
-  var intake = document.createElement('span');
+  const intake = document.createElement('span');
   intake.className = 'line-intake';
-  var parts = [];
+  const parts = [];
   if (item.age_band) parts.push(intakeLabel('age_bands', item.age_band));
   if (item.gender) parts.push(intakeLabel('genders', item.gender));
   intake.textContent = parts.length ? parts.join(' · ') : T.line_none;
@@ -26,8 +26,8 @@ function row(item) {
 }
 
 export function renderLine(waiting, total) {
-  var rows = Array.isArray(waiting) ? waiting : [];
-  var count = typeof total === 'number' ? total : rows.length;
+  const rows = Array.isArray(waiting) ? waiting : [];
+  const count = typeof total === 'number' ? total : rows.length;
   el.lineList.replaceChildren.apply(el.lineList, rows.map(row));
   el.lineCount.textContent = String(count);
   show(el.lineEmpty, count === 0);
@@ -42,7 +42,7 @@ export function renderLine(waiting, total) {
 
 /** Live clocks of the line, every second. */
 export function tickLine() {
-  var now = Date.now() / 1000;
+  const now = Date.now() / 1000;
   el.lineList.querySelectorAll('.line-time').forEach(function (node) {
     node.textContent = format(T.waiting_for, { time: clock(now - Number(node.dataset.since)) });
   });

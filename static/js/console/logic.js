@@ -20,8 +20,8 @@ export function between(from, to) {
  * `view` holds the server's Unix times; returns {kind: 'chatting'|'ended', seconds}.
  */
 export function tabTime(view, now) {
-  var end = view.ended_at || now;
-  var kind = view.state === 'ended' ? 'ended' : 'chatting';
+  const end = view.ended_at || now;
+  const kind = view.state === 'ended' ? 'ended' : 'chatting';
   return { kind: kind, seconds: between(view.assigned_at, end), waited: between(view.created_at, view.assigned_at) };
 }
 
@@ -31,7 +31,7 @@ export function tabTime(view, now) {
  * chatting 03:05, 1 new", never "Chat 21 new".
  */
 export function tabParts(name, age, time, due, unread) {
-  var meta = [age, time].filter(Boolean).join(', ');
+  const meta = [age, time].filter(Boolean).join(', ');
   return [['tab-name', name], ['tab-meta', meta], ['tab-state', due], ['badge', unread]]
     .filter(function (item) { return Boolean(item[1]); });
 }
@@ -82,10 +82,10 @@ export function cooldownLeft(endsAt, now) {
  * `code` the string key the page words (need_group, need_sub, ...).
  */
 export function summaryProblems(values, noteLength, noteMax) {
-  var out = [];
+  const out = [];
   if (!values.target_group) out.push({ field: 'target_group', code: 'need_group' });
   else if (!values.subcategory) out.push({ field: 'subcategory', code: 'need_sub' });
-  var help = values.help_given || [];
+  const help = values.help_given || [];
   if (!help.length) out.push({ field: 'help_given', code: 'need_help' });
   else if (help.indexOf('referral') !== -1 && (!values.referral_target || !values.referral_region)) {
     out.push({ field: values.referral_target ? 'referral_region' : 'referral_target', code: 'need_referral' });
@@ -102,7 +102,7 @@ export function summaryProblems(values, noteLength, noteMax) {
  */
 export function serverProblems(message) {
   return String(message || '').split('; ').filter(Boolean).map(function (part) {
-    var match = /^(\w+): (.*)$/.exec(part);
+    const match = /^(\w+): (.*)$/.exec(part);
     return match ? { field: match[1], text: match[2] } : { field: null, text: part };
   });
 }
@@ -129,7 +129,7 @@ export function presenceKey(me) {
  * 01:00 in Brussels) nor the browser's own zone will do.
  */
 export function helplineDay(date, timeZone) {
-  var parts = {};
+  const parts = {};
   new Intl.DateTimeFormat('en', { timeZone: timeZone, year: 'numeric', month: '2-digit',
                                   day: '2-digit' })
     .formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });

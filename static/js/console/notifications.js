@@ -7,12 +7,12 @@ import { el, T, pageVisible } from './state.js';
 import { shouldNotify } from './logic.js';
 
 const STORE_KEY = 'helpline.console.notifications'; // a staff device's choice, no identity
-const baseTitle = document.title;
+let baseTitle = '';  // the page's own title, kept by init
 let unseen = 0;
 
 function tone(audio, frequency, start, length) {
-  var osc = audio.createOscillator();
-  var gain = audio.createGain();
+  const osc = audio.createOscillator();
+  const gain = audio.createGain();
   osc.type = 'sine';
   osc.frequency.value = frequency;
   gain.gain.setValueAtTime(0.0001, start);
@@ -25,9 +25,9 @@ function tone(audio, frequency, start, length) {
 }
 
 export function beep(twice) {
-  var audio = runningAudio();
+  const audio = runningAudio();
   if (!audio) return; // blocked until a first click: fine
-  var now = audio.currentTime;
+  const now = audio.currentTime;
   tone(audio, 880, now, 0.18);
   if (twice) tone(audio, 1175, now + 0.22, 0.22);
 }
@@ -44,9 +44,9 @@ function remember(on) {
 
 function desktop(kind, chatLabel) {
   if (!supported() || !shouldNotify(enabled(), window.Notification.permission, pageVisible())) return;
-  var title = kind === 'chat' ? T.title_new_chat : T.title_new_message;
+  const title = kind === 'chat' ? T.title_new_chat : T.title_new_message;
   try {
-    var note = new window.Notification(title, { body: chatLabel || '', tag: 'helpline-' + kind, silent: true });
+    const note = new window.Notification(title, { body: chatLabel || '', tag: 'helpline-' + kind, silent: true });
     note.onclick = function () { window.focus(); note.close(); };
   } catch (e) { /* some browsers allow notifications from a service worker only */ }
 }
@@ -56,7 +56,7 @@ export function attention(kind, chatLabel) {
   beep(kind === 'chat');
   if (pageVisible()) return;
   unseen += 1;
-  var what = kind === 'chat' ? T.title_new_chat : T.title_new_message;
+  const what = kind === 'chat' ? T.title_new_chat : T.title_new_message;
   document.title = '(' + unseen + ') ' + what + ' – ' + baseTitle;
   desktop(kind, chatLabel);
 }
@@ -73,7 +73,7 @@ export function seen() {
 }
 
 function renderToggle() {
-  var permission = supported() ? window.Notification.permission : 'unsupported';
+  const permission = supported() ? window.Notification.permission : 'unsupported';
   el.notify.checked = enabled() && permission === 'granted';
   el.notify.disabled = permission === 'unsupported' || permission === 'denied';
   el.notifyState.textContent = permission === 'unsupported' ? T.notify_unsupported
@@ -84,7 +84,7 @@ function renderToggle() {
 /** The permission is asked only here, when the therapist turns the switch on. */
 function onToggle() {
   if (!el.notify.checked) { remember(false); renderToggle(); return; }
-  var asked = window.Notification.permission === 'default'
+  const asked = window.Notification.permission === 'default'
     ? window.Notification.requestPermission() : Promise.resolve(window.Notification.permission);
   Promise.resolve(asked).then(function (permission) {
     remember(permission === 'granted');
@@ -92,7 +92,8 @@ function onToggle() {
   });
 }
 
-export function initNotifications() {
+export function init() {
+  baseTitle = document.title;
   renderToggle();
   el.notify.addEventListener('change', onToggle);
   window.addEventListener('focus', seen);

@@ -20,7 +20,7 @@ export function renderPresence() {
 
 /** The countdown: shown while a cool-down runs and the therapist is on duty. */
 function renderCooldown() {
-  var on = me.onDuty && me.cooldown > 0;
+  const on = me.onDuty && me.cooldown > 0;
   if (on) el.cooldownText.textContent = format(T.cooldown_left, { time: clock(me.cooldown) });
   else if (!el.cooldown.hidden) el.cooldownText.textContent = '';
   show(el.cooldown, on);
@@ -39,7 +39,7 @@ export function applyPresence(res) {
 }
 
 function onDutyChange() {
-  var wanted = el.duty.checked;
+  const wanted = el.duty.checked;
   el.duty.disabled = true;
   dutyPending = true;
   request('duty', { on: wanted, capacity: Number(el.capacity.value) }, function (res) {
@@ -86,7 +86,7 @@ export function setControlsEnabled(up) {
   el.pause.disabled = !up || !me.onDuty;
 }
 
-export function initPresence() {
+export function init() {
   el.duty.addEventListener('change', onDutyChange);
   el.capacity.addEventListener('change', onCapacityChange);
   el.pause.addEventListener('change', onPauseChange);

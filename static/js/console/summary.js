@@ -4,18 +4,25 @@
  * and the one-click "no conversation" registration for a chat the chatter never wrote in.
  */
 import { format, show, charCount, errorText as errorWords, lang, timeZone } from '../lib/common.js';
-import { cfg, T, el, labels, instantiate, span, request, errorText, setNotice, chats, chatLabel } from './state.js';
+import { cfg, T, el, labels, instantiate, span, request, errorText, setNotice, chats, chatLabel,
+  endedText } from './state.js';
 import { summaryProblems, serverProblems, chatterWrote, helplineDay } from './logic.js';
-import { removeChat, endedText } from './chatview.js';
 import { prefillRisk } from './supervision.js';
 import { applyPresence } from './presence.js';
 
+let removeChat = null;
+
+/** `config.removeChat(chat)` takes a chat out of the console (once its summary is filed). */
+export function init(root, config) {
+  removeChat = config.removeChat;
+}
+
 export function buildSummary(chat) {
-  var built = instantiate(el.tplSummary, chat.suffix);
-  var form = built.root;
-  var s = { form: form, refs: built.refs, pending: null, busy: false, shown: false, invalid: [] };
+  const built = instantiate(el.tplSummary, chat.suffix);
+  const form = built.root;
+  const s = { form: form, refs: built.refs, pending: null, busy: false, shown: false, invalid: [] };
   chat.summary = s;
-  var v = chat.view;
+  const v = chat.view;
   s.refs.wait.textContent = span(v.created_at, v.assigned_at);
   s.refs.duration.textContent = span(v.assigned_at, v.ended_at);
   s.refs.endReason.textContent = endedText(v.ended_by, v.end_reason);
@@ -40,25 +47,25 @@ export function buildSummary(chat) {
 
 /** A follow-up code for this chat: pushed to the chatter's screen, shown here once. */
 function issueFollowUp(chat) {
-  var s = chat.summary;
-  var days = parseInt(s.refs.followUpWindow.value, 10);
-  var payload = { chat_id: chat.id, date: s.refs.followUpDate.value, window_days: isNaN(days) ? 3 : days };
+  const s = chat.summary;
+  const days = parseInt(s.refs.followUpWindow.value, 10);
+  const payload = { chat_id: chat.id, date: s.refs.followUpDate.value, window_days: isNaN(days) ? 3 : days };
   request('follow_up_code', payload, function (res) {
     if (!res.ok) { s.refs.followUpCode.textContent = errorWords(T.errors, res, false); return; }
     s.refs.followUpCode.textContent = format(T.follow_up_issued, { code: res.code, from: res.from, until: res.until });
-    var appointment = s.form.querySelector('input[name="follow_up"][value="follow_up_appointment"]');
+    const appointment = s.form.querySelector('input[name="follow_up"][value="follow_up_appointment"]');
     if (appointment) appointment.checked = true;
   });
 }
 
 function fillSubcategories(s) {
-  var key = s.refs.group.value;
-  var group = cfg.taxonomy.target_groups.filter(function (g) { return g.key === key; })[0];
-  var select = s.refs.sub;
-  var options = [select.options[0]];
+  const key = s.refs.group.value;
+  const group = cfg.taxonomy.target_groups.filter(function (g) { return g.key === key; })[0];
+  const select = s.refs.sub;
+  const options = [select.options[0]];
   if (group) {
     group.subcategories.forEach(function (sub) {
-      var option = document.createElement('option');
+      const option = document.createElement('option');
       option.value = sub.key;
       option.textContent = sub['label_' + lang] || sub.label;
       options.push(option);
@@ -70,14 +77,14 @@ function fillSubcategories(s) {
 }
 
 function updateReferral(s) {
-  var referral = checkedValues(s.form, 'help_given').indexOf('referral') !== -1;
+  const referral = checkedValues(s.form, 'help_given').indexOf('referral') !== -1;
   show(s.refs.referral, referral);
   s.form.elements.referral_target.required = referral;
   s.form.elements.referral_region.required = referral;
 }
 
 function updateNoteCount(s) {
-  var count = charCount(s.refs.note.value);
+  const count = charCount(s.refs.note.value);
   s.refs.noteCount.textContent = format(T.count, { n: count, max: cfg.note_max });
   s.refs.noteCount.classList.toggle('over', count > cfg.note_max);
 }
@@ -88,9 +95,9 @@ function checkedValues(form, name) {
 }
 
 function collectValues(s) {
-  var f = s.form.elements;
-  var help = checkedValues(s.form, 'help_given');
-  var referral = help.indexOf('referral') !== -1;
+  const f = s.form.elements;
+  const help = checkedValues(s.form, 'help_given');
+  const referral = help.indexOf('referral') !== -1;
   return {
     target_group: f.target_group.value || null,
     subcategory: f.subcategory.value || null,
@@ -112,17 +119,17 @@ function collectValues(s) {
 
 /** The controls of a field (a select, or every box of a group). */
 function controls(s, field) {
-  var found = s.form.elements[field];
+  const found = s.form.elements[field];
   if (!found) return [];
   return found.tagName ? [found] : Array.from(found);
 }
 
 /** The label of a field, for the list at the top. */
 function fieldLabel(s, field) {
-  var first = controls(s, field)[0];
+  const first = controls(s, field)[0];
   if (!first) return field;
-  var label = first.type !== 'checkbox' && first.type !== 'radio' && first.labels && first.labels[0];
-  if (!label) { var box = first.closest('fieldset'); label = box && box.querySelector('legend'); }
+  let label = first.type !== 'checkbox' && first.type !== 'radio' && first.labels && first.labels[0];
+  if (!label) { const box = first.closest('fieldset'); label = box && box.querySelector('legend'); }
   return label ? label.firstChild.textContent.trim() : field;
 }
 
@@ -132,7 +139,7 @@ function clearFieldErrors(s) {
     show(item.error, false);
     item.controls.forEach(function (c) {
       c.removeAttribute('aria-invalid');
-      var ids = (c.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) { return id && id !== item.error.id; });
+      const ids = (c.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) { return id && id !== item.error.id; });
       if (ids.length) c.setAttribute('aria-describedby', ids.join(' ')); else c.removeAttribute('aria-describedby');
     });
   });
@@ -142,21 +149,21 @@ function clearFieldErrors(s) {
 /** Each problem {field, text}: at its field (when the form has a place for it) and listed. */
 function showProblems(s, problems) {
   clearFieldErrors(s);
-  var items = problems.map(function (p) {
-    var error = p.field && s.refs['err_' + p.field];
+  const items = problems.map(function (p) {
+    const error = p.field && s.refs['err_' + p.field];
     if (error) {
-      var boxes = controls(s, p.field);
+      const boxes = controls(s, p.field);
       error.textContent = p.text;
       show(error, true);
       boxes.forEach(function (c) {
         c.setAttribute('aria-invalid', 'true');
-        var ids = (c.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+        const ids = (c.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
         if (ids.indexOf(error.id) === -1) ids.push(error.id);
         c.setAttribute('aria-describedby', ids.join(' '));
       });
       s.invalid.push({ error: error, controls: boxes });
     }
-    var item = document.createElement('li');
+    const item = document.createElement('li');
     item.textContent = p.field ? fieldLabel(s, p.field) + ': ' + p.text : p.text;
     return item;
   });
@@ -167,7 +174,7 @@ function showProblems(s, problems) {
 /** The page's wording of the local checks. */
 function localProblems(s, values) {
   return summaryProblems(values, charCount(values.note), cfg.note_max).map(function (p) {
-    var text = p.code === 'note_too_long' ? format(T.note_too_long, { over: p.over, max: cfg.note_max }) : T[p.code];
+    const text = p.code === 'note_too_long' ? format(T.note_too_long, { over: p.over, max: cfg.note_max }) : T[p.code];
     return { field: p.field, text: text };
   });
 }
@@ -178,7 +185,7 @@ function recheck(s) {
 }
 
 function focusFirst(s, problems) {
-  var first = problems[0] && problems[0].field && controls(s, problems[0].field)[0];
+  const first = problems[0] && problems[0].field && controls(s, problems[0].field)[0];
   if (first) first.focus(); else s.refs.errors.scrollIntoView({ block: 'nearest' });
 }
 
@@ -200,17 +207,17 @@ function setBusy(s, busy) {
 }
 
 function submitSummary(chat, confirmed) {
-  var s = chat.summary;
+  const s = chat.summary;
   if (s.busy) return;
-  var values = collectValues(s);
-  var problems = localProblems(s, values);
+  const values = collectValues(s);
+  const problems = localProblems(s, values);
   s.refs.formError.textContent = '';
   showProblems(s, problems);
   if (problems.length) { focusFirst(s, problems); return; }
   if (confirmed !== null && s.pending && values.note === s.pending.note) {
     values.note = s.pending.original; // the server checks the note it cleaned itself
   }
-  var payload = { chat_id: chat.id, values: values };
+  const payload = { chat_id: chat.id, values: values };
   if (confirmed !== null) payload.confirmed_note = confirmed;
   setBusy(s, true);
   request('summary', payload, function (res) {
@@ -221,7 +228,7 @@ function submitSummary(chat, confirmed) {
 
 /** One click: a chat that ended before the chatter wrote anything (the server checks it). */
 function fileNoConversation(chat) {
-  var s = chat.summary;
+  const s = chat.summary;
   if (s.busy) return;
   setBusy(s, true);
   request('summary', { chat_id: chat.id, no_conversation: true }, function (res) {
@@ -239,11 +246,11 @@ function filed(chat, res, text) {
 }
 
 function onSummaryAnswer(chat, values, res) {
-  var s = chat.summary;
+  const s = chat.summary;
   if (res.ok) { filed(chat, res, T.summary_filed); return; }
   if (res.code === 'confirm_scrub') { showScrub(s, values.note, res); return; }
   if (res.code === 'invalid_summary') {
-    var problems = serverProblems(res.message);
+    const problems = serverProblems(res.message);
     showProblems(s, problems);
     focusFirst(s, problems);
     return;
@@ -253,12 +260,12 @@ function onSummaryAnswer(chat, values, res) {
 
 function showScrub(s, original, res) {
   s.pending = { original: original, note: String(res.note || '') };
-  var items = (res.removed || []).map(function (x) {
-    var item = document.createElement('li');
-    var kind = document.createElement('span');
+  const items = (res.removed || []).map(function (x) {
+    const item = document.createElement('li');
+    const kind = document.createElement('span');
     kind.className = 'removed-kind';
     kind.textContent = String(x.label || x.kind) + ': ';
-    var text = document.createElement('span');
+    const text = document.createElement('span');
     text.textContent = String(x.text);
     item.append(kind, text);
     return item;
@@ -273,12 +280,12 @@ function showScrub(s, original, res) {
 }
 
 function confirmScrub(chat) {
-  var s = chat.summary;
+  const s = chat.summary;
   if (s.pending) submitSummary(chat, s.pending.note);
 }
 
 export function onSummaryMissing(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat) return;
   setNotice(format(T.summary_missing, { chat: chatLabel(chat) }));
   removeChat(chat);

@@ -2,18 +2,20 @@
  * (whispers, "a colleague joined"), and supervisors' risk alerts from any chat.
  */
 import { format, show } from '../lib/common.js';
-import { SV, ACKED, chats, request, errorText, setNotice, timeLabel, chatLabel } from './state.js';
+import { el, SV, ACKED, chats, request, errorText, setNotice, timeLabel, chatLabel } from './state.js';
 import { attention, alarm } from './notifications.js';
 
-ACKED.risk_flag = 1;
+export function init() {
+  ACKED.risk_flag = 1;
+}
 
 export function wireRisk(chat) {
   chat.refs.riskButton.addEventListener('click', function () { toggleRisk(chat); });
 }
 
 export function renderRisk(chat) {
-  var b = chat.refs.riskButton;
-  var on = Boolean(chat.view && chat.view.risk);
+  const b = chat.refs.riskButton;
+  const on = Boolean(chat.view && chat.view.risk);
   b.setAttribute('aria-pressed', on ? 'true' : 'false');
   b.textContent = on ? SV.risk_on : SV.risk_off;
   show(b, chat.state === 'active');
@@ -26,8 +28,8 @@ function setRisk(chat, on) {
 
 /** Raise or lower the flag: supervisors are alerted, the summary starts at potential risk. */
 function toggleRisk(chat) {
-  var wanted = !(chat.view && chat.view.risk);
-  var b = chat.refs.riskButton;
+  const wanted = !(chat.view && chat.view.risk);
+  const b = chat.refs.riskButton;
   b.disabled = true;
   request('risk_flag', { chat_id: chat.id, on: wanted }, function (res) {
     b.disabled = false;
@@ -39,13 +41,13 @@ function toggleRisk(chat) {
 
 /** Another console of ours changed the flag. */
 export function onRisk(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (chat) setRisk(chat, data.risk);
 }
 
 export function prefillRisk(form, view) {
   if (!view.risk) return;
-  var input = form.querySelector('input[name="risk"][value="potential_risk"]');
+  const input = form.querySelector('input[name="risk"][value="potential_risk"]');
   if (input) input.checked = true;
 }
 
@@ -54,9 +56,9 @@ function addPrivateNote(chat, heading, text, kind, id) {
   chat.noteIds = chat.noteIds || new Set();
   if (id && chat.noteIds.has(id)) return false;
   if (id) chat.noteIds.add(id);
-  var item = document.createElement('li');
+  const item = document.createElement('li');
   item.className = 'private-note ' + kind;
-  var label = document.createElement('span');
+  const label = document.createElement('span');
   label.className = 'private-label';
   label.textContent = heading;
   item.appendChild(label);
@@ -67,15 +69,15 @@ function addPrivateNote(chat, heading, text, kind, id) {
 
 /** A whisper gets attention, but it is no unread message of the chatter's. */
 export function onWhisper(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat || typeof data.text !== 'string') return;
-  var heading = format(SV.whisper_from, { name: data.from || '' }) + ' · ' + timeLabel(data.ts) + ':';
+  const heading = format(SV.whisper_from, { name: data.from || '' }) + ' · ' + timeLabel(data.ts) + ':';
   if (!addPrivateNote(chat, heading, ' ' + data.text, 'whisper', data.id)) return;
   attention('message', chatLabel(chat));
 }
 
 export function onColleagueJoined(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (!chat) return;
   addPrivateNote(chat, format(SV.colleague_joined, { name: data.name || '' }), '', 'joined');
   chat.view.colleagues = (chat.view.colleagues || []).concat([{ staff_id: data.staff_id, name: data.name }]);
@@ -83,7 +85,7 @@ export function onColleagueJoined(data) {
 
 /** Supervisors' consoles: a potential-risk flag in anyone's chat. */
 export function onRiskAlert(data) {
-  var node = document.getElementById('risk-alert');
+  const node = el.riskAlert;
   if (!node || !data) return;
   node.textContent = format(SV.risk_alert, { therapist: data.therapist || '', time: timeLabel(data.at) });
   alarm(SV.title_risk);

@@ -1,15 +1,21 @@
 /* Transfer: to an on-duty colleague with room, or back to the front of the line, with an
- * optional handover note for the colleague only.
+ * optional handover note for the colleague only. A chat handed over leaves the console
+ * through init's `removeChat` (chatview.js's, passed in by page.js).
  */
 import { format, show, charCount, cleanText } from '../lib/common.js';
 import { T, TR, ACKED, request, errorText, setNotice, chats, chatLabel } from './state.js';
-import { removeChat } from './chatview.js';
 
-ACKED.transfer = 1;
-ACKED.colleagues = 1;
+let removeChat = null;
+
+/** `config.removeChat(chat)` takes a chat out of the console. */
+export function init(root, config) {
+  removeChat = config.removeChat;
+  ACKED.transfer = 1;
+  ACKED.colleagues = 1;
+}
 
 export function wireTransfer(chat) {
-  var r = chat.refs;
+  const r = chat.refs;
   r.transferButton.addEventListener('click', function () {
     if (r.transferForm.hidden) openTransfer(chat); else closeTransfer(chat, true);
   });
@@ -23,13 +29,13 @@ export function wireTransfer(chat) {
 }
 
 function updateCount(chat) {
-  var count = charCount(chat.refs.transferNote.value);
+  const count = charCount(chat.refs.transferNote.value);
   chat.refs.transferCount.textContent = format(T.count, { n: count, max: TR.note_max });
   chat.refs.transferCount.classList.toggle('over', count > TR.note_max);
 }
 
 function option(value, text, disabled) {
-  var node = document.createElement('option');
+  const node = document.createElement('option');
   node.value = value;
   node.textContent = text;
   node.disabled = Boolean(disabled);
@@ -38,21 +44,21 @@ function option(value, text, disabled) {
 
 /** Ask the server who is on duty with room right now, then show the form. */
 function openTransfer(chat) {
-  var r = chat.refs;
+  const r = chat.refs;
   r.transferError.textContent = '';
   r.transferTo.replaceChildren(option('', TR.loading, true));
   show(r.transferForm, true);
   r.transferButton.setAttribute('aria-expanded', 'true');
   request('colleagues', {}, function (res) {
-    var list = res.ok && Array.isArray(res.colleagues) ? res.colleagues : [];
-    var options = list.map(function (c) {
-      var full = !(c.free > 0);
+    const list = res.ok && Array.isArray(res.colleagues) ? res.colleagues : [];
+    const options = list.map(function (c) {
+      const full = !(c.free > 0);
       return option(String(c.id), format(full ? TR.colleague_full : TR.colleague_option,
         { name: c.name, free: c.free }), full);
     });
     options.push(option('line', TR.line_option, false));
     r.transferTo.replaceChildren.apply(r.transferTo, options);
-    var first = options.filter(function (o) { return !o.disabled; })[0];
+    const first = options.filter(function (o) { return !o.disabled; })[0];
     r.transferTo.value = first ? first.value : 'line';
     if (!res.ok) r.transferError.textContent = errorText(res);
     else if (!list.some(function (c) { return c.free > 0; })) r.transferError.textContent = TR.no_colleagues;
@@ -61,7 +67,7 @@ function openTransfer(chat) {
 }
 
 export function closeTransfer(chat, focusButton) {
-  var r = chat.refs;
+  const r = chat.refs;
   show(r.transferForm, false);
   r.transferButton.setAttribute('aria-expanded', 'false');
   r.transferError.textContent = '';
@@ -69,17 +75,17 @@ export function closeTransfer(chat, focusButton) {
 }
 
 function submitTransfer(chat) {
-  var r = chat.refs;
-  var note = cleanText(r.transferNote.value);
-  var over = charCount(note) - TR.note_max;
+  const r = chat.refs;
+  const note = cleanText(r.transferNote.value);
+  const over = charCount(note) - TR.note_max;
   if (over > 0) {
     r.transferError.textContent = format(TR.note_too_long, { over: over, max: TR.note_max });
     r.transferNote.focus();
     return;
   }
-  var target = r.transferTo.value;
+  const target = r.transferTo.value;
   if (!target) return;
-  var payload = { chat_id: chat.id, to: target === 'line' ? 'line' : Number(target) };
+  const payload = { chat_id: chat.id, to: target === 'line' ? 'line' : Number(target) };
   if (note) payload.note = note;
   r.transferSubmit.disabled = true;
   request('transfer', payload, function (res) {
@@ -92,22 +98,22 @@ function submitTransfer(chat) {
 
 /** The chat left this console (this tab or another console of ours transferred it). */
 function handedOver(chat, toName) {
-  var label = chatLabel(chat);
+  const label = chatLabel(chat);
   setNotice(toName ? format(TR.transferred_to, { chat: label, name: toName })
     : format(TR.transferred_line, { chat: label }));
   removeChat(chat);
 }
 
 export function onChatTransferred(data) {
-  var chat = data && chats.get(data.chat_id);
+  const chat = data && chats.get(data.chat_id);
   if (chat) handedOver(chat, data.to || null);
 }
 
 /** The private note from the colleague who handed the chat over: shown only here. */
 export function showHandover(chat, handover) {
-  var r = chat.refs;
-  var from = String(handover.from || '');
-  var text = String(handover.text || '');
+  const r = chat.refs;
+  const from = String(handover.from || '');
+  const text = String(handover.text || '');
   r.handoverFrom.textContent = format(text ? TR.handover_from : TR.handover_from_no_note, { name: from });
   r.handoverText.textContent = text;
   show(r.handoverText, Boolean(text));

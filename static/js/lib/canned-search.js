@@ -1,5 +1,5 @@
 /* Search and ranking of canned responses: pure functions, no DOM, so `node --test` can
- * check them (tests/js/canned-search.test.mjs). Used by static/js/console/canned.js. */
+ * check them (tests/js/canned-search.test.mjs). Used by static/js/lib/canned-picker.js. */
 
 /** Lower case without accents, so "reference" finds "référence" and "CAW" finds "caw". */
 export function normalise(text) {

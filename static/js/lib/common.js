@@ -7,20 +7,41 @@
  * as HTML.
  */
 
-/** The page's language (the <html lang> the server set), for dates and times, and the
- *  helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). */
-var lang = document.documentElement.lang || 'nl';
-var localeNode = document.getElementById('locale-config');
-var locale = localeNode ? JSON.parse(localeNode.textContent) : {};
-var timeZone = locale.time_zone || undefined;
+/* The page's language (the <html lang> the server set), for dates and times, and the
+ * helpline's time zone (every page shows the helpline's wall-clock time, 24-hour). Read
+ * from the page by its entry module (pageLocale) and set by the page's init (setLocale):
+ * nothing here reads the page when it is imported. */
+let lang = 'nl';
+let timeZone;
+
+/** What the page says about its language and zone: <html lang> and #locale-config. */
+function pageLocale(doc) {
+  const node = doc.getElementById('locale-config');
+  const locale = node ? JSON.parse(node.textContent) : {};
+  return { lang: doc.documentElement.lang || 'nl', timeZone: locale.time_zone || undefined };
+}
+
+/** Set by a page's init, before anything is formatted. */
+function setLocale(locale) {
+  lang = locale.lang || 'nl';
+  timeZone = locale.timeZone;
+}
 
 /** Date/time options with the helpline's zone and a 24-hour clock added. */
 function zoned(options) {
   return Object.assign({ timeZone: timeZone, hour12: false }, options);
 }
 
-/** Short for getElementById: the pages look up many fixed elements by id. */
-function $(id) { return document.getElementById(id); }
+/** A template's JSON config (<script type="application/json" id=...>), for entry modules. */
+function jsonConfig(doc, id) { return JSON.parse(doc.getElementById(id).textContent); }
+
+/**
+ * Look up a component's fixed elements by id within its root:
+ * `const $ = byId(root); $('conn-state')`. Called in a component's init, never at import.
+ */
+function byId(root) {
+  return function (id) { return root.querySelector('#' + CSS.escape(id)); };
+}
 
 /** Show or hide with the `hidden` attribute, so assistive technology follows too. */
 function show(node, visible) { node.hidden = !visible; }
@@ -52,6 +73,7 @@ function charCount(text) { return Array.from(text).length; }
  */
 function cleanText(text) {
   return text.replace(/\r\n?/g, '\n')
+    // eslint-disable-next-line no-control-regex -- control characters are what it removes
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
     .trim();
 }
@@ -61,9 +83,9 @@ function cleanText(text) {
  * strings they would sort "10-0" before "9-0").
  */
 function compareIds(a, b) {
-  var pa = a.split('-'), pb = b.split('-');
-  for (var i = 0; i < 2; i += 1) {
-    var x = pa[i] || '0', y = pb[i] || '0';
+  const pa = a.split('-'), pb = b.split('-');
+  for (let i = 0; i < 2; i += 1) {
+    const x = pa[i] || '0', y = pb[i] || '0';
     if (x.length !== y.length) return x.length - y.length;
     if (x !== y) return x < y ? -1 : 1;
   }
@@ -79,14 +101,14 @@ function validMessage(m) {
 
 /** A time sent by the server (Unix seconds, a number or a numeric string), or null. */
 function seconds(value) {
-  var n = typeof value === 'number' ? value : parseFloat(value);
+  const n = typeof value === 'number' ? value : parseFloat(value);
   return isFinite(n) ? n : null;
 }
 
 /** A duration as clock text, "mm:ss" ("h:mm:ss" from an hour on); never negative. */
 function clock(totalSeconds) {
-  var s = Math.max(0, Math.floor(totalSeconds));
-  var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   return (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0');
 }
 
@@ -95,7 +117,7 @@ function clock(totalSeconds) {
  * missing or odd time stands for (they differ), so this takes a number only.
  */
 function timeLabel(unixSeconds) {
-  var date = new Date(unixSeconds * 1000);
+  const date = new Date(unixSeconds * 1000);
   try {
     return new Intl.DateTimeFormat(lang, zoned({ hour: '2-digit', minute: '2-digit' })).format(date);
   } catch (e) {
@@ -109,7 +131,7 @@ function timeLabel(unixSeconds) {
  * The chatter's page passes false: it shows its own wording only.
  */
 function errorText(errors, res, serverMessage) {
-  var code = res && res.code;
+  const code = res && res.code;
   return (code && errors[code]) || (serverMessage && res && res.message) || errors.default;
 }
 
@@ -118,15 +140,15 @@ function errorText(errors, res, serverMessage) {
  * sees "You" for themselves, staff see "Chatter") and `time`; all goes in as text.
  */
 function messageNode(m, who, time) {
-  var item = document.createElement('li');
+  const item = document.createElement('li');
   item.className = 'msg msg-' + m.sender;
   item.dataset.id = m.id;
-  var meta = document.createElement('p');
+  const meta = document.createElement('p');
   meta.className = 'msg-meta';
-  var name = document.createElement('bdi');  // the name cannot reorder the time
+  const name = document.createElement('bdi');  // the name cannot reorder the time
   name.textContent = plain(who);
   meta.append(name, ' · ' + time);
-  var text = document.createElement('p');
+  const text = document.createElement('p');
   text.className = 'msg-text';
   text.textContent = m.text;
   item.append(meta, text);
@@ -145,7 +167,7 @@ function entryId(entry) { return typeof entry === 'string' ? entry : entry.id; }
  */
 function insertMessage(kept, list, m, render, entry) {
   if (!validMessage(m) || kept.ids.has(m.id)) return false;
-  var index = kept.messages.length;
+  let index = kept.messages.length;
   while (index > 0 && compareIds(entryId(kept.messages[index - 1]), m.id) > 0) index -= 1;
   kept.messages.splice(index, 0, entry ? entry(m) : m.id);
   kept.ids.add(m.id);
@@ -164,8 +186,8 @@ function isSendKey(event) {
  * the text fits, without wiping another error. `texts` gives `count` and `too_long`.
  */
 function updateCounter(input, counter, error, max, texts) {
-  var count = charCount(cleanText(input.value));
-  var over = count - max;
+  const count = charCount(cleanText(input.value));
+  const over = count - max;
   counter.textContent = format(texts.count, { n: count, max: max });
   counter.classList.toggle('over', over > 0);
   input.setAttribute('aria-invalid', over > 0 ? 'true' : 'false');
@@ -198,7 +220,7 @@ function request(socket, event, payload, options, done) {
 function showSignedOut(node, texts, loginUrl) {
   node.textContent = '';
   node.className = 'conn-state down';
-  var link = document.createElement('a');
+  const link = document.createElement('a');
   link.href = loginUrl;
   link.textContent = texts.sign_in_again;
   node.append(document.createTextNode(texts.signed_out + ' '), link);
@@ -214,15 +236,15 @@ function showSignedOut(node, texts, loginUrl) {
  * At the absolute end no button helps: the notice says so and the button stays hidden.
  */
 function watchSession(socket, box, texts) {
-  var text = box.querySelector('[data-ref="text"]');
-  var stay = box.querySelector('[data-ref="stay"]');
-  var idleMs = 0, warnMs = 0, idleEnd = Infinity, lifeEnd = Infinity, shownFor = null;
-  var send = socket.emit;
+  const text = box.querySelector('[data-ref="text"]');
+  const stay = box.querySelector('[data-ref="stay"]');
+  let idleMs = 0, warnMs = 0, idleEnd = Infinity, lifeEnd = Infinity, shownFor = null;
+  const send = socket.emit;
 
   function hide() { shownFor = null; show(box, false); text.textContent = ''; }
   function update(info) {
     if (!info || typeof info.idle_left !== 'number') return;
-    var now = Date.now();
+    const now = Date.now();
     idleMs = info.idle_seconds * 1000;
     warnMs = info.warn_seconds * 1000;
     idleEnd = now + info.idle_left * 1000;
@@ -231,8 +253,8 @@ function watchSession(socket, box, texts) {
     check();
   }
   function check() {
-    var idleFirst = idleEnd < lifeEnd, end = Math.min(idleEnd, lifeEnd);
-    var kind = idleFirst ? 'idle' : 'lifetime';
+    const idleFirst = idleEnd < lifeEnd, end = Math.min(idleEnd, lifeEnd);
+    const kind = idleFirst ? 'idle' : 'lifetime';
     if (end - Date.now() > warnMs) { if (shownFor) hide(); return; }
     if (shownFor === kind) return;
     shownFor = kind;
@@ -256,14 +278,14 @@ function watchSession(socket, box, texts) {
 
 /* ---------- sound: browsers keep audio suspended until the user interacts ---------- */
 
-var audio = null;
+let audio = null;
 
 /**
  * Create or resume the page's audio on a click or key press (the only moments a
  * browser allows it), so an alert can sound later without one.
  */
 function unlockAudio() {
-  var Ctx = window.AudioContext || window.webkitAudioContext;
+  const Ctx = window.AudioContext || window.webkitAudioContext;
   if (!audio && Ctx) {
     try { audio = new Ctx(); } catch (e) { audio = null; }
   }
@@ -278,8 +300,11 @@ function runningAudio() {
 export {
   lang,
   timeZone,
+  pageLocale,
+  setLocale,
   zoned,
-  $,
+  jsonConfig,
+  byId,
   show,
   format,
   plain,

@@ -1,6 +1,6 @@
-/* /staff/canned: the "Try it" box uses the console's own picker, so supervisors see their
- * texts exactly as therapists will. Words and the JSON address come from the page. */
-import { attachCannedPicker } from '../console/canned.js';
+/* Entry of /staff/canned (templates/admin/canned.html loads it): the template's picker
+ * config (#canned-config) goes to the "Try it" box. */
+import { jsonConfig } from '../lib/common.js';
+import { init } from './canned-try.js';
 
-const config = JSON.parse(document.getElementById('canned-config').textContent);
-attachCannedPicker(document.getElementById('try-message'), config);
+init(document.body, jsonConfig(document, 'canned-config'));

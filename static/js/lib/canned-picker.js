@@ -3,11 +3,12 @@
  * for editing, it is never sent by itself. Texts come from `url` (GET /staff/canned.json)
  * once, when first opened; every text is rendered with textContent. The words come from
  * the page (`strings`: open, search, empty, close, failed, count with "{n}").
+ * Shared by the console's message boxes and the "Try it" box of /staff/canned.
  *
- *   import { attachCannedPicker } from '/static/js/console/canned.js';
+ *   import { attachCannedPicker } from '../lib/canned-picker.js';
  *   attachCannedPicker(textarea, { url, strings });
  */
-import { insertAt, moveIndex, rank } from '../lib/canned-search.js';
+import { insertAt, moveIndex, rank } from './canned-search.js';
 
 let serial = 0;
 
