@@ -204,6 +204,9 @@ class Config:
     OVERVIEW_BROADCAST_DELAY: float | None = None
     # The worker only emits through the message queue; it never listens.
     SOCKETIO_WRITE_ONLY = False
+    # The app's clock (realtime.live.now): None is the wall clock. Not read from the
+    # environment: tests pass a function in (tests/clock.py) and move it instead of sleeping.
+    CLOCK = None
 
 
 class DevelopmentConfig(Config):

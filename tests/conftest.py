@@ -25,6 +25,7 @@ from helpline.admin import accounts
 from helpline.chat import proofofwork
 from helpline.extensions import db, socketio
 from tests import totp
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -76,13 +77,15 @@ def redis_url():
 
 @pytest.fixture
 def app(redis_url):
-    """A fresh app per test with an empty Redis and empty tables.
+    """A fresh app per test with an empty Redis and empty tables, and its own clock
+    (tests.clock.Clock, the `clock` fixture): a test moves it instead of sleeping.
 
     No app context stays pushed during the test: socket events must each get their own,
     as on a real server (a shared one would share Flask-Login's cached user). Tests
     that touch the database directly use the `ctx` fixture.
     """
-    app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0})
+    app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0,
+                                           "CLOCK": Clock()})
     totp.forget()
     r = app.extensions["helpline_redis"]
     r.flushdb()
@@ -118,6 +121,12 @@ def _empty_database() -> None:
     names = ", ".join(f'"{t.name}"' for t in tables)
     db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     db.session.commit()
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    """The app's clock: `clock.advance(seconds)` is time passing, at once."""
+    return app.config["CLOCK"]
 
 
 @pytest.fixture
@@ -160,7 +169,8 @@ def sign_in(http, username: str, password: str = PASSWORD):
     """Sign in with a Flask test client: the password, then a code if one is asked."""
     response = http.post("/staff/login", data={"username": username, "password": password})
     if response.status_code == 302 and "/staff/login/code" in response.headers["Location"]:
-        response = http.post("/staff/login/code", data={"code": totp.next_code(username)})
+        code = totp.next_code(username, http.application.config.get("CLOCK") or time.time)
+        response = http.post("/staff/login/code", data={"code": code})
     return response
 
 
