@@ -48,17 +48,22 @@ def with_solution(data, get_challenge) -> dict:
     return data
 
 
-def _emit_with_solution(self, event, *args, **kwargs):
-    """Test clients solve the challenge before `start`, as the chatter page does."""
-    if (event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1
-            and (not args or args[0] is None or isinstance(args[0], dict))):  # not fuzz input
-        http = self.app.test_client()
-        args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
-    return _plain_emit(self, event, *args, **kwargs)
+class ChatterClient(SocketIOTestClient):
+    """A /chat test client that solves the proof of work before `start`, as the chatter
+    page does. A `start` payload with its own `pow` key (None: none) is sent as it is,
+    and so is fuzz input that is not a payload (tests/test_fuzz.py)."""
+
+    def emit(self, event, *args, **kwargs):
+        if (event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1
+                and (not args or args[0] is None or isinstance(args[0], dict))):
+            http = self.app.test_client()
+            args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
+        return super().emit(event, *args, **kwargs)
 
 
-_plain_emit = SocketIOTestClient.emit
-SocketIOTestClient.emit = _emit_with_solution
+def chatter_client(app, **kwargs) -> ChatterClient:
+    """socketio.test_client(app, namespace="/chat", **kwargs), solving the proof of work."""
+    return ChatterClient(app, socketio, namespace="/chat", **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -176,11 +181,11 @@ def sign_in(http, username: str, password: str = PASSWORD):
 
 @pytest.fixture
 def chatter(app):
-    """A new anonymous /chat test client each call."""
+    """A new anonymous /chat test client each call (a ChatterClient: `start` is solved)."""
     clients = []
 
     def make():
-        client = socketio.test_client(app, namespace="/chat")
+        client = chatter_client(app)
         clients.append(client)
         return client
 
