@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
 LOG_TAIL_CHARS = 8000  # of a live server's log, shown under a failed test
+START_SECONDS = 120  # a live server's start: a deadline, not a timing assertion
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -296,18 +297,24 @@ class LiveServers:
             self.urls.append(f"http://127.0.0.1:{port}")
         self.procs.append(subprocess.Popen([sys.executable, "app.py", "worker"], cwd=ROOT,
                                            env=self.env, stdout=log, stderr=subprocess.STDOUT))
-        for url in self.urls:
-            self._wait(url)
+        for proc, url in zip(self.procs, self.urls, strict=False):
+            self._wait(proc, url)
 
-    def _wait(self, url: str) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+    def _wait(self, proc: subprocess.Popen, url: str) -> None:
+        """Until the server answers /healthz. A generous deadline: with the scrubber
+        preloaded (spaCy) a start takes 10-30 s on a busy 2-core machine. A server that
+        exits fails at once."""
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
-                if requests.get(url + "/healthz", timeout=1).ok:
+                if requests.get(url + "/healthz", timeout=2).ok:
                     return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"live server did not start:\n{self.log.read_text()[-3000:]}")
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        state = "exited" if proc.poll() is not None else f"not up within {START_SECONDS} s"
+        raise RuntimeError(f"live server did not start ({state}):\n"
+                           f"{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         for proc in self.procs:
