@@ -27,6 +27,10 @@ from helpline.extensions import db, socketio
 from tests import totp
 from tests.clock import Clock
 
+# pytest imports this file as `conftest`; tests import it as `tests.conftest`. One module,
+# not two copies: LiveServers and STARTED_LOGS below are the same for the hooks and tests.
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -288,6 +292,7 @@ class LiveServers:
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"
+        STARTED_LOGS.append(self.log)
         log = self.log.open("ab")
         for _ in range(count):
             port = free_port()
@@ -326,15 +331,24 @@ class LiveServers:
                 proc.kill()
 
 
+STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running test's setup
+
+
+def pytest_runtest_setup(item) -> None:
+    STARTED_LOGS.clear()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed test that ran live servers shows the end of their log (and of any other log
-    its fixtures name): a timeout in CI is otherwise a mystery. Logs hold no chatter data."""
+    its fixtures name): a timeout in CI is otherwise a mystery. Logs hold no chatter data.
+    Servers the test started itself (and stopped in a `finally`) count too."""
     outcome = yield
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    paths: dict[Path, None] = {}  # `live` and `live_servers` are one object: each log once
+    # `live` and `live_servers` are one object: each log once
+    paths: dict[Path, None] = {path: None for path in STARTED_LOGS if path.is_file()}
     for value in item.funcargs.values():
         logs = [value.log] if isinstance(value, LiveServers) else (
             value.get("logs", []) if isinstance(value, dict) else [])
