@@ -432,8 +432,11 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits up to 20 s, not Playwright's 5: a deadline for a busy CI machine (a
+    # sign-in's argon2 runs at a lower priority there), never a timing assertion.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
