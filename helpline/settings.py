@@ -197,6 +197,9 @@ class Config:
     LOGIN_FAILURE_MEMORY_SECONDS = _env_int("LOGIN_FAILURE_MEMORY_SECONDS", 24 * 3600)
     # Beyond this many failed sign-ins a minute (all accounts), every sign-in waits.
     LOGIN_GLOBAL_FAILURES_PER_MINUTE = _env_int("LOGIN_GLOBAL_FAILURES_PER_MINUTE", 300)
+    # argon2's cost for new hashes (None: argon2-cffi's default, RFC 9106's low-memory
+    # profile). Not read from the environment: only the test suite makes it cheap.
+    PASSWORD_HASH_COST: dict | None = None
     # Argon2 runs in a thread pool of this size under gevent (0: on the event loop).
     PASSWORD_HASH_THREADS = _env_int("PASSWORD_HASH_THREADS", 2)
     # Where the running platform writes its embedded Redis URL for the CLI (owner-only).
@@ -211,6 +214,9 @@ class Config:
     OVERVIEW_BROADCAST_DELAY: float | None = None
     # The worker only emits through the message queue; it never listens.
     SOCKETIO_WRITE_ONLY = False
+    # The app's clock (realtime.live.now): None is the wall clock. Not read from the
+    # environment: tests pass a function in (tests/clock.py) and move it instead of sleeping.
+    CLOCK = None
 
 
 class DevelopmentConfig(Config):
@@ -233,6 +239,9 @@ class TestingConfig(Config):
     # A tiny proof of work: tests solve it for real (tests/conftest.py solve_start).
     POW_MAX_NUMBER = 20
     POW_MAX_NUMBER_RAISED = 200
+    # Cheap argon2 (about 0.1 ms, not 100-200 ms): the suite hashes and checks passwords
+    # thousands of times; tests/admin/test_login.py checks the default cost outside tests.
+    PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     # Tests that send no Accept-Language read English; tests/i18n checks the "nl" default.
     HELPLINE_DEFAULT_LANGUAGE = "en"
     BABEL_DEFAULT_LOCALE = "en"

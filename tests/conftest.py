@@ -24,11 +24,17 @@ from helpline.admin import accounts
 from helpline.chat import proofofwork
 from helpline.extensions import db, socketio
 from tests import totp
+from tests.clock import Clock
+
+# pytest imports this file as `conftest`; tests import it as `tests.conftest`. One module,
+# not two copies: LiveServers and STARTED_LOGS below are the same for the hooks and tests.
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
 LOG_TAIL_CHARS = 8000  # of a live server's log, shown under a failed test
+START_SECONDS = 120  # a live server's start: a deadline, not a timing assertion
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -46,17 +52,22 @@ def with_solution(data, get_challenge) -> dict:
     return data
 
 
-def _emit_with_solution(self, event, *args, **kwargs):
-    """Test clients solve the challenge before `start`, as the chatter page does."""
-    if (event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1
-            and (not args or args[0] is None or isinstance(args[0], dict))):  # not fuzz input
-        http = self.app.test_client()
-        args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
-    return _plain_emit(self, event, *args, **kwargs)
+class ChatterClient(SocketIOTestClient):
+    """A /chat test client that solves the proof of work before `start`, as the chatter
+    page does. A `start` payload with its own `pow` key (None: none) is sent as it is,
+    and so is fuzz input that is not a payload (tests/test_fuzz.py)."""
+
+    def emit(self, event, *args, **kwargs):
+        if (event == "start" and kwargs.get("namespace") == "/chat" and len(args) <= 1
+                and (not args or args[0] is None or isinstance(args[0], dict))):
+            http = self.app.test_client()
+            args = (with_solution(args[0] if args else None, lambda: http.get("/challenge").json),)
+        return super().emit(event, *args, **kwargs)
 
 
-_plain_emit = SocketIOTestClient.emit
-SocketIOTestClient.emit = _emit_with_solution
+def chatter_client(app, **kwargs) -> ChatterClient:
+    """socketio.test_client(app, namespace="/chat", **kwargs), solving the proof of work."""
+    return ChatterClient(app, socketio, namespace="/chat", **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -75,13 +86,15 @@ def redis_url():
 
 @pytest.fixture
 def app(redis_url):
-    """A fresh app per test with an empty Redis and empty tables.
+    """A fresh app per test with an empty Redis and empty tables, and its own clock
+    (tests.clock.Clock, the `clock` fixture): a test moves it instead of sleeping.
 
     No app context stays pushed during the test: socket events must each get their own,
     as on a real server (a shared one would share Flask-Login's cached user). Tests
     that touch the database directly use the `ctx` fixture.
     """
-    app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0})
+    app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0,
+                                           "CLOCK": Clock()})
     totp.forget()
     r = app.extensions["helpline_redis"]
     r.flushdb()
@@ -117,6 +130,12 @@ def _empty_database() -> None:
     names = ", ".join(f'"{t.name}"' for t in tables)
     db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     db.session.commit()
+
+
+@pytest.fixture
+def clock(app) -> Clock:
+    """The app's clock: `clock.advance(seconds)` is time passing, at once."""
+    return app.config["CLOCK"]
 
 
 @pytest.fixture
@@ -159,17 +178,18 @@ def sign_in(http, username: str, password: str = PASSWORD):
     """Sign in with a Flask test client: the password, then a code if one is asked."""
     response = http.post("/staff/login", data={"username": username, "password": password})
     if response.status_code == 302 and "/staff/login/code" in response.headers["Location"]:
-        response = http.post("/staff/login/code", data={"code": totp.next_code(username)})
+        code = totp.next_code(username, http.application.config.get("CLOCK") or time.time)
+        response = http.post("/staff/login/code", data={"code": code})
     return response
 
 
 @pytest.fixture
 def chatter(app):
-    """A new anonymous /chat test client each call."""
+    """A new anonymous /chat test client each call (a ChatterClient: `start` is solved)."""
     clients = []
 
     def make():
-        client = socketio.test_client(app, namespace="/chat")
+        client = chatter_client(app)
         clients.append(client)
         return client
 
@@ -275,6 +295,7 @@ class LiveServers:
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []
         self.log = tmp / "live.log"
+        STARTED_LOGS.append(self.log)
         log = self.log.open("ab")
         for _ in range(count):
             port = free_port()
@@ -284,18 +305,24 @@ class LiveServers:
             self.urls.append(f"http://127.0.0.1:{port}")
         self.procs.append(subprocess.Popen([sys.executable, "app.py", "worker"], cwd=ROOT,
                                            env=self.env, stdout=log, stderr=subprocess.STDOUT))
-        for url in self.urls:
-            self._wait(url)
+        for proc, url in zip(self.procs, self.urls, strict=False):
+            self._wait(proc, url)
 
-    def _wait(self, url: str) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+    def _wait(self, proc: subprocess.Popen, url: str) -> None:
+        """Until the server answers /healthz. A generous deadline: with the scrubber
+        preloaded (spaCy) a start takes 10-30 s on a busy 2-core machine. A server that
+        exits fails at once."""
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
-                if requests.get(url + "/healthz", timeout=1).ok:
+                if requests.get(url + "/healthz", timeout=2).ok:
                     return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"live server did not start:\n{self.log.read_text()[-3000:]}")
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        state = "exited" if proc.poll() is not None else f"not up within {START_SECONDS} s"
+        raise RuntimeError(f"live server did not start ({state}):\n"
+                           f"{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -307,15 +334,24 @@ class LiveServers:
                 proc.kill()
 
 
+STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running test's setup
+
+
+def pytest_runtest_setup(item) -> None:
+    STARTED_LOGS.clear()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed test that ran live servers shows the end of their log (and of any other log
-    its fixtures name): a timeout in CI is otherwise a mystery. Logs hold no chatter data."""
+    its fixtures name): a timeout in CI is otherwise a mystery. Logs hold no chatter data.
+    Servers the test started itself (and stopped in a `finally`) count too."""
     outcome = yield
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    paths: dict[Path, None] = {}  # `live` and `live_servers` are one object: each log once
+    # `live` and `live_servers` are one object: each log once
+    paths: dict[Path, None] = {path: None for path in STARTED_LOGS if path.is_file()}
     for value in item.funcargs.values():
         logs = [value.log] if isinstance(value, LiveServers) else (
             value.get("logs", []) if isinstance(value, dict) else [])
@@ -343,8 +379,11 @@ def live_servers(tmp_path_factory, redis_url, live_db):
         db.create_all()
     # These two serve the whole session, and the browser tests file notes: they load the
     # scrubber at start, as production does, not within a page's wait for its answer.
+    # No limit on the line (tested in-process: tests/availability): 30 chatters start at
+    # once with 30 free places, and on a busy machine more than 15 of them may wait for a
+    # moment before the assignments catch up.
     servers = LiveServers(other_db(redis_url, 1), live_db, tmp_path_factory.mktemp("servers"),
-                          count=2, env={"SCRUBBER_PRELOAD": "1"})
+                          count=2, env={"SCRUBBER_PRELOAD": "1", "MAX_LINE_LENGTH": "0"})
     servers.app = app
     yield servers
     servers.stop()
@@ -396,8 +435,11 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits up to 20 s, not Playwright's 5: a deadline for a busy CI machine (a
+    # sign-in's argon2 runs at a lower priority there), never a timing assertion.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

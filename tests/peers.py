@@ -44,6 +44,9 @@ class SerialTLSWebSocket(websocket.WebSocket):
             return super()._recv(bufsize)
 
 
+DEADLINE = 30  # seconds for an ack, an event, a connection: generous for a busy CI machine
+
+
 class Peer:
     """A python-socketio client that records every event it receives."""
 
@@ -64,7 +67,7 @@ class Peer:
         if cookie:
             headers["Cookie"] = cookie
         self.sio.connect(url, namespaces=[namespace], transports=["websocket"], headers=headers,
-                         wait_timeout=10)
+                         wait_timeout=DEADLINE)
 
     def _record(self, event, data=None):
         with self.lock:
@@ -73,15 +76,15 @@ class Peer:
     def call(self, event, data=None):
         if event == "start" and self.namespace == "/chat":
             data = with_solution(data, lambda: self.http.get(self.url + "/challenge",
-                                                             timeout=10).json())
+                                                             timeout=DEADLINE).json())
         try:
-            return self.sio.call(event, data, namespace=self.namespace, timeout=10)
+            return self.sio.call(event, data, namespace=self.namespace, timeout=DEADLINE)
         except socketio.exceptions.TimeoutError:  # say what the socket saw instead
             raise AssertionError(
-                f"no ack for {event!r} within 10 s (connected: {self.sio.connected}); "
+                f"no ack for {event!r} within {DEADLINE} s (connected: {self.sio.connected}); "
                 f"last events: {self.received[-5:]}") from None
 
-    def wait_for(self, event, predicate=lambda d: True, timeout=10.0):
+    def wait_for(self, event, predicate=lambda d: True, timeout=DEADLINE):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:

@@ -23,7 +23,8 @@ def embedded_env(tmp_path, database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     return {**env, "DATABASE_URL": database_url, "LIVE_REDIS_FILE": str(tmp_path / "live-redis"),
             "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
-            "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1"}
+            "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1",
+            "SCRUBBER_PRELOAD": "0"}  # no note is filed: no 10-30 s start loading spaCy
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -62,7 +63,7 @@ def test_cli_deactivate_reaches_the_embedded_redis(tmp_path, redis_url, peers):
                               cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        assert wait_until(lambda: healthy(url), timeout=30), log.read_text()[-2000:]
+        assert wait_until(lambda: healthy(url), timeout=120), log.read_text()[-2000:]
         live_file = tmp_path / "live-redis"
         assert oct(live_file.stat().st_mode & 0o777) == "0o600"
         r = redis_lib.Redis.from_url(live_file.read_text().strip(), decode_responses=True)

@@ -19,8 +19,6 @@ from ..realtime.protocol import clean_name
 from ..records.models import ROLES, Staff
 from ..settings import setting
 
-_DUMMY_HASH = passwords.DUMMY_HASH
-
 
 class AccountError(ValueError):
     """A request about an account that cannot be met, with a message for the operator."""
@@ -74,8 +72,8 @@ def authenticate(session: Session, username: str, password: str) -> Staff | None
     staff = find(session, username)
     too_long = len(password) > setting("PASSWORD_MAX_LENGTH")
     checked = password[:setting("PASSWORD_MAX_LENGTH")]
-    good = passwords.verify(staff.password_hash if staff and not too_long else _DUMMY_HASH,
-                            checked)
+    known = staff is not None and not too_long
+    good = passwords.verify(staff.password_hash if known else passwords.dummy_hash(), checked)
     if not good or staff is None or too_long or not staff.active:
         return None
     if passwords.needs_rehash(staff.password_hash):

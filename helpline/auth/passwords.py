@@ -23,7 +23,7 @@ from gevent import monkey
 from ..server import offloop
 from ..settings import setting
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2-cffi's default cost (RFC 9106, low memory)
 # Verifying against this keeps a wrong username as slow as a wrong password.
 DUMMY_HASH = _hasher.hash("not-a-real-password")
 _SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
@@ -67,8 +67,27 @@ def _is_pattern(lower: str) -> bool:
     return any(lower in seq or lower in seq[::-1] for seq in _SEQUENCES)
 
 
+@lru_cache(maxsize=4)
+def _hasher_costing(cost: tuple[tuple[str, int], ...]) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(**dict(cost))
+    return hasher, hasher.hash("not-a-real-password")
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    """The hasher for new hashes and its dummy hash: argon2-cffi's default cost, unless
+    PASSWORD_HASH_COST says otherwise (only the test suite's config does: not from the
+    environment)."""
+    cost = setting("PASSWORD_HASH_COST")
+    return _hasher_costing(tuple(sorted(cost.items()))) if cost else (_hasher, DUMMY_HASH)
+
+
+def dummy_hash() -> str:
+    """A hash of the current cost to verify against when there is no account."""
+    return _current()[1]
+
+
 def hash_password(password: str) -> str:
-    return _run(_hasher.hash, password)
+    return _run(_current()[0].hash, password)
 
 
 def verify(password_hash: str, password: str) -> bool:
@@ -78,13 +97,13 @@ def verify(password_hash: str, password: str) -> bool:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash, password)  # the cost is the hash's own
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _current()[0].check_needs_rehash(password_hash)
 
 
 def _run(fn, *args):

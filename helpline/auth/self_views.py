@@ -7,8 +7,6 @@ person on their account page. Every change is audited (never the secret or a cod
 
 from __future__ import annotations
 
-import time
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -120,7 +118,7 @@ def two_factor_setup():
     secret = _offered_secret(staff)
     form, error = EnrolForm(), None
     if form.validate_on_submit():
-        codes = twofactor.enable(db.session, staff, secret, form.code.data, time.time())
+        codes = twofactor.enable(db.session, staff, secret, form.code.data, live.now())
         if codes:
             live.redis().delete(keys.totp_enrolment(staff.id))
             _audit(staff, "staff_2fa_enrol")

@@ -10,11 +10,10 @@ session version (a reset or deactivation in between ends it) and the time it sta
 
 from __future__ import annotations
 
-import time
-
 from flask import session
 from sqlalchemy.orm import Session
 
+from ..realtime import live
 from ..records.models import Staff
 from . import twofactor
 
@@ -23,14 +22,14 @@ SIGNIN_STEP_SECONDS = 10 * 60
 
 
 def begin(staff: Staff) -> None:
-    session[KEY] = {"id": staff.id, "v": staff.session_version, "at": time.time(),
+    session[KEY] = {"id": staff.id, "v": staff.session_version, "at": live.now(),
                     "mfa": False, "user": staff.username}
 
 
 def pending(db_session: Session) -> Staff | None:
     """The account half-way through signing in, or None (expired, changed, none)."""
     state = session.get(KEY)
-    if not isinstance(state, dict) or time.time() - state.get("at", 0) > SIGNIN_STEP_SECONDS:
+    if not isinstance(state, dict) or live.now() - state.get("at", 0) > SIGNIN_STEP_SECONDS:
         return None
     staff = db_session.get(Staff, state.get("id"))
     if staff is None or not staff.active or staff.session_version != state.get("v"):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import (
     abort,
     redirect,
@@ -45,7 +43,7 @@ def login():
     form = LoginForm()
     error, status = None, (400 if request.method == "POST" else 200)
     if form.validate_on_submit():
-        r, now, name = live.redis(), time.time(), form.username.data
+        r, now, name = live.redis(), live.now(), form.username.data
         busy = throttle.global_wait(r, now)
         if busy:
             return _busy(form, busy)
@@ -99,7 +97,7 @@ def second_step():
         return redirect(url_for("admin.login"))
     form, error, status = CodeForm(), None, 200
     if form.validate_on_submit():
-        r, now = live.redis(), time.time()
+        r, now = live.redis(), live.now()
         waiting = throttle.failures(r, staff.username).wait(now)
         used = None if waiting else twofactor.check(db.session, staff, form.code.data, now)
         if used:

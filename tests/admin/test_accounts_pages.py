@@ -159,7 +159,7 @@ def test_deactivate_reactivate_and_self_deactivation_refused(sup, app, make_staf
                                ("staff_reactivate", None, anna.id)]
 
 
-def test_forms_need_the_csrf_token(app, make_staff, ctx):
+def test_forms_need_the_csrf_token(app, make_staff, ctx, clock):
     anna = make_staff("anna")
     make_staff("sam", role="supervisor")
     app.config["WTF_CSRF_ENABLED"] = True
@@ -168,7 +168,7 @@ def test_forms_need_the_csrf_token(app, make_staff, ctx):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert http.post("/staff/login", data={"username": "sam", "password": PASSWORD,
                                            "csrf_token": token}).status_code == 302
-    assert http.post("/staff/login/code", data={"code": totp.next_code("sam"),
+    assert http.post("/staff/login/code", data={"code": totp.next_code("sam", clock),
                                                 "csrf_token": token}).status_code == 302
 
     for path, data in ((f"/staff/accounts/{anna.id}/deactivate", {}),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from helpline.admin import accounts
+from helpline.auth import passwords
 from helpline.extensions import db
+from helpline.settings import CONFIGS
 from tests.conftest import PASSWORD
 
 
@@ -70,6 +72,22 @@ def test_open_redirect_is_refused(app, make_staff):
 def test_passwords_are_argon2_hashed(app, make_staff):
     staff = make_staff("anna")
     assert staff.password_hash.startswith("$argon2id$") and PASSWORD not in staff.password_hash
+
+
+def test_only_the_test_suite_makes_argon2_cheap(app, make_staff, ctx):
+    """Outside TestingConfig new hashes get argon2-cffi's default cost (RFC 9106, low
+    memory: 64 MiB, 3 passes, 4 lanes), the dummy one too, and a cheaper hash is made
+    anew at the next sign-in."""
+    default = "$argon2id$v=19$m=65536,t=3,p=4$"
+    assert [name for name, config in CONFIGS.items() if config.PASSWORD_HASH_COST] == ["testing"]
+    assert passwords.hash_password(PASSWORD).startswith(default)  # no app: Config's
+    assert passwords.DUMMY_HASH.startswith(default)
+    cheap = make_staff("anna").password_hash
+    assert not cheap.startswith(default)
+    app.config["PASSWORD_HASH_COST"] = None
+    with ctx():
+        assert passwords.dummy_hash() == passwords.DUMMY_HASH
+        assert accounts.authenticate(db.session, "anna", PASSWORD).password_hash.startswith(default)
 
 
 def test_cli_create_list_deactivate(app, ctx):

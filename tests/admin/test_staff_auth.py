@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pyotp
 import pytest
@@ -93,7 +92,7 @@ def test_change_own_password_needs_the_current_one(app, make_staff, ctx):
         assert [r["action"] for r in audit.latest(db.session)] == ["staff_password_change"]
 
 
-def test_supervisor_enrols_at_first_sign_in_then_needs_a_code(app, make_staff, ctx):
+def test_supervisor_enrols_at_first_sign_in_then_needs_a_code(app, make_staff, ctx, clock):
     make_staff("sam", role="supervisor", two_factor=False)
     http = app.test_client()
     assert "/staff/two-factor" in login(http, "sam").headers["Location"]
@@ -102,7 +101,7 @@ def test_supervisor_enrols_at_first_sign_in_then_needs_a_code(app, make_staff, c
     assert "<svg" in page
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
     assert http.post("/staff/two-factor", data={"code": "000000"}).status_code == 400
-    enrol_code = pyotp.TOTP(secret).now()
+    enrol_code = pyotp.TOTP(secret).at(clock())
     shown = http.post("/staff/two-factor", data={"code": enrol_code})
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", shown.get_data(as_text=True))
     assert len(codes) == 10
@@ -152,14 +151,15 @@ def test_the_delay_grows_then_locks(app):
             0, 0, 2, 4, 8, 16, 32, 64, 128, 900, 900]
 
 
-def test_fifty_wrong_passwords_are_refused_then_the_right_one_gets_in(app, make_staff, ctx):
+def test_fifty_wrong_passwords_are_refused_then_the_right_one_gets_in(app, make_staff, ctx,
+                                                                     clock):
     make_staff("anna")
     http = throttled(app, LOGIN_DELAY_SECONDS=0)  # no delays: ten failures, then the lock
     statuses = {login(http, "anna", f"wrong password {i}").status_code for i in range(50)}
     assert statuses == {401}
     locked = login(http, "anna")
     assert locked.status_code == 401 and "Try again in" in locked.get_data(as_text=True)
-    time.sleep(2.1)  # the (test-short) lock runs out
+    clock.advance(2.1)  # the (test-short) lock runs out
     response = login(http, "anna")
     assert response.status_code == 302
     console = http.get("/staff/").get_data(as_text=True)
@@ -194,15 +194,16 @@ def test_supervisors_see_failed_sign_ins(app, make_staff):
     assert "2 failed sign-in(s) since" in sup.get("/staff/accounts").get_data(as_text=True)
 
 
-def test_global_ceiling_makes_every_sign_in_wait(app, make_staff):
+def test_global_ceiling_makes_every_sign_in_wait(app, make_staff, clock):
     make_staff("anna")
     http = throttled(app, LOGIN_GLOBAL_FAILURES_PER_MINUTE=5)
-    if time.time() % 60 > 45:  # the ceiling counts per clock minute: start well inside one
-        time.sleep(60.5 - time.time() % 60)
+    clock.move_to((clock() // 60 + 1) * 60 + 1)  # the ceiling counts per minute: 1 s into one
     for i in range(5):
         login(http, f"someone{i}", "wrong password")
     busy = login(http, "anna")
     assert busy.status_code == 429 and "try again in" in busy.get_data(as_text=True)
+    clock.advance(60)  # the next minute starts with no failures counted
+    assert login(http, "anna").status_code == 302
 
 
 def test_every_staff_event_stops_a_deactivated_account(app, make_staff, staff_socket, ctx):
@@ -240,7 +241,7 @@ def test_hashing_runs_off_the_gevent_loop(tmp_path):
 
 
 def test_the_password_alone_cannot_replace_a_one_time_password_before_the_code(app, make_staff,
-                                                                              ctx):
+                                                                              ctx, clock):
     sam = make_staff("sam", role="supervisor")
     with ctx():
         _, one_time = accounts.reset_password(db.session, sam.id)
@@ -249,7 +250,7 @@ def test_the_password_alone_cannot_replace_a_one_time_password_before_the_code(a
     early = http.post("/staff/password", data={"new": NEW, "repeat": NEW})
     assert early.status_code == 302 and "/staff/login" in early.headers["Location"]
     assert staff_row(ctx, "sam").must_change_password
-    code = http.post("/staff/login/code", data={"code": totp.next_code("sam")})
+    code = http.post("/staff/login/code", data={"code": totp.next_code("sam", clock)})
     assert "/staff/password" in code.headers["Location"]
     assert http.post("/staff/password", data={"new": NEW, "repeat": NEW}).status_code == 302
     assert http.get("/staff/").status_code == 200
@@ -270,7 +271,7 @@ def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_pa
         first_password_note(app, "another")
 
 
-def test_first_supervisor_chooses_a_password_then_enrols(app, ctx):
+def test_first_supervisor_chooses_a_password_then_enrols(app, ctx, clock):
     from helpline.server.runner import ensure_first_supervisor
 
     with ctx():
@@ -285,19 +286,20 @@ def test_first_supervisor_chooses_a_password_then_enrols(app, ctx):
     assert http.get("/staff/").status_code == 302
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>',
                        http.get("/staff/two-factor").get_data(as_text=True)).group(1)
-    http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).at(clock())})
     assert http.post("/staff/login/continue").headers["Location"].endswith("/staff/")
     assert http.get("/staff/").status_code == 200
 
 
-def test_a_therapist_turns_two_factor_on_renews_codes_and_turns_it_off(app, make_staff, ctx):
+def test_a_therapist_turns_two_factor_on_renews_codes_and_turns_it_off(app, make_staff, ctx,
+                                                                        clock):
     make_staff("anna")
     http = app.test_client()
     login(http, "anna")
     assert "Set up two-factor sign-in" in http.get("/staff/account").get_data(as_text=True)
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>',
                        http.get("/staff/two-factor").get_data(as_text=True)).group(1)
-    first = http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    first = http.post("/staff/two-factor", data={"code": pyotp.TOTP(secret).at(clock())})
     old = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", first.get_data(as_text=True))
     assert "Recovery codes left: 10" in http.get("/staff/account").get_data(as_text=True)
     assert http.post("/staff/two-factor/recovery-codes",
@@ -310,6 +312,31 @@ def test_a_therapist_turns_two_factor_on_renews_codes_and_turns_it_off(app, make
     with ctx():
         actions = [r["action"] for r in audit.latest(db.session)]
     assert actions == ["staff_2fa_off", "staff_recovery_codes_renewed", "staff_2fa_enrol"]
+
+
+def test_each_step_signs_in_once_and_the_window_is_one_step_either_side(app, make_staff,
+                                                                         clock):
+    """Three sign-ins in a row need three steps: the clock moves on, nobody waits for it."""
+    make_staff("sam", role="supervisor")
+    app.config["LOGIN_FREE_FAILURES"] = 10  # the refused codes below are not throttled
+
+    def second_step():
+        http = app.test_client()
+        assert login(http, "sam").headers["Location"].endswith("/staff/login/code")
+        return lambda code: http.post("/staff/login/code", data={"code": code})
+
+    codes = []
+    for _ in range(3):
+        codes.append(totp.next_code("sam", clock))
+        assert second_step()(codes[-1]).headers["Location"].endswith("/staff/")
+    assert len(set(codes)) == 3
+    for code in codes:  # each one is spent
+        assert second_step()(code).status_code == 401
+    step, otp = int(clock() // 30), pyotp.TOTP(totp.SECRET)
+    assert codes[-1] == otp.generate_otp(step)  # the clock was moved to the third one's step
+    enter = second_step()
+    assert enter(otp.generate_otp(step + 2)).status_code == 401  # beyond the window
+    assert enter(otp.generate_otp(step + 1)).headers["Location"].endswith("/staff/")
 
 
 def test_a_supervisor_cannot_turn_two_factor_off(app, make_staff, ctx):

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from helpline.extensions import db, socketio
+from helpline.extensions import db
 from helpline.queue import keys
 from helpline.records.models import Staff
-from tests.conftest import PASSWORD, events
+from tests.conftest import PASSWORD, chatter_client, events
 
 NS = "/chat"
 
@@ -19,7 +19,7 @@ def html_lang(response) -> str:
 
 
 def chatter_socket(app, query: str = "", headers: dict | None = None):
-    return socketio.test_client(app, namespace=NS, query_string=query, headers=headers)
+    return chatter_client(app, query_string=query, headers=headers)
 
 
 def ack(client, event, data=None, ns=NS):

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from helpline.audit import AuditEvent
 from helpline.chat import store
-from helpline.extensions import db
+from helpline.extensions import db, socketio
 from helpline.queue import keys, line
+from helpline.supervision import overview
 from tests.conftest import events
 
 NS = "/staff"
@@ -234,16 +235,25 @@ def test_risk_flag_alerts_supervisors_and_prefills_the_summary(ctx, r, team, mak
                                (anna.id, "risk_clear", cid, None)]
 
 
-def test_overview_pushes_are_coalesced(app, r, make_staff, staff_socket, chatter):
-    """A burst of changes gives one push per delay, with the state after the burst."""
-    import time
+def test_overview_pushes_are_coalesced(app, r, make_staff, staff_socket, chatter, monkeypatch):
+    """A burst of changes gives one push per delay, with the state after the burst.
 
+    The delayed round (a background task that sleeps the delay) is held and run by the
+    test once the burst is over: no sleeping for the delay, and a slow burst on a busy
+    machine cannot outlast it."""
     supervisor = staff_socket(make_staff("sara", role="supervisor"))
     supervisor.get_received(NS)
     app.config["OVERVIEW_BROADCAST_DELAY"] = 0.3
+    held = []
+    monkeypatch.setattr(socketio, "start_background_task",
+                        lambda task, *args: held.append((task, args)))
     ids = [start_chat(chatter)[1]["chat_id"] for _ in range(3)]
     assert events(supervisor, NS, "overview") == []
-    time.sleep(0.8)
+    [(later, (held_app, delay))] = held  # one round for the whole burst, after the delay
+    assert later.__self__ is overview._overview_broadcast and delay == 0.3
+    with monkeypatch.context() as patch:
+        patch.setattr(socketio, "sleep", lambda seconds: None)  # the delay is over
+        later(held_app, delay)
     pushed = events(supervisor, NS, "overview")
     assert len(pushed) == 1
     assert [w["chat_id"] for w in pushed[0]["waiting"]] == ids
