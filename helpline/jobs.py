@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 
 from flask import current_app
 from flask_babel import force_locale
@@ -212,7 +211,7 @@ class Pump:
         while not self.stopped.wait(timers.PUMP_SECONDS):
             with self.app.app_context():
                 try:
-                    self.round(live.redis(), time.time())
+                    self.round(live.redis(), live.now())
                 except Exception as exc:  # Redis away: the next round tries again
                     log.error("timer pump failed: %s", type(exc).__name__)
                 finally:

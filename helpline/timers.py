@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from .queue import keys
+from .realtime import live
 
 QUEUE_NAME = "helpline"
 PUMP_SECONDS = 1.0  # how often the worker moves due timers into the queue
@@ -57,7 +57,7 @@ def later(delay: timedelta | float, name: str, *args, timer_id: str | None = Non
     timer is planned once: planning it again (a restart, a second worker) changes nothing."""
     seconds = delay.total_seconds() if isinstance(delay, timedelta) else delay
     member = encode(timer_id or secrets.token_hex(8), name, args)
-    when = (time.time() if now is None else now) + seconds
+    when = (live.now() if now is None else now) + seconds
     _redis().zadd(keys.TIMERS, {member: when}, nx=True)
     return member
 

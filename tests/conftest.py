@@ -23,6 +23,7 @@ from helpline import create_app, jobs, timers
 from helpline.admin import accounts
 from helpline.chat import proofofwork
 from helpline.extensions import db, socketio
+from helpline.realtime import live as live_state
 from tests import totp
 from tests.clock import Clock
 
@@ -239,7 +240,7 @@ def run_jobs(app, *, include_scheduled: bool = True) -> None:
 
 def _run_jobs(app, include_scheduled: bool) -> None:
     queue = timers.queue()
-    now = time.time()
+    now = live_state.now()  # the app's clock (tests/clock.py): run_jobs runs in its app context
     timers.pump(app.extensions["helpline_redis"], now,
                 until=now + FAR_FUTURE if include_scheduled else now)
     worker = jobs.AppWorker([queue], connection=app.extensions["helpline_rq_redis"],

@@ -107,7 +107,7 @@ LAYERS = {
     "helpline.realtime": ("helpline.realtime", "helpline.compat", "helpline.extensions",
                           "helpline.queue.keys"),
     "helpline.compat": ("helpline.compat", "helpline.realtime.protocol"),
-    "helpline.timers": ("helpline.queue.keys",),
+    "helpline.timers": ("helpline.queue.keys", "helpline.realtime"),
 }
 
 

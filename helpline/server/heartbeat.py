@@ -16,7 +16,6 @@ Redis holds now.
 from __future__ import annotations
 
 import secrets
-import time
 
 from flask import Flask, current_app
 from redis import Redis
@@ -25,6 +24,7 @@ from .. import jobs, timers
 from ..chat import lifecycle
 from ..extensions import socketio
 from ..queue import assignment, keys
+from ..realtime import live
 from ..supervision import overview
 
 CHATTER, CONSOLE, SUPERVISOR = "chat", "staff", "sup"
@@ -123,7 +123,7 @@ def tick(r: Redis) -> None:
     if not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"]):
         start_afresh(r)
     sweep(r)
-    jobs.take_over(r, time.time())
+    jobs.take_over(r, live.now())
 
 
 def start_afresh(r: Redis) -> None:
