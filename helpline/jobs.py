@@ -201,6 +201,7 @@ class Pump:
         self.app, self.worker_id = app, worker_id
         self.stopped = threading.Event()
         self.rounds = 0
+        self.stranded: list = []  # taken but not queued when Redis went away
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="timer-pump", daemon=True)
@@ -222,8 +223,9 @@ class Pump:
         if self.rounds % self.PLAN_EVERY == 0:
             retention.schedule_daily()
         self.rounds += 1
+        timers.release(r, self.stranded, now)
         late = timers.lag(r, now)
-        moved = timers.pump(r, now)
+        moved = timers.pump(r, now, stranded=self.stranded)
         if moved and late > BACKLOG_SECONDS:  # after an outage: say what was caught up
             log.warning("timer backlog: %d due timer(s) queued, the oldest %d s late",
                         moved, late)

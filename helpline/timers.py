@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
@@ -42,6 +43,15 @@ JOB_TIMEOUT_SECONDS = 30
 _TAKE = """
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not due or tonumber(due) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
+
+
+# Hand a taken timer back: only if its score is still the lease we gave it.
+_RELEASE = """
+local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not held or tonumber(held) ~= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 """
@@ -84,7 +94,8 @@ def due(r: Redis, until: float, limit: int = 100) -> list[str]:
 def take(r: Redis, member: str, now: float, until: float | None = None) -> bool:
     """Hold a timer due by `until` (default now) for the lease; False if someone else did."""
     return bool(r.register_script(_TAKE)(
-        keys=[keys.TIMERS], args=[member, now if until is None else until, now + LEASE_SECONDS]))
+        keys=[keys.TIMERS],
+        args=[member, now if until is None else until, repr(now + LEASE_SECONDS)]))
 
 
 def done(r: Redis, member: str) -> None:
@@ -134,16 +145,34 @@ def queue() -> Queue:
                  serializer=JSONSerializer)
 
 
-def pump(r: Redis, now: float, until: float | None = None) -> int:
-    """Move the timers due by `until` (default now) into the RQ queue; how many moved."""
+def pump(r: Redis, now: float, until: float | None = None,
+         stranded: list | None = None) -> int:
+    """Move the timers due by `until` (default now) into the RQ queue; how many moved.
+
+    A timer taken but not queued (Redis went away in between) is added to `stranded`, so
+    the caller can hand it back (`release`) instead of waiting out its lease."""
     moved = 0
     for member in due(r, now if until is None else until):
         if take(r, member, now, until):
-            queue().enqueue("helpline.jobs.run_timer", member, job_timeout=JOB_TIMEOUT_SECONDS,
-                            result_ttl=0, failure_ttl=FAILURE_TTL_SECONDS,
-                            ttl=TTL_MARGIN_SECONDS)
+            try:
+                queue().enqueue("helpline.jobs.run_timer", member,
+                                job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0,
+                                failure_ttl=FAILURE_TTL_SECONDS, ttl=TTL_MARGIN_SECONDS)
+            except RedisError:
+                if stranded is not None:
+                    stranded.append((member, now + LEASE_SECONDS))
+                raise
             moved += 1
     return moved
+
+
+def release(r: Redis, stranded: list, now: float) -> None:
+    """Make timers due again that we took but could not queue, if still held by us."""
+    script = r.register_script(_RELEASE)
+    while stranded:
+        member, lease = stranded[0]
+        script(keys=[keys.TIMERS], args=[member, repr(lease), now])
+        stranded.pop(0)
 
 
 # ---------- what each part plans ----------

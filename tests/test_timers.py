@@ -111,3 +111,14 @@ def test_the_pump_queues_due_timers_marks_the_worker_and_plans_retention(app, ct
     run_jobs(app, include_scheduled=False)
     assert store.get_chat(r, chat_id)["end_reason"] == "connection_lost"
     assert sorted(t.name for t in timers.planned(r)) == ["cooldown_over", "retention"]
+
+
+def test_a_timer_taken_but_not_queued_is_handed_back(ctx, r):
+    with ctx():
+        member = timers.later(0, "cooldown_over", "7", "x", now=T0)
+        other = timers.later(0, "cooldown_over", "8", "x", now=T0)
+        assert timers.take(r, member, T0) and timers.take(r, other, T0)
+        stranded = [(member, T0 + timers.LEASE_SECONDS), (other, T0 + 1)]  # not our lease
+        timers.release(r, stranded, T0 + 2)
+    assert stranded == []
+    assert timers.due(r, T0 + 2) == [member]  # due again at once, not after the lease
