@@ -151,11 +151,11 @@ def pump(r: Redis, now: float, until: float | None = None,
 
     A timer taken but not queued (Redis went away in between) is added to `stranded`, so
     the caller can hand it back (`release`) instead of waiting out its lease."""
-    moved = 0
+    moved, jobs = 0, queue()
     for member in due(r, now if until is None else until):
         if take(r, member, now, until):
             try:
-                queue().enqueue("helpline.jobs.run_timer", member,
+                jobs.enqueue("helpline.jobs.run_timer", member,
                                 job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0,
                                 failure_ttl=FAILURE_TTL_SECONDS, ttl=TTL_MARGIN_SECONDS)
             except RedisError:
