@@ -337,6 +337,31 @@ class LiveServers:
 
 STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running test's setup
 
+# .ci/run runs the suite in two halves at once: "embedded" (embedded Redis, SQLite) and
+# "services" (the machine's PostgreSQL and Redis). A test whose outcome the backends could
+# change runs in both; one that is the same whatever the backends runs in one half only:
+# the browser tests in the embedded half (what `make run` gives), the tests marked `once`
+# (their own SQLite file, or no database) in the services half (over the services' Redis).
+# Unset, as in `make test`, everything runs.
+SUITE_HALF = os.environ.get("HELPLINE_SUITE_HALF")
+
+
+def once_in(item) -> str | None:
+    """The one half that runs this test, or None for both."""
+    if "browser" in item.fixturenames:
+        return "embedded"
+    if item.get_closest_marker("once"):
+        return "services"
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if SUITE_HALF not in ("embedded", "services"):
+        return
+    kept = [item for item in items if once_in(item) in (None, SUITE_HALF)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
 
 def pytest_runtest_setup(item) -> None:
     STARTED_LOGS.clear()

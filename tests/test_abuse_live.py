@@ -18,6 +18,8 @@ from helpline.extensions import db
 from tests.conftest import LiveServers, other_db
 from tests.peers import staff_cookie
 
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
+
 HEADER_TIMEOUT = 2
 MAX_SOCKETS = 12
 

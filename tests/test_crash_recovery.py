@@ -22,7 +22,7 @@ from helpline.queue import keys
 from tests.conftest import PASSWORD, LiveServers, eventually, other_db, with_solution
 from tests.peers import staff_cookie
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.once]  # once: see tests/conftest.py
 
 CRASH_DB = 5
 SHORT = {"HEARTBEAT_SECONDS": "1", "PROCESS_TTL_SECONDS": "3", "RESUME_GRACE_SECONDS": "6",

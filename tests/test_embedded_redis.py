@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import redis as redis_lib
 import requests
 
 from helpline.server import redis_server
 from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
 
 
 def _alive(pid: int) -> bool:

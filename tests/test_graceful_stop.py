@@ -15,7 +15,7 @@ from helpline.extensions import db
 from tests.conftest import PASSWORD, LiveServers, eventually, other_db
 from tests.peers import staff_cookie
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.once]  # once: see tests/conftest.py
 
 
 def test_sigterm_sends_clients_to_the_other_process_and_exits(tmp_path, redis_url, peers):

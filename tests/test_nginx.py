@@ -24,7 +24,7 @@ from helpline.extensions import db
 from tests.conftest import PASSWORD, ROOT, LiveServers, free_port, other_db
 from tests.peers import sign_in
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.once]  # once: see tests/conftest.py
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
                                   else None)
 CONF = ROOT / "deploy" / "nginx" / "helpline.conf"

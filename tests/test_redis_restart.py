@@ -19,7 +19,7 @@ from helpline.server.redis_server import start_embedded_redis, stop_embedded_red
 from tests.conftest import PASSWORD, LiveServers, eventually
 from tests.peers import staff_cookie
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.once]  # once: see tests/conftest.py
 
 SHORT = {"HEARTBEAT_SECONDS": "1", "PROCESS_TTL_SECONDS": "3", "RESUME_GRACE_SECONDS": "3",
          "STAFF_GRACE_SECONDS": "3"}

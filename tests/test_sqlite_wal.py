@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from sqlalchemy import text
 
 from helpline import create_app
 from helpline.admin import accounts
 from helpline.extensions import db
 from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
 
 
 def test_a_reader_mid_transaction_never_holds_up_a_writer(tmp_path):

@@ -22,7 +22,7 @@ from helpline.realtime import live
 from helpline.server.redis_server import redis_executable
 from tests.conftest import ROOT, LiveServers, eventually, other_db, run_jobs
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.once]  # once: see tests/conftest.py
 
 CHATS = 12
 # Due time to done, through every restart and kill below: a timer due while the worker

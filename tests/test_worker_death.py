@@ -17,7 +17,7 @@ from helpline.queue import keys
 from helpline.realtime import live
 from tests.conftest import ROOT, eventually, other_db, run_jobs
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.once]  # once: see tests/conftest.py
 
 
 @pytest.fixture

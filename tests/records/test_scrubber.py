@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from helpline.records.scrubber import ScrubResult, scrub
 
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
+
 # (note, expected text, expected removed (kind, text) pairs)
 FOUND = [
     # e-mail

@@ -19,6 +19,8 @@ from helpline.records.scrubber import evaluation, find, lookup, scrub
 from helpline.records.scrubber.languages import languages_of
 from helpline.records.scrubber.markers import MARKERS
 
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
+
 SET = Path(__file__).parent / "scrub_notes"
 NOTES = evaluation.read(SET)
 SAMPLE = NOTES[::3]  # a fixed third of the set, every language

@@ -1,0 +1,28 @@
+"""CI's two halves (.ci/run, tests/conftest.py): together they run every test, and only a
+test that is the same whatever the backends runs in one half only."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import once_in
+
+
+def item(fixtures=(), marker=None):
+    return SimpleNamespace(fixturenames=list(fixtures),
+                           get_closest_marker=lambda name: object() if name == marker else None)
+
+
+def test_a_browser_test_runs_in_the_embedded_half_only():
+    assert once_in(item(["browser", "live"])) == "embedded"
+
+
+def test_a_test_marked_once_runs_in_the_services_half_only():
+    assert once_in(item(["tmp_path"], marker="once")) == "services"
+
+
+@pytest.mark.parametrize("fixtures", [[], ["app", "redis_url"], ["live", "live_staff"]])
+def test_every_other_test_runs_in_both(fixtures):
+    assert once_in(item(fixtures)) is None
