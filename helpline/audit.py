@@ -23,6 +23,7 @@ from .records.models import Staff
 ACTIONS = (
     # supervision (helpline/supervision/)
     "monitor", "whisper", "join", "triage", "risk_flag", "risk_clear", "remove_waiting",
+    "clear_places",
     # transfer and staff management
     "transfer", "staff_create", "staff_role", "staff_password_reset", "staff_deactivate",
     "staff_reactivate",

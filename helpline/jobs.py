@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 
 from . import timers
 from .auth import sessions
-from .chat import handover, lifecycle, store
+from .chat import handover, lifecycle, places, store
 from .compat.rq_worker import SimpleWorkerWithTeardown
 from .extensions import db
 from .queue import assignment, broadcast, keys
 from .realtime import live, metrics
+from .realtime.protocol import ProtocolError
 from .records import retention, summaries
 from .supervision import overview
 
@@ -135,6 +136,21 @@ def summary_deadline(chat_id: str, staff_id: str) -> bool:
     return True
 
 
+@fixed_text_failure
+def lapse_unproven_place(chat_id: str, since: float) -> bool:
+    """Job: a waiting place's lease is over; it is given back unless proved again since
+    (chat/places.py): not a missed contact, counted for the supervisors."""
+    r = live.redis()
+    if not places.lapsed(r, chat_id, since):
+        return False
+    try:
+        lifecycle.end(r, chat_id, by="system", reason="place_lapsed", only_waiting=True)
+    except ProtocolError:
+        return False  # a therapist took it, or it ended, just now
+    places.count(r, "reclaimed")
+    return True
+
+
 # ---------- timers: the jobs by name, run by the worker or taken over by a server ----------
 
 def _job(func):
@@ -146,6 +162,7 @@ JOBS = {
     "summary_deadline": _job(summary_deadline),
     "off_duty_if_console_closed": _job(off_duty_if_console_closed),
     "cooldown_over": _job(cooldown_over),
+    "lapse_unproven_place": _job(lapse_unproven_place),
     "close_session_if_over": sessions.close_if_over,
     "retention": retention.daily_purge,
 }

@@ -107,11 +107,20 @@ class Config:
     # Abuse defences (chat/proofofwork.py, realtime/ratelimit.py): keyed on a socket or the
     # process, never on an address. POW_MAX_NUMBER: the proof of work's search space
     # (a phone needs about maxnumber/2 SHA-256 hashes on average, see docs/benchmarks.md).
+    # The price of a place rises with the places already taken: POW_MAX_NUMBER while
+    # fewer than POW_FREE_PLACES wait, then POW_PLACE_RISE_PERCENT more for each further
+    # one, up to POW_MAX_NUMBER_RAISED (what a phone solves in at most about 5 s).
     POW_MAX_NUMBER = _env_int("POW_MAX_NUMBER", 100_000)
-    POW_MAX_NUMBER_RAISED = _env_int("POW_MAX_NUMBER_RAISED", 1_000_000)
+    POW_MAX_NUMBER_RAISED = _env_int("POW_MAX_NUMBER_RAISED", 500_000)
+    POW_FREE_PLACES = _env_int("POW_FREE_PLACES", 3)
+    POW_PLACE_RISE_PERCENT = _env_int("POW_PLACE_RISE_PERCENT", 50)
     POW_TTL_SECONDS = _env_int("POW_TTL_SECONDS", 600)
     # This many solved starts per 10 s (all processes together) raise the difficulty.
     POW_FLOOD_STARTS = _env_int("POW_FLOOD_STARTS", 20)
+    # A waiting place is rented (chat/places.py): the page proves again every
+    # PLACE_RENEW_SECONDS; a place not proved again for PLACE_LEASE_SECONDS is given back.
+    PLACE_RENEW_SECONDS = _env_int("PLACE_RENEW_SECONDS", 60)
+    PLACE_LEASE_SECONDS = _env_int("PLACE_LEASE_SECONDS", 180)
     # Token bucket per socket on every event: burst, then tokens per second.
     SOCKET_EVENT_BURST = _env_int("SOCKET_EVENT_BURST", 30)
     SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)

@@ -17,7 +17,7 @@ from ..records import returning
 from ..records.taxonomy import current as current_taxonomy
 from ..reports import feedback
 from ..server import heartbeat
-from . import lifecycle, proofofwork, store
+from . import lifecycle, places, proofofwork, store
 
 LANGUAGES = set(i18n.LANGUAGES)
 
@@ -71,11 +71,17 @@ def on_start(data: dict) -> dict:
     lang = choice(data.get("lang"), LANGUAGES, _l("language")) or i18n.current_language()
     counted = data.get("counted") is not None and flag(data.get("counted"))
     proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
-    gate.check_new_chat(r, db.session, live.now(), counted=counted)
+    try:
+        gate.check_new_chat(r, db.session, live.now(), counted=counted)
+    except ProtocolError as refused:
+        if refused.code == "at_capacity":
+            places.count(r, "refused_capacity")
+        raise
     follow_up = returning.redeem_for_start(data)  # a follow-up code, used once
     chat_id = store.new_chat_id()
     join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
     token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted)
+    places.taken(chat_id, live.now())
     if follow_up:
         returning.mark_returning(r, chat_id, follow_up)
     _attach(r, chat_id)
@@ -103,9 +109,22 @@ def on_resume(data: dict) -> dict:
             "ended_by": chat.get("ended_by") or None}
 
 
+def on_keep_place(data: dict) -> dict:
+    """Prove again to keep the place in the line (chat/places.py): a fresh solved challenge."""
+    r = live.redis()
+    chat_id = _my_chat()
+    if store.get_chat(r, chat_id).get("state") != "waiting":
+        raise ProtocolError("not_waiting")
+    proofofwork.redeem(r, data.get("pow"))
+    places.proved_again(r, chat_id, live.now())
+    return {"ok": True}
+
+
 def on_message(data: dict) -> dict:
     text = clean_text(data.get("text"), current_app.config["MAX_MESSAGE_CHARS"])
-    msg = lifecycle.say(live.redis(), _my_chat(), "chatter", text)
+    r = live.redis()
+    msg = lifecycle.say(r, _my_chat(), "chatter", text)
+    places.typed(r, session["chat_id"])
     return {"ok": True, "id": msg.id}
 
 
@@ -115,6 +134,8 @@ def on_typing(data: dict) -> dict:
     chat = store.get_chat(live.redis(), _my_chat())
     if chat.get("state") not in ("waiting", "active"):
         raise ProtocolError("chat_ended")
+    if typing and chat.get("state") == "waiting":
+        places.typed(live.redis(), session["chat_id"])
     if chat.get("staff") and chat.get("state") == "active":
         live.to_chat_staff(session["chat_id"], chat["staff"], "typing",
                            {"chat_id": session["chat_id"], "typing": typing})
@@ -171,7 +192,8 @@ def on_feedback(data: dict) -> dict:
 
 
 HANDLERS = {
-    "start": on_start, "resume": on_resume, "message": on_message, "typing": on_typing,
+    "start": on_start, "resume": on_resume, "keep_place": on_keep_place,
+    "message": on_message, "typing": on_typing,
     "end": on_end, "quick_exit": on_quick_exit,
     "feedback": on_feedback,
 }

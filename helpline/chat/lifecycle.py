@@ -82,10 +82,11 @@ def limit_rate(r: Redis, chat_id: str, sender: str) -> None:
         raise ProtocolError("rate_limited")
 
 
-def end(r: Redis, chat_id: str, by: str, reason: str) -> store.Ended:
-    """End a chat from any side; the therapist keeps it until the summary is filed."""
+def end(r: Redis, chat_id: str, by: str, reason: str, only_waiting: bool = False) -> store.Ended:
+    """End a chat from any side; the therapist keeps it until the summary is filed.
+    `only_waiting`: end it only while it waits (ProtocolError not_waiting if taken since)."""
     try:
-        ended = store.end_chat(r, chat_id, by, reason, live.now())
+        ended = store.end_chat(r, chat_id, by, reason, live.now(), only_waiting)
     except store.ChatError as exc:
         raise ProtocolError(exc.code) from None
     if ended.previous_state == "waiting" and by == "chatter" and reason in LEFT_LINE_REASONS:

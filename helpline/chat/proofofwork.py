@@ -1,14 +1,20 @@
-"""Proof of work before `start`: a bot pays CPU for every place it takes, a person barely notices.
+"""Proof of work before `start` and `keep_place`: a bot pays CPU for every place it holds,
+a person barely notices.
 
 The challenge is ALTCHA's v1 scheme (the maintained `altcha` library): the server picks a
 random salt and a secret number n <= maxnumber, sends SHA-256(salt + n) signed with an
 HMAC of the server's key; the browser finds n by trying 0, 1, 2, ... The salt carries the
-expiry, so nothing is stored when a challenge is handed out; a solved one is remembered
-in Redis (by its random challenge hash, which names nobody) until it expires, so each
-solution opens one `start` only. The difficulty (maxnumber) rises while the line is full
-or while solved starts arrive faster than people do. Only solved starts count towards a
-flood: fetching challenges is free, so counting those would let a bot raise everyone's
-difficulty for nothing.
+expiry and the challenge's size, so nothing is stored when a challenge is handed out; a
+solved one is remembered in Redis (by its random challenge hash, which names nobody)
+until it expires, so each solution opens one `start` only.
+
+The price (maxnumber) rises with the places already taken: the first POW_FREE_PLACES
+cost POW_MAX_NUMBER, each further one POW_PLACE_RISE_PERCENT more, up to
+POW_MAX_NUMBER_RAISED, which is also the price while the line is full or solved starts
+arrive faster than people do. A solution is only good for the price of the moment: one
+solved cheaply before the line filled is refused as `pow_stale` (no stockpiling). Only
+solved starts count towards a flood: fetching challenges is free, so counting those would
+let a bot raise everyone's difficulty for nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from redis import Redis
 
 from ..queue import keys, line
 from ..realtime.protocol import ProtocolError
+from . import places
 
 ALGORITHM = "SHA-256"
 FLOOD_WINDOW_SECONDS = 10
+STALE_SLACK_PLACES = 1
 SOLUTION_FIELDS = {"algorithm": str, "challenge": str, "number": int, "salt": str,
                    "signature": str}
 
@@ -39,19 +47,32 @@ def _window() -> int:
     return int(time.time()) // FLOOD_WINDOW_SECONDS
 
 
-def difficulty(r: Redis) -> int:
-    """maxnumber for the next challenge: raised while the line is full or under a flood."""
+def price(waiting: int) -> int:
+    """maxnumber of a place when `waiting` places are taken: it rises with each one."""
     cfg = current_app.config
-    full = cfg["MAX_LINE_LENGTH"] and line.length(r) >= cfg["MAX_LINE_LENGTH"]
+    base, cap = cfg["POW_MAX_NUMBER"], cfg["POW_MAX_NUMBER_RAISED"]
+    further = max(0, waiting - cfg["POW_FREE_PLACES"] + 1)
+    rise = 1 + cfg["POW_PLACE_RISE_PERCENT"] / 100
+    return int(min(cap, base * rise ** min(further, 64)))
+
+
+def difficulty(r: Redis, slack: int = 0) -> int:
+    """maxnumber for the next challenge: the price of the next place, or the cap while the
+    line is full or under a flood. `slack`: price it as if that many fewer waited."""
+    cfg = current_app.config
+    waiting = line.length(r)
+    full = cfg["MAX_LINE_LENGTH"] and waiting >= cfg["MAX_LINE_LENGTH"]
     flood = int(r.get(keys.pow_redeemed(_window())) or 0) >= cfg["POW_FLOOD_STARTS"]
-    return cfg["POW_MAX_NUMBER_RAISED"] if full or flood else cfg["POW_MAX_NUMBER"]
+    return cfg["POW_MAX_NUMBER_RAISED"] if full or flood else price(max(0, waiting - slack))
 
 
 def issue(r: Redis) -> dict:
     """A fresh signed challenge, as the client receives it (see docs/protocol.md)."""
     expires = datetime.fromtimestamp(time.time() + current_app.config["POW_TTL_SECONDS"], UTC)
-    challenge = altcha.create_challenge_v1(algorithm=ALGORITHM, max_number=difficulty(r),
-                                           hmac_key=_hmac_key(), expires=expires)
+    size = difficulty(r)
+    challenge = altcha.create_challenge_v1(algorithm=ALGORITHM, max_number=size,
+                                           hmac_key=_hmac_key(), expires=expires,
+                                           params={"size": str(size)})
     return {"algorithm": challenge.algorithm, "challenge": challenge.challenge,
             "maxnumber": challenge.max_number, "salt": challenge.salt,
             "signature": challenge.signature}
@@ -71,17 +92,33 @@ def _well_formed(solution: object) -> dict:
 
 
 def redeem(r: Redis, solution: object) -> None:
-    """Accept a solved, unexpired, never used challenge once; else raise ProtocolError.
+    """Accept a solved, unexpired, never used challenge at today's price once; else raise
+    ProtocolError (and count the refusal for the supervisors, chat/places.py).
 
-    pow_required: no solution at all; pow_invalid: wrong, expired or already used.
+    pow_required: no solution at all; pow_invalid: wrong, expired or already used;
+    pow_stale: solved at a lower price than a place costs now (fetch a fresh challenge).
+    Keeping a place (`keep_place`) costs what taking one costs at that moment.
     """
+    try:
+        _redeem(r, solution)
+    except ProtocolError:
+        places.count(r, "refused_proof")
+        raise
+
+
+def _redeem(r: Redis, solution: object) -> None:
     solution = _well_formed(solution)
     ok, _ = altcha.verify_solution_v1(dict(solution), _hmac_key(), check_expires=True)
     if not ok:
         raise ProtocolError("pow_invalid")
-    expires = altcha.extract_params_v1(dict(solution)).get("expires")
-    if not expires:
-        raise ProtocolError("pow_invalid")  # every challenge we sign carries an expiry
+    params = altcha.extract_params_v1(dict(solution))
+    expires, size = params.get("expires"), params.get("size")
+    if not expires or not size or not size[0].isdigit():
+        raise ProtocolError("pow_invalid")  # every challenge we sign carries both
+    # One place of slack: a person whose page solved while one other chatter arrived is
+    # not sent back to solve again; a stockpile gains at most that one step.
+    if int(size[0]) < difficulty(r, slack=STALE_SLACK_PLACES):
+        raise ProtocolError("pow_stale")
     ttl = max(1, int(expires[0]) - int(time.time()) + 1)
     if not r.set(keys.pow_used(solution["challenge"]), 1, nx=True, ex=ttl):
         raise ProtocolError("pow_invalid")

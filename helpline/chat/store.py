@@ -32,6 +32,7 @@ END = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return redis.error_reply('unknown_chat') end
 if state == 'ended' then return redis.error_reply('chat_ended') end
+if ARGV[5] == '1' and state ~= 'waiting' then return redis.error_reply('not_waiting') end
 redis.call('ZREM', KEYS[2], ARGV[4])
 redis.call('HSET', KEYS[1], 'state', 'ended', 'ended_at', ARGV[3], 'ended_by', ARGV[1],
            'end_reason', ARGV[2])
@@ -219,15 +220,18 @@ def messages_after(r: Redis, chat_id: str, after: str | None = None) -> list[Mes
     ]
 
 
-def end_chat(r: Redis, chat_id: str, by: str, reason: str, now: float) -> Ended:
-    """Mark a chat ended (and out of the line); raises ChatError if it already ended."""
+def end_chat(r: Redis, chat_id: str, by: str, reason: str, now: float,
+             only_waiting: bool = False) -> Ended:
+    """Mark a chat ended (and out of the line); raises ChatError if it already ended, or
+    with `only_waiting` if a therapist took it meanwhile."""
     try:
         state, staff_id, assigned_at = r.register_script(END)(
-            keys=[keys.chat(chat_id), keys.LINE], args=[by, reason, now, chat_id]
+            keys=[keys.chat(chat_id), keys.LINE],
+            args=[by, reason, now, chat_id, "1" if only_waiting else "0"]
         )
     except Exception as exc:  # redis.ResponseError carries our code
         code = str(exc)
-        if code in ("unknown_chat", "chat_ended"):
+        if code in ("unknown_chat", "chat_ended", "not_waiting"):
             raise ChatError(code) from None
         raise
     return Ended(state, staff_id, float(assigned_at) if assigned_at else None)

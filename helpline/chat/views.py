@@ -26,6 +26,7 @@ def chat_page():
         exit_url=cfg["NEUTRAL_EXIT_URL"],
         grace_seconds=cfg["RESUME_GRACE_SECONDS"],
         pow_fresh_seconds=max(cfg["POW_TTL_SECONDS"] - 60, 30),
+        place_renew_seconds=cfg["PLACE_RENEW_SECONDS"],
         opening=_opening(),
     )
 

@@ -99,6 +99,11 @@ def pow_redeemed(window: int) -> str:
     return f"{PREFIX}pow:redeemed:{window}"
 
 
+def abuse_count(kind: str, minute: int) -> str:
+    """Counter of one kind of line abuse (refused starts, reclaimed places) in one minute."""
+    return f"{PREFIX}abuse:{kind}:{minute}"
+
+
 def signin_failures(username_digest: str) -> str:
     """HASH count, first, last, until: failed sign-ins of one username (known or not)."""
     return f"{PREFIX}auth:fail:{username_digest}"

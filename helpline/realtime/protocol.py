@@ -47,6 +47,7 @@ ERRORS = {
     "waiting_limit": _l("Please wait for a therapist before writing more."),
     "pow_required": _l("Send the solved challenge with start (see GET /challenge)."),
     "pow_invalid": _l("The challenge solution is wrong, expired or already used; fetch a new one."),
+    "pow_stale": _l("A place costs more now than this challenge; fetch and solve a new one."),
     "too_many_resumes": _l("This connection has resumed too often; reconnect."),
     "bad_code": _l("This code does not work (now). Check it, or start a chat without it."),
     "feedback_not_due": _l("There is no chat to give feedback on."),

@@ -19,7 +19,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..chat import lifecycle, store
+from ..chat import lifecycle, places, store
 from ..queue import broadcast, line
 from ..realtime import live
 from ..realtime.protocol import ProtocolError
@@ -76,11 +76,32 @@ def remove_waiting(r: Redis, session: Session, actor_id: int, chat_id: str) -> N
     if line.position(r, chat_id) is None:
         raise ProtocolError("not_waiting")
     audit.record(session, actor_id, "remove_waiting", chat_id)
+    if not _remove(r, chat_id):
+        raise ProtocolError("not_waiting")
+
+
+def _remove(r: Redis, chat_id: str) -> bool:
     sid = store.get_chat(r, chat_id).get("sid")
+    try:
+        lifecycle.end(r, chat_id, by="supervisor", reason="removed", only_waiting=True)
+    except ProtocolError:
+        return False  # taken by a therapist or ended meanwhile: not removed
     store.refuse_token(r, chat_id)
-    lifecycle.end(r, chat_id, by="supervisor", reason="removed")
     if sid:  # after `ended`, on the same channel: the tab reads it before it is dropped
         live.disconnect_chatter(sid)
+    return True
+
+
+def clear_places(r: Redis, session: Session, actor_id: int, now: float) -> int:
+    """Remove every waiting place with no sign of a person (never typed, never proved
+    again: chat/places.py), as "remove from line" does each; one audit row with the count.
+    Chatters who typed or whose page proved again are not touched. Returns the count."""
+    chat_ids = places.without_sign_of_a_person(r, now)
+    audit.record(session, actor_id, "clear_places", count=len(chat_ids))
+    removed = sum(_remove(r, chat_id) for chat_id in chat_ids)
+    for _ in range(removed):
+        places.count(r, "cleared")
+    return removed
 
 
 def watch_view(r: Redis, chat_id: str, chat: dict[str, str]) -> dict:

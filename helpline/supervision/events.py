@@ -65,6 +65,12 @@ def on_remove_waiting(data: dict) -> dict:
     return {"ok": True}
 
 
+def on_clear_places(data: dict) -> dict:
+    """Remove every waiting place with no sign of a person (actions.py)."""
+    me = _supervisor()
+    return {"ok": True, "removed": actions.clear_places(live.redis(), db.session, me, live.now())}
+
+
 def on_monitor(data: dict) -> dict:
     me = _supervisor()
     cid = chat_id(data.get("chat_id"))
@@ -121,6 +127,7 @@ def on_risk_flag(data: dict) -> dict:
 
 HANDLERS = {
     "overview": on_overview, "triage": on_triage, "remove_waiting": on_remove_waiting,
+    "clear_places": on_clear_places,
     "monitor": on_monitor,
     "unmonitor": on_unmonitor, "whisper": on_whisper, "join": on_join,
     "colleague_message": on_colleague_message, "risk_flag": on_risk_flag,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..availability import gate, missed
 from ..availability.models import REASONS, MissedContact
-from ..chat import store
+from ..chat import places, proofofwork, store
 from ..extensions import db
 from ..queue import assignment, broadcast, keys
 from ..realtime import live
@@ -157,6 +158,26 @@ def today_counters(session: Session, chats: list[dict], now: float) -> dict:
     }
 
 
+GUARD_REFUSED_MINUTES = 10  # the line guard's window for refused starts
+GUARD_PLACES_MINUTES = 60  # and for places given back
+
+
+def line_guard(r: Redis, now: float) -> dict:
+    """The line's abuse state (chat/places.py, chat/proofofwork.py): the price of a place
+    now against the normal one, starts refused, places given back, and how many waiting
+    places show no sign of a person (what "clear" would remove)."""
+    cfg = current_app.config
+    return {
+        "price": proofofwork.difficulty(r), "normal_price": cfg["POW_MAX_NUMBER"],
+        "highest_price": cfg["POW_MAX_NUMBER_RAISED"],
+        "refused_capacity": places.recent(r, "refused_capacity", GUARD_REFUSED_MINUTES),
+        "refused_proof": places.recent(r, "refused_proof", GUARD_REFUSED_MINUTES),
+        "reclaimed": places.recent(r, "reclaimed", GUARD_PLACES_MINUTES),
+        "cleared": places.recent(r, "cleared", GUARD_PLACES_MINUTES),
+        "without_sign": len(places.without_sign_of_a_person(r, now)),
+    }
+
+
 def overview(r: Redis, session: Session, now: float) -> dict:
     """The whole live picture for supervisors: no message text and no chatter identity."""
     chats = chat_rows(r, session)
@@ -166,6 +187,7 @@ def overview(r: Redis, session: Session, now: float) -> dict:
         "waiting": waiting["waiting"], "waiting_total": waiting["total"],
         "staff": staff_rows(r), "chats": chats,
         "today": today_counters(session, chats, now),
+        "guard": line_guard(r, now),
     }
 
 

@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "registration_correct": _l("Corrected a registration"),
     "notes_rescan": _l("Rescanned the stored notes"),
     "remove_waiting": _l("Removed a chat from the line"),
+    "clear_places": _l("Cleared places with no sign of a person"),
     "canned_create": _l("Added a ready text"), "canned_edit": _l("Changed a ready text"),
     "canned_delete": _l("Deleted a ready text"),
     "staff_display_name": _l("Changed the name chatters see"),

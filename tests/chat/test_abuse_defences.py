@@ -144,6 +144,56 @@ def test_only_a_waiting_chat_can_be_removed_and_only_by_a_supervisor(
     assert unknown["code"] == "unknown_chat"
 
 
+def test_a_supervisor_clears_places_with_no_sign_of_a_person(
+        app, chatter, supervisor, clock, r, ctx):
+    """Bots that never typed or proved again go; a chatter who typed, one whose page proved
+    again and one who just arrived stay. One audit row with the count."""
+    from helpline.chat import places, proofofwork
+
+    bots = [chatter() for _ in range(3)]
+    bot_ids = [start(bot)["chat_id"] for bot in bots]
+    writer, prover = chatter(), chatter()
+    kept = [start(writer)["chat_id"], start(prover)["chat_id"]]
+    writer.emit("typing", {"typing": True}, namespace=NS, callback=True)
+    solution = proofofwork.solve(app.test_client().get("/challenge").json)
+    assert prover.emit("keep_place", {"pow": solution}, namespace=NS, callback=True)["ok"]
+    clock.advance(places.SPARE_SECONDS)
+    newcomer = start(chatter())["chat_id"]
+    before = supervisor.emit("overview", {}, namespace="/staff", callback=True)["guard"]
+    assert before["without_sign"] == 3 and before["cleared"] == 0
+    cleared = supervisor.emit("clear_places", {}, namespace="/staff", callback=True)
+    assert cleared == {"ok": True, "removed": 3}
+    assert r.zrange(keys.LINE, 0, -1) == [*kept, newcomer]
+    for bot in bots:  # told, then cut off, as "remove from line" does
+        assert not bot.is_connected(NS)
+    tokens_left = [r.hget(keys.chat(cid), "token_hash") for cid in bot_ids]
+    assert all(not r.exists(keys.token(t)) for t in tokens_left if t)
+    after = supervisor.emit("overview", {}, namespace="/staff", callback=True)["guard"]
+    assert after["without_sign"] == 0 and after["cleared"] == 3
+    with ctx():
+        rows = [(e.action, e.count) for e in db.session.scalars(select(AuditEvent))]
+    assert rows == [("clear_places", 3)]
+
+
+def test_the_line_guard_shows_the_price_and_what_was_refused(app, chatter, supervisor):
+    app.config["MAX_LINE_LENGTH"] = 1
+    guard = supervisor.emit("overview", {}, namespace="/staff", callback=True)["guard"]
+    assert guard["price"] == guard["normal_price"] == app.config["POW_MAX_NUMBER"]
+    assert start(chatter())["ok"] is True
+    assert start(chatter())["code"] == "at_capacity"
+    assert start(chatter(), {"pow": None})["code"] == "pow_required"
+    guard = supervisor.emit("overview", {}, namespace="/staff", callback=True)["guard"]
+    assert guard["price"] == guard["highest_price"] == app.config["POW_MAX_NUMBER_RAISED"]
+    assert (guard["refused_capacity"], guard["refused_proof"]) == (1, 1)
+
+
+def test_only_a_supervisor_clears_places(chatter, make_staff, staff_socket, r):
+    therapist = staff_socket(make_staff("anna"))
+    start(chatter())
+    denied = therapist.emit("clear_places", {}, namespace="/staff", callback=True)
+    assert denied["code"] == "forbidden" and r.zcard(keys.LINE) == 1
+
+
 def test_the_token_bucket_refills_at_its_rate():
     from helpline.realtime.ratelimit import TokenBucket
 

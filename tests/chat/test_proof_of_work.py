@@ -74,7 +74,8 @@ def test_an_expired_challenge_is_refused(app, chatter):
 
     with app.app_context():
         old = altcha.create_challenge_v1(max_number=10, hmac_key=proofofwork._hmac_key(),
-                                         params={"expires": str(int(time.time()) - 5)})
+                                         params={"expires": str(int(time.time()) - 5),
+                                                 "size": "10"})
     solution = proofofwork.solve({"algorithm": old.algorithm, "challenge": old.challenge,
                                   "salt": old.salt, "maxnumber": 10,
                                   "signature": old.signature})

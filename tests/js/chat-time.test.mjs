@@ -26,5 +26,6 @@ test('why the chat ended', () => {
   assert.equal(closingKey('chatter', null), 'ended_chatter');
   assert.equal(closingKey('system', 'connection_lost'), 'ended_connection_lost');
   assert.equal(closingKey(null, 'removed'), 'ended_removed');
+  assert.equal(closingKey('system', 'place_lapsed'), 'ended_place_lapsed');
   assert.equal(closingKey(undefined, undefined), 'ended_system');
 });

@@ -165,7 +165,7 @@ def test_overview_is_free_of_text_and_tokens(ctx, r, people):
     assert "my secret words" not in flat and token not in flat
     assert store.hash_token(token) not in flat
     assert set(picture) == {"ok", "at", "open", "waiting", "waiting_total", "staff", "chats",
-                            "today"}
+                            "today", "guard"}
 
 
 def test_supervisor_sockets_are_counted(r):

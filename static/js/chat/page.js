@@ -11,7 +11,8 @@ import { setLocale, show } from '../lib/common.js';
 import { init as initState, ACK_TIMEOUT_MS, ctx, el, T, freshChat, lastId, saveChat, loadChat,
   forgetChat, isCounted, showScreen, setError, errorText } from './state.js';
 import { setConnNotice, closeSocket } from './connection.js';
-import { prepareProof, takeProof, hasProof } from './proof.js';
+import { prepareProof, takeProof, hasProof, STALE_RETRIES } from './proof.js';
+import { keepPlace } from './keep-place.js';
 import { renderStatus, renderPosition, setHandoverNotice, onColleagueJoined, onTransferred,
   onReassigned } from './line.js';
 import { addMessage, setTherapistTyping } from './transcript.js';
@@ -101,8 +102,12 @@ function onStartSubmit(event) {
   el.startError.textContent = '';
   show(el.introChannels, false);
   el.startButton.disabled = true;
-  const pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false };
+  const pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false, stale: 0 };
   connect();
+  solveThenStart(pending);
+}
+
+function solveThenStart(pending) {
   if (!hasProof()) el.startStatus.textContent = T.preparing; // only if not done yet
   takeProof(function (solution) {
     if (ctx.pendingStart !== pending) return;
@@ -116,7 +121,14 @@ function onStartSubmit(event) {
 function sendStart() {
   ctx.pendingStart.sent = true;
   const payload = ctx.pendingStart.payload;
+  const pending = ctx.pendingStart;
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('start', payload, function (err, res) {
+    if (!err && res && res.code === 'pow_stale' && pending.stale < STALE_RETRIES) {
+      pending.stale += 1; // places were taken while solving: solve at the new price
+      pending.sent = pending.ready = false;
+      solveThenStart(pending);
+      return;
+    }
     ctx.pendingStart = null;
     el.startButton.disabled = false;
     if (err || !res || !res.ok) {
@@ -175,7 +187,7 @@ function enterChat(res) {
   setError('');
   showScreen('chat');
   renderStatus();
-  if (res.state === 'waiting') renderPosition(res);
+  if (res.state === 'waiting') { renderPosition(res); keepPlace(); }
   updateCounter();
 }
 

@@ -2,6 +2,9 @@
  * background while the chatter reads; one solution opens one start. */
 import { cfg } from './state.js';
 
+/* A solution solved at a price that rose meanwhile (`pow_stale`) is solved again, this often. */
+export const STALE_RETRIES = 3;
+
 const proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
 
 export function hasProof() { return Boolean(proof.solution); }

@@ -32,6 +32,7 @@ export function closingKey(by, reason) {
   if (reason === 'left_line') return 'ended_left_line';
   if (reason === 'connection_lost') return 'ended_connection_lost';
   if (reason === 'removed') return 'ended_removed';
+  if (reason === 'place_lapsed') return 'ended_place_lapsed';
   if (by === 'therapist') return 'ended_therapist';
   if (by === 'chatter') return 'ended_chatter';
   return 'ended_system';

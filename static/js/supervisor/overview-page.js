@@ -1,8 +1,8 @@
 /* The supervisors' live overview: the line, who is on duty, the chats, today's counters,
  * risk alerts, and monitoring one chat (read-only, private notes, joining openly). This
  * module holds the socket, today's counters, the risk banner and the clocks, and starts
- * the parts: line-table.js, staff-table.js, chats-table.js (one per table) and monitor.js
- * (the monitor panel); overview.js, the entry the template loads, calls init.
+ * the parts: line-table.js, staff-table.js, chats-table.js (one per table), line-guard.js
+ * (the line's abuse state) and monitor.js (the monitor panel); overview.js, the entry the template loads, calls init.
  *
  * The server pushes the whole picture (`overview`) whenever it changes; the page only
  * renders it and keeps the clocks running. Every server string is rendered as text
@@ -13,6 +13,7 @@ import { byId, clock, errorText as errorWords, format, request as emitWithAck, s
 import { alarm } from './alarm.js';
 import { since, timeLabel } from './cells.js';
 import * as lineTable from './line-table.js';
+import * as lineGuard from './line-guard.js';
 import * as staffTable from './staff-table.js';
 import * as chatsTable from './chats-table.js';
 import * as monitor from './monitor.js';
@@ -44,6 +45,7 @@ function render(data) {
   el.open.textContent = data.open ? T.chat_open : T.chat_closed;
   renderToday(data.today || {});
   lineTable.render(data.waiting || [], data.waiting_total);
+  lineGuard.render(data.guard);
   staffTable.render(data.staff || []);
   chatsTable.render(data.chats || []);
   monitor.update(data);
@@ -151,6 +153,7 @@ export function init(root, config) {
   const api = { request: request, setError: setError, setNotice: setNotice, errorText: errorText };
   monitor.init(root, { strings: T, me: cfg.me, myName: cfg.my_name, api: api });
   lineTable.init(root, { strings: T, taxonomy: cfg.taxonomy, api: api, monitor: monitor.open });
+  lineGuard.init(root, { strings: T, api: api });
   staffTable.init(root, { strings: T });
   chatsTable.init(root, { strings: T, me: cfg.me, monitor: monitor.open,
                           whisper: monitor.openToWhisper, join: monitor.openToJoin });
