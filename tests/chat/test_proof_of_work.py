@@ -133,8 +133,8 @@ def test_the_browser_solver_agrees_with_the_server(app, tmp_path):
 
 
 def test_the_challenge_is_plain_base16_and_query_text(app):
-    """What a client hashes is ASCII: the salt is hex plus `?expires=<unix time>&`."""
+    """What a client hashes is ASCII: the salt is hex plus `?expires=<unix time>&size=<n>&`."""
     got = challenge(app)
     nonce, _, query = got["salt"].partition("?")
     assert base64.b16decode(nonce.upper()) and query.startswith("expires=")
-    assert query.endswith("&")
+    assert f"&size={got['maxnumber']}&" in query and query.endswith("&")
