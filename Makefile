@@ -14,7 +14,7 @@ SCRUB_STAMP := $(VENV)/.scrubber-lists
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-scrubber deps clean \
+.PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-siege bench-scrubber deps clean \
 	chromium redis-server dictionaries \
 	translations compile-translations demo-data
 
@@ -60,7 +60,13 @@ bench-memory: $(DEV_STAMP) $(JS_STAMP) redis-server
 	$(BIN)/python -u bench/socket_memory.py $(BENCH_ARGS)
 
 bench-abuse: $(DEV_STAMP) $(JS_STAMP) redis-server
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/abuse.py $(BENCH_ARGS)
+
+# Bots with one core of native hashing against a real chatter (issue 17): the line's goals.
+bench-siege: $(DEV_STAMP) $(JS_STAMP) redis-server
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python bench/line_siege.py $(BENCH_ARGS)
 
 # The identity scrubber on labelled notes (issue 14): recall, ordinary words kept, time, memory.
 bench-scrubber: $(PY_STAMP) $(SCRUB_STAMP)

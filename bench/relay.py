@@ -476,6 +476,7 @@ async def run_product(args, redis_url: str, database_url: str, usernames: list[s
            # nor the abuse defences (bench/abuse.py measures those): a small proof of
            # work, no handshake cap, a bucket no relay rate reaches
            "POW_MAX_NUMBER": "1000", "POW_MAX_NUMBER_RAISED": "1000", "HANDSHAKES_PER_SECOND": "0",
+           "CHALLENGES_PER_SECOND": "0",
            "SOCKET_EVENT_BURST": "100000", "SOCKET_EVENTS_PER_SECOND": "100000"}
     forget_helpline_keys(redis_url)
     server = spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log)

@@ -102,6 +102,7 @@ def server_env(redis_url: str, database_url: str) -> dict:
             # handshake cap, no per-socket event bucket a bench rate reaches
             "POW_MAX_NUMBER": "1000", "POW_MAX_NUMBER_RAISED": "1000",
             "HANDSHAKES_PER_SECOND": "0", "MAX_SOCKETS_PER_PROCESS": "100000",
+            "CHALLENGES_PER_SECOND": "0",
             # a shared, loaded machine answers pings late: do not drop sockets for it
             "PING_TIMEOUT_SECONDS": "30",
             "SOCKET_EVENT_BURST": "100000", "SOCKET_EVENTS_PER_SECOND": "100000"}

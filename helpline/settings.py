@@ -117,6 +117,8 @@ class Config:
     POW_TTL_SECONDS = _env_int("POW_TTL_SECONDS", 600)
     # This many solved starts per 10 s (all processes together) raise the difficulty.
     POW_FLOOD_STARTS = _env_int("POW_FLOOD_STARTS", 20)
+    # GET /challenge answers at most this many a second per process (then 429); 0: no cap.
+    CHALLENGES_PER_SECOND = _env_int("CHALLENGES_PER_SECOND", 50)
     # A waiting place is rented (chat/places.py): the page proves again every
     # PLACE_RENEW_SECONDS; a place not proved again for PLACE_LEASE_SECONDS is given back.
     PLACE_RENEW_SECONDS = _env_int("PLACE_RENEW_SECONDS", 60)
@@ -248,6 +250,7 @@ class TestingConfig(Config):
     # A tiny proof of work: tests solve it for real (tests/conftest.py solve_start).
     POW_MAX_NUMBER = 20
     POW_MAX_NUMBER_RAISED = 200
+    CHALLENGES_PER_SECOND = 0  # tests fetch hundreds at once; one test sets the ceiling
     # Cheap argon2 (about 0.1 ms, not 100-200 ms): the suite hashes and checks passwords
     # thousands of times; tests/admin/test_login.py checks the default cost outside tests.
     PASSWORD_HASH_COST = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

@@ -286,8 +286,10 @@ class LiveServers:
                     # staff views are sent the first 3 places: browser tests see the rest counted
                     "LINE_VIEW_LIMIT": "3",
 
-                    # a small proof of work; many clients connect at once in some tests
-                    "POW_MAX_NUMBER": "1000", "HANDSHAKES_PER_SECOND": "1000",
+                    # a small proof of work, also for a long line; many clients connect
+                    # and fetch challenges at once in some tests
+                    "POW_MAX_NUMBER": "1000", "POW_MAX_NUMBER_RAISED": "2000",
+                    "HANDSHAKES_PER_SECOND": "1000", "CHALLENGES_PER_SECOND": "0",
                     # the scrubber loads at the first note, not at each of these starts
                     "SCRUBBER_PRELOAD": "0",
                     # no metrics port unless a test asks (processes would share the default)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import format_datetime
+from flask_babel import gettext as _
 
 from ..availability import gate
 from ..extensions import csrf, db
 from ..realtime import live
+from ..realtime.ratelimit import TokenBucket
 from ..records.taxonomy import current as current_taxonomy
 from . import proofofwork
 
@@ -50,9 +53,35 @@ def no_script():
     return render_template("chat/no_script.html")
 
 
+class _Ceiling:
+    """This process's ceiling on challenges handed out (CHALLENGES_PER_SECOND, a burst of
+    twice that): a flood of fetches costs the server little, never an address lookup."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.bucket: TokenBucket | None = None
+
+    def take(self, rate: int) -> bool:
+        if not rate:
+            return True
+        with self.lock:
+            if self.bucket is None or self.bucket.rate != rate:
+                self.bucket = TokenBucket(2 * rate, rate)
+            return self.bucket.take()
+
+
+_challenges = _Ceiling()
+
+
 @bp.route("/challenge")
 def challenge():
     """A fresh proof-of-work challenge for the next `start` (proofofwork.py). No cookie."""
-    response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
+    if not _challenges.take(current_app.config["CHALLENGES_PER_SECOND"]):
+        response = jsonify({"ok": False, "code": "rate_limited",
+                            "message": _("Too many requests at once; try again in a second.")})
+        response.status_code = 429
+        response.headers["Retry-After"] = "1"
+    else:
+        response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -138,3 +138,19 @@ def test_the_challenge_is_plain_base16_and_query_text(app):
     nonce, _, query = got["salt"].partition("?")
     assert base64.b16decode(nonce.upper()) and query.startswith("expires=")
     assert f"&size={got['maxnumber']}&" in query and query.endswith("&")
+
+
+def test_challenges_past_the_process_ceiling_get_429_with_retry_after(app):
+    """CHALLENGES_PER_SECOND (a burst of twice that): a fetch flood is answered at once."""
+    app.config["CHALLENGES_PER_SECOND"] = 1
+    http = app.test_client()
+    began = time.monotonic()
+    answers = [http.get("/challenge") for _ in range(10)]
+    elapsed = time.monotonic() - began  # a deadline for the bound below, not a timing test
+    served = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 429]
+    assert len(served) + len(refused) == 10
+    assert len(served) <= 2 + int(elapsed) + 1 and refused
+    assert refused[0].headers["Retry-After"] == "1"
+    assert refused[0].json["code"] == "rate_limited"
+    assert refused[0].headers["Cache-Control"] == "no-store"

@@ -4,6 +4,7 @@ import { cfg } from './state.js';
 
 /* A solution solved at a price that rose meanwhile (`pow_stale`) is solved again, this often. */
 export const STALE_RETRIES = 3;
+const CHALLENGE_RETRIES = 5;
 
 const proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
 
@@ -16,10 +17,22 @@ export function prepareProof() {
   proof.worker = worker;
   worker.onmessage = function (e) { finishProof(worker, e.data && !e.data.error ? e.data : null); };
   worker.onerror = function () { finishProof(worker, null); };
-  fetch(cfg.challenge_url, { cache: 'no-store', credentials: 'omit' })
-    .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('challenge')); })
+  fetchChallenge(CHALLENGE_RETRIES)
     .then(function (challenge) { worker.postMessage(challenge); })
     .catch(function () { finishProof(worker, null); });
+}
+
+/* GET /challenge; a 429 (the server's ceiling on challenges) is tried again after its
+ * Retry-After, a few times. */
+function fetchChallenge(retries) {
+  return fetch(cfg.challenge_url, { cache: 'no-store', credentials: 'omit' }).then(function (r) {
+    if (r.status === 429 && retries > 0) {
+      const wait = Math.min(10, Number(r.headers.get('Retry-After')) || 1) * 1000;
+      return new Promise(function (resolve) { setTimeout(resolve, wait); })
+        .then(function () { return fetchChallenge(retries - 1); });
+    }
+    return r.ok ? r.json() : Promise.reject(new Error('challenge'));
+  });
 }
 
 function finishProof(worker, solution) {
