@@ -13,6 +13,9 @@ only, so the hours do not interfere), then attacks it from this process:
 - start/end loop: one socket starting and ending chats for a few seconds (Redis keys);
 - typing flood: one socket sending `typing` as fast as it can beside a sentinel chat
   (acks, refusals, when it is cut off; the sentinel's message round trips);
+- latency beside an event flood: a waiting chat's message round trip p95 before and
+  while 20 sockets send events as fast as they can, reconnecting when cut off (issue 17:
+  at most twice the baseline);
 - idle sockets: open Engine.IO WebSockets as fast as possible for a few seconds;
 - slowloris: partial-header connections, counted after the header timeout;
 - resume flood: one socket calling `resume` over and over.
@@ -39,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -235,6 +239,63 @@ def typing_flood(url: str, seconds: float) -> str:
     return (f"{sent} sent, {acked['ok']} acked ok, {acked['refused']} refused "
             f"(rate_limited), {cut}; sentinel message p50 {statistics.median(rtts):.0f} ms "
             f"max {max(rtts):.0f} ms, /healthz {health:.0f} ms")
+
+
+def probe(sentinel: Bot, seconds: float, every: float = 0.6) -> list[float]:
+    """A waiting chat's message round trips (ms), one every `every` s (its rate limit: 20
+    per 10 s)."""
+    out, end, i = [], time.monotonic() + seconds, 0
+    while time.monotonic() < end:
+        t0 = time.perf_counter()
+        sentinel.call("message", {"text": f"probe {i}"})
+        out.append((time.perf_counter() - t0) * 1000)
+        i += 1
+        time.sleep(max(0.0, every - (time.perf_counter() - t0)))
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def latency_beside_a_flood(url: str, seconds: float, sockets: int = 20) -> str:
+    """Issue 17's goal: chat p95 within 2x the baseline while sockets flood events (each
+    sends `typing` with no chat as fast as it can, reconnecting when cut off)."""
+    sentinel = Bot(url)
+    sentinel.start()
+    baseline = probe(sentinel, seconds)
+    stopped, sent, cuts = threading.Event(), [0], [0]
+
+    def flood():
+        while not stopped.is_set():
+            try:
+                bot = Bot(url)
+            except Exception:  # noqa: BLE001 - refused while the handshake cap is full
+                time.sleep(0.2)
+                continue
+            while bot.sio.connected and not stopped.is_set():
+                try:
+                    bot.sio.emit("typing", {"typing": True}, namespace="/chat")
+                except Exception:  # noqa: BLE001 - cut off meanwhile
+                    break
+                sent[0] += 1
+            cuts[0] += not stopped.is_set()
+            bot.close()
+
+    threads = [threading.Thread(target=flood, daemon=True) for _ in range(sockets)]
+    for thread in threads:
+        thread.start()
+    t0 = time.monotonic()
+    during = probe(sentinel, seconds)
+    rate = sent[0] / (time.monotonic() - t0)
+    stopped.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    sentinel.close()
+    ratio = p95(during) / p95(baseline)
+    return (f"{sockets} sockets sent {rate:,.0f} events/s (cut off and back {cuts[0]} times); "
+            f"a waiting chat's message round trip p95 {p95(baseline):.0f} ms before, "
+            f"{p95(during):.0f} ms during ({ratio:.1f}x; goal at most 2x)")
 
 
 def idle_sockets(url: str, count: int, seconds: float, server_procs) -> str:
@@ -460,6 +521,8 @@ def main(argv: list[str]) -> int:
         row("refused", "refused starts (line full)", refused)
         row("loop", "start/end loop", start_end_loop(url, r, args.seconds))
         row("typing", "typing flood", typing_flood(url, args.seconds))
+        print(f"chat latency beside an event flood\n  now:    "
+              f"{latency_beside_a_flood(url, max(args.seconds, 10))}")
         row("idle", "idle sockets", idle_sockets(url, args.sockets, args.seconds, server))
         time.sleep(2)
         row("slowloris", "slowloris", slowloris(url, args.slowloris, cfg.HEADER_TIMEOUT_SECONDS))
