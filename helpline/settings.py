@@ -124,6 +124,10 @@ class Config:
     HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
     # A connection must send its request line and headers within this (slowloris).
     HEADER_TIMEOUT_SECONDS = _env_int("HEADER_TIMEOUT_SECONDS", 10)
+    # Log lines of one kind (logger, level, template) within this many seconds are written
+    # once each (at most 10 different ones) and the rest counted in one line at its end
+    # (0: every line is written).
+    LOG_REPEAT_SECONDS = _env_int("LOG_REPEAT_SECONDS", 10)
 
     # Skip the opening-hours and on-duty checks (the line-length limit still applies).
     CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)
