@@ -156,7 +156,7 @@ def _init_extensions(app: Flask) -> None:
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
         serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
-    guard_messages(socketio.server)
+    guard_messages(socketio.server, app.config["SOCKET_BAD_PACKETS_BEFORE_CLOSE"])
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
 
 

@@ -117,6 +117,9 @@ class Config:
     SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)
     # This many refused events, each within 10 s of the previous one, disconnect the socket.
     SOCKET_REFUSALS_BEFORE_DISCONNECT = _env_int("SOCKET_REFUSALS_BEFORE_DISCONNECT", 20)
+    # Packets of one connection the server refuses (malformed, for a namespace it is not
+    # in, ...: compat/socketio_packets.py) before the whole connection is closed.
+    SOCKET_BAD_PACKETS_BEFORE_CLOSE = _env_int("SOCKET_BAD_PACKETS_BEFORE_CLOSE", 10)
     # `resume` calls one socket may make (a real tab resumes once per connection).
     RESUMES_PER_SOCKET = _env_int("RESUMES_PER_SOCKET", 3)
     # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
