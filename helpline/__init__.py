@@ -17,6 +17,7 @@ from . import i18n
 from .compat.socketio_manager import BatchingRedisManager, channel_for
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .realtime.handshake import HandshakeCheck
 from .realtime.protocol import SQL_INT_MAX
 from .realtime.ratelimit import AdmissionMiddleware
 from .server import security
@@ -158,6 +159,7 @@ def _init_extensions(app: Flask) -> None:
     )
     guard_messages(socketio.server, app.config["SOCKET_BAD_PACKETS_BEFORE_CLOSE"])
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
+    app.wsgi_app = HandshakeCheck(app.wsgi_app)  # a malformed handshake: 400, before the caps
 
 
 def _register_pages(app: Flask) -> None:

@@ -2,8 +2,8 @@
 (issue 17, point 5). Frames sent after the server dropped the socket's namespace close the
 whole connection at the first one, and what it had in flight is dropped unlogged; a
 connection whose packets keep being refused is closed after SOCKET_BAD_PACKETS_BEFORE_CLOSE
-of them; repeated log lines are counted, not repeated. Beside all of it a sentinel chat
-goes on undisturbed.
+of them; repeated log lines are counted, not repeated; a malformed WebSocket handshake
+gets 400 with a fixed log line. Beside all of it a sentinel chat goes on undisturbed.
 
 Lines are counted, never timed: LOG_REPEAT_SECONDS is longer than the test run, so each
 kind of line is written once per server, and the counts come out when the server stops.
@@ -11,12 +11,18 @@ kind of line is written once per server, and the counts come out when the server
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import socket
+from urllib.parse import urlsplit
+
 import pytest
 import redis as redis_lib
 import websocket
 
 from helpline import create_app
 from helpline.extensions import db
+from helpline.realtime.handshake import HandshakeCheck, problem
 from tests.conftest import LiveServers, other_db
 from tests.peers import RawSocket
 
@@ -25,6 +31,7 @@ FLOOD = 2000
 BAD_PACKETS = 5
 WINDOW = 3600  # LOG_REPEAT_SECONDS: longer than the run
 REDIS_DB, OWN_REDIS_DB = 13, 14  # the module's server, and the one a test stops itself
+SENTINEL = "SNTL7q"
 LIMITS = {"SOCKET_EVENT_BURST": "5", "SOCKET_EVENTS_PER_SECOND": "1",
           "SOCKET_REFUSALS_BEFORE_DISCONNECT": "3",
           "SOCKET_BAD_PACKETS_BEFORE_CLOSE": str(BAD_PACKETS), "LOG_REPEAT_SECONDS": str(WINDOW),
@@ -150,3 +157,76 @@ def test_one_cause_on_many_sockets_is_one_line_and_a_count(tmp_path, redis_url):
         "WARNING helpline.compat.socketio_packets: socket packet refused: MalformedPacket",
         "WARNING helpline.compat.socketio_packets: socket packet refused: MalformedPacket "
         f"(repeated 20 more times within {WINDOW} s)"]
+
+
+KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455's example: base64 of 16 bytes
+GOOD = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": KEY,
+        "Sec-WebSocket-Version": "13", "Host": "localhost"}
+BAD_HANDSHAKES = [
+    ({"Sec-WebSocket-Key": f"{SENTINEL}!!"}, "key not base64"),
+    ({"Sec-WebSocket-Key": base64.b64encode(SENTINEL.encode() * 2).decode()},
+     "key not 16 bytes"),
+    ({"Sec-WebSocket-Key": None}, "no key"),
+    ({"Sec-WebSocket-Version": "8"}, "version not 13"),
+    ({"Sec-WebSocket-Version": None}, "version not 13"),
+    ({"Connection": f"keep-alive, {SENTINEL}"}, "no Connection: Upgrade"),
+    ({"Host": f"\u00e9{SENTINEL}"}, "Host not a host name"),
+    ({"Host": None}, "no Host"),
+]
+
+
+def handshake(url: str, changes: dict) -> bytes:
+    """A WebSocket handshake to the Socket.IO path with `changes` (None: no such header);
+    everything the server sends until it closes."""
+    headers = {**GOOD, **changes}
+    request = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items() if value is not None)
+    parts = urlsplit(url)
+    received = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(request.encode() + b"\r\n")
+        with contextlib.suppress(TimeoutError):
+            while chunk := conn.recv(65536):
+                received += chunk
+    return received
+
+
+@pytest.mark.parametrize(("changes", "reason"), BAD_HANDSHAKES)
+def test_a_malformed_handshake_gets_400_and_a_fixed_line(server, sentinel, changes, reason):
+    start = server.log.stat().st_size
+    response = handshake(server.urls[0], changes)
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), response[:200]
+    assert b"Sec-WebSocket-Version: 13" in head and body == b"Bad WebSocket handshake.\n"
+    log = server.log.read_text()
+    assert f"helpline.realtime.handshake: bad WebSocket handshake: {reason}" in log
+    since = "\n".join(written_since(server.log, start))
+    assert SENTINEL not in since and "request failed" not in since, since
+
+
+def test_a_good_handshake_still_opens_a_socket(server):
+    assert handshake(server.urls[0], {}).startswith(b"HTTP/1.1 101 ")
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"Connection": "keep-alive, Upgrade"}, {"Host": "127.0.0.1:5000"},
+    {"Host": "[::1]:5000"}, {"Sec-WebSocket-Version": " 13 "}])
+def test_what_the_rfc_allows_passes_the_check(changes):
+    headers = {**GOOD, **changes}
+    environ = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+    assert problem(environ) is None
+
+
+def test_only_websocket_handshakes_to_the_socket_path_are_checked():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"app"]
+
+    check = HandshakeCheck(app)
+    bad = {"HTTP_UPGRADE": "websocket", "HTTP_SEC_WEBSOCKET_VERSION": "8"}
+    statuses = []
+    for environ in ({"PATH_INFO": "/", **bad}, {"PATH_INFO": "/socket.io/"},
+                    {"PATH_INFO": "/socket.io/", **bad}):
+        body = check(environ, lambda status, headers: statuses.append(status))
+        assert body in ([b"app"], [b"Bad WebSocket handshake.\n"])
+    assert statuses == ["200 OK", "200 OK", "400 Bad Request"]
