@@ -284,8 +284,11 @@ def slowloris(url: str, count: int, header_timeout: int) -> str:
 def resume_flood(url: str, calls: int) -> str:
     owner = Bot(url)
     token = owner.start()["token"]
-    for i in range(50):
-        owner.call("message", {"text": "x" * 1500 + str(i)})
+    stored = 0
+    for i in range(50):  # until waiting_limit: a waiting chat keeps CHAT_BYTES_WHILE_WAITING
+        if not owner.call("message", {"text": "x" * 1500 + str(i)}).get("ok"):
+            break  # refusals after it would empty the bucket and cut the owner off
+        stored += 1
     bot = Bot(url)
     ok, refused, received = 0, 0, 0
     for _ in range(calls):
@@ -303,7 +306,8 @@ def resume_flood(url: str, calls: int) -> str:
     bot.close()
     owner.close()
     return (f"{calls} resume calls on one socket: {ok} answered ({received / 1024:.0f} KiB of "
-            f"transcript), {refused} refused (too_many_resumes / rate_limited)")
+            f"a {stored}-message transcript), {refused} refused (too_many_resumes / "
+            f"rate_limited)")
 
 
 # ---------------------------------------------------------------------------------------
