@@ -18,7 +18,9 @@ only, so the hours do not interfere), then attacks it from this process:
   at most twice the baseline);
 - idle sockets: open Engine.IO WebSockets as fast as possible for a few seconds;
 - slowloris: partial-header connections, counted after the header timeout;
-- resume flood: one socket calling `resume` over and over.
+- resume flood: one socket calling `resume` over and over;
+- log flood: one socket sending frames on after the rate limit dropped its namespace, and
+  malformed WebSocket handshakes: how many lines the server writes.
 
 Then the proof of work's price for a person: the chatter page's own solver
 (static/js/pow-worker.js) run in node on real challenges at the normal and the raised
@@ -27,6 +29,7 @@ bot's cheapest tool here). It prints figures and asserts nothing; docs/benchmark
 explains them. Everything it starts is stopped when it ends.
 
     .venv/bin/python bench/abuse.py [--seconds 5] [--sockets 400] [--slowloris 200]
+                                    [--frames 5000]
 """
 
 from __future__ import annotations
@@ -76,6 +79,9 @@ BEFORE = {  # issue 6, measured on main before these defences
     "idle": "5,000 opened in 6 s; RSS 117 -> 440 MiB",
     "slowloris": "1,000 partial-header connections, none closed after 70 s",
     "resume": "95 calls/s, 3.6 MiB/s of transcript from one socket",
+    "log": "(issue 17) 5,000 frames on one socket, closed 0.15 s after the first: 4,950 log "
+           "lines (one per frame after /chat was dropped); 200 malformed handshakes: 55 "
+           "answered 500, 145 answered 503 (the handshake bucket), 13 log lines",
 }
 
 
@@ -342,11 +348,61 @@ def slowloris(url: str, count: int, header_timeout: int) -> str:
     return f"{count} partial-header connections: {still_open} still open after {waited} s"
 
 
+def log_flood(url: str, log: Path, frames: int, handshakes: int) -> str:
+    """What one client makes the server write (issue 17): `frames` frames on one socket,
+    whose /chat the rate limit drops after the first few dozen, then malformed WebSocket
+    handshakes (version 8)."""
+    def written_since(offset: int) -> int:
+        time.sleep(1)  # a benchmark, not a test: let the server finish writing
+        return log.read_bytes()[offset:].count(b"\n")
+
+    start = log.stat().st_size
+    ws = websocket.create_connection(
+        url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket", timeout=10)
+    ws.recv()
+    ws.send("40/chat,")
+    while not ws.recv().startswith("40/chat,"):
+        pass
+    sent, t0 = 0, time.monotonic()
+    with contextlib.suppress(websocket.WebSocketException, OSError):
+        for _ in range(frames):
+            ws.send('42/chat,["typing",{"typing":true}]')
+            sent += 1
+    with contextlib.suppress(websocket.WebSocketException, OSError):
+        while ws.recv() not in ("", "1"):  # until the server closes it
+            pass
+    closed_after = time.monotonic() - t0
+    flood_lines = written_since(start)
+    start = log.stat().st_size
+    parts = urlsplit(url)
+    statuses: dict[str, int] = {}
+    for _ in range(handshakes):
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+            conn.sendall(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+                         b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                         b"dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
+            head = conn.recv(64)
+            status = head.split(b" ")[1].decode() if head.startswith(b"HTTP/") else "nothing"
+            statuses[status] = statuses.get(status, 0) + 1
+    handshake_lines = written_since(start)
+    answered = ", ".join(f"{n} answered {code}" for code, n in sorted(statuses.items()))
+    return (f"{sent:,} frames on one socket, closed {closed_after:.2f} s after the first: "
+            f"{lines(flood_lines)}; {handshakes} malformed handshakes: {answered}, "
+            f"{lines(handshake_lines)}")
+
+
+def lines(count: int) -> str:
+    return f"{count:,} log line{'' if count == 1 else 's'}"
+
+
 def resume_flood(url: str, calls: int) -> str:
     owner = Bot(url)
     token = owner.start()["token"]
-    for i in range(50):
-        owner.call("message", {"text": "x" * 1500 + str(i)})
+    stored = 0
+    for i in range(50):  # until waiting_limit: a waiting chat keeps CHAT_BYTES_WHILE_WAITING
+        if not owner.call("message", {"text": "x" * 1500 + str(i)}).get("ok"):
+            break  # refusals after it would empty the bucket and cut the owner off
+        stored += 1
     bot = Bot(url)
     ok, refused, received = 0, 0, 0
     for _ in range(calls):
@@ -364,7 +420,8 @@ def resume_flood(url: str, calls: int) -> str:
     bot.close()
     owner.close()
     return (f"{calls} resume calls on one socket: {ok} answered ({received / 1024:.0f} KiB of "
-            f"transcript), {refused} refused (too_many_resumes / rate_limited)")
+            f"a {stored}-message transcript), {refused} refused (too_many_resumes / "
+            f"rate_limited)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -471,6 +528,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sockets", type=int, default=1000, help="idle sockets to open at most")
     parser.add_argument("--slowloris", type=int, default=200, help="partial-header connections")
     parser.add_argument("--samples", type=int, default=20, help="challenges solved per difficulty")
+    parser.add_argument("--frames", type=int, default=5000, help="frames of the log flood")
     args = parser.parse_args(argv)
 
     import redis
@@ -527,6 +585,7 @@ def main(argv: list[str]) -> int:
         time.sleep(2)
         row("slowloris", "slowloris", slowloris(url, args.slowloris, cfg.HEADER_TIMEOUT_SECONDS))
         row("resume", "resume flood", resume_flood(url, 100))
+        row("log", "log flood", log_flood(url, log, args.frames, 200))
         print("\nwhat a real chatter's start costs (proof of work, solved while reading the intro)")
         for line in price_of_a_start(url, cfg.POW_MAX_NUMBER, cfg.POW_MAX_NUMBER_RAISED,
                                      args.samples):

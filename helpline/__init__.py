@@ -17,12 +17,13 @@ from . import i18n
 from .compat.socketio_manager import BatchingRedisManager, channel_for
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .realtime.handshake import HandshakeCheck
 from .realtime.protocol import SQL_INT_MAX
 from .realtime.ratelimit import AdmissionMiddleware
 from .server import security
-from .server.logs import AnonymousFormatter, ErrorBurstFilter, quiet_library_logger
+from .server.logs import AnonymousFormatter, count_repeats, quiet_library_logger
 from .server.redis_server import running_or_embedded
-from .settings import CONFIGS, ROOT
+from .settings import CONFIGS, ROOT, Config
 
 MAX_SOCKET_PACKET = 64 * 1024
 REDIS_POOL_SIZE = 200
@@ -72,8 +73,7 @@ def configure_logging() -> None:
     for handler in logging.getLogger().handlers:
         if type(handler) is logging.StreamHandler:  # ours, not a test runner's capture
             handler.setFormatter(formatter)
-            if not any(isinstance(f, ErrorBurstFilter) for f in handler.filters):
-                handler.addFilter(ErrorBurstFilter())
+            count_repeats(handler, Config.LOG_REPEAT_SECONDS)  # one cause, few lines
     # werkzeug's request log carries client addresses; it stays silent.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     for name in ("engineio.server", "socketio.server", "engineio.client", "socketio.client"):
@@ -157,8 +157,9 @@ def _init_extensions(app: Flask) -> None:
             security.configured_origins(app.config["ALLOWED_ORIGINS"])),
         serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
-    guard_messages(socketio.server)
+    guard_messages(socketio.server, app.config["SOCKET_BAD_PACKETS_BEFORE_CLOSE"])
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
+    app.wsgi_app = HandshakeCheck(app.wsgi_app)  # a malformed handshake: 400, before the caps
 
 
 def _register_pages(app: Flask) -> None:

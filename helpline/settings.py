@@ -128,6 +128,9 @@ class Config:
     SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 5)
     # This many refused events, each within 10 s of the previous one, disconnect the socket.
     SOCKET_REFUSALS_BEFORE_DISCONNECT = _env_int("SOCKET_REFUSALS_BEFORE_DISCONNECT", 20)
+    # Packets of one connection the server refuses (malformed, for a namespace it is not
+    # in, ...: compat/socketio_packets.py) before the whole connection is closed.
+    SOCKET_BAD_PACKETS_BEFORE_CLOSE = _env_int("SOCKET_BAD_PACKETS_BEFORE_CLOSE", 10)
     # `resume` calls one socket may make (a real tab resumes once per connection).
     RESUMES_PER_SOCKET = _env_int("RESUMES_PER_SOCKET", 3)
     # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
@@ -135,6 +138,10 @@ class Config:
     HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
     # A connection must send its request line and headers within this (slowloris).
     HEADER_TIMEOUT_SECONDS = _env_int("HEADER_TIMEOUT_SECONDS", 10)
+    # Log lines of one kind (logger, level, template) within this many seconds are written
+    # once each (at most 10 different ones) and the rest counted in one line at its end
+    # (0: every line is written).
+    LOG_REPEAT_SECONDS = _env_int("LOG_REPEAT_SECONDS", 10)
 
     # Skip the opening-hours and on-duty checks (the line-length limit still applies).
     CHAT_ALWAYS_OPEN = _env_bool("CHAT_ALWAYS_OPEN", False)

@@ -4,12 +4,14 @@ whatever the client sends: bad HTTP, bad handshakes, bad and post-close WebSocke
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import socket
 import time
 from urllib.parse import urlsplit
 
+import pytest
 import redis as redis_lib
 import websocket
 
@@ -149,14 +151,155 @@ def test_records_keep_no_library_arguments_and_no_exception_messages():
     assert "Received packet" in out and "failed: ValueError" in out and "ValueError" in out
 
 
-def test_a_burst_of_errors_is_cut_to_a_few_lines_and_a_count():
-    from helpline.server.logs import Throttle
+class Frozen:
+    """A clock that moves only when the test says so."""
 
-    throttle = Throttle(burst=3, window=3600)
-    admitted = [throttle.admit()[0] for _ in range(10)]
-    assert admitted == [True] * 3 + [False] * 7
-    throttle.started -= 3600  # the window is over
-    assert throttle.admit() == (True, 7)
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_handler(window: float = 10):
+    """A stream handler as configure_logging sets it up, on a frozen clock."""
+    from helpline.server.logs import AnonymousFormatter, RepeatFilter, Repeats
+
+    clock, out = Frozen(), io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(AnonymousFormatter("%(levelname)s %(name)s: %(message)s"))
+    repeat_filter = RepeatFilter(handler, Repeats(window, clock=clock))
+    handler.addFilter(repeat_filter)
+    return handler, repeat_filter, clock, out
+
+
+def emit(handler, name, msg, args=(), level=logging.WARNING):
+    handler.handle(logging.LogRecord(name, level, __file__, 1, msg, args, None))
+
+
+def test_repeated_lines_are_written_once_then_counted_in_one_line():
+    handler, repeat_filter, clock, out = counting_handler()
+    for _ in range(5000):
+        emit(handler, "helpline.compat.socketio_packets", "socket packet refused: %s",
+             ("MalformedPacket",))
+    assert out.getvalue().splitlines() == [
+        "WARNING helpline.compat.socketio_packets: socket packet refused: MalformedPacket"]
+    clock.now += 10  # the window is over; nothing else is logged: the periodic flush
+    repeat_filter.flush()
+    assert out.getvalue().splitlines()[1:] == [
+        "WARNING helpline.compat.socketio_packets: socket packet refused: MalformedPacket "
+        "(repeated 4999 more times within 10 s)"]
+    emit(handler, "helpline.compat.socketio_packets", "socket packet refused: %s",
+         ("MalformedPacket",))
+    assert len(out.getvalue().splitlines()) == 3  # a new window: written again
+    repeat_filter.flush()
+    assert len(out.getvalue().splitlines()) == 3  # nothing held back, nothing to count
+
+
+def test_the_count_comes_before_the_next_line_once_the_window_is_over():
+    handler, _, clock, out = counting_handler()
+    for _ in range(3):
+        emit(handler, "helpline.x", "tick")
+    clock.now += 10
+    emit(handler, "helpline.y", "tock")
+    assert out.getvalue().splitlines() == [
+        "WARNING helpline.x: tick", "WARNING helpline.x: tick (repeated 2 more times within 10 s)",
+        "WARNING helpline.y: tock"]
+
+
+def test_a_flood_of_one_kind_holds_back_no_other_line():
+    handler, _, _, out = counting_handler()
+    distinct = [("helpline.a", "socket closed after %d refused packets", (10,), logging.WARNING),
+                ("helpline.a", "socket closed after %d refused packets", (10,), logging.ERROR),
+                ("helpline.b", "socket packet refused: %s", ("MalformedPacket",), logging.WARNING),
+                ("helpline.a", "socket packet refused: %s", ("ValueError",), logging.WARNING),
+                ("rq.worker", "Worker %s: idle for %d seconds", ("w", 30), logging.WARNING)]
+    for n in range(1000):
+        emit(handler, "helpline.a", "socket packet refused: %s", ("MalformedPacket",))
+        if n % 100 == 0:
+            for name, msg, args, level in distinct:
+                emit(handler, name, msg, args, level)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 + len(distinct), lines
+
+
+def test_a_kind_writes_at_most_ten_different_lines_then_counts():
+    handler, repeat_filter, clock, out = counting_handler()
+    for n in range(50):
+        emit(handler, "helpline.timers", "timer backlog: %d due timer(s) queued", (n,))
+    lines = out.getvalue().splitlines()
+    assert lines == [f"WARNING helpline.timers: timer backlog: {n} due timer(s) queued"
+                     for n in range(10)]
+    repeat_filter.flush(everything=True)  # at exit: what is still counted
+    assert out.getvalue().splitlines()[10:] == [
+        "WARNING helpline.timers: timer backlog: 10 due timer(s) queued (one of 40 more lines "
+        "of this kind within 10 s)"]
+
+
+def test_preformatted_library_lines_are_one_kind_and_never_quoted():
+    handler, repeat_filter, clock, out = counting_handler()
+    for n in range(100):  # engine.io's "<origin> is not an accepted origin.": client bytes
+        emit(handler, "engineio.server", f"http://{SENTINEL}{n}.example is not an accepted origin.",
+             level=logging.ERROR)
+    clock.now += 10
+    repeat_filter.flush()
+    assert out.getvalue().splitlines() == [
+        "ERROR engineio.server: (message withheld: it may quote a client)",
+        "ERROR engineio.server: (message withheld: it may quote a client) (repeated 99 more "
+        "times within 10 s)"]
+
+
+def test_fixed_server_lines_are_counted_per_text(monkeypatch):
+    from helpline.server import logs as serverlog
+
+    clock, out = Frozen(), io.StringIO()
+    monkeypatch.setattr(serverlog, "_fixed", serverlog.Repeats(10, clock=clock))
+    for _ in range(300):
+        serverlog.write_fixed(out, "bad request", ValueError)
+    serverlog.write_fixed(out, "request failed", KeyError)  # another text: written
+    serverlog.write_fixed(out, "bad request", KeyError)  # another type: written once too
+    assert out.getvalue().splitlines() == ["server: bad request (ValueError)",
+                                           "server: request failed (KeyError)",
+                                           "server: bad request (KeyError)"]
+    serverlog.flush_repeats(everything=True)
+    assert out.getvalue().splitlines()[3:] == [
+        "server: bad request (ValueError) (repeated 299 more times within 10 s)"]
+
+
+def test_the_counts_come_every_window_even_when_nothing_else_is_logged(monkeypatch):
+    from helpline.server import logs as serverlog
+
+    clock, out = Frozen(), io.StringIO()
+    monkeypatch.setattr(serverlog, "_fixed", serverlog.Repeats(10, clock=clock))
+    for _ in range(2):
+        serverlog.write_fixed(out, "bad request")
+
+    class Stop(Exception):
+        pass
+
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 3:
+            raise Stop
+        clock.now += seconds
+
+    with pytest.raises(Stop):
+        serverlog.flush_every(10, sleep=nap)
+    assert out.getvalue().splitlines() == [
+        "server: bad request", "server: bad request (repeated 1 more time within 10 s)"]
+
+
+def test_no_window_writes_every_line(monkeypatch):
+    from helpline.server import logs as serverlog
+
+    handler, _, _, out = counting_handler(window=0)
+    for _ in range(3):
+        emit(handler, "helpline.x", "tick")
+    assert out.getvalue().splitlines() == ["WARNING helpline.x: tick"] * 3
+    monkeypatch.setattr(serverlog.threading, "Thread", None)  # nothing to start
+    serverlog.report_repeats(0)
 
 
 def test_a_failing_page_logs_its_route_not_the_path_a_client_chose(app, caplog):
@@ -175,7 +318,7 @@ def test_a_failed_greenlet_prints_its_type_only(capsys, monkeypatch):
 
     from helpline.server import logs as serverlog
 
-    monkeypatch.setattr(serverlog, "_throttle", serverlog.Throttle())
+    monkeypatch.setattr(serverlog, "_fixed", serverlog.Repeats())
     hub = gevent.get_hub()
     serverlog.install_hub_printer()
     try:

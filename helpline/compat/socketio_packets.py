@@ -9,18 +9,26 @@ of an array, broken JSON, an unknown packet type) or raises inside Engine.IO. He
   catch-all handler (helpline/realtime/sockets.py) answers it with an `error` event and the ack.
 - `guard_messages` wraps the Engine.IO message handler: a packet that names no namespace
   this socket is in, or cannot be decoded at all, gets an `error` event with code
-  `bad_packet` on every namespace of the socket, which is then disconnected.
+  `bad_packet` on every namespace of the socket, which is then disconnected. So does the
+  socket whose packets were refused `bad_packets_before_close` times (malformed events,
+  connects the server turned down, acks and disconnects for a namespace it is not in).
+  Once the socket is closed, frames it had already sent are dropped unread and unlogged:
+  engine.io goes on handing them over (issue 17: one socket wrote 10,762 log lines
+  in 0.5 s, each a refusal of a frame sent after its namespace was dropped).
 
 `serializer` is a public option, but its packet class is documented for `encode` and
 `decode` only; `add_attachment` and the Engine.IO message handler
 (`Server._handle_eio_message`, replaced through `eio.on`) are python-socketio's own
-(registry: helpline/compat/).
+(registry: helpline/compat/). The count of refused packets lives in the socket's
+Engine.IO session (engine.io's public `get_session`, which fails once the socket is
+closed), under a key that cannot be a namespace.
 """
 
 from __future__ import annotations
 
 import logging
 
+from flask_babel import lazy_gettext as _l
 from socketio import packet as sio_packet
 
 from ..realtime.protocol import ProtocolError
@@ -33,6 +41,10 @@ RESERVED = frozenset({"connect", "connect_error", "disconnect", "disconnecting",
 KNOWN_TYPES = {sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT, sio_packet.ACK,
                sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK}
 MAX_EVENT_NAME = 64
+EVENTS = (sio_packet.EVENT, sio_packet.BINARY_EVENT)
+# Refused packets so far, in the socket's Engine.IO session (its other keys are namespaces).
+BAD_PACKETS = "\x00bad_packets"
+TOO_MANY_BAD = _l("The connection sent too many packets that were refused; it is closed.")
 
 log = logging.getLogger(__name__)
 
@@ -87,32 +99,61 @@ def _refusal(code: str, detail: str | None, name: str | None) -> list:
     return [REFUSED, code, detail, name]
 
 
-def guard_messages(server) -> None:
-    """Close, with a reason, a socket whose packet cannot be answered in a namespace."""
+def guard_messages(server, bad_packets_before_close: int) -> None:
+    """Close, with a reason, a socket whose packet cannot be answered in a namespace or that
+    keeps sending packets the server refuses; read nothing more from a closed socket."""
     handle = server._handle_eio_message
 
     def on_message(eio_sid, data):
+        session = _open_session(server, eio_sid)
+        if session is None:
+            return  # closed: what the client had already sent is dropped, unlogged
         try:
-            if isinstance(data, str):  # bytes: an attachment, checked by python-socketio
-                _check_namespace(server, eio_sid, server.packet_class(encoded_packet=data))
-            handle(eio_sid, data)
+            pkt = server.packet_class(encoded_packet=data) if isinstance(data, str) else None
+            joined = pkt is not None and _in_namespace(server, eio_sid, pkt)
+            if pkt is not None and pkt.packet_type in EVENTS and not joined:
+                # python-socketio would drop it (and log a warning): close instead
+                raise MalformedPacket("namespace not connected")
+            handle(eio_sid, data)  # bytes: an attachment, checked by python-socketio
         except Exception as exc:
             log.warning("socket packet refused: %s", type(exc).__name__)
             close_socket(server, eio_sid)
+            return
+        if pkt is not None and _refused(server, eio_sid, pkt, joined):
+            session[BAD_PACKETS] = session.get(BAD_PACKETS, 0) + 1
+            if session[BAD_PACKETS] >= bad_packets_before_close:
+                log.warning("socket closed after %d refused packets", session[BAD_PACKETS])
+                close_socket(server, eio_sid, ProtocolError("bad_packet", TOO_MANY_BAD))
 
     server.eio.on("message", on_message)
 
 
-def _check_namespace(server, eio_sid, pkt) -> None:
-    """python-socketio drops an event for a namespace the socket is not in: close instead."""
-    if pkt.packet_type in (sio_packet.EVENT, sio_packet.BINARY_EVENT) and \
-            not server.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/"):
-        raise MalformedPacket("namespace not connected")
+def _open_session(server, eio_sid) -> dict | None:
+    """The socket's Engine.IO session; None once the socket is closed (or gone)."""
+    try:
+        return server.eio.get_session(eio_sid)
+    except KeyError:
+        return None
 
 
-def close_socket(server, eio_sid) -> None:
+def _in_namespace(server, eio_sid, pkt) -> bool:
+    return bool(server.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/"))
+
+
+def _refused(server, eio_sid, pkt, joined_before: bool) -> bool:
+    """Whether the server refused this (already handled) packet: a malformed or reserved
+    event, a connect it turned down or that was not needed, an ack or disconnect for a
+    namespace the socket was not in. None of these comes from a well-behaved client."""
+    if pkt.packet_type in EVENTS:
+        return isinstance(pkt.data, list) and pkt.data[:1] == [REFUSED]
+    if pkt.packet_type == sio_packet.CONNECT:
+        return joined_before or not _in_namespace(server, eio_sid, pkt)
+    return not joined_before
+
+
+def close_socket(server, eio_sid, error: ProtocolError | None = None) -> None:
     """Tell every namespace of the socket why (`bad_packet`), disconnect it, close it."""
-    body = ProtocolError("bad_packet").payload(None)
+    body = (error or ProtocolError("bad_packet")).payload(None)
     namespaces = [(ns, server.manager.sid_from_eio_sid(eio_sid, ns))
                   for ns in list(server.manager.get_namespaces())]
     namespaces = [(ns, sid) for ns, sid in namespaces if sid]

@@ -6,12 +6,15 @@ fixed text plus an exception type (gevent's own ones quote the raw request line,
 after a WebSocket closes is a masked chat frame), the hub's last-resort printer does the
 same, and every log record is formatted without the exception's message (which may quote
 client bytes) and, for other libraries' loggers, without their arguments (engine.io and
-socket.io pass packets and environ dicts). A burst of errors is cut to a few lines with a
-count, so one client cannot flood the log. `AddressFreeLog` stays as a second line.
+socket.io pass packets and environ dicts). Lines of one kind are written once per window
+and the rest counted (`Repeats`), so no client can make a process write more than a few
+lines per window for one cause, and one noisy cause hides no other line.
+`AddressFreeLog` stays as a second line.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import re
@@ -20,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..compat import gevent_hub
@@ -36,42 +40,91 @@ _ADDRESS = re.compile(r"\(from \([^)]*\)\)|\('[0-9A-Fa-f:.]+', \d+(?:, \d+)*\)")
 _CLOSED_SOCKET_NOISE = ("Invalid HTTP method", "Expected GET method", "Invalid http version")
 
 
-class Throttle:
-    """At most `burst` lines per `window` seconds; the rest are counted and reported once."""
+# Lines of one kind within a window are written once each, at most this many different
+# ones; the rest are counted (the window is the LOG_REPEAT_SECONDS setting).
+REPEAT_WINDOW_SECONDS = 10.0
+REPEAT_DISTINCT_LINES = 10
 
-    def __init__(self, burst: int = 10, window: float = 10.0):
-        self.burst, self.window = burst, window
-        self.started, self.count, self.dropped = 0.0, 0, 0
+
+@dataclass
+class _Window:
+    started: float
+    held: dict[str, int] = field(default_factory=dict)  # line written -> times held back
+    other: str | None = None  # the first line held back as one different line too many
+    others: int = 0  # such lines
+
+
+class Repeats:
+    """Lines of one kind (where they come from) within `window` seconds of the first one:
+    each different line is written once, at most `distinct` of them, and the others are
+    counted. Once the window is over each count is written as one line: a cause that goes
+    on writes two lines per window whatever its rate, and other kinds are never held back."""
+
+    def __init__(self, window: float = REPEAT_WINDOW_SECONDS,
+                 distinct: int = REPEAT_DISTINCT_LINES, clock=time.monotonic):
+        self.window, self.distinct, self.clock = window, distinct, clock
+        self.windows: dict[object, _Window] = {}
         self.lock = threading.Lock()
 
-    def admit(self) -> tuple[bool, int]:
-        """(write this line?, lines dropped in the window before it)."""
+    def admit(self, kind, line: str) -> tuple[bool, list]:
+        """(write this line?, the counts of windows now over as (kind, line): write them
+        first)."""
         with self.lock:
-            now = time.monotonic()
-            if now - self.started >= self.window:
-                dropped, self.dropped = self.dropped, 0
-                self.started, self.count = now, 0
+            over = self._over(everything=False)
+            window = self.windows.setdefault(kind, _Window(self.clock()))
+            if line in window.held:
+                window.held[line] += 1
+            elif len(window.held) >= self.distinct:
+                window.other = window.other or line
+                window.others += 1
             else:
-                dropped = 0
-            self.count += 1
-            if self.count > self.burst:
-                self.dropped += 1
-                return False, dropped
-            return True, dropped
+                window.held[line] = 0
+                return True, over
+            return False, over
+
+    def over(self, everything: bool = False) -> list:
+        """The counts of windows that are over (all of them at exit) as (kind, line)."""
+        with self.lock:
+            return self._over(everything)
+
+    def _over(self, everything: bool) -> list:
+        now = self.clock()
+        ended = [kind for kind, window in self.windows.items()
+                 if everything or now - window.started >= self.window]
+        counts = []
+        for kind in ended:
+            window = self.windows.pop(kind)
+            counts += [(kind, f"{first_line(line)} (repeated {n} more "
+                              f"{'time' if n == 1 else 'times'} within {self.window:g} s)")
+                       for line, n in window.held.items() if n]
+            if window.others:
+                counts.append((kind, f"{first_line(window.other)} (one of {window.others} "
+                                     f"more lines of this kind within {self.window:g} s)"))
+        return counts
 
 
-_throttle = Throttle()
+def first_line(text: str) -> str:
+    """A count stands for a line; a traceback after it is not repeated."""
+    return text.split("\n", 1)[0]
+
+
+_fixed = Repeats()  # write_fixed's lines: kind (stream, text), line text + exception type
 
 
 def write_fixed(stream, text: str, exc_type: type | None = None) -> None:
-    """Write one fixed line (plus an exception type name), throttled."""
-    ok, dropped = _throttle.admit()
-    if dropped:
-        stream.write(f"server: {dropped} similar error lines suppressed\n")
-    if ok:
-        suffix = f" ({exc_type.__name__})" if exc_type is not None else ""
-        stream.write(f"server: {text}{suffix}\n")
-    stream.flush()
+    """Write one fixed line (plus an exception type name), once per window and kind."""
+    line = text + (f" ({exc_type.__name__})" if exc_type is not None else "")
+    write, over = _fixed.admit((stream, text), line)
+    _write_fixed_counts(over)
+    if write:
+        stream.write(f"server: {line}\n")
+        stream.flush()
+
+
+def _write_fixed_counts(over: list) -> None:
+    for (stream, _), line in over:
+        stream.write(f"server: {line}\n")
+        stream.flush()
 
 
 def no_delay(sock) -> None:
@@ -139,16 +192,9 @@ class AnonymousFormatter(logging.Formatter):
     arguments (engine.io and socket.io put packets, sids and environ dicts there)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if not record.name.startswith(APP_LOGGER_PREFIX):
-            # A template with arguments is code; a message without any may be preformatted
-            # with client bytes (engine.io's "%s is not an accepted origin" is). Numbers
-            # fill the template; any other argument is withheld.
-            fixed = fill(record.msg, record.args) if record.args and isinstance(
-                record.msg, str) else WITHHELD
-            if record.exc_info and isinstance(record.exc_info[0], type):
-                fixed += f" ({record.exc_info[0].__name__})"  # the type; their trace is noise
-            record = logging.makeLogRecord({**record.__dict__, "msg": fixed, "args": None,
-                                            "exc_info": None, "exc_text": None})
+        if not record.name.startswith(APP_LOGGER_PREFIX) and not hasattr(record, "repeat_summary"):
+            record = logging.makeLogRecord({**record.__dict__, "msg": library_text(record),
+                                            "args": None, "exc_info": None, "exc_text": None})
         return super().format(record)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
@@ -163,6 +209,18 @@ class AnonymousFormatter(logging.Formatter):
 
     def formatStack(self, stack_info: str) -> str:
         return ""
+
+
+def library_text(record: logging.LogRecord) -> str:
+    """What another library's record may say. A template with arguments is code; a message
+    without any may be preformatted with client bytes (engine.io's "%s is not an accepted
+    origin" is). Numbers fill the template; any other argument is withheld; an exception
+    gives its type (their trace is noise)."""
+    fixed = fill(record.msg, record.args) if record.args and isinstance(
+        record.msg, str) else WITHHELD
+    if record.exc_info and isinstance(record.exc_info[0], type):
+        fixed += f" ({record.exc_info[0].__name__})"
+    return fixed
 
 
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
@@ -190,20 +248,82 @@ def fill(template: str, args) -> str:
     return _PLACEHOLDER.sub(one, template)
 
 
-class ErrorBurstFilter(logging.Filter):
-    """Errors pass a Throttle (one client failing a handler in a loop floods no log)."""
+def record_kind(record: logging.LogRecord) -> tuple[tuple, str]:
+    """(kind, line) of a record: its logger, level and message template; and the text it
+    writes. Another library's message without arguments may be preformatted with client
+    bytes: all of those are one kind and one line, the withheld text."""
+    if record.name.startswith(APP_LOGGER_PREFIX):
+        template = str(record.msg)
+        try:
+            line = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # arguments that do not fit: logging says so
+            line = template
+        if record.exc_info and isinstance(record.exc_info[0], type):
+            line += f" ({record.exc_info[0].__name__})"
+    else:
+        template = record.msg if record.args and isinstance(record.msg, str) else WITHHELD
+        line = library_text(record)
+    return (record.name, record.levelno, template), line
 
-    def __init__(self, throttle: Throttle | None = None):
+
+class RepeatFilter(logging.Filter):
+    """On a handler: a record whose kind was written in the current window is counted
+    instead (`Repeats`); the counts of windows that are over go through the handler as one
+    line each, with the logger and level they stand for."""
+
+    def __init__(self, handler: logging.Handler, repeats: Repeats | None = None):
         super().__init__()
-        self.throttle = throttle or Throttle()
+        self.handler, self.repeats = handler, repeats or Repeats()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.ERROR:
-            return True
-        ok, dropped = self.throttle.admit()
-        if ok and dropped:
-            record.msg = f"({dropped} similar error records suppressed) {record.msg}"
-        return ok
+        if hasattr(record, "repeat_summary"):
+            return True  # one of ours, below
+        kind, line = record_kind(record)
+        write, over = self.repeats.admit(kind, line)
+        self.write_counts(over)
+        return write
+
+    def flush(self, everything: bool = False) -> None:
+        """Write the counts of windows that are over (all of them: at exit)."""
+        self.write_counts(self.repeats.over(everything))
+
+    def write_counts(self, over: list) -> None:
+        for (name, level, _), line in over:
+            record = logging.LogRecord(name, level, __file__, 0, line, None, None)
+            record.repeat_summary = True  # fixed text already: the formatter keeps it as is
+            self.handler.handle(record)
+
+
+def count_repeats(handler: logging.Handler, window: float) -> None:
+    """Count repeated lines on `handler` (once) and in write_fixed, over `window` seconds."""
+    _fixed.window = window
+    if not any(isinstance(f, RepeatFilter) for f in handler.filters):
+        handler.addFilter(RepeatFilter(handler, Repeats(window)))
+
+
+def flush_repeats(everything: bool = False) -> None:
+    """Write the counts of windows that are over, on every handler of the root logger and
+    of write_fixed (everything: the windows still open too)."""
+    for handler in logging.getLogger().handlers:
+        for repeat_filter in [f for f in handler.filters if isinstance(f, RepeatFilter)]:
+            repeat_filter.flush(everything)
+    _write_fixed_counts(_fixed.over(everything))
+
+
+def report_repeats(window: float) -> None:
+    """In a server or worker process: counts are written once their window is over even
+    when nothing else is logged, and at exit whatever is still counted."""
+    if window <= 0:
+        return  # no window: every line is written, nothing is ever counted
+    threading.Thread(target=flush_every, args=(window,), name="log-repeats", daemon=True).start()
+    atexit.register(flush_repeats, True)
+
+
+def flush_every(window: float, sleep=time.sleep) -> None:
+    """Write the counts of windows that are over, every `window` seconds, for ever."""
+    while True:
+        sleep(window)
+        flush_repeats()
 
 
 def quiet_library_logger(name: str) -> logging.Logger:

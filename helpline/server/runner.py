@@ -29,9 +29,9 @@ from ..compat.pywsgi import handler_class
 from ..extensions import db, socketio
 from ..records import scrubber
 from ..records.models import Staff
-from ..settings import ROOT
+from ..settings import ROOT, Config
 from . import heartbeat, metrics_endpoint
-from .logs import AddressFreeLog, AnonymousHandler, install_hub_printer
+from .logs import AddressFreeLog, AnonymousHandler, install_hub_printer, report_repeats
 from .redis_server import die_with_parent, publish_url
 
 
@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args(argv)
     check_library_patches()
+    report_repeats(Config.LOG_REPEAT_SECONDS)  # counts of repeated log lines, even when quiet
     if args.command == "worker":
         return run_worker()
     if args.command == "serve":

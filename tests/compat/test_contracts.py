@@ -158,6 +158,17 @@ def test_socketio_server_packet_class():
     assert server.packet_class is StrictPacket
 
 
+def test_engineio_session_is_gone_once_the_socket_closed():
+    """Public API, but what the guard's silence after a close rests on: engine.io goes on
+    handing over the frames a closed socket had in flight, and `get_session` refuses them."""
+    server = engine_server()
+    sock = server.sockets["sid"] = engine_socket.Socket(server, "sid")
+    assert server.get_session("sid") == {}
+    sock.close(wait=False, abort=True)
+    with pytest.raises(KeyError):
+        server.get_session("sid")
+
+
 # --- socketio_manager -------------------------------------------------------------------
 
 
