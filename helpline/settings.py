@@ -184,6 +184,9 @@ class Config:
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     PASSWORD_MIN_LENGTH_SUPERVISOR = _env_int("PASSWORD_MIN_LENGTH_SUPERVISOR", 15)
     PASSWORD_MAX_LENGTH = 128
+    # zxcvbn's score (0-4) a new password needs: 3 is an estimated 10^8 guesses or more,
+    # out of reach online and slow offline against argon2 (docs/operations.md).
+    PASSWORD_MIN_SCORE = _env_int("PASSWORD_MIN_SCORE", 3)
     COMMON_PASSWORDS_PATH = os.environ.get(
         "COMMON_PASSWORDS_PATH", str(ROOT / "config" / "common-passwords.txt"))
     # Two-factor sign-in: roles that must enrol (comma-separated); others may.

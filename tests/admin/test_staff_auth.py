@@ -39,6 +39,32 @@ def test_policy_refuses(app, password, role):
         passwords.check_policy(password, role, "anna")
 
 
+@pytest.mark.parametrize("password", [
+    "iloveyou1234", "p@ssw0rd2024!", "P@ssw0rd!2345", "wachtwoord2024", "Motdepasse!!!!",
+    "!!Jennifer1234",
+])
+def test_policy_refuses_common_passwords_with_characters_added_or_swapped(app, password):
+    with app.app_context(), pytest.raises(passwords.PasswordRejected, match="common password"):
+        passwords.check_policy(password, "therapist", "anna")
+
+
+@pytest.mark.parametrize("password", ["johnsmith1980", "stopitnow2026", "helpline2026!"])
+def test_policy_refuses_what_zxcvbn_guesses_easily(app, password):
+    """Long enough and on no list, but a name and a year, or the helpline's own name."""
+    with app.app_context(), pytest.raises(passwords.PasswordRejected, match="too easy to guess"):
+        passwords.check_policy(password, "therapist", "anna")
+    app.config["PASSWORD_MIN_SCORE"] = 0
+    with app.app_context():
+        passwords.check_policy(password, "therapist", "anna")
+
+
+def test_the_policy_messages_are_translated(app):
+    with app.test_request_context(headers={"Accept-Language": "nl"}), \
+            pytest.raises(passwords.PasswordRejected) as refused:
+        passwords.check_policy("iloveyou1234", "therapist", "anna")
+    assert "wachtwoord" in str(refused.value)
+
+
 def test_policy_accepts_long_uncommon_passwords(app):
     with app.app_context():
         passwords.check_policy(PASSWORD, "supervisor", "anna")
