@@ -10,7 +10,11 @@ harder to guess).
 
 Argon2 takes tens of milliseconds of CPU. On the gevent loop that would stall every live
 chat of the process while it runs, so under gevent it runs in a small thread pool
-(argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline.
+(argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline. The
+pool's queue is bounded (PASSWORD_HASH_QUEUE checks waiting per process, twice that for
+`priority` checks: a browser that signed in before, or a rehash after a right password):
+beyond it a check raises Busy at once, and the sign-in page answers "busy, try again in a
+few seconds" (429) instead of queueing until requests time out.
 """
 
 from __future__ import annotations
@@ -37,8 +41,15 @@ _ADDED = string.digits + string.punctuation + " "
 _UNSWAP = str.maketrans("@4310$5!7+", "aaeiossitt")
 
 
+BUSY_RETRY_SECONDS = 2  # what a refused check is told: the queue drains within about that
+
+
 class PasswordRejected(ValueError):
     """The password does not meet the policy; the message says why."""
+
+
+class Busy(RuntimeError):
+    """This process already has as many password checks waiting as it allows."""
 
 
 @lru_cache(maxsize=4)
@@ -114,13 +125,14 @@ def dummy_hash() -> str:
     return _current()[1]
 
 
-def hash_password(password: str) -> str:
-    return _run(_current()[0].hash, password)
+def hash_password(password: str, priority: bool = True) -> str:
+    return _run(priority, _current()[0].hash, password)
 
 
-def verify(password_hash: str, password: str) -> bool:
-    """True if the password matches; a malformed hash is a mismatch."""
-    return _run(_verify, password_hash, password)
+def verify(password_hash: str, password: str, priority: bool = False) -> bool:
+    """True if the password matches; a malformed hash is a mismatch. Busy when the
+    hashing queue is full (see the module's docstring)."""
+    return _run(priority, _verify, password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -134,12 +146,14 @@ def needs_rehash(password_hash: str) -> bool:
     return _current()[0].check_needs_rehash(password_hash)
 
 
-def _run(fn, *args):
+def _run(priority: bool, fn, *args):
     """Run fn in the hashing pool when gevent drives this process, else inline."""
     size = int(setting("PASSWORD_HASH_THREADS"))
-    if size <= 0 or not offloop.gevent_drives():
-        return fn(*args)
-    return offloop.run("password_hash", size, _in_the_background, fn, *args)
+    bound = int(setting("PASSWORD_HASH_QUEUE")) * (2 if priority else 1)
+    try:
+        return offloop.run("password_hash", size, _in_the_background, fn, *args, waiting=bound)
+    except offloop.Full:
+        raise Busy() from None
 
 
 HASH_NICENESS = 10

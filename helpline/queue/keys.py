@@ -99,9 +99,11 @@ def pow_redeemed(window: int) -> str:
     return f"{PREFIX}pow:redeemed:{window}"
 
 
-def signin_failures(username_digest: str) -> str:
-    """HASH count, first, last, until: failed sign-ins of one username (known or not)."""
-    return f"{PREFIX}auth:fail:{username_digest}"
+def signin_failures(counted: str) -> str:
+    """HASH count, first, until: failed sign-ins of one username (known or not) from new
+    browsers, of one device cookie (`device:<id>`) or at one username's two-factor step
+    (`code:<digest>`): auth/throttle.py."""
+    return f"{PREFIX}auth:fail:{counted}"
 
 
 def signin_failures_minute(minute: int) -> str:
