@@ -11,10 +11,11 @@ harder to guess).
 Argon2 takes tens of milliseconds of CPU. On the gevent loop that would stall every live
 chat of the process while it runs, so under gevent it runs in a small thread pool
 (argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline. The
-pool's queue is bounded (PASSWORD_HASH_QUEUE checks waiting per process, twice that for
-`priority` checks: a browser that signed in before, or a rehash after a right password):
-beyond it a check raises Busy at once, and the sign-in page answers "busy, try again in a
-few seconds" (429) instead of queueing until requests time out.
+pool's queue is bounded (PASSWORD_HASH_QUEUE checks waiting per process; `priority`
+checks, from a browser that signed in before or a rehash after a right password, go ahead
+of the others and have a bound of their own, twice that): beyond it a check raises Busy at
+once, and the sign-in page answers "busy, try again in a few seconds" (429) instead of
+queueing until requests time out.
 """
 
 from __future__ import annotations
@@ -147,11 +148,13 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def _run(priority: bool, fn, *args):
-    """Run fn in the hashing pool when gevent drives this process, else inline."""
+    """Run fn in the hashing pool when gevent drives this process, else inline; a priority
+    check goes ahead of the others (offloop.run's `first`)."""
     size = int(setting("PASSWORD_HASH_THREADS"))
     bound = int(setting("PASSWORD_HASH_QUEUE")) * (2 if priority else 1)
     try:
-        return offloop.run("password_hash", size, _in_the_background, fn, *args, waiting=bound)
+        return offloop.run("password_hash", size, _in_the_background, fn, *args,
+                           waiting=bound, first=priority)
     except offloop.Full:
         raise Busy() from None
 

@@ -7,7 +7,9 @@ inline.
 
 A pool may be given a bound: `run(..., waiting=N)` refuses (raises Full) when N calls
 already wait for a thread, so a flood gets a fast "busy" instead of a queue that grows
-until every request behind it times out.
+until every request behind it times out. A call with `first=True` skips the ordinary
+calls' line: at most `size` ordinary calls are in the pool at once (the others wait their
+turn outside it), so a first call waits for at most that many to finish.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 
 _pools: dict = {}
 _pools_lock = threading.Lock()
-_in_flight: dict[str, int] = {}  # calls running or queued, per pool (counted on the loop)
+_in_flight: dict[tuple[str, bool], int] = {}  # calls running or waiting, per pool and kind
 
 
 class Full(RuntimeError):
@@ -32,28 +34,40 @@ def gevent_drives() -> bool:
     return monkey.is_module_patched("threading")
 
 
-def run(pool: str, size: int, fn, *args, waiting: int | None = None):
+def run(pool: str, size: int, fn, *args, waiting: int | None = None, first: bool = False):
     """fn(*args) in the pool named `pool` (at most `size` at once, further calls queue)
     when gevent drives this process and size > 0, else inline. With `waiting`, raise Full
-    instead of queueing behind that many waiting calls."""
+    instead of queueing behind that many waiting calls of the same kind (first or not)."""
     if size <= 0 or not gevent_drives():
         return fn(*args)
-    with _pools_lock:
-        threads = _pools.get(pool)
-        if threads is None or threads.maxsize != size:
-            from gevent.threadpool import ThreadPool  # only under gevent (see above)
-
-            threads = _pools[pool] = ThreadPool(size)
-    busy = _in_flight.get(pool, 0)
-    if waiting is not None and busy - size >= waiting:
+    threads, turns = _pool(pool, size)
+    kind = (pool, first)
+    busy = _in_flight.get(kind, 0)
+    if waiting is not None and busy - (0 if first else size) >= waiting:
         raise Full(pool)
-    _in_flight[pool] = busy + 1
+    _in_flight[kind] = busy + 1
     try:
-        return threads.apply(fn, args)
+        if first:
+            return threads.apply(fn, args)
+        with turns:
+            return threads.apply(fn, args)
     finally:
-        _in_flight[pool] -= 1
+        _in_flight[kind] -= 1
+
+
+def _pool(pool: str, size: int):
+    """The pool's threads and the turns of its ordinary calls (both made under gevent)."""
+    with _pools_lock:
+        made = _pools.get(pool)
+        if made is None or made[0].maxsize != size:
+            from gevent.lock import Semaphore  # only under gevent (see above)
+            from gevent.threadpool import ThreadPool
+
+            made = _pools[pool] = (ThreadPool(size), Semaphore(size))
+    return made
 
 
 def queued(pool: str, size: int) -> int:
     """How many calls wait for a thread of this pool now."""
-    return max(0, _in_flight.get(pool, 0) - size)
+    running = _in_flight.get((pool, False), 0) + _in_flight.get((pool, True), 0)
+    return max(0, running - size)

@@ -245,6 +245,35 @@ def test_the_hashing_queue_is_bounded_under_gevent():
     assert out.stdout.split() == ["2", "full", "abc", "0"], out.stderr[-2000:]
 
 
+def test_a_first_check_goes_ahead_of_the_waiting_ones_under_gevent():
+    """A remembered browser's check waits for the one running, not for the line: o2 and o3
+    were waiting before it and still run after it."""
+    code = (
+        "from gevent import monkey; monkey.patch_all()\n"
+        "import gevent, os\n"
+        "from helpline.server import offloop\n"
+        "a, to_a = os.pipe()\n"
+        "b, to_b = os.pipe()\n"
+        "order = []\n"
+        "def work(name, fd):\n"
+        "    os.read(fd, 1)\n"
+        "    order.append(name)\n"
+        "def call(name, fd, first):\n"
+        "    offloop.run('t', 1, work, name, fd, waiting=8, first=first)\n"
+        "calls = [gevent.spawn(call, n, a, False) for n in ('o1', 'o2', 'o3')]\n"
+        "gevent.idle()\n"
+        "calls.append(gevent.spawn(call, 'f', b, True))\n"
+        "gevent.idle()\n"
+        "os.write(to_b, b'f')\n"
+        "os.write(to_a, b'123')\n"
+        "gevent.joinall(calls, timeout=60)\n"
+        "print(' '.join(order))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(Path(__file__).resolve().parents[2]), timeout=120)
+    assert out.stdout.split() == ["o1", "f", "o2", "o3"], out.stderr[-2000:]
+
+
 @pytest.mark.parametrize("hours", [72, 1])
 def test_one_time_passwords_expire(app, make_staff, ctx, clock, hours):
     anna = make_staff("anna")
