@@ -56,14 +56,14 @@ def login():
             return _page(form, refusal, 401)
         busy = 0 if device else throttle.global_wait(r, now)
         if busy:
-            return _page(form, _("Many sign-ins are failing right now. Please try again in "
-                                 "%(n)s seconds.", n=busy), 429, busy)
+            return _busy(_("Many sign-ins are failing right now. Please try again in %(n)s "
+                           "seconds.", n=busy), busy)
         try:
             staff = accounts.authenticate(db.session, name, form.password.data, bool(device))
         except passwords.Busy:
             wait = passwords.BUSY_RETRY_SECONDS
-            return _page(form, _("The sign-in service is busy. Please try again in %(n)s "
-                                 "seconds.", n=wait), 429, wait)
+            return _busy(_("The sign-in service is busy. Please try again in %(n)s seconds.",
+                           n=wait), wait)
         if staff and accounts.one_time_expired(staff, now):
             return _page(form, _("This one-time password has expired. Ask a supervisor for a "
                                  "new one."), 401)
@@ -118,10 +118,16 @@ def _audit_lock(name: str) -> None:
         audit.record(db.session, staff.id, "staff_signin_locked", None, staff.id)
 
 
-def _page(form, error: str, status: int, retry_after: int | None = None):
-    """The sign-in page with a refusal; 429s say when to come back (Retry-After)."""
-    headers = {"Retry-After": str(retry_after)} if retry_after else {}
-    return render_template("admin/login.html", form=form, error=error), status, headers
+def _page(form, error: str, status: int):
+    """The sign-in page with a refusal."""
+    return render_template("admin/login.html", form=form, error=error), status
+
+
+def _busy(error: str, seconds: int):
+    """429 with Retry-After, on a page without the form: under a flood most answers are
+    these, and the form's fields are most of a page's cost."""
+    page = render_template("admin/signin_busy.html", error=error)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 class CodeForm(FlaskForm):

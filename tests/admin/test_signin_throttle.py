@@ -200,6 +200,7 @@ def test_a_full_hashing_queue_answers_busy_at_once_in_the_persons_language(app, 
                                   headers={"Accept-Language": "nl"})
     assert busy.status_code == 429 and busy.headers["Retry-After"] == "2"
     assert "Probeer het over 2 seconden opnieuw" in text(busy)
+    assert 'href="/staff/login"' in text(busy) and 'name="password"' not in text(busy)
     assert throttle.failures(app.extensions["helpline_redis"], _key(app, "anna")).count == 0
 
 
