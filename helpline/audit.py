@@ -31,6 +31,7 @@ ACTIONS = (
     # or a code
     "staff_password_change", "staff_2fa_enrol", "staff_2fa_off", "staff_2fa_reset",
     "staff_recovery_code_used", "staff_recovery_codes_renewed", "staff_signin_locked",
+    "staff_signin_unlocked",
     # registrations (helpline/records/registrations.py): which one, never its content
     "registration_correct",
     # the identity scrubber's rescan of stored notes (records/rescan.py): a count only

@@ -202,24 +202,39 @@ class Config:
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
     PASSWORD_MIN_LENGTH_SUPERVISOR = _env_int("PASSWORD_MIN_LENGTH_SUPERVISOR", 15)
     PASSWORD_MAX_LENGTH = 128
+    # zxcvbn's score (0-4) a new password needs: 3 is an estimated 10^8 guesses or more,
+    # out of reach online and slow offline against argon2 (docs/operations.md).
+    PASSWORD_MIN_SCORE = _env_int("PASSWORD_MIN_SCORE", 3)
     COMMON_PASSWORDS_PATH = os.environ.get(
         "COMMON_PASSWORDS_PATH", str(ROOT / "config" / "common-passwords.txt"))
+    # A one-time password (new account, reset, first run) stops working after this (ASVS 6.4.1).
+    ONE_TIME_PASSWORD_HOURS = _env_int("ONE_TIME_PASSWORD_HOURS", 72)
     # Two-factor sign-in: roles that must enrol (comma-separated); others may.
     TOTP_REQUIRED_ROLES = _env_roles("TOTP_REQUIRED_ROLES", "supervisor")
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Helpline")
-    # Throttling per account (keyed by a hash of the username, known or not).
+    # Throttling (auth/throttle.py, auth/devices.py; bounds in docs/operations.md): counts per
+    # username (a hash of it, known or not), per remembered browser, per two-factor step.
     LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 3)
-    LOGIN_DELAY_SECONDS = _env_int("LOGIN_DELAY_SECONDS", 2)
-    LOGIN_LOCK_AFTER = _env_int("LOGIN_LOCK_AFTER", 10)
-    LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    LOGIN_DELAY_SECONDS = _env_int("LOGIN_DELAY_SECONDS", 1)
+    LOGIN_DELAY_MAX_SECONDS = _env_int("LOGIN_DELAY_MAX_SECONDS", 5)
+    # NIST SP 800-63B: at most 100 consecutive failures, then a lock (a supervisor unlocks).
+    LOGIN_LOCK_AFTER = _env_int("LOGIN_LOCK_AFTER", 100)
+    LOGIN_LOCK_SECONDS = _env_int("LOGIN_LOCK_SECONDS", 30 * 24 * 3600)
     LOGIN_FAILURE_MEMORY_SECONDS = _env_int("LOGIN_FAILURE_MEMORY_SECONDS", 24 * 3600)
-    # Beyond this many failed sign-ins a minute (all accounts), every sign-in waits.
+    # Beyond this many failed sign-ins a minute from browsers that never signed in to the
+    # account, further such attempts wait for the next minute (remembered browsers do not).
     LOGIN_GLOBAL_FAILURES_PER_MINUTE = _env_int("LOGIN_GLOBAL_FAILURES_PER_MINUTE", 300)
+    # A browser that signed in is remembered this long; this many failures forget it.
+    LOGIN_DEVICE_DAYS = _env_int("LOGIN_DEVICE_DAYS", 90)
+    LOGIN_DEVICE_FAILURES = _env_int("LOGIN_DEVICE_FAILURES", 10)
     # argon2's cost for new hashes (None: argon2-cffi's default, RFC 9106's low-memory
     # profile). Not read from the environment: only the test suite makes it cheap.
     PASSWORD_HASH_COST: dict | None = None
-    # Argon2 runs in a thread pool of this size under gevent (0: on the event loop).
+    # Argon2 runs in a thread pool of this size under gevent (0: on the event loop)...
     PASSWORD_HASH_THREADS = _env_int("PASSWORD_HASH_THREADS", 2)
+    # ...and at most this many checks wait for it per process (twice as many for remembered
+    # browsers); more get "busy, try again" (429) at once.
+    PASSWORD_HASH_QUEUE = _env_int("PASSWORD_HASH_QUEUE", 8)
     # Where the running platform writes its embedded Redis URL for the CLI (owner-only).
     LIVE_REDIS_FILE = os.environ.get("LIVE_REDIS_FILE",
                                      str(ROOT / "instance" / "live-redis-url"))

@@ -156,10 +156,15 @@ def production(redis_url, **overrides):
 
 
 @pytest.mark.parametrize("key", ["a" * 39, "short-but-random-9f8e", "password" * 5,
-                                 "0123456789" * 4])
+                                 "0123456789" * 4, "MyHelplineSecretKeyForProduction2026",
+                                 "the quick brown fox jumps over the lazy dog helpline secret",
+                                 "correct-horse-battery-staple-5b82e15c"])
 def test_production_refuses_a_weak_secret_key(redis_url, key):
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    """Length and variety are not enough: a passphrase a person chose is refused too, and
+    the message says how to make a random one."""
+    with pytest.raises(RuntimeError, match="SECRET_KEY") as refused:
         production(redis_url, SECRET_KEY=key)
+    assert "secrets.token_urlsafe(48)" in str(refused.value)
 
 
 def test_production_accepts_a_generated_key(redis_url):
@@ -167,6 +172,7 @@ def test_production_accepts_a_generated_key(redis_url):
 
     for _ in range(20):
         assert security.secret_key_problem(secrets.token_urlsafe(32)) is None
+        assert security.secret_key_problem(secrets.token_urlsafe(48)) is None
         assert security.secret_key_problem(secrets.token_hex(32)) is None
     assert production(redis_url).config["HSTS_SECONDS"] > 0
 

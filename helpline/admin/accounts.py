@@ -3,18 +3,21 @@
 Changing the role, resetting the password or the second factor, or deactivating bumps
 the session version, so every session of the account ends; `auth/signout.py` closes
 its live sockets too. A generated password (first run, creation, reset) is one-time:
-`must_change_password` keeps the account out until the person has set their own.
+`must_change_password` keeps the account out until the person has set their own, and
+after ONE_TIME_PASSWORD_HOURS it no longer works at all.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import passwords, twofactor
+from ..realtime import live
 from ..realtime.protocol import clean_name
 from ..records.models import ROLES, Staff
 from ..settings import setting
@@ -57,29 +60,53 @@ def create_staff(
         raise AccountError(f"The username {username!r} is taken.")
     staff = Staff(username=username, display_name=clean_name(display_name)[:64] or username,
                   role=role, password_hash=passwords.hash_password(password),
-                  must_change_password=must_change)
+                  must_change_password=must_change,
+                  one_time_password_at=_one_time_now() if must_change else None)
     session.add(staff)
     session.commit()
     return staff
 
 
-def authenticate(session: Session, username: str, password: str) -> Staff | None:
+def authenticate(session: Session, username: str, password: str,
+                 priority: bool = False) -> Staff | None:
     """The active account these credentials belong to, or None (same cost either way).
 
-    Input longer than the policy's maximum is refused after the same dummy verification,
-    so the hash input stays bounded and the answer's timing tells nothing.
+    The row is read first and the transaction ended before the check: no database
+    connection is held while the check waits for a hashing thread (passwords.Busy when
+    that queue is full; `priority` for a browser that signed in before). Input longer
+    than the policy's maximum is refused after the same dummy verification, so the hash
+    input stays bounded and the answer's timing tells nothing.
     """
     staff = find(session, username)
+    stored = staff.password_hash if staff is not None else None
+    session.rollback()
     too_long = len(password) > setting("PASSWORD_MAX_LENGTH")
     checked = password[:setting("PASSWORD_MAX_LENGTH")]
-    known = staff is not None and not too_long
-    good = passwords.verify(staff.password_hash if known else passwords.dummy_hash(), checked)
-    if not good or staff is None or too_long or not staff.active:
+    known = stored is not None and not too_long
+    good = passwords.verify(stored if known else passwords.dummy_hash(), checked, priority)
+    if not good or not known or not staff.active:
         return None
-    if passwords.needs_rehash(staff.password_hash):
-        staff.password_hash = passwords.hash_password(password)
+    if passwords.needs_rehash(stored):
+        session.rollback()  # nor while the new hash is made
+        fresh = passwords.hash_password(password)
+        staff.password_hash = fresh
         session.commit()
     return staff
+
+
+def one_time_expired(staff: Staff, now: float) -> bool:
+    """A one-time password not replaced within ONE_TIME_PASSWORD_HOURS of being issued
+    (ASVS 6.4.1): it no longer opens the account; a supervisor issues a new one."""
+    issued = staff.one_time_password_at
+    if not staff.must_change_password or issued is None:
+        return False
+    age = now - issued.replace(tzinfo=UTC).timestamp()
+    return age > int(setting("ONE_TIME_PASSWORD_HOURS")) * 3600
+
+
+def _one_time_now() -> datetime:
+    """When a one-time password is issued: the app's clock, as stored (naive UTC)."""
+    return datetime.fromtimestamp(live.now(), UTC).replace(tzinfo=None)
 
 
 def change_password(session: Session, staff: Staff, new: str, current: str | None = None) -> None:
@@ -95,6 +122,7 @@ def change_password(session: Session, staff: Staff, new: str, current: str | Non
         raise AccountError(_same_password())
     staff.password_hash = passwords.hash_password(new)
     staff.must_change_password = False
+    staff.one_time_password_at = None
     staff.session_version += 1
     session.commit()
 
@@ -168,6 +196,7 @@ def reset_password(session: Session, staff_id: int) -> tuple[Staff, str]:
     password = generate_password()
     staff.password_hash = passwords.hash_password(password)
     staff.must_change_password = True
+    staff.one_time_password_at = _one_time_now()
     staff.session_version += 1
     session.commit()
     return staff, password

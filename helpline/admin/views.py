@@ -10,7 +10,6 @@ message (those travel in the cookie) and pages are sent with `Cache-Control: no-
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -36,13 +35,15 @@ def _page(create_form: CreateForm | None = None, shown: dict | None = None,
     staff = accounts.list_staff(db.session)
     role_forms = {s.id: RoleForm(prefix=f"r{s.id}", role=s.role) for s in staff}
     name_forms = {s.id: NameForm(prefix=f"n{s.id}", display_name=s.display_name) for s in staff}
-    r, now = live.redis(), time.time()
-    failed = {s.id: throttle.failures(r, s.username) for s in staff}
+    r, now = live.redis(), live.now()
+    failed = {s.id: throttle.failures(r, throttle.name_key(s.username)) for s in staff}
+    codes = {s.id: throttle.failures(r, throttle.code_key(s.username)) for s in staff}
     since = {i: format_datetime(datetime.fromtimestamp(f.first or now, UTC), "short")
              for i, f in failed.items()}
+    expired = {s.id: accounts.one_time_expired(s, now) for s in staff}
     return render_template(
         "admin/accounts.html", staff=staff, role_forms=role_forms, name_forms=name_forms,
-        failed=failed, now=now,
+        failed=failed, codes=codes, now=now, expired=expired,
         since=since,
         create_form=create_form or CreateForm(), action_form=ActionForm(), shown=shown,
         error=error, role_names=ROLE_NAMES,
@@ -145,6 +146,19 @@ def reset_two_factor(staff_id: int):
     return _done(staff, "staff_2fa_reset", _(
         "Two-factor sign-in of %(user)s was reset; they set it up again at their next "
         "sign-in.", user=staff.username), sign_out="two_factor_reset")
+
+
+@bp.route("/<int:staff_id>/unlock", methods=["POST"])
+@roles_required("supervisor")
+def unlock(staff_id: int):
+    """Forget the account's failed passwords (from new browsers) and wrong codes: a lock
+    or a wait ends. The person's own password and code are still needed."""
+    staff = _changed(staff_id, lambda: accounts.get_staff(db.session, staff_id))
+    throttle.clear(live.redis(), throttle.name_key(staff.username),
+                   throttle.code_key(staff.username))
+    return _done(staff, "staff_signin_unlocked", _(
+        "The failed sign-ins of %(user)s were cleared: they can sign in again.",
+        user=staff.username))
 
 
 @bp.route("/<int:staff_id>/role", methods=["POST"])

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 
 from ..realtime import live
-from . import signin, throttle
+from . import devices, signin, throttle
 
 bp = Blueprint("admin", __name__, url_prefix="/staff")
 
@@ -64,14 +64,39 @@ def safe_next(target: str | None) -> str:
 
 
 def advance_signin(staff):
-    """Go to the next sign-in step, or sign in and tell of failed attempts since last time."""
+    """Go to the next sign-in step, or sign in: the browser is remembered for the account
+    (auth/devices.py), its own and the two-factor step's failure counts are forgotten, and
+    the person is told of failed attempts since last time. The username's count (other
+    browsers) is forgotten only by a sign-in that passed it: a sign-in from a remembered
+    browser does not give a guesser a fresh allowance."""
     step = signin.next_step(staff)
     if step:
         return redirect(url_for(step, next=request.args.get("next")))
-    told = throttle.clear(live.redis(), signin.finish())
+    username, device = signin.finish()
+    r, now = live.redis(), live.now()
+    counts = [throttle.code_key(username),
+              throttle.device_key(device) if device else throttle.name_key(username)]
+    codes, passwords = throttle.clear(r, *counts)
+    others = throttle.failures(r, throttle.name_key(username)) if device else None
     login_user(staff)
-    if told.count:
+    _tell(passwords, others, codes)
+    response = redirect(safe_next(request.args.get("next")))
+    devices.remember(response, username, now)
+    return response
+
+
+def _when(*counts) -> str:
+    first = min((c.first for c in counts if c and c.count and c.first), default=time.time())
+    return format_datetime(datetime.fromtimestamp(first, UTC))
+
+
+def _tell(passwords, others, codes) -> None:
+    """Flash the failed attempts since the last sign-in (nothing if there were none)."""
+    wrong = passwords.count + (others.count if others else 0)
+    if wrong:
         flash(_("%(n)s failed sign-in attempt(s) since %(when)s. If that was not you, tell a "
-                "supervisor.", n=told.count, when=format_datetime(
-                    datetime.fromtimestamp(told.first or time.time(), UTC))))
-    return redirect(safe_next(request.args.get("next")))
+                "supervisor.", n=wrong, when=_when(passwords, others)))
+    if codes.count:
+        flash(_("%(n)s wrong two-factor code(s) were entered after your right password since "
+                "%(when)s. If that was not you, someone knows your password: change it now "
+                "and tell a supervisor.", n=codes.count, when=_when(codes)))

@@ -1,24 +1,34 @@
 """Passwords: the policy (NIST SP 800-63B) and argon2 hashing off gevent's event loop.
 
 Policy: a minimum length by role, a generous maximum (the hash input stays bounded), a
-blocklist of common and breached passwords shipped in config/, and a refusal of the
-obvious context words and patterns; no composition rules (they make passwords harder
-to remember, not harder to guess).
+blocklist of common and breached passwords shipped in config/ (also with digits or
+symbols added around them and the usual letter swaps undone: 'iloveyou1234', 'p@ssw0rd'),
+zxcvbn's guess estimate (PASSWORD_MIN_SCORE: it finds words, names, dates, keyboard
+runs and the username inside longer passwords), and a refusal of the obvious context
+words and patterns; no composition rules (they make passwords harder to remember, not
+harder to guess).
 
 Argon2 takes tens of milliseconds of CPU. On the gevent loop that would stall every live
 chat of the process while it runs, so under gevent it runs in a small thread pool
-(argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline.
+(argon2-cffi releases the GIL); elsewhere (the CLI, threading tests) it runs inline. The
+pool's queue is bounded (PASSWORD_HASH_QUEUE checks waiting per process; `priority`
+checks, from a browser that signed in before or a rehash after a right password, go ahead
+of the others and have a bound of their own, twice that): beyond it a check raises Busy at
+once, and the sign-in page answers "busy, try again in a few seconds" (429) instead of
+queueing until requests time out.
 """
 
 from __future__ import annotations
 
 import os
+import string
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from gevent import monkey
+from zxcvbn import zxcvbn
 
 from ..server import offloop
 from ..settings import setting
@@ -27,10 +37,20 @@ _hasher = PasswordHasher()  # argon2-cffi's default cost (RFC 9106, low memory)
 # Verifying against this keeps a wrong username as slow as a wrong password.
 DUMMY_HASH = _hasher.hash("not-a-real-password")
 _SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
+# What people add around a common password, and the letters they swap for look-alikes.
+_ADDED = string.digits + string.punctuation + " "
+_UNSWAP = str.maketrans("@4310$5!7+", "aaeiossitt")
+
+
+BUSY_RETRY_SECONDS = 2  # what a refused check is told: the queue drains within about that
 
 
 class PasswordRejected(ValueError):
     """The password does not meet the policy; the message says why."""
+
+
+class Busy(RuntimeError):
+    """This process already has as many password checks waiting as it allows."""
 
 
 @lru_cache(maxsize=4)
@@ -45,18 +65,38 @@ def min_length(role: str) -> int:
 
 
 def check_policy(password: str, role: str, username: str = "") -> None:
-    """Raise PasswordRejected with a reason, or return."""
+    """Raise PasswordRejected with a reason (and what to do), or return."""
     shortest, longest = min_length(role), int(setting("PASSWORD_MAX_LENGTH"))
     if not isinstance(password, str) or len(password) < shortest:
         raise PasswordRejected(_("The password must be at least %(n)s characters.", n=shortest))
     if len(password) > longest:
         raise PasswordRejected(_("The password can be at most %(n)s characters.", n=longest))
     lower = password.lower()
-    if lower in _common(setting("COMMON_PASSWORDS_PATH")) or _is_pattern(lower):
+    common = _common(setting("COMMON_PASSWORDS_PATH"))
+    if lower in common or _is_pattern(lower):
         raise PasswordRejected(_("This password is too common or too easy to guess."))
     name = username.strip().lower()
     if len(name) >= 3 and name in lower:
         raise PasswordRejected(_("The password must not contain the username."))
+    if any(core in common for core in _cores(lower)):
+        raise PasswordRejected(_(
+            "This is a common password with a few characters added or swapped. Choose "
+            "another: several unrelated words are easy to remember and hard to guess."))
+    helpline = "".join(c if c.isalnum() else " " for c in str(setting("HELPLINE_NAME")).lower())
+    context = [w for w in (name, "helpline", helpline.replace(" ", ""), *helpline.split())
+               if len(w) >= 3]
+    if zxcvbn(password, user_inputs=context, max_length=longest)["score"] < int(
+            setting("PASSWORD_MIN_SCORE")):
+        raise PasswordRejected(_(
+            "This password is too easy to guess. Make it longer, for example with several "
+            "unrelated words."))
+
+
+def _cores(lower: str) -> set[str]:
+    """The password without digits or symbols added at either end, before and after
+    undoing look-alike swaps ('P@ssw0rd2024!' -> 'password')."""
+    stripped = lower.strip(_ADDED)
+    return {stripped, stripped.translate(_UNSWAP), lower.translate(_UNSWAP).strip(_ADDED)}
 
 
 def _is_pattern(lower: str) -> bool:
@@ -86,13 +126,14 @@ def dummy_hash() -> str:
     return _current()[1]
 
 
-def hash_password(password: str) -> str:
-    return _run(_current()[0].hash, password)
+def hash_password(password: str, priority: bool = True) -> str:
+    return _run(priority, _current()[0].hash, password)
 
 
-def verify(password_hash: str, password: str) -> bool:
-    """True if the password matches; a malformed hash is a mismatch."""
-    return _run(_verify, password_hash, password)
+def verify(password_hash: str, password: str, priority: bool = False) -> bool:
+    """True if the password matches; a malformed hash is a mismatch. Busy when the
+    hashing queue is full (see the module's docstring)."""
+    return _run(priority, _verify, password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -106,12 +147,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _current()[0].check_needs_rehash(password_hash)
 
 
-def _run(fn, *args):
-    """Run fn in the hashing pool when gevent drives this process, else inline."""
+def _run(priority: bool, fn, *args):
+    """Run fn in the hashing pool when gevent drives this process, else inline; a priority
+    check goes ahead of the others (offloop.run's `first`)."""
     size = int(setting("PASSWORD_HASH_THREADS"))
-    if size <= 0 or not offloop.gevent_drives():
-        return fn(*args)
-    return offloop.run("password_hash", size, _in_the_background, fn, *args)
+    bound = int(setting("PASSWORD_HASH_QUEUE")) * (2 if priority else 1)
+    try:
+        return offloop.run("password_hash", size, _in_the_background, fn, *args,
+                           waiting=bound, first=priority)
+    except offloop.Full:
+        raise Busy() from None
 
 
 HASH_NICENESS = 10

@@ -4,8 +4,9 @@ password -> second factor (if enrolled) -> own password (if the current one is
 one-time) -> two-factor enrolment (if the role requires it) -> signed in. Until the
 last step nobody is signed in (Flask-Login's `current_user` stays anonymous), so no
 page or socket can be reached half-way. The pending state is the account id, its
-session version (a reset or deactivation in between ends it) and the time it started
-(it lasts SIGNIN_STEP_SECONDS).
+session version (a reset or deactivation in between ends it), the time it started (it
+lasts SIGNIN_STEP_SECONDS) and the device id of a browser that signed in before (its
+failure count is cleared at the end: auth/devices.py).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ KEY = "signin"
 SIGNIN_STEP_SECONDS = 10 * 60
 
 
-def begin(staff: Staff) -> None:
+def begin(staff: Staff, device: str | None) -> None:
     session[KEY] = {"id": staff.id, "v": staff.session_version, "at": live.now(),
-                    "mfa": False, "user": staff.username}
+                    "mfa": False, "user": staff.username, "device": device}
 
 
 def pending(db_session: Session) -> Staff | None:
@@ -62,7 +63,7 @@ def next_step(staff: Staff) -> str | None:
     return None
 
 
-def finish() -> str:
-    """End the pending state; returns the username whose failures are now forgotten."""
+def finish() -> tuple[str, str | None]:
+    """End the pending state; returns the username and the device id it came with."""
     state = session.pop(KEY, None) or {}
-    return state.get("user", "")
+    return state.get("user", ""), state.get("device")

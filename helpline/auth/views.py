@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -21,7 +22,7 @@ from ..admin import accounts
 from ..extensions import db
 from ..realtime import live, metrics
 from ..settings import setting
-from . import signin, signout, throttle, twofactor
+from . import devices, passwords, signin, signout, throttle, twofactor
 from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
 
 
@@ -39,35 +40,75 @@ class LanguageForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Step one: the password. Throttled per username (known or not) and globally."""
+    """Step one: the password. The cheap refusals come first (Redis: this count's wait or
+    lock, the global ceiling), then the check in the bounded hashing queue, with no
+    database connection held while it waits. Known and unknown usernames take the same
+    path, so no answer or its timing tells whether an account exists."""
     form = LoginForm()
     error, status = None, (400 if request.method == "POST" else 200)
     if form.validate_on_submit():
         r, now, name = live.redis(), live.now(), form.username.data
-        busy = throttle.global_wait(r, now)
+        device = _remembered(r, name, now)
+        key = throttle.device_key(device) if device else throttle.name_key(name)
+        counted = throttle.failures(r, key)
+        refusal = _refusal(counted, now, False)
+        if refusal:
+            return _page(form, refusal, 401)
+        busy = 0 if device else throttle.global_wait(r, now)
         if busy:
-            return _busy(form, busy)
-        waiting = throttle.failures(r, name).wait(now)
-        staff = None if waiting else accounts.authenticate(db.session, name, form.password.data)
+            return _busy(_("Many sign-ins are failing right now. Please try again in %(n)s "
+                           "seconds.", n=busy), busy)
+        try:
+            staff = accounts.authenticate(db.session, name, form.password.data, bool(device))
+        except passwords.Busy:
+            wait = passwords.BUSY_RETRY_SECONDS
+            return _busy(_("The sign-in service is busy. Please try again in %(n)s seconds.",
+                           n=wait), wait)
+        if staff and accounts.one_time_expired(staff, now):
+            return _page(form, _("This one-time password has expired. Ask a supervisor for a "
+                                 "new one."), 401)
         if staff:
-            signin.begin(staff)
+            signin.begin(staff, device)
             return advance_signin(staff)
-        error, status = _failed(r, name, now, waiting), 401
+        error, status = _failed(r, name, key, now, not device), 401
     return render_template("admin/login.html", form=form, error=error), status
 
 
-def _failed(r, name: str, now: float, waiting: int, wrong: str | None = None) -> str:
-    """Count a failure (unless the attempt was not even checked) and say what to do."""
-    metrics.SIGNIN_FAILURES.inc()
-    if not waiting:
-        failed = throttle.record_failure(r, name, now)
-        waiting = failed.wait(now)
-        if failed.count >= setting("LOGIN_LOCK_AFTER"):
-            _audit_lock(name)
-    if waiting:
+def _remembered(r, name: str, now: float) -> str | None:
+    """This browser's device id for the account, unless it has failed too often."""
+    device = devices.device_for(name, now)
+    if device and throttle.failures(r, throttle.device_key(device)).count >= int(
+            setting("LOGIN_DEVICE_FAILURES")):
+        return None
+    return device
+
+
+def _refusal(counted: throttle.Failures, now: float, code: bool) -> str | None:
+    """Why this attempt is not even checked: its count is locked or waiting."""
+    if counted.locked and code:
+        return _("Too many wrong codes: two-factor sign-in is locked for this account. Ask "
+                 "a supervisor to unlock it; if the wrong codes were not yours, change your "
+                 "password.")
+    if counted.locked:
+        return _("Too many failed sign-ins: this username is locked on browsers it has not "
+                 "signed in from before. Sign in from a browser you used before, or ask a "
+                 "supervisor to unlock it.")
+    if counted.wait(now):
         return _("Too many failed sign-ins for this username. Try again in %(n)s seconds.",
-                 n=waiting)
-    return wrong or _("Unknown username or wrong password.")
+                 n=counted.wait(now))
+    return None
+
+
+def _failed(r, name: str, key: str, now: float, per_minute: bool,
+            wrong: str | None = None, code: bool = False) -> str:
+    """Count a failure and say what to do; the count's lock goes into the audit trail."""
+    metrics.SIGNIN_FAILURES.inc()
+    failed = throttle.record_failure(r, key, now, per_minute)
+    if failed.count == int(setting("LOGIN_LOCK_AFTER")):
+        _audit_lock(name)
+    if code and failed.count == int(setting("LOGIN_FREE_FAILURES")):
+        current_app.logger.warning("wrong two-factor codes after a right password")
+    return _refusal(failed, now, code) or wrong or _("Unknown username or wrong password.")
 
 
 def _audit_lock(name: str) -> None:
@@ -77,11 +118,16 @@ def _audit_lock(name: str) -> None:
         audit.record(db.session, staff.id, "staff_signin_locked", None, staff.id)
 
 
-def _busy(form, seconds: int):
-    error = _("Many sign-ins are failing right now. Please try again in %(n)s seconds.",
-              n=seconds)
-    response = render_template("admin/login.html", form=form, error=error)
-    return response, 429, {"Retry-After": str(seconds)}
+def _page(form, error: str, status: int):
+    """The sign-in page with a refusal."""
+    return render_template("admin/login.html", form=form, error=error), status
+
+
+def _busy(error: str, seconds: int):
+    """429 with Retry-After, on a page without the form: under a flood most answers are
+    these, and the form's fields are most of a page's cost."""
+    page = render_template("admin/signin_busy.html", error=error)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 class CodeForm(FlaskForm):
@@ -91,22 +137,24 @@ class CodeForm(FlaskForm):
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_step():
-    """Step two for an enrolled account: a TOTP code or a recovery code (throttled too)."""
+    """Step two for an enrolled account: a TOTP code or a recovery code. Only the right
+    password leads here, so its failures are counted apart (throttle.code_key)."""
     staff = signin.pending(db.session)
     if staff is None or not staff.totp_secret:
         return redirect(url_for("admin.login"))
     form, error, status = CodeForm(), None, 200
     if form.validate_on_submit():
-        r, now = live.redis(), live.now()
-        waiting = throttle.failures(r, staff.username).wait(now)
-        used = None if waiting else twofactor.check(db.session, staff, form.code.data, now)
+        r, now, key = live.redis(), live.now(), throttle.code_key(staff.username)
+        error = _refusal(throttle.failures(r, key), now, True)
+        used = None if error else twofactor.check(db.session, staff, form.code.data, now)
         if used:
             if used == "recovery":
                 audit.record(db.session, staff.id, "staff_recovery_code_used", None, staff.id)
             signin.second_factor_done()
             return advance_signin(staff)
-        error = _failed(r, staff.username, now, waiting,
-                        _("That code is not right (or was used already)."))
+        if not error:
+            error = _failed(r, staff.username, key, now, False,
+                            _("That code is not right (or was used already)."), code=True)
         status = 401
     return render_template("admin/second_step.html", form=form, error=error), status
 

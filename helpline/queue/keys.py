@@ -104,9 +104,11 @@ def abuse_count(kind: str, minute: int) -> str:
     return f"{PREFIX}abuse:{kind}:{minute}"
 
 
-def signin_failures(username_digest: str) -> str:
-    """HASH count, first, last, until: failed sign-ins of one username (known or not)."""
-    return f"{PREFIX}auth:fail:{username_digest}"
+def signin_failures(counted: str) -> str:
+    """HASH count, first, until: failed sign-ins of one username (known or not) from new
+    browsers, of one device cookie (`device:<id>`) or at one username's two-factor step
+    (`code:<digest>`): auth/throttle.py."""
+    return f"{PREFIX}auth:fail:{counted}"
 
 
 def signin_failures_minute(minute: int) -> str:

@@ -39,6 +39,8 @@ class Staff(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A first-run or reset password is one-time: the person sets their own at sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When that one-time password was issued (UTC): it expires ONE_TIME_PASSWORD_HOURS later.
+    one_time_password_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
     # Two-factor sign-in (TOTP): the base32 secret, the last time step accepted (a code is
     # never accepted twice) and the SHA-256 digests of the unused recovery codes.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from werkzeug.middleware.proxy_fix import ProxyFix
+from zxcvbn import zxcvbn
 
 CSP = ("default-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -36,6 +37,12 @@ BASE_HEADERS = (
 MIN_SECRET_CHARS = 32
 MIN_SECRET_DISTINCT = 10
 MIN_SECRET_BITS = 100
+# zxcvbn's estimate of the guesses a key needs (log2), and how much of it dictionary words
+# may make up: secrets.token_urlsafe(32) measures 135 bits or more and words cover at most
+# a fifth of it; a sentence of words or a name with a year is refused.
+MIN_SECRET_GUESS_BITS = 128
+MAX_SECRET_WORD_SHARE = 0.25
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class SecurityHeaders:
@@ -127,21 +134,29 @@ def foreign_post(environ: dict, configured: list[str]) -> bool:
 def secret_key_problem(key: str) -> str | None:
     """Why this SECRET_KEY is too weak for production, or None.
 
-    Length, distinct characters, an entropy estimate (Shannon entropy of the key's own
-    character frequencies times its length) and repetition (distinct three-character runs):
-    39 x 'a', a repeated word or '0123456789' x 4 is refused,
+    It must be random characters, not something a person made up: length, distinct
+    characters, an entropy estimate (Shannon entropy of the key's own character
+    frequencies times its length), repetition (distinct three-character runs), and
+    zxcvbn's guess estimate with the share of dictionary words in it. 39 x 'a', a repeated
+    word, '0123456789' x 4 or 'MyHelplineSecretKeyForProduction2026' is refused;
     `secrets.token_urlsafe(32)` or 64 hex digits pass.
     """
+    how = f"(generate one: {GENERATE_SECRET})"
     if len(key) < MIN_SECRET_CHARS:
-        return f"must be at least {MIN_SECRET_CHARS} random characters"
+        return f"must be at least {MIN_SECRET_CHARS} random characters {how}"
     counts = Counter(key)
     if len(counts) < MIN_SECRET_DISTINCT:
-        return f"must use at least {MIN_SECRET_DISTINCT} different characters"
+        return f"must use at least {MIN_SECRET_DISTINCT} different characters {how}"
     per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
     trigrams = {key[i:i + 3] for i in range(len(key) - 2)}
     if per_char * len(key) < MIN_SECRET_BITS or len(trigrams) < 0.8 * (len(key) - 2):
-        return "looks too regular to be random (generate one: python -c " \
-               "'import secrets; print(secrets.token_urlsafe(48))')"
+        return f"looks too regular to be random {how}"
+    estimate = zxcvbn(key, max_length=len(key))
+    words = sum(len(m["token"]) for m in estimate["sequence"]
+                if m["pattern"] == "dictionary" and len(m["token"]) >= 4)
+    if math.log2(estimate["guesses"]) < MIN_SECRET_GUESS_BITS or \
+            words > MAX_SECRET_WORD_SHARE * len(key):
+        return f"looks like words or a pattern a person chose, not random characters {how}"
     return None
 
 

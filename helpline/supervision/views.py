@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "staff_recovery_code_used": _l("Signed in with a recovery code"),
     "staff_recovery_codes_renewed": _l("Made new recovery codes"),
     "staff_signin_locked": _l("Sign-in locked after failed attempts"),
+    "staff_signin_unlocked": _l("Failed sign-ins cleared"),
     "registration_correct": _l("Corrected a registration"),
     "notes_rescan": _l("Rescanned the stored notes"),
     "remove_waiting": _l("Removed a chat from the line"),
