@@ -36,20 +36,29 @@ def taken(chat_id: str, now: float) -> None:
     timers.later(current_app.config["PLACE_LEASE_SECONDS"], "lapse_unproven_place", chat_id, now)
 
 
+# Marks on a waiting chat's hash, never on a hash that is gone (no key without a TTL).
+PROVED = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then return 0 end
+redis.call('HSET', KEYS[1], 'proved_at', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'proofs', 1)
+return 1
+"""
+TYPED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'typed', 1) end
+return 1
+"""
+
+
 def proved_again(r: Redis, chat_id: str, now: float) -> None:
     """The holder proved again (the caller redeemed the solution): the lease starts over."""
-    if store.get_chat(r, chat_id).get("state") != "waiting":
+    if not r.register_script(PROVED)(keys=[keys.chat(chat_id)], args=[repr(now)]):
         raise ProtocolError("not_waiting")
-    with r.pipeline() as pipe:
-        pipe.hset(keys.chat(chat_id), "proved_at", repr(now))
-        pipe.hincrby(keys.chat(chat_id), "proofs", 1)
-        pipe.execute()
     timers.later(current_app.config["PLACE_LEASE_SECONDS"], "lapse_unproven_place", chat_id, now)
 
 
 def typed(r: Redis, chat_id: str) -> None:
     """The chatter wrote or typed: a sign of a person (kept on the chat until it ends)."""
-    r.hset(keys.chat(chat_id), "typed", 1)
+    r.register_script(TYPED)(keys=[keys.chat(chat_id)])
 
 
 def last_proof(chat: dict) -> float:

@@ -116,3 +116,14 @@ def test_writing_or_typing_while_waiting_is_a_sign_of_a_person(app, chatter, clo
     assert places.without_sign_of_a_person(r, clock()) == [ids[0]]
     keep_place(silent, app)
     assert places.without_sign_of_a_person(r, clock()) == []
+
+
+def test_marks_never_create_a_chat_hash_that_is_gone(app, r):
+    """A sign or a proof for a chat whose hash was deleted leaves no key without a TTL."""
+    with app.app_context():
+        places.typed(r, "gone-chat-id-0001")
+        try:
+            places.proved_again(r, "gone-chat-id-0001", 1.0)
+        except Exception as exc:  # the holder is told its chat no longer waits
+            assert getattr(exc, "code", None) == "not_waiting"
+    assert not r.exists(keys.chat("gone-chat-id-0001"))
