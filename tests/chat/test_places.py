@@ -5,12 +5,14 @@ and a place proved again keeps going."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from helpline.availability.models import MissedContact
 from helpline.chat import places, proofofwork
 from helpline.extensions import db
 from helpline.queue import keys
+from helpline.realtime.protocol import ProtocolError
 from tests.conftest import run_jobs
 
 NS = "/chat"
@@ -122,8 +124,7 @@ def test_marks_never_create_a_chat_hash_that_is_gone(app, r):
     """A sign or a proof for a chat whose hash was deleted leaves no key without a TTL."""
     with app.app_context():
         places.typed(r, "gone-chat-id-0001")
-        try:
+        with pytest.raises(ProtocolError) as refused:  # told its chat no longer waits
             places.proved_again(r, "gone-chat-id-0001", 1.0)
-        except Exception as exc:  # the holder is told its chat no longer waits
-            assert getattr(exc, "code", None) == "not_waiting"
+    assert refused.value.code == "not_waiting"
     assert not r.exists(keys.chat("gone-chat-id-0001"))
