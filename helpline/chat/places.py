@@ -96,11 +96,11 @@ def _minute(now: float) -> int:
     return int(now // 60)
 
 
-def count(r: Redis, kind: str) -> None:
-    """One more of `kind` this minute (KINDS)."""
+def count(r: Redis, kind: str, n: int = 1) -> None:
+    """`n` more of `kind` this minute (KINDS)."""
     key = keys.abuse_count(kind, _minute(live.now()))
     with r.pipeline() as pipe:
-        pipe.incr(key)
+        pipe.incrby(key, n)
         pipe.expire(key, COUNTER_MINUTES * 60 + 60)
         pipe.execute()
 

@@ -99,8 +99,8 @@ def clear_places(r: Redis, session: Session, actor_id: int, now: float) -> int:
     chat_ids = places.without_sign_of_a_person(r, now)
     audit.record(session, actor_id, "clear_places", count=len(chat_ids))
     removed = sum(_remove(r, chat_id) for chat_id in chat_ids)
-    for _ in range(removed):
-        places.count(r, "cleared")
+    if removed:
+        places.count(r, "cleared", removed)
     return removed
 
 
