@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import requests
@@ -536,6 +537,47 @@ def price_of_a_start(url: str, normal: int, raised: int, samples: int) -> list[s
 # ---------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def default_platform(name: str):
+    """A live platform with the **default** limits (CHAT_ALWAYS_OPEN=1 only): an embedded
+    Redis unless REDIS_URL (whose `hl:*` keys are deleted), a fresh SQLite file, `app.py
+    serve` and `app.py worker`; everything stopped and deleted at the end. Also used by
+    bench/line_siege.py."""
+    import redis
+    from relay import setup_database
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"helpline-{name}-"))
+    redis_proc, procs = None, []
+    try:
+        redis_url = os.environ.get("REDIS_URL", "")
+        if not redis_url:
+            from helpline.server.redis_server import start_embedded_redis
+
+            redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
+        r = redis.Redis.from_url(redis_url, decode_responses=True)
+        for key in r.scan_iter("hl:*"):
+            r.delete(key)
+        db_path = tmp / f"{name}.sqlite"
+        setup_database(redis_url, f"sqlite:///{db_path}", 0)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": f"sqlite:///{db_path}",
+               "SECRET_KEY": f"{name}-bench-" + "x" * 40, "HELPLINE_ENV": "development",
+               "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1"}
+        log = tmp / "server.log"
+        procs = [spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log),
+                 spawn([sys.executable, "app.py", "worker"], env, log)]
+        wait_healthy(url, procs, log)
+        yield SimpleNamespace(url=url, r=r, db_path=db_path, procs=procs, log=log, tmp=tmp)
+    finally:
+        stop(procs)
+        if redis_proc is not None:
+            from helpline.server.redis_server import stop_embedded_redis
+
+            stop_embedded_redis(redis_proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -546,36 +588,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--frames", type=int, default=5000, help="frames of the log flood")
     args = parser.parse_args(argv)
 
-    import redis
-
     from helpline.settings import Config
 
     print(f"abuse benchmark, commit {git_commit()}; machine: {os.cpu_count()} cores, load "
           f"average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    tmp = Path(tempfile.mkdtemp(prefix="helpline-abuse-"))
-    redis_proc, procs = None, []
-    try:
-        redis_url = os.environ.get("REDIS_URL", "")
-        if not redis_url:
-            from helpline.server.redis_server import start_embedded_redis
-
-            redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
-        r = redis.Redis.from_url(redis_url)
-        for name in r.scan_iter("hl:*"):
-            r.delete(name)
-        db_path = tmp / "abuse.sqlite"
-        from relay import setup_database
-
-        setup_database(redis_url, f"sqlite:///{db_path}", 0)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": f"sqlite:///{db_path}",
-               "SECRET_KEY": "abuse-bench-" + "x" * 40, "HELPLINE_ENV": "development",
-               "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1"}
-        log = tmp / "server.log"
-        procs = [spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log),
-                 spawn([sys.executable, "app.py", "worker"], env, log)]
-        wait_healthy(url, procs, log)
+    with default_platform("abuse") as platform:
+        url, r, db_path, procs, log = (platform.url, platform.r, platform.db_path,
+                                       platform.procs, platform.log)
         server = procs[:1]
         cfg = Config
         print(f"  limits: MAX_LINE_LENGTH {cfg.MAX_LINE_LENGTH}, POW_MAX_NUMBER "
@@ -608,13 +627,6 @@ def main(argv: list[str]) -> int:
         errors = [ln for ln in log.read_text(errors="replace").splitlines() if "Traceback" in ln]
         print(f"\nserver log: {len(errors)} tracebacks")
         return 0
-    finally:
-        stop(procs)
-        if redis_proc is not None:
-            from helpline.server.redis_server import stop_embedded_redis
-
-            stop_embedded_redis(redis_proc)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -44,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from relay import free_port, git_commit, spawn, stop, wait_healthy  # noqa: E402
+from abuse import default_platform  # noqa: E402
+from relay import git_commit  # noqa: E402
 
 from helpline.chat import proofofwork  # noqa: E402
 
@@ -211,6 +211,18 @@ def idle_bots(url: str) -> list[tuple[Sock, float]]:
     return bots
 
 
+def close_all(solver, attacker, chatters, bots) -> None:
+    """Stop the attacker and close every socket (before the platform stops)."""
+    if attacker is not None:
+        attacker.close()
+    for chatter in chatters:
+        chatter.sock.close()
+    for sock, _ in bots:
+        sock.close()
+    if solver is not None:
+        solver.close()
+
+
 def price_table(cfg) -> list[int]:
     """The server's own price of the 1st..MAX_LINE_LENGTH-th place, with these settings."""
     from flask import Flask
@@ -236,7 +248,6 @@ def main(argv: list[str]) -> int:
     if args.quick:
         args.minutes, args.try_every = 4, 15
 
-    import redis
 
     from helpline.settings import Config as cfg
 
@@ -248,32 +259,12 @@ def main(argv: list[str]) -> int:
           f"{cfg.POW_MAX_NUMBER_RAISED:,}; lease {cfg.PLACE_LEASE_SECONDS} s, renewal "
           f"{cfg.PLACE_RENEW_SECONDS} s; {args.minutes:g} min, a real try every "
           f"{args.try_every:g} s")
-    tmp = Path(tempfile.mkdtemp(prefix="helpline-siege-"))
-    redis_proc, procs, solver, attacker, chatters, bots = None, [], None, None, [], []
-    try:
-        redis_url = os.environ.get("REDIS_URL", "")
-        if not redis_url:
-            from helpline.server.redis_server import start_embedded_redis
-
-            redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
-        r = redis.Redis.from_url(redis_url, decode_responses=True)
-        for name in r.scan_iter("hl:*"):
-            r.delete(name)
-        from relay import setup_database
-
-        database = f"sqlite:///{tmp / 'siege.sqlite'}"
-        setup_database(redis_url, database, 0)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database,
-               "SECRET_KEY": "siege-bench-" + "x" * 40, "HELPLINE_ENV": "development",
-               "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1"}
-        log = tmp / "server.log"
-        procs = [spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log),
-                 spawn([sys.executable, "app.py", "worker"], env, log)]
-        wait_healthy(url, procs, log)
-
-        solver = Solver(tmp)
+    solver, attacker, chatters, bots = None, None, [], []
+    with contextlib.ExitStack() as stack:
+        platform = stack.enter_context(default_platform("siege"))
+        url, procs, log = platform.url, platform.procs, platform.log
+        stack.callback(lambda: close_all(solver, attacker, chatters, bots))
+        solver = Solver(platform.tmp)
         bots = idle_bots(url)
         attacker = Attacker(url, solver, cfg.PLACE_LEASE_SECONDS)
         server_cpu0, wall0 = cpu_seconds(procs[0].pid), time.monotonic()
@@ -330,21 +321,6 @@ def main(argv: list[str]) -> int:
         tracebacks = [ln for ln in lines if "Traceback" in ln]
         print(f"\nserver log: {len(tracebacks)} tracebacks")
         return 0
-    finally:
-        if attacker is not None:
-            attacker.close()
-        for chatter in chatters:
-            chatter.sock.close()
-        for sock, _ in bots:
-            sock.close()
-        if solver is not None:
-            solver.close()
-        stop(procs)
-        if redis_proc is not None:
-            from helpline.server.redis_server import stop_embedded_redis
-
-            stop_embedded_redis(redis_proc)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
