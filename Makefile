@@ -16,7 +16,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-siege bench-scrubber deps clean \
 	chromium redis-server dictionaries \
-	translations compile-translations demo-data
+	translations compile-translations demo-data release server
 
 run: $(PY_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
 	$(BIN)/python app.py
@@ -73,6 +73,28 @@ bench-scrubber: $(PY_STAMP) $(SCRUB_STAMP)
 	$(BIN)/python bench/scrubber.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES)
+
+# The tree to deploy (docs/install.md): the tracked files as they are, plus what is built
+# here so the server needs no Node and no catalogue tools: compiled catalogues and the
+# vendored front-end files. dist/helpline-VERSION.tar.gz; RELEASE says what it was built from.
+VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' helpline/__init__.py)
+RELEASE_DIR = dist/helpline-$(VERSION)
+release: $(JS_STAMP) $(MO_FILES)
+	@test -n "$(VERSION)" || { echo "release: no __version__ in helpline/__init__.py" >&2; exit 1; }
+	rm -rf $(RELEASE_DIR) $(RELEASE_DIR).tar.gz && mkdir -p $(RELEASE_DIR)
+	git ls-files -z | xargs -0 cp --parents -t $(RELEASE_DIR)
+	cp --parents -t $(RELEASE_DIR) $(MO_FILES) static/vendor/socket.io.min.js
+	touch $(RELEASE_DIR)/static/vendor/.installed
+	echo "helpline $(VERSION) $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD || echo -modified)" \
+	  > $(RELEASE_DIR)/RELEASE
+	tar -czf $(RELEASE_DIR).tar.gz -C dist helpline-$(VERSION)
+	@echo "release: $(RELEASE_DIR).tar.gz ($$(cat $(RELEASE_DIR)/RELEASE))"
+
+# On the server, inside an unpacked release: the Python environment and the scrubber's
+# word lists; nothing from npm (the release carries static/vendor and the catalogues).
+server: $(PY_STAMP) $(SCRUB_STAMP)
+	@test -f static/vendor/socket.io.min.js -a -n "$(wildcard translations/*/LC_MESSAGES/*.mo)" || { \
+	  echo "server: run this in a tree made by 'make release' (static/vendor, compiled catalogues)" >&2; exit 1; }
 
 # Extract every wrapped string into translations/messages.pot, merge it into each
 # language's .po (new strings arrive empty, for a translator), then compile (docs/translating.md).
