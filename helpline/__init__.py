@@ -23,7 +23,7 @@ from .realtime.ratelimit import AdmissionMiddleware
 from .server import security
 from .server.logs import AnonymousFormatter, count_repeats, quiet_library_logger
 from .server.redis_server import running_or_embedded
-from .settings import CONFIGS, ROOT, Config
+from .settings import ROOT, Config, Refusal, config_class
 
 MAX_SOCKET_PACKET = 64 * 1024
 REDIS_POOL_SIZE = 200
@@ -33,11 +33,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     """Build an app: `config_name` picks a Config class (HELPLINE_ENV by default)."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
-    name = config_name or os.environ.get("HELPLINE_ENV", "development")
-    if name not in CONFIGS:
-        raise SystemExit(f"helpline: HELPLINE_ENV must be one of {', '.join(CONFIGS)}, "
-                         f"not {name!r}")
-    config = CONFIGS[name]
+    try:
+        config = config_class(config_name or os.environ.get("HELPLINE_ENV", "development"))
+    except Refusal as exc:
+        raise SystemExit(f"helpline: {exc}") from None
     app.config.from_object(config)
     app.config.update(overrides or {})
     if app.config["OVERVIEW_BROADCAST_DELAY"] is None:
@@ -179,6 +178,7 @@ def _register_pages(app: Flask) -> None:
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
     from .server.health import bp as health_bp
+    from .server.setup import register_cli as register_setup_cli
     from .supervision.views import bp as overview_bp
 
     app.url_map.converters["int"] = SqlIdConverter  # before any route is added
@@ -195,6 +195,7 @@ def _register_pages(app: Flask) -> None:
     register_cli(app)
     register_records_cli(app)
     register_canned_cli(app)
+    register_setup_cli(app)
 
     origins = security.configured_origins(app.config["ALLOWED_ORIGINS"])
 

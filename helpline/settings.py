@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -10,6 +11,17 @@ from flask import current_app, has_app_context
 from .server.security import secret_key_problem
 
 ROOT = Path(__file__).resolve().parent.parent
+# What deploy/helpline.env.example holds where the operator must put their own value.
+PLACEHOLDER = "CHANGE_ME"
+# Production has no fallback for these: the embedded Redis, a SQLite file in instance/ and
+# a generated key are for `make run` only.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+TEMPLATE = "deploy/helpline.env.example"
+
+
+class Refusal(RuntimeError):
+    """The platform will not start (or set up) like this: the message is the one line an
+    entry point shows, naming the setting and what to do (runner.checked)."""
 
 
 def _env_int(name: str, default: int) -> int:
@@ -292,13 +304,13 @@ class ProductionConfig(Config):
         """Refuse a weak SECRET_KEY and the embedded Redis (it is for `make run` only)."""
         problem = secret_key_problem(config.get("SECRET_KEY", ""))
         if problem:
-            raise RuntimeError(f"SECRET_KEY {problem}")
+            raise Refusal(f"SECRET_KEY {problem}")
         if not config.get("REDIS_URL"):
-            raise RuntimeError("REDIS_URL must point to the production Redis "
-                               "(the embedded Redis is for development only)")
+            raise Refusal("REDIS_URL must point to the production Redis "
+                          "(the embedded Redis is for development only)")
         if not config.get("SCRUBBER_PRELOAD"):
-            raise RuntimeError("SCRUBBER_PRELOAD=0 is for the test suite only: in production "
-                               "a server that cannot scrub notes must not start")
+            raise Refusal("SCRUBBER_PRELOAD=0 is for the test suite only: in production "
+                          "a server that cannot scrub notes must not start")
 
 
 CONFIGS = {
@@ -306,6 +318,37 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def config_class(name: str) -> type[Config]:
+    """The Config class HELPLINE_ENV names; a typo is refused rather than run as development."""
+    if name not in CONFIGS:
+        raise Refusal(f"HELPLINE_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]
+
+
+def check_environment(environ: Mapping[str, str]) -> type[Config]:
+    """What an entry point checks in its environment before building anything: a known
+    HELPLINE_ENV, no value left at CHANGE_ME (a whole value or part of one, like the
+    password in DATABASE_URL: the first one in the environment's order is named), and in
+    production every setting that has no safe default. ProductionConfig.check then
+    judges the values themselves."""
+    config = config_class(environ.get("HELPLINE_ENV", "development"))
+    for name, value in environ.items():
+        if PLACEHOLDER in value:
+            raise Refusal(f"{name} is still {PLACEHOLDER}: put this install's own value in "
+                          f"the environment file (see {TEMPLATE})")
+    if config is ProductionConfig:
+        for name in REQUIRED_IN_PRODUCTION:
+            if not environ.get(name):
+                raise Refusal(f"{name} is not set: production needs it (see {TEMPLATE})")
+    return config
+
+
+def in_production() -> bool:
+    """This process runs with HELPLINE_ENV=production (start-up checks, the first-run
+    password's file)."""
+    return os.environ.get("HELPLINE_ENV", "development") == "production"
 
 
 def setting(name: str):

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 import requests
+from flask_migrate import upgrade
 
 from helpline import create_app
 from helpline.admin import accounts
 from helpline.extensions import db
+from helpline.server import redis_server
 from tests.conftest import PASSWORD, ROOT, LiveServers, free_port, other_db
 from tests.peers import sign_in
 
@@ -75,22 +77,22 @@ def self_signed(tmp: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxied(tmp_path_factory, redis_url):
+def proxied(tmp_path_factory):
     if NGINX is None:
         message = "nginx is not installed (apt-get install nginx-light; .ci/run does)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     tmp = tmp_path_factory.mktemp("nginx")
-    url = other_db(redis_url, REDIS_DB)
+    # Production refuses a Redis without maxmemory (the suite's may have none) and a
+    # database behind the code: its own sized Redis, a migrated database.
+    own_redis, url = redis_server.start_embedded_redis()
+    url = other_db(url, REDIS_DB)
     r = redis_lib.Redis.from_url(url)
-    names = list(r.scan_iter("hl:*"))
-    if names:
-        r.delete(*names)
     database = f"sqlite:///{tmp / 'proxied.sqlite'}"
     app = create_app("testing", overrides={"REDIS_URL": url, "SQLALCHEMY_DATABASE_URI": database})
     with app.app_context():
-        db.create_all()
+        upgrade(directory=str(ROOT / "migrations"))
         accounts.create_staff(db.session, "anna", "Anna", "therapist", PASSWORD)
     servers = LiveServers(url, database, tmp, count=2, env={
         "HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
@@ -112,8 +114,7 @@ def proxied(tmp_path_factory, redis_url):
         nginx.terminate()
         nginx.wait(timeout=10)
         servers.stop()
-        with app.app_context():
-            db.drop_all()
+        redis_server.stop_embedded_redis(own_redis)
 
 
 def _wait(base: str, ca: str, nginx: subprocess.Popen) -> None:

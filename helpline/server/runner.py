@@ -15,22 +15,17 @@ from datetime import UTC, datetime
 import gevent
 import redis
 from flask import Flask, current_app
-from flask_migrate import upgrade
 from gevent import pywsgi
 from rq.serializers import JSONSerializer
-from sqlalchemy import func, select
 
 from .. import compat, configure_logging, create_app, jobs, timers
-from ..admin import accounts
 from ..availability import gate, schedule
-from ..availability.defaults import seed_if_empty
 from ..compat import engineio_pings, engineio_sockets
 from ..compat.pywsgi import handler_class
 from ..extensions import db, socketio
 from ..records import scrubber
-from ..records.models import Staff
-from ..settings import ROOT, Config
-from . import heartbeat, metrics_endpoint
+from ..settings import ROOT, Config, Refusal, check_environment, in_production
+from . import heartbeat, metrics_endpoint, setup
 from .logs import AddressFreeLog, AnonymousHandler, install_hub_printer, report_repeats
 from .redis_server import die_with_parent, publish_url
 
@@ -46,9 +41,27 @@ def main(argv: list[str]) -> int:
     if args.command == "worker":
         return run_worker()
     if args.command == "serve":
-        serve(create_app(), args.host, args.port)
+        serve(checked_app(migrated=True), args.host, args.port)
         return 0
     return run_all(args.host, args.port)
+
+
+def checked_app(migrated: bool = False, **options) -> Flask:
+    """create_app for an entry point (app.py, and so the `flask` CLI), after the checks:
+    the environment (settings.check_environment), the values (ProductionConfig.check)
+    and, in production, the Redis's maxmemory and, if `migrated`, the database at the
+    code's head. A refusal is one line on stderr and exit status 1, never a traceback."""
+    try:
+        check_environment(os.environ)
+        app = create_app(**options)
+        if in_production():
+            setup.warn(setup.check_redis_memory(app))
+            if migrated:
+                with app.app_context():
+                    setup.warn(setup.check_database())
+    except Refusal as exc:
+        raise SystemExit(f"helpline: {exc}") from None
+    return app
 
 
 def check_library_patches(patches: tuple[compat.Patch, ...] = compat.PATCHES) -> None:
@@ -65,11 +78,12 @@ def check_library_patches(patches: tuple[compat.Patch, ...] = compat.PATCHES) ->
 
 def run_all(host: str, port: int) -> int:
     """Embedded Redis (unless REDIS_URL), migrated database, one worker, one server."""
-    app = create_app()  # starts the embedded Redis and exports REDIS_URL for the worker
+    app = checked_app()  # starts the embedded Redis and exports REDIS_URL for the worker
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        first_password = ensure_first_supervisor()
-        seed_if_empty(db.session, app.config["HOURS_PATH"])
+        try:
+            done = [step.line for step in setup.set_up(app) if step.changed]
+        except Refusal as exc:
+            raise SystemExit(f"helpline: {exc}") from None
         hours_note = chat_hours_note()
     # Own session: Ctrl-C reaches only this process, which stops the worker, then Redis.
     # It dies with this process even on `kill -9` (no orphan worker holding chat ids).
@@ -78,9 +92,8 @@ def run_all(host: str, port: int) -> int:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"\n  Chat (anonymous chatters): http://{shown}:{port}/")
     print(f"  Staff console:             http://{shown}:{port}/staff/")
-    if first_password:
-        note = first_password_note(app, first_password)
-        print(f"  First run: supervisor account 'supervisor', {note}")
+    for line in done:  # what the first-run set-up did (flask --app app setup's steps)
+        print(f"  {line}")
     print(f"  {hours_note}")
     if app.config["METRICS_PORT"]:
         print(f"  Metrics (Prometheus, this machine only): "
@@ -97,19 +110,6 @@ def run_all(host: str, port: int) -> int:
         except subprocess.TimeoutExpired:
             worker.kill()
     return 0
-
-
-def first_password_note(app: Flask, password: str) -> str:
-    """Development prints the one-time password; production never puts it in a log: it is
-    written once to an owner-only file (created, never overwritten) and the path is shown."""
-    if os.environ.get("HELPLINE_ENV", "development") != "production":
-        return f"one-time password {password}"
-    path = os.path.join(app.instance_path, "first-run-password")
-    os.makedirs(app.instance_path, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(password + "\n")
-    return f"one-time password in {path} (owner-only; delete it after the first sign-in)"
 
 
 def chat_hours_note() -> str:
@@ -221,8 +221,9 @@ def run_worker() -> int:
     A lost Redis connection ends RQ's loop; the worker waits and starts it again, so a
     Redis restart needs nothing (timers wait in Redis meanwhile, or in the servers' hands).
     """
-    app = create_app(overrides={"SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
-                                "LINE_BROADCAST_DELAY": 0})
+    app = checked_app(migrated=True, overrides={
+        "SOCKETIO_WRITE_ONLY": True, "SOCKETIO_ASYNC_MODE": "threading",
+        "LINE_BROADCAST_DELAY": 0})
     # RQ's scheduler (only for jobs planned before timers.py) is a forked child of this
     # worker: tie it to us, or a worker killed with -9 leaves it running against Redis.
     os.register_at_fork(after_in_child=die_with_parent(signal.SIGTERM))
@@ -247,12 +248,3 @@ def run_worker() -> int:
                                WORKER_RESTART_SECONDS)
             time.sleep(WORKER_RESTART_SECONDS)
 
-
-def ensure_first_supervisor() -> str | None:
-    """On an empty database create 'supervisor' and return its one-time password."""
-    if db.session.scalar(select(func.count()).select_from(Staff)):
-        return None
-    password = accounts.generate_password()
-    accounts.create_staff(db.session, "supervisor", "Supervisor", "supervisor", password,
-                          must_change=True)
-    return password

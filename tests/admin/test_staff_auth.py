@@ -217,7 +217,7 @@ def test_the_password_alone_cannot_replace_a_one_time_password_before_the_code(a
 
 
 def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_path, monkeypatch):
-    from helpline.server.runner import first_password_note
+    from helpline.server.setup import first_password_note
 
     assert "abc-one-time" in first_password_note(app, "abc-one-time")  # development prints it
     monkeypatch.setenv("HELPLINE_ENV", "production")
@@ -232,7 +232,7 @@ def test_first_run_password_goes_to_an_owner_only_file_in_production(app, tmp_pa
 
 
 def test_first_supervisor_chooses_a_password_then_enrols(app, ctx, clock):
-    from helpline.server.runner import ensure_first_supervisor
+    from helpline.server.setup import ensure_first_supervisor
 
     with ctx():
         one_time = ensure_first_supervisor()
