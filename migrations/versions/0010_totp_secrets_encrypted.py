@@ -11,7 +11,7 @@ changing anything.
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2027-01-10 10:00:00.000000
+Create Date: 2026-12-07 10:00:00.000000
 
 """
 from alembic import op
