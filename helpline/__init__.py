@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 import redis
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,10 @@ from .server import security
 from .server.logs import AnonymousFormatter, count_repeats, quiet_library_logger
 from .server.redis_server import running_or_embedded
 from .settings import ROOT, Config, Refusal, config_class
+
+# The release, in this one place (pyproject.toml reads it; CHANGELOG.md says what changed):
+# `python app.py --version`, `flask --app app version`.
+__version__ = "1.0.0"
 
 MAX_SOCKET_PACKET = 64 * 1024
 REDIS_POOL_SIZE = 200
@@ -168,6 +173,7 @@ def _register_pages(app: Flask) -> None:
     from .admin.views import bp as accounts_bp
     from .auth import self_views, views  # noqa: F401  (their routes, on the admin blueprint)
     from .auth.access import bp as admin_bp
+    from .auth.totp_keys import register_cli as register_totp_cli
     from .availability.views import bp as availability_bp
     from .canned.cli import register_cli as register_canned_cli
     from .canned.views import bp as canned_bp
@@ -196,6 +202,8 @@ def _register_pages(app: Flask) -> None:
     register_records_cli(app)
     register_canned_cli(app)
     register_setup_cli(app)
+    register_totp_cli(app)
+    app.cli.add_command(version_command)
 
     origins = security.configured_origins(app.config["ALLOWED_ORIGINS"])
 
@@ -206,6 +214,12 @@ def _register_pages(app: Flask) -> None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and security.foreign_post(
                 request.environ, origins):
             abort(403)
+
+
+@click.command("version")
+def version_command() -> None:
+    """Print the release this tree is (CHANGELOG.md says what it changed)."""
+    click.echo(__version__)
 
 
 class SqlIdConverter(IntegerConverter):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 
+from .auth import totp_keys
 from .server.security import secret_key_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,6 +225,10 @@ class Config:
     # Two-factor sign-in: roles that must enrol (comma-separated); others may.
     TOTP_REQUIRED_ROLES = _env_roles("TOTP_REQUIRED_ROLES", "supervisor")
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Helpline")
+    # Fernet keys the two-factor secrets are encrypted with, comma-separated, newest first
+    # (auth/totp_keys.py; rotation in docs/operations.md). Unset: derived from SECRET_KEY,
+    # for development only; production requires its own.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS", "")
     # Throttling (auth/throttle.py, auth/devices.py; bounds in docs/operations.md): counts per
     # username (a hash of it, known or not), per remembered browser, per two-factor step.
     LOGIN_FREE_FAILURES = _env_int("LOGIN_FREE_FAILURES", 3)
@@ -301,7 +306,8 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
-        """Refuse a weak SECRET_KEY and the embedded Redis (it is for `make run` only)."""
+        """Refuse a weak SECRET_KEY, the embedded Redis (it is for `make run` only) and
+        two-factor secrets encrypted with a key derived from SECRET_KEY."""
         problem = secret_key_problem(config.get("SECRET_KEY", ""))
         if problem:
             raise Refusal(f"SECRET_KEY {problem}")
@@ -311,6 +317,10 @@ class ProductionConfig(Config):
         if not config.get("SCRUBBER_PRELOAD"):
             raise Refusal("SCRUBBER_PRELOAD=0 is for the test suite only: in production "
                           "a server that cannot scrub notes must not start")
+        problem = totp_keys.production_problem(config.get("TOTP_ENCRYPTION_KEYS", ""),
+                                               config["SECRET_KEY"])
+        if problem:
+            raise Refusal(f"TOTP_ENCRYPTION_KEYS {problem}")
 
 
 CONFIGS = {

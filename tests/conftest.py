@@ -21,9 +21,11 @@ from rq.serializers import JSONSerializer
 
 from helpline import create_app, jobs, timers
 from helpline.admin import accounts
+from helpline.auth import totp_keys
 from helpline.chat import proofofwork
 from helpline.extensions import db, socketio
 from helpline.realtime import live as live_state
+from helpline.settings import TestingConfig
 from tests import totp
 from tests.clock import Clock
 
@@ -33,6 +35,9 @@ sys.modules.setdefault("tests.conftest", sys.modules[__name__])
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+# Test apps derive their TOTP key from TestingConfig's SECRET_KEY; live servers (another
+# SECRET_KEY) are given the same key, so they read the secrets the fixtures stored.
+TOTP_KEY = totp_keys.development_key(TestingConfig.SECRET_KEY).decode()
 CHROMIUM = "/usr/bin/chromium"
 LOG_TAIL_CHARS = 8000  # of a live server's log, shown under a failed test
 START_SECONDS = 120  # a live server's start: a deadline, not a timing assertion
@@ -156,7 +161,7 @@ def add_staff(username: str, role: str, name: str | None, two_factor: bool | Non
     two-factor sign-in, are enrolled with tests.totp.SECRET unless two_factor=False."""
     staff = accounts.create_staff(db.session, username, name or username.title(), role, PASSWORD)
     if two_factor or (two_factor is None and role == "supervisor"):
-        staff.totp_secret = totp.SECRET
+        staff.totp_secret = totp_keys.encrypt(totp.SECRET)  # as enrolment stores it
         db.session.commit()
     return staff
 
@@ -280,6 +285,7 @@ class LiveServers:
                  env: dict | None = None):
         self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
                     "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
+                    "TOTP_ENCRYPTION_KEYS": TOTP_KEY,
                     "RESUME_GRACE_SECONDS": "30", "PYTHONUNBUFFERED": "1",
                     # chats start at any hour; tests of the gate switch it on themselves
                     "CHAT_ALWAYS_OPEN": "1",

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 import requests
+from cryptography.fernet import Fernet
 from flask_migrate import upgrade
 
 from helpline import create_app
@@ -99,6 +100,7 @@ def proxied(tmp_path_factory):
         accounts.create_staff(db.session, "anna", "Anna", "therapist", PASSWORD)
     servers = LiveServers(url, database, tmp, count=2, env={
         "HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+        "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PROXY_HOPS": "1", "SCRUBBER_PRELOAD": "1"})  # production loads it at start
     upstreams = [int(u.rsplit(":", 1)[1]) for u in servers.urls]
     try:

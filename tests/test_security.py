@@ -151,6 +151,7 @@ def make_staff_in():
 def production(redis_url, **overrides):
     return create_app("production", overrides={
         "SECRET_KEY": STRONG_KEY, "REDIS_URL": redis_url,
+        "TOTP_ENCRYPTION_KEYS": "r9L3dpy0B1Y1-LXTbmCUYZIy0XSr8ZCk1S8gh1qsqJ8=",
         "SQLALCHEMY_DATABASE_URI": "sqlite://", "SOCKETIO_ASYNC_MODE": "threading",
         "SOCKETIO_MESSAGE_QUEUE": False, **overrides})
 

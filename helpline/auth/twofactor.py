@@ -4,13 +4,16 @@ The secret is created at enrolment, offered as a QR code we render ourselves (se
 inline SVG: no third-party host) and as text, and kept only once the person has typed a
 valid code. A code is accepted within one 30-second step either side and never twice:
 the last accepted step is stored and only later steps count. Recovery codes (10, about
-60 bits each) are shown once and stored as SHA-256 digests; each works once.
+60 bits each) are shown once and stored as SHA-256 digests; each works once. The
+secret is stored encrypted (totp_keys.py): if the keys cannot decrypt it, TOTP codes
+are refused with an error in the log, and recovery codes still work.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 import pyotp
@@ -20,9 +23,12 @@ from sqlalchemy.orm import Session
 
 from ..records.models import Staff
 from ..settings import setting
+from . import totp_keys
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+log = logging.getLogger("helpline.auth")
 
 
 def new_secret() -> str:
@@ -81,7 +87,7 @@ def enable(session: Session, staff: Staff, secret: str, code: str, now: float) -
     if step is None:
         return None
     codes = new_recovery_codes()
-    staff.totp_secret, staff.totp_last_step = secret, step
+    staff.totp_secret, staff.totp_last_step = totp_keys.encrypt(secret), step
     staff.recovery_codes = " ".join(_digest(c) for c in codes)
     session.commit()
     return codes
@@ -91,7 +97,13 @@ def check(session: Session, staff: Staff, code: str, now: float) -> str | None:
     """'totp' or 'recovery' if the code is good (and now spent), else None."""
     if not staff.totp_secret:
         return None
-    step = matching_step(staff.totp_secret, code, staff.totp_last_step, now)
+    try:
+        secret = totp_keys.decrypt(staff.totp_secret)
+    except totp_keys.CannotDecrypt:
+        log.error("a two-factor secret cannot be decrypted with TOTP_ENCRYPTION_KEYS "
+                  "(a key missing from the list?): its codes are refused")
+        secret = None
+    step = None if secret is None else matching_step(secret, code, staff.totp_last_step, now)
     if step is not None:
         staff.totp_last_step = step
         session.commit()

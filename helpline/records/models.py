@@ -43,7 +43,8 @@ class Staff(UserMixin, db.Model):
     one_time_password_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
     # Two-factor sign-in (TOTP): the base32 secret, the last time step accepted (a code is
     # never accepted twice) and the SHA-256 digests of the unused recovery codes.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # A Fernet token (auth/totp_keys.py), or a clear base32 secret written before 0010.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     recovery_codes: Mapped[str | None] = mapped_column(sa.Text)
     # Preferred language of the staff pages (nl/fr/en); None follows the browser.

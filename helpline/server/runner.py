@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from gevent import pywsgi
 from rq.serializers import JSONSerializer
 
-from .. import compat, configure_logging, create_app, jobs, timers
+from .. import __version__, compat, configure_logging, create_app, jobs, timers
 from ..availability import gate, schedule
 from ..compat import engineio_pings, engineio_sockets
 from ..compat.pywsgi import handler_class
@@ -35,6 +35,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", nargs="?", default="all", choices=["all", "serve", "worker"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--version", action="version", version=f"helpline {__version__}")
     args = parser.parse_args(argv)
     check_library_patches()
     report_repeats(Config.LOG_REPEAT_SECONDS)  # counts of repeated log lines, even when quiet

@@ -10,7 +10,7 @@ import pytest
 
 from helpline import audit
 from helpline.admin import accounts
-from helpline.auth import passwords
+from helpline.auth import passwords, totp_keys
 from helpline.extensions import db, socketio
 from helpline.records.models import Staff
 from tests import totp
@@ -135,7 +135,10 @@ def test_supervisor_enrols_at_first_sign_in_then_needs_a_code(app, make_staff, c
     assert http.post("/staff/login/continue").status_code == 302
     assert http.get("/staff/").status_code == 200
     row = staff_row(ctx, "sam")
-    assert row.totp_secret == secret and codes[0] not in (row.recovery_codes or "")
+    assert codes[0] not in (row.recovery_codes or "")
+    assert secret not in row.totp_secret  # encrypted at rest (tests/admin/test_totp_keys.py)
+    with ctx():
+        assert totp_keys.decrypt(row.totp_secret) == secret
 
     again = app.test_client()
     assert "/staff/login/code" in login(again, "sam").headers["Location"]
@@ -304,7 +307,8 @@ def test_a_supervisor_cannot_turn_two_factor_off(app, make_staff, ctx):
     http = app.test_client()
     sign_in(http, "sam")
     http.post("/staff/two-factor/off", data={"current": PASSWORD})
-    assert staff_row(ctx, "sam").totp_secret == totp.SECRET
+    with ctx():
+        assert totp_keys.decrypt(staff_row(ctx, "sam").totp_secret) == totp.SECRET
 
 
 def test_every_audit_action_has_a_name_on_the_overview():
