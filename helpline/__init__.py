@@ -8,20 +8,19 @@ import secrets
 from pathlib import Path
 
 import click
-import redis
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
 from . import i18n
-from .compat.socketio_manager import BatchingRedisManager, channel_for
+from .compat.socketio_manager import BatchingRedisManager
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .realtime.handshake import HandshakeCheck
 from .realtime.protocol import SQL_INT_MAX
 from .realtime.ratelimit import AdmissionMiddleware
-from .server import security
+from .server import redis_client, security
 from .server.logs import AnonymousFormatter, count_repeats, quiet_library_logger
 from .server.redis_server import running_or_embedded
 from .settings import ROOT, Config, Refusal, config_class
@@ -31,7 +30,6 @@ from .settings import ROOT, Config, Refusal, config_class
 __version__ = "1.0.0"
 
 MAX_SOCKET_PACKET = 64 * 1024
-REDIS_POOL_SIZE = 200
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -85,7 +83,8 @@ def configure_logging() -> None:
 
 
 def _init_redis(app: Flask) -> None:
-    """Live state client (strings) and the RQ client (bytes), on REDIS_URL or an embedded server."""
+    """Live state client (strings) and the RQ client (bytes), on REDIS_URL or an embedded
+    server (REDIS_URL may name sentinels: helpline/server/redis_client.py)."""
     url = app.config["REDIS_URL"]
     if not url:
         # A CLI command or another server joins the running platform's embedded Redis.
@@ -93,15 +92,8 @@ def _init_redis(app: Flask) -> None:
         app.extensions["helpline_embedded_redis_started"] = started
         app.config["REDIS_URL"] = url
         os.environ["REDIS_URL"] = url  # child processes share this server
-    app.extensions["helpline_redis"] = _redis_client(url, decode_responses=True)
-    app.extensions["helpline_rq_redis"] = _redis_client(url)
-
-
-def _redis_client(url: str, **options) -> redis.Redis:
-    """A client whose pool makes a burst of handlers wait for a connection, not fail."""
-    pool = redis.BlockingConnectionPool.from_url(
-        url, max_connections=REDIS_POOL_SIZE, timeout=10, **options)
-    return redis.Redis(connection_pool=pool)
+    app.extensions["helpline_redis"] = redis_client.client(url, decode_responses=True)
+    app.extensions["helpline_rq_redis"] = redis_client.client(url)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -138,12 +130,11 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["helpline_taxonomy"] = load_taxonomy(app.config["TAXONOMY_PATH"])
     manager = None
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
-        # A full pool makes python-socketio drop and rebuild its Redis client, which cuts
-        # the pub/sub listener of the whole process for a moment: allow plenty.
+        url = app.config["REDIS_URL"]
         manager = BatchingRedisManager(
-            app.config["REDIS_URL"], channel=channel_for(app.config["REDIS_URL"]),
+            url, channel=redis_client.channel_for(url),
             write_only=app.config["SOCKETIO_WRITE_ONLY"],
-            redis_options={"max_connections": 4 * REDIS_POOL_SIZE})
+            redis_options=redis_client.manager_options(url))
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], client_manager=manager,
         max_http_buffer_size=MAX_SOCKET_PACKET,

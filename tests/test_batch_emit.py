@@ -12,7 +12,8 @@ import pytest
 import redis
 from socketio.manager import Manager
 
-from helpline.compat.socketio_manager import BatchingRedisManager, channel_for
+from helpline.compat.socketio_manager import BatchingRedisManager
+from helpline.server.redis_client import channel_for
 
 
 def _manager(redis_url: str, channel: str) -> BatchingRedisManager:

@@ -10,7 +10,7 @@ import redis
 import requests
 import websocket
 
-from helpline.compat.socketio_manager import channel_for
+from helpline.server.redis_client import channel_for
 from tests.peers import staff_cookie
 
 

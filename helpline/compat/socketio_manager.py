@@ -18,7 +18,6 @@ helpline/compat/). docs/architecture.md, "Library patches", has the upstream pro
 
 from __future__ import annotations
 
-from redis.connection import parse_url
 from socketio import RedisManager
 from socketio.manager import Manager
 
@@ -30,15 +29,6 @@ YIELD_EVERY = 200
 
 # One emit of a batch: (event, namespace, room or list of rooms, data).
 Emit = tuple[str, str, str | list[str], dict]
-
-
-def channel_for(redis_url: str) -> str:
-    """The pub/sub channel of the helpline whose live state is in this Redis database.
-
-    Redis pub/sub ignores the database number, so helplines that share one Redis server in
-    different databases would otherwise hear each other's emits, and deliver them to rooms
-    with the same name (every console's `console` room, `staff:1`...)."""
-    return f"helpline:socketio:{parse_url(redis_url).get('db') or 0}"
 
 
 class BatchingRedisManager(RedisManager):

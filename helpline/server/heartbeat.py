@@ -10,7 +10,10 @@ grace, a supervisor socket is forgotten. So a crash leaves no ghosts.
 A process whose own key vanished (Redis restarted and lost everything, or the process
 stalled so long that it was swept) cannot trust what its sockets stand for: it takes a
 new id and closes every connection, so each client reconnects and resumes from what
-Redis holds now.
+Redis holds now. So does a process that finds another Redis server behind REDIS_URL
+(a Sentinel failover promoted a replica, or Redis restarted with its data): the emits
+other processes published while it was cut off, and the last writes the replica had not
+received, are lost to its clients, and a resume puts them back in step.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..extensions import socketio
 from ..queue import assignment, keys
 from ..realtime import live
 from ..supervision import overview
+from . import redis_client
 
 CHATTER, CONSOLE, SUPERVISOR = "chat", "staff", "sup"
 SWEEP_LOCK_SECONDS = 30
@@ -79,6 +83,12 @@ def beat(r: Redis, proc_id: str, ttl: int) -> bool:
     return bool(r.set(keys.process(proc_id), "1", xx=True, ex=ttl))
 
 
+def join(r: Redis, ttl: int) -> None:
+    """At start: register, and note which Redis server holds the registration."""
+    register(r, process_id(), ttl)
+    server_changed(r)
+
+
 def dead_processes(r: Redis) -> list[str]:
     """Registered processes whose heartbeat expired."""
     ids = sorted(r.smembers(keys.PROCESSES))
@@ -118,16 +128,29 @@ def sweep_process(r: Redis, proc_id: str) -> bool:
 
 
 def tick(r: Redis) -> None:
-    """One beat: refresh our heartbeat (starting afresh if it lapsed), sweep up after dead
-    processes, and run the timers no worker took (jobs.take_over)."""
-    if not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"]):
-        start_afresh(r)
+    """One beat: refresh our heartbeat (starting afresh if it lapsed, or if another Redis
+    server answers now), sweep up after dead processes, and run the timers no worker took
+    (jobs.take_over)."""
+    lapsed = not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"])
+    if server_changed(r):
+        start_afresh(r, "another Redis server answers (a failover or a restart)")
+    elif lapsed:
+        start_afresh(r, "heartbeat had lapsed")
     sweep(r)
     jobs.take_over(r, live.now())
 
 
-def start_afresh(r: Redis) -> None:
-    """Our heartbeat vanished: take a new id and make every client reconnect.
+def server_changed(r: Redis) -> bool:
+    """Whether the Redis server answering now is another one than at the last beat."""
+    now = redis_client.server_id(r)
+    before = current_app.extensions.get("helpline_redis_server", now)
+    current_app.extensions["helpline_redis_server"] = now
+    return now != before
+
+
+def start_afresh(r: Redis, why: str) -> None:
+    """Our heartbeat vanished, or Redis is another server: take a new id and make every
+    client reconnect.
 
     Closing the Engine.IO connections (not a Socket.IO disconnect) is a network blip to
     the client: it reconnects by itself, a chatter resumes (or learns the chat is gone),
@@ -135,7 +158,7 @@ def start_afresh(r: Redis) -> None:
     """
     current_app.extensions["helpline_process"] = secrets.token_hex(8)
     register(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"])
-    current_app.logger.warning("heartbeat had lapsed: connections closed so clients reconnect")
+    current_app.logger.warning("%s: connections closed so clients reconnect", why)
     socketio.server.eio.disconnect()
 
 
@@ -143,7 +166,7 @@ def run(app: Flask) -> None:
     """The heartbeat greenlet of a server process: beat and sweep every HEARTBEAT_SECONDS."""
     r = app.extensions["helpline_redis"]
     ttl = app.config["PROCESS_TTL_SECONDS"]
-    while not in_context(app, lambda: register(r, process_id(), ttl)):
+    while not in_context(app, lambda: join(r, ttl)):
         socketio.sleep(app.config["HEARTBEAT_SECONDS"])  # Redis not there yet: try again
     while True:
         socketio.sleep(app.config["HEARTBEAT_SECONDS"])
