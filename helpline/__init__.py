@@ -35,7 +35,7 @@ MAX_SOCKET_PACKET = 64 * 1024
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build an app: `config_name` picks a Config class (HELPLINE_ENV by default)."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+                static_folder=str(ROOT / "static"), instance_path=Config.INSTANCE_PATH)
     try:
         config = config_class(config_name or os.environ.get("HELPLINE_ENV", "development"))
     except Refusal as exc:

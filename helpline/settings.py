@@ -106,6 +106,10 @@ class Config:
     NEUTRAL_EXIT_URL = os.environ.get("NEUTRAL_EXIT_URL", "https://www.wikipedia.org/")
 
     # Opening hours (helpline/availability): first-run defaults, and the gate on new chats.
+    # The one folder the platform writes files to: the first-run password (production), and
+    # in development the generated SECRET_KEY and the SQLite file. Production: a folder of
+    # the service user's own (docs/install.md: /var/lib/helpline), the release is read-only.
+    INSTANCE_PATH = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
     HOURS_PATH = os.environ.get("HOURS_PATH", str(ROOT / "config" / "hours.toml"))
     # New chatters are turned away this many minutes before the chat closes.
     CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE = _env_int("CHAT_STOP_NEW_MINUTES_BEFORE_CLOSE", 15)

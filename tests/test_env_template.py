@@ -60,7 +60,9 @@ def test_the_template_sets_what_production_requires_and_leaves_no_secret():
         assert entries[name][1] and entries[name][0], name
     assert entries["HELPLINE_ENV"][0] == "production"
     assert entries["SECRET_KEY"][0] == settings.PLACEHOLDER
-    assert settings.PLACEHOLDER in entries["DATABASE_URL"][0]  # the database password
+    assert entries["TOTP_ENCRYPTION_KEYS"][0] == settings.PLACEHOLDER
+    # The database is reached as the service user over the local socket: no password here.
+    assert entries["DATABASE_URL"][0].startswith("postgresql+psycopg://helpline@/")
 
 
 def test_the_template_as_it_is_is_refused_naming_its_first_placeholder(tmp_path):

@@ -1,7 +1,7 @@
 """deploy/systemd/: `systemd-analyze verify` accepts the units without a word on stderr,
 and they keep the settings docs/operations.md promises (hardening, the graceful stop).
 
-`verify` checks that ExecStart's program exists, so the test copies point /opt/helpline at
+`verify` checks that ExecStart's program exists, so the test copies point /opt/helpline/current at
 this tree (its .venv). Skipped only when systemd-analyze is missing and CI is not set."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.once]  # once: see tests/conftest.py
 UNITS = ROOT / "deploy" / "systemd"
-NAMES = ("helpline-server@.service", "helpline-worker.service", "helpline.target")
+NAMES = ("helpline-server@.service", "helpline-worker@.service", "helpline.target")
 SERVICES = NAMES[:2]
 ANALYZE = shutil.which("systemd-analyze")
 
@@ -41,10 +41,11 @@ def test_systemd_analyze_verify_is_silent(tmp_path):
     for name in NAMES:
         text = (UNITS / name).read_text()
         if name in SERVICES:
-            assert "/opt/helpline/.venv/bin/python /opt/helpline/app.py" in text
-        (tmp_path / name).write_text(text.replace("/opt/helpline", str(ROOT)))
+            assert ("/opt/helpline/current/.venv/bin/python /opt/helpline/current/app.py"
+                    in text)
+        (tmp_path / name).write_text(text.replace("/opt/helpline/current", str(ROOT)))
     done = subprocess.run(
-        [ANALYZE, "verify", "helpline-server@5001.service", "helpline-worker.service",
+        [ANALYZE, "verify", "helpline-server@5001.service", "helpline-worker@1.service",
          "helpline.target"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -73,4 +74,4 @@ def test_the_server_listens_on_its_instance_port_and_has_time_to_drain():
     unit = settings("helpline-server@.service")
     assert unit["ExecStart"][0].endswith("app.py serve --host 127.0.0.1 --port %i")
     assert int(unit["TimeoutStopSec"][0]) >= Config.GRACEFUL_STOP_SECONDS + 10
-    assert settings("helpline-worker.service")["ExecStart"][0].endswith("app.py worker")
+    assert settings("helpline-worker@.service")["ExecStart"][0].endswith("app.py worker")
