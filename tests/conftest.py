@@ -349,8 +349,10 @@ STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running te
 # "services" (the machine's PostgreSQL and Redis). A test whose outcome the backends could
 # change runs in both; one that is the same whatever the backends runs in one half only:
 # the browser tests in the embedded half (what `make run` gives), the tests marked `once`
-# (their own SQLite file, or no database) in the services half (over the services' Redis).
-# Unset, as in `make test`, everything runs.
+# (their own SQLite file, or no database) in the services half (over the services' Redis),
+# or in the half their marker names (`once("embedded")`: long tests that start their own
+# processes, placed so that the halves take about as long). Unset, as in `make test`,
+# everything runs.
 SUITE_HALF = os.environ.get("HELPLINE_SUITE_HALF")
 
 
@@ -358,8 +360,9 @@ def once_in(item) -> str | None:
     """The one half that runs this test, or None for both."""
     if "browser" in item.fixturenames:
         return "embedded"
-    if item.get_closest_marker("once"):
-        return "services"
+    marker = item.get_closest_marker("once")
+    if marker:
+        return marker.args[0] if marker.args else "services"
     return None
 
 

@@ -24,7 +24,7 @@ import helpline
 from tests.conftest import ROOT, free_port
 from tests.test_nginx import need_nginx, start_nginx
 
-pytestmark = [pytest.mark.timeout(600), pytest.mark.once]  # once: see tests/conftest.py
+pytestmark = [pytest.mark.timeout(600), pytest.mark.once("embedded")]  # see tests/conftest.py
 GUIDE = ROOT / "docs" / "install.md"
 UNITS = ROOT / "deploy" / "systemd"
 PG = "postgresql://postgres@127.0.0.1:5432/postgres"

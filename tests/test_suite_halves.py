@@ -10,9 +10,10 @@ import pytest
 from tests.conftest import once_in
 
 
-def item(fixtures=(), marker=None):
+def item(fixtures=(), marker=None, args=()):
+    found = SimpleNamespace(args=args)
     return SimpleNamespace(fixturenames=list(fixtures),
-                           get_closest_marker=lambda name: object() if name == marker else None)
+                           get_closest_marker=lambda name: found if name == marker else None)
 
 
 def test_a_browser_test_runs_in_the_embedded_half_only():
@@ -21,6 +22,10 @@ def test_a_browser_test_runs_in_the_embedded_half_only():
 
 def test_a_test_marked_once_runs_in_the_services_half_only():
     assert once_in(item(["tmp_path"], marker="once")) == "services"
+
+
+def test_a_test_marked_once_for_a_half_runs_in_that_half_only():
+    assert once_in(item(["tmp_path"], marker="once", args=("embedded",))) == "embedded"
 
 
 @pytest.mark.parametrize("fixtures", [[], ["app", "redis_url"], ["live", "live_staff"]])
