@@ -53,6 +53,11 @@ def broadcast_version(name: str) -> str:
     return f"{PREFIX}broadcast:{name}:version"
 
 
+def broadcast_done(name: str) -> str:
+    """STRING: the version the last completed round of that broadcast covered."""
+    return f"{PREFIX}broadcast:{name}:done"
+
+
 def broadcast_lock(name: str) -> str:
     """STRING held by the one process running that broadcast now (short TTL)."""
     return f"{PREFIX}broadcast:{name}:lock"

@@ -87,6 +87,16 @@ def to_supervisors(event: str, data: dict) -> None:
     socketio.emit(event, data, to=SUPERVISORS_ROOM, namespace=STAFF_NS)
 
 
+COALESCED: list[Coalesced] = []  # every coalesced broadcast, for heal_broadcasts
+
+
+def heal_broadcasts() -> None:
+    """Each server's heartbeat: send the broadcasts a killed process left unsent."""
+    app = current_app._get_current_object()
+    for coalesced in COALESCED:
+        coalesced.heal(app)
+
+
 class Coalesced:
     """Run a broadcast once for a burst of triggers: at most once per delay, per process.
 
@@ -99,6 +109,7 @@ class Coalesced:
         self.broadcast = broadcast
         self.delay_setting = delay_setting
         self.pending = False
+        COALESCED.append(self)
 
     def __call__(self) -> None:
         app = current_app._get_current_object()
@@ -113,6 +124,11 @@ class Coalesced:
         socketio.sleep(delay)
         self.pending = False  # a change from now on is seen by this round or the next
         with app.app_context():
+            self._run(app)
+
+    def heal(self, app) -> None:
+        """Run now if triggers were left unsent by a holder that died (single_flight.behind)."""
+        if not self.pending and single_flight.behind(redis(), self.name):
             self._run(app)
 
     def _run(self, app) -> None:

@@ -129,8 +129,8 @@ def sweep_process(r: Redis, proc_id: str) -> bool:
 
 def tick(r: Redis) -> None:
     """One beat: refresh our heartbeat (starting afresh if it lapsed, or if another Redis
-    server answers now), sweep up after dead processes, and run the timers no worker took
-    (jobs.take_over)."""
+    server answers now), sweep up after dead processes, run the timers no worker took
+    (jobs.take_over) and the broadcasts a dead process left unsent."""
     lapsed = not beat(r, process_id(), current_app.config["PROCESS_TTL_SECONDS"])
     if server_changed(r):
         start_afresh(r, "another Redis server answers (a failover or a restart)")
@@ -138,6 +138,7 @@ def tick(r: Redis) -> None:
         start_afresh(r, "heartbeat had lapsed")
     sweep(r)
     jobs.take_over(r, live.now())
+    live.heal_broadcasts()
 
 
 def server_changed(r: Redis) -> bool:

@@ -35,6 +35,9 @@ def test_after_a_redis_restart_the_chatter_starts_again_and_staff_sign_in_again(
         chatter.goto(base + "/")
         chatter.get_by_role("button", name="Start chat").click()
         expect(chatter.locator("#status-main")).to_have_text("You are talking with Anna.")
+        # `assigned` can arrive before the start's answer: wait for the answer (the page
+        # keeps the chat's token), or Redis stops under a start still being handled.
+        chatter.wait_for_function("sessionStorage.getItem('helpline.chat') !== null")
 
         stop_embedded_redis(proc)
         proc = start_embedded_redis(directory)[0]

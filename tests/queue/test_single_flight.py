@@ -8,7 +8,7 @@ import time
 import pytest
 
 from helpline.queue import keys
-from helpline.realtime import single_flight
+from helpline.realtime import live, single_flight
 
 
 def test_a_trigger_during_a_broadcast_makes_the_holder_run_again(lr):
@@ -75,3 +75,29 @@ def test_the_lock_expires_so_a_dead_holder_cannot_stop_broadcasts(lr):
     assert single_flight.run(lr, "line", lambda: None) == 0  # held: left to the holder
     time.sleep(0.1)
     assert single_flight.run(lr, "line", lambda: None) == 1
+
+
+def test_triggers_a_dead_holder_left_unsent_are_sent_at_the_next_heartbeat(app, ctx, r):
+    """A process killed while broadcasting holds the lock until it lapses; the triggers that
+    came meanwhile were counted but not sent. Nothing else may trigger again (a crash test
+    saw consoles keep a stale line), so each server's heartbeat sends what is behind."""
+    sent: list[int] = []
+    coalesced = live.Coalesced("healing", lambda client: sent.append(1), "LINE_BROADCAST_DELAY")
+    try:
+        with ctx():
+            coalesced()
+            assert sent == [1] and not single_flight.behind(r, "healing")
+            r.set(keys.broadcast_lock("healing"), "a-killed-process", px=60_000)
+            coalesced()  # a change while the dead holder "broadcasts": left to it
+            assert sent == [1]
+            assert not single_flight.behind(r, "healing")  # held: maybe still sending
+            live.heal_broadcasts()
+            assert sent == [1]
+            r.delete(keys.broadcast_lock("healing"))  # the lock lapses
+            assert single_flight.behind(r, "healing")
+            live.heal_broadcasts()
+            assert sent == [1, 1]
+            live.heal_broadcasts()  # nothing behind any more
+            assert sent == [1, 1]
+    finally:
+        live.COALESCED.remove(coalesced)
