@@ -35,6 +35,9 @@ def _state(r, chat_id: str, chat: dict) -> dict:
     """Where the chatter stands: waiting (with place and wait), chatting, or ended."""
     state = {"ok": True, "chat_id": chat_id, "state": chat.get("state", "ended"),
              "therapist": chat.get("staff_name") or None}
+    follow_up = returning.agreed_therapist(r, chat)
+    if follow_up:
+        state["follow_up"] = follow_up
     pos = line.position(r, chat_id)
     if pos is not None:
         free, total, durations = estimate.capacity_now(r)

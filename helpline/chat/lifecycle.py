@@ -6,11 +6,13 @@ the store and the line, then tells the sockets that care and schedules follow-up
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from redis import Redis
 
 from .. import timers
-from ..availability import missed
+from ..availability import gate, missed
 from ..extensions import db, socketio
 from ..queue import broadcast, estimate, keys
 from ..realtime import live, metrics
@@ -33,9 +35,11 @@ def open_chat(r: Redis, chat_id: str, age_band: str | None, gender: str | None, 
     `line_moved`. `counted`: this browser tab is already in the missed-contact ledger,
     so leaving the line unanswered is not counted a second time.
     """
+    now = live.now()
+    day = datetime.fromtimestamp(now, gate.timezone()).date().isoformat()
     _, token = store.create_chat(
-        r, age_band, gender, lang, live.now(), current_app.config["CHAT_TTL_SECONDS"],
-        chat_id=chat_id, counted=counted,
+        r, age_band, gender, lang, now, current_app.config["CHAT_TTL_SECONDS"],
+        chat_id=chat_id, counted=counted, day=day,
     )
     return token
 

@@ -24,6 +24,10 @@ if ARGV[8] == '1' then redis.call('HSET', KEYS[1], 'counted', '1') end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[1])
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[7])
+-- the chat's name for all staff ("Chat 12"): the day's count, kept for two days
+local number = redis.call('INCR', KEYS[5])
+redis.call('EXPIRE', KEYS[5], 172800)
+redis.call('HSET', KEYS[1], 'number', number)
 return 1
 """
 
@@ -86,18 +90,20 @@ def new_chat_id() -> str:
 
 def create_chat(
     r: Redis, age_band: str | None, gender: str | None, lang: str, now: float, ttl: int,
-    *, chat_id: str | None = None, counted: bool = False,
+    *, chat_id: str | None = None, counted: bool = False, day: str = "",
 ) -> tuple[str, str]:
     """Open a chat at the back of the line; returns (chat id, resume token).
 
     Pass a `chat_id` from `new_chat_id` to join its room before the chat can be assigned.
-    `counted`: the tab is already in the missed-contact ledger.
+    `counted`: the tab is already in the missed-contact ledger. `day` (the helpline's
+    date, YYYY-MM-DD) numbers the chat within its day, so every console calls it the same.
     """
     chat_id = chat_id or new_chat_id()
     token = secrets.token_urlsafe(32)
     token_hash = hash_token(token)
     r.register_script(CREATE)(
-        keys=[keys.chat(chat_id), keys.token(token_hash), keys.LINE, keys.LINE_SEQ],
+        keys=[keys.chat(chat_id), keys.token(token_hash), keys.LINE, keys.LINE_SEQ,
+              keys.chat_numbers(day or "any")],
         args=[ttl, now, token_hash, age_band or "", gender or "", lang, chat_id,
               "1" if counted else "0"],
     )
@@ -349,6 +355,17 @@ def last_message_at(r: Redis, chat_id: str) -> float | None:
     return float(fields.get("ts") or int(msg_id.split("-")[0]) / 1000)
 
 
+def follow_up_view(chat: dict) -> dict | None:
+    """A returning chatter's chat, as staff see it: the day of the registration it follows
+    up, and the therapist agreed then when somebody else holds the chat (else None)."""
+    if chat.get("follow_up_kept") != "1":
+        return None
+    prefer = chat.get("prefer_staff") or None
+    elsewhere = prefer is not None and chat.get("staff") != prefer
+    return {"of": chat.get("follow_up_of") or None,
+            "agreed_with": (chat.get("prefer_name") or None) if elsewhere else None}
+
+
 def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     """What the console shows of a held chat: intake answers, times, state, messages."""
     chat = chat if chat is not None else get_chat(r, chat_id)
@@ -358,6 +375,8 @@ def chat_view(r: Redis, chat_id: str, chat: dict | None = None) -> dict:
     for moment in ("created_at", "assigned_at", "ended_at"):
         view[moment] = float(view[moment]) if view[moment] else None
     view["chat_id"] = chat_id
+    view["follow_up"] = follow_up_view(chat)
+    view["number"] = int(chat["number"]) if chat.get("number", "").isdigit() else None
     view["chatter_connected"] = bool(chat.get("sid"))
     view["risk"] = bool(chat.get("risk"))  # the therapist's "potential risk" flag
     view["colleagues"] = colleagues(chat)  # supervisors who joined openly

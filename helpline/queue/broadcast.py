@@ -28,7 +28,11 @@ def assign_and_notify(r: Redis) -> list[tuple[str, str]]:
         chat = store.get_chat(r, chat_id)
         if chat.get("created_at"):  # (a chat handed back is counted again when taken)
             metrics.ASSIGNMENT_DELAY.observe(max(0.0, live.now() - float(chat["created_at"])))
-        live.to_chatter(chat_id, "assigned", {"therapist": chat.get("staff_name", "")})
+        assigned = {"therapist": chat.get("staff_name", "")}
+        if chat.get("follow_up_kept") == "1":  # a returning chatter: with whom they agreed?
+            assigned["follow_up"] = ("agreed" if chat.get("staff") == chat.get("prefer_staff")
+                                     else "colleague")
+        live.to_chatter(chat_id, "assigned", assigned)
         view = store.chat_view(r, chat_id, chat)
         handover = transfer.take_handover(r, chat_id)  # a note left when handed back
         if handover:

@@ -18,6 +18,11 @@ def chat(chat_id: str) -> str:
     return f"{PREFIX}chat:{chat_id}"
 
 
+def chat_numbers(day: str) -> str:
+    """Counter numbering one day's chats (helpline date), so a chat has one name for all."""
+    return f"{PREFIX}numbers:{day}"
+
+
 def messages(chat_id: str) -> str:
     """STREAM of one chat's messages; deleted when the summary is filed."""
     return f"{PREFIX}chat:{chat_id}:msgs"

@@ -63,6 +63,7 @@ class Issued:
 class Redeemed:
     series_id: str
     staff_id: str | None
+    issued_at: datetime | None = None  # UTC: the day of the registration it follows up
 
 
 def new_code() -> str:
@@ -121,7 +122,8 @@ def redeem(session: Session, secret: str, code: object, today: date) -> Redeemed
     plain = normalise(code)
     digest = code_hash(secret, plain or "-")
     row = session.execute(
-        select(FollowUpCode.id, FollowUpCode.series_id, FollowUpCode.staff_id)
+        select(FollowUpCode.id, FollowUpCode.series_id, FollowUpCode.staff_id,
+               FollowUpCode.created_at)
         .where(FollowUpCode.code_hash == digest, FollowUpCode.used_at.is_(None),
                FollowUpCode.valid_from <= today, FollowUpCode.valid_until >= today)).first()
     if plain is None or row is None:
@@ -132,7 +134,8 @@ def redeem(session: Session, secret: str, code: object, today: date) -> Redeemed
     session.commit()
     if used != 1:  # another tab used it at the same moment
         raise ProtocolError(BAD_CODE)
-    return Redeemed(row.series_id, None if row.staff_id is None else str(row.staff_id))
+    return Redeemed(row.series_id, None if row.staff_id is None else str(row.staff_id),
+                    row.created_at)
 
 
 def purge(session: Session, today: date) -> int:

@@ -76,7 +76,14 @@ function onAssigned(data) {
   ctx.chat.state = 'active';
   ctx.chat.therapist = (data && data.therapist) || null;
   renderStatus();
+  if (data && data.follow_up) showReturning(data.follow_up);
   notify('taken');
+}
+
+/* A chatter back with a follow-up code: is the therapist who gave it there? (issue 19) */
+function showReturning(kind) {
+  el.returningNotice.textContent = (kind && T.returning[kind]) || '';
+  show(el.returningNotice, Boolean(el.returningNotice.textContent));
 }
 
 /* ---------- start ---------- */
@@ -188,6 +195,7 @@ function enterChat(res) {
   showScreen('chat');
   renderStatus();
   if (res.state === 'waiting') { renderPosition(res); keepPlace(); }
+  showReturning(res.follow_up);
   updateCounter();
 }
 
@@ -197,6 +205,7 @@ function clearTranscript() {
   ctx.closedWith = null;
   el.transcript.replaceChildren();
   show(el.colleagueNotice, false);
+  showReturning(null);
   setHandoverNotice('');
   setError('');
 }

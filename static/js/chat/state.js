@@ -59,7 +59,7 @@ export function init(root, config) {
     endYes: $('end-yes'), endNo: $('end-no'),
     closedHeading: $('closed-heading'), closedReason: $('closed-reason'), newChat: $('new-chat'),
     quickExit: $('quick-exit'), handoverNotice: $('handover-notice'),
-    colleagueNotice: $('colleague-notice'), soundToggle: $('sound-toggle')
+    colleagueNotice: $('colleague-notice'), returningNotice: $('returning-notice'), soundToggle: $('sound-toggle')
   });
 }
 

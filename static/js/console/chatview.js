@@ -1,10 +1,11 @@
 /* One chat in the console: its tab (what it tells: age band, time chatting, unread), its
  * panel (intake, transcript, the chatter's connection and typing), and its end.
  */
-import { format, show, messageNode as lineNode, insertMessage, clock } from '../lib/common.js';
+import { format, show, messageNode as lineNode, insertMessage, clock, lang } from '../lib/common.js';
 import { el, T, SV, chats, live, labels, intakeLabel, instantiate, span, timeLabel, chatLabel,
   endedText, pageVisible } from './state.js';
-import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival, TYPING_SHOWN_MAX_MS } from './logic.js';
+import { tabParts, tabName, tabTime, countsAsUnread, unreadOnArrival, TYPING_SHOWN_MAX_MS,
+  followUpText, dayLabel } from './logic.js';
 import { attention } from './notifications.js';
 import { renderPresence } from './presence.js';
 import { wireCompose, stopOwnTyping } from './compose.js';
@@ -105,7 +106,8 @@ function createChat(view) {
   const suffix = 'c' + live.chatNumber;
   const built = instantiate(el.tplPanel, suffix);
   const chat = {
-    id: view.chat_id, number: live.chatNumber, suffix: suffix, state: null, view: view,
+    // the server's number ("Chat 12" in every console, before and after a transfer)
+    id: view.chat_id, number: view.number || live.chatNumber, suffix: suffix, state: null, view: view,
     panel: built.root, refs: built.refs, ids: new Set(), messages: [], unread: 0,
     chatterWrote: false, summary: null,
     typingOut: { on: false, lastSent: 0, idleTimer: null }, typingInTimer: null
@@ -151,6 +153,9 @@ export function renderIntake(chat) {
   chat.refs.lang.textContent = (v.lang && T.languages[v.lang]) || v.lang || '–';
   chat.refs.waited.textContent = span(v.created_at, v.assigned_at);
   chat.refs.duration.textContent = span(v.assigned_at, v.ended_at || Date.now() / 1000);
+  const followUp = followUpText(v.follow_up, T, format, function (iso) { return dayLabel(iso, lang); });
+  chat.refs.followUp.textContent = followUp;
+  show(chat.refs.followUp, Boolean(followUp));
 }
 
 export function setChatterConnection(chat, connected) {

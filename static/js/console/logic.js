@@ -135,3 +135,35 @@ export function helplineDay(date, timeZone) {
     .formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
   return parts.year + '-' + parts.month + '-' + parts.day;
 }
+
+/**
+ * The role word shown after one's name, or '' when the name is that role already (the
+ * first account is called "Supervisor": never "Supervisor Supervisor", nor "Supervisor
+ * superviseur" in French). `role` is the key, `word` its label in the page's language.
+ */
+export function roleAfterName(name, role, word) {
+  const plainName = String(name || '').trim().toLowerCase();
+  if (!word || plainName === String(role || '').toLowerCase() || plainName === word.toLowerCase()) return '';
+  return word;
+}
+
+/**
+ * "Follow-up of a registration of 3 December[, agreed with Anna]" for a returning
+ * chatter's chat (the view's `follow_up`), or '' for any other chat. `day` formats the
+ * registration's date (YYYY-MM-DD) in the page's language.
+ */
+export function followUpText(followUp, strings, format, day) {
+  if (!followUp) return '';
+  const base = followUp.of ? format(strings.follow_up_of, { date: day(followUp.of) }) : strings.follow_up_earlier;
+  return followUp.agreed_with ? format(strings.follow_up_agreed, { follow_up: base, name: followUp.agreed_with }) : base;
+}
+
+/** "3 December" for a date (YYYY-MM-DD) in `lang`; the date itself when Intl cannot. */
+export function dayLabel(iso, lang) {
+  try {
+    return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'long', timeZone: 'UTC' })
+      .format(new Date(iso + 'T00:00:00Z'));
+  } catch (e) {
+    return iso;
+  }
+}

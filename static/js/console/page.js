@@ -9,6 +9,7 @@
 import { plain, seconds, setLocale, showSignedOut, watchSession, unlockAudio } from '../lib/common.js';
 import { init as initState, cfg, T, TR, el, me, chats, live, ACKED, setError, errorText,
   chatLabel } from './state.js';
+import { roleAfterName } from './logic.js';
 import { renderLine, tickLine } from './line.js';
 import { init as initNotifications, attention } from './notifications.js';
 import { init as initPresence, renderPresence, applyPresence, tickPresence,
@@ -24,7 +25,9 @@ import { init as initSupervision, onRisk, onRiskAlert, onWhisper,
 function onState(state) {
   if (!state || state.ok === false) return;
   el.name.textContent = plain(state.name || el.name.textContent);
-  if (state.role) el.role.textContent = T.roles[state.role] || state.role;
+  if (state.role) {
+    el.role.textContent = roleAfterName(el.name.textContent, state.role, T.roles[state.role] || state.role);
+  }
   applyPresence(state);
   const seenIds = new Set();
   const views = (state.chats || []).slice().sort(function (a, b) {
