@@ -119,6 +119,15 @@ def test_create_chat_sets_ttls(lr):
     assert 0 < lr.ttl(keys.token(store.hash_token(token))) <= 900
 
 
+def test_chats_are_numbered_within_their_day_for_every_console(lr):
+    """One name per chat ("Chat 2"), the same in every console and after a transfer."""
+    first = store.create_chat(lr, None, None, "nl", 100.0, TTL, day="2026-12-03")[0]
+    second = store.create_chat(lr, None, None, "nl", 101.0, TTL, day="2026-12-03")[0]
+    next_day = store.create_chat(lr, None, None, "nl", 102.0, TTL, day="2026-12-04")[0]
+    assert [store.chat_view(lr, c)["number"] for c in (first, second, next_day)] == [1, 2, 1]
+    assert 0 < lr.ttl(keys.chat_numbers("2026-12-03")) <= 2 * 86400
+
+
 # --- chat_for_token ----------------------------------------------------------------------
 
 
@@ -458,7 +467,7 @@ def test_every_key_a_chat_creates_expires(lr):
     assert {k for k in dump(lr) if k not in GLOBAL_KEYS} == {
         keys.chat(chat_id), keys.messages(chat_id), keys.chat(left_id),
         keys.token(store.get_chat(lr, chat_id)["token_hash"]),
-        keys.token(store.get_chat(lr, left_id)["token_hash"])}
+        keys.token(store.get_chat(lr, left_id)["token_hash"]), keys.chat_numbers("any")}
 
 
 def test_every_chat_key_expires_through_assignment_and_end(lr):
@@ -476,7 +485,8 @@ def test_every_chat_key_expires_through_assignment_and_end(lr):
     store.forget_chat(lr, chat_id)
     assignment.release(lr, "1", chat_id)
     assert not lr.exists(keys.staff_chats("1"))  # empty set is gone with the last release
-    assert {k for k in dump(lr) if k not in GLOBAL_KEYS} == {keys.staff("1")}
+    assert {k for k in dump(lr) if k not in GLOBAL_KEYS} == {keys.staff("1"),
+                                                             keys.chat_numbers("any")}
 
 
 def test_set_connection_on_a_vanished_chat_leaves_no_key_without_expiry(lr):

@@ -57,7 +57,7 @@ def test_stored_only_as_a_keyed_hash_used_once_within_the_window(ctx, make_staff
         with pytest.raises(ProtocolError):  # after the window
             followup.redeem(db.session, SECRET, issued.code, TODAY + timedelta(days=3))
         used = followup.redeem(db.session, SECRET, issued.code.lower(), TODAY + timedelta(days=2))
-        assert used == followup.Redeemed(issued.series_id, str(anna.id))
+        assert used == followup.Redeemed(issued.series_id, str(anna.id), row.created_at)
         with pytest.raises(ProtocolError) as again:
             followup.redeem(db.session, SECRET, issued.code, TODAY)
         with pytest.raises(ProtocolError) as never:
