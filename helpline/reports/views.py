@@ -55,7 +55,7 @@ def page():
     return render_template(
         "admin/reports.html", tables=tables, charts={t.key: charts.chart(t) for t in tables},
         period=period, args=args, years=years, taxonomy=current_taxonomy(),
-        retention=_retention())
+        retention=_retention(), arrivals_rule=report.ARRIVALS_RULE)
 
 
 @bp.route("/<key>.csv")

@@ -60,7 +60,7 @@ def data(ctx):
         db.session.add(ReferralArrival(centre="cgg", first_day=date(2021, 1, 1),
                                        last_day=date(2021, 6, 30), arrived=1))
         db.session.add(ReferralArrival(centre="cgg", first_day=date(2021, 12, 1),
-                                       last_day=date(2022, 1, 31), arrived=5))  # not inside
+                                       last_day=date(2022, 1, 31), arrived=2))  # half inside
         db.session.commit()
     return rows
 
@@ -92,11 +92,31 @@ def test_referrals_arrivals_regions(ctx, data):
     t = tables(ctx)
     assert t["referrals"].rows == [
         ["Referrals", 2], ["Share of contacts (%)", 20.0], ["Referral accepted", 1],
-        ["Arrived at a treatment centre (reported by the centres)", 1],
-        ["Started (share of referrals, %)", 50.0]]
+        ["Arrived at a treatment centre (reported by the centres)", 2],
+        ["Started (share of referrals, %)", 100.0]]
     assert t["referral_centres"].rows == [
-        ["CGG (Centre for Mental Health Care)", 2, 1, 50.0]]
+        ["CGG (Centre for Mental Health Care)", 2, 2, 100.0]]
+    assert "pro rata" in t["referrals"].note and "1 reported spans counted in part" in (
+        t["referrals"].note)
     assert t["referral_regions"].rows == [["Antwerp", 1, 50.0], ["Limburg", 1, 50.0]]
+
+
+def test_arrivals_over_a_period_edge_count_pro_rata(ctx):
+    """A span reaching over the edge counts for its days inside: adjacent periods add up to
+    what the centre reported, rounded per centre."""
+    with ctx():
+        db.session.add_all([
+            ReferralArrival(centre="ufc", first_day=date(2021, 1, 1),
+                            last_day=date(2021, 12, 31), arrived=40),
+            ReferralArrival(centre="caw", first_day=date(2021, 3, 1),
+                            last_day=date(2021, 3, 31), arrived=3)])
+        db.session.commit()
+        q1 = report.arrivals(db.session, Period(date(2021, 1, 1), date(2021, 3, 31), TZ))
+        rest = report.arrivals(db.session, Period(date(2021, 4, 1), date(2021, 12, 31), TZ))
+        whole = report.arrivals(db.session, Period(date(2020, 6, 1), date(2022, 1, 1), TZ))
+    assert q1 == ({"ufc": 10, "caw": 3}, 1)  # 40 * 90 / 365 = 9.9
+    assert rest == ({"ufc": 30}, 1)  # 40 * 275 / 365 = 30.1
+    assert whole == ({"ufc": 40, "caw": 3}, 0)
 
 
 def test_follow_up_contacted_before_said_helpful(ctx, data):
@@ -122,14 +142,29 @@ def test_ages_and_genders_known_and_unknown(ctx, data):
     assert t["genders"].rows == [["Man", 1, 10.0], ["Woman", 1, 10.0], ["Unknown", 8, 80.0]]
 
 
-def test_missed_per_week_and_share_answered(ctx, data):
+def test_missed_grouped_by_week_month_or_year_and_share_answered(ctx, data):
+    """Weeks for a short period, months for a year, years for a long one: the table stays
+    short; folded months count in months and years; the average per week is given."""
     with ctx():
         for reason in ("closed", "left_unanswered", "closed"):
             missed.record(db.session, reason, datetime(2021, 6, 1, 10))  # a Tuesday, W22
+        missed.record(db.session, "closed", datetime(2018, 3, 1, 10))
+        db.session.add(MonthCount(month=date(2017, 5, 1), channel="chat", dimension="missed",
+                                  key="closed", count=4))
+        db.session.commit()
+    quarter = tables(ctx, Period(date(2021, 4, 1), date(2021, 6, 30), TZ))["missed_weeks"]
+    assert quarter.title == "Missed contacts per week" and len(quarter.rows) == 14
+    assert ["2021-W22", 3] in quarter.rows and sum(r[1] for r in quarter.rows) == 3
+    assert quarter.footer == ["Per week on average", round(3 * 7 / 91, 1)]
     t = tables(ctx)
-    assert ["2021-W22", 3] in t["missed_weeks"].rows
-    assert sum(row[1] for row in t["missed_weeks"].rows) == 3
+    year = t["missed_weeks"]
+    assert year.title == "Missed contacts per month" and len(year.rows) == 12
+    assert ["2021-06", 3] in year.rows and sum(r[1] for r in year.rows) == 3
     assert t["answered"].rows == [[3, 3, 50.0]]
+    five = tables(ctx, Period(date(2017, 1, 1), date(2021, 12, 31), TZ))["missed_weeks"]
+    assert five.title == "Missed contacts per year"
+    assert five.rows == [["2017", 4], ["2018", 1], ["2019", 0], ["2020", 0], ["2021", 3]]
+    assert five.footer == ["Per week on average", round(8 * 7 / 1826, 1)]
 
 
 def test_folded_months_add_to_rows(ctx, data):
@@ -209,3 +244,32 @@ def test_no_conversation_is_counted_apart_from_contacts(ctx, data):
     assert t["age_bands"].rows == [["36–45", 1, 10.0], ["Unknown", 9, 90.0]]
     assert t["waits"].rows == [[3, 20, 300]]
     assert t["no_conversation"].rows == [["Ended before the chatter wrote anything", 1]]
+
+
+def test_contacts_per_year_with_the_change(ctx, data):
+    """The annual report's first table: per year and channel, and the change from the year
+    before; a year only partly in the period is marked and gets no change."""
+    with ctx():
+        db.session.add_all([reg(datetime(2020, 2, 4, 14)) for _ in range(8)])
+        db.session.commit()
+    t = tables(ctx, Period(date(2020, 1, 1), date(2022, 3, 31), TZ))
+    assert t["years"].headers == ["Year", "Chat", "Phone", "E-mail", "Total",
+                                  "Change from the year before (%)"]
+    assert t["years"].rows == [["2020", 0, 8, 0, 8, None], ["2021", 3, 4, 3, 10, 25.0],
+                               ["2022*", 0, 1, 0, 1, None]]
+    assert "part of this year" in t["years"].note
+    assert tables(ctx)["years"].rows == [["2021", 3, 4, 3, 10, None]]
+    assert tables(ctx)["years"].note is None
+
+
+def test_since_the_start_begins_at_the_first_thing_counted(app, make_staff, ctx, data):
+    """Arrivals reported from before the first registration are inside "since the start"."""
+    with ctx():
+        db.session.add(ReferralArrival(centre="ufc", first_day=date(2020, 12, 1),
+                                       last_day=date(2020, 12, 31), arrived=7))
+        db.session.commit()
+        assert queries.first_day(db.session, TZ) == date(2020, 12, 1)
+    client = signed_in(app, make_staff("sara", "supervisor"))
+    page = client.get("/staff/reports/?all=1").get_data(as_text=True)
+    assert "2020-12-01 to " in page
+    assert "pro rata" in page
