@@ -68,7 +68,7 @@ class Labels:
         lang = str(get_locale() or "en")
         self.names: dict[str, dict[str, str]] = {}
         for section in ("age_bands", "genders", "help_given", "referral_targets", "regions",
-                        "follow_up", "target_groups"):
+                        "follow_up", "target_groups", "risk"):
             self.names[section] = {o.key: o.label_for(lang) for o in getattr(taxonomy, section)}
         self.names["subcategories"] = {s.key: s.label_for(lang)
                                        for g in taxonomy.target_groups for s in g.subcategories}
@@ -344,12 +344,45 @@ def arrivals(session: Session, period: Period) -> tuple[Counter, int]:
     return Counter({centre: int(n + 0.5) for centre, n in share.items()}), prorated
 
 
+def glance(tables: list[Table]) -> Table:
+    """The annual report's summary page for the period, from the other tables: contacts
+    per channel and target group, referrals and arrivals, follow-up, the contacts' own
+    word, durations and missed contacts per week. Exported as the workbook's first sheet."""
+    t = {table.key: table for table in tables}
+    table = Table("glance", str(_l("At a glance")),
+                  [str(_l("Figure")), str(_l("Value")), "%"])
+    total = t["channels"].footer[1]
+    rows = [[str(_l("Contacts")), total, None]]
+    rows += [list(row) for row in t["channels"].rows]
+    rows += [list(row) for row in t["target_groups"].rows]
+    refs = dict(t["referrals"].rows)
+    referred = refs[str(_l("Referrals"))]
+    arrived = refs[str(_l("Arrived at a treatment centre (reported by the centres)"))]
+    rows += [[str(_l("Referrals")), referred, pct(referred, total)],
+             [str(_l("Arrived at a treatment centre (share of referrals)")), arrived,
+              pct(arrived, referred)]]
+    follow = {row[0]: row for row in t["follow_up"].rows}
+    for label in (_l("Follow-up appointments made"), _l("Contacted the helpline before: yes"),
+                  _l("Said the contact was helpful")):
+        rows.append(list(follow[str(label)]))
+    for row in t["durations"].rows:
+        if row[2] is not None:
+            rows.append([str(_l("%(channel)s: mean duration (minutes)", channel=row[0])),
+                         row[2], None])
+    missed_footer = t["missed_weeks"].footer
+    rows.append([str(_l("Missed contacts per week on average")), missed_footer[1], None])
+    table.rows = rows
+    table.note = t["referrals"].note
+    return table
+
+
 def build(session: Session, period: Period, taxonomy: Taxonomy) -> list[Table]:
-    """Every table of the report for one period, in page order."""
+    """Every table of the report for one period, in page order: at a glance first."""
     t = queries.tally(session, period)
     labels = Labels(taxonomy)
-    return [*contacts(t, period), *who(t, taxonomy, labels),
-            *referrals(t, taxonomy, labels, *arrivals(session, period)),
-            *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
-            *times(t), *people(t, taxonomy, labels),
-            *missed_tables(session, period, t)]
+    tables = [*contacts(t, period), *who(t, taxonomy, labels),
+              *referrals(t, taxonomy, labels, *arrivals(session, period)),
+              *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
+              *times(t), *people(t, taxonomy, labels),
+              *missed_tables(session, period, t)]
+    return [glance(tables), *tables]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from helpline.availability.missed import Period
@@ -12,6 +15,7 @@ from helpline.extensions import db
 from helpline.records import demo
 from helpline.records.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
 from helpline.reports import periods, queries, report
+from tests.records.test_registrations import signed_in
 
 TZ = ZoneInfo("Europe/Brussels")
 TAXONOMY = load_taxonomy(DEFAULT_TAXONOMY_PATH)
@@ -103,3 +107,26 @@ def test_spread_is_exact():
     assert sorted(demo.spread(10, {"a": 1, "b": 1, "c": 1}).values()) == [3, 3, 4]
     assert demo.spread(263, {"x": 0.35, "y": 0.45, "z": 0.2}) == {"x": 92, "y": 118, "z": 53}
     assert demo.rows() == demo.rows()  # seeded: the same history every time
+
+
+def test_the_workbook_of_since_the_start_opens_at_a_glance(filled, make_staff):
+    """The XLSX read back: the summary of the annual report first, shares as percentage
+    cells, the years below it, native charts in the file."""
+    client = signed_in(filled, make_staff("sara", "supervisor"))
+    data = client.get("/staff/reports/report.xlsx?all=1").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    first = book.worksheets[0]
+    assert first.title == "At a glance"
+    figures = {row[0].value: row for row in first.iter_rows(min_row=5) if row[0].value}
+    assert figures["Contacts"][1].value == 1913
+    assert figures["E-mail"][1].value == 893
+    assert figures["E-mail"][2].value == pytest.approx(0.467)
+    assert figures["E-mail"][2].number_format == "0.0%"
+    assert figures["Referrals"][1].value == 263
+    assert figures["Arrived at a treatment centre (share of referrals)"][1].value == 210
+    assert figures["Follow-up appointments made"][1].value == 38
+    assert figures["Contacted the helpline before: yes"][1].value == 178
+    assert figures["Said the contact was helpful"][1].value == 797
+    assert figures["2021"][4].value == 410 and figures["2021"][5].value == pytest.approx(-0.109)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert sum(n.startswith("xl/charts/chart") for n in names) >= 10

@@ -204,15 +204,40 @@ def test_page_exports_and_permissions(app, make_staff, ctx, data):
     assert client.get("/staff/reports/?year=20x1").status_code == 400
     assert client.get("/staff/reports/?from=2021-05-01&to=2021-01-01").status_code == 400
     body = client.get("/staff/reports/channels.csv?year=2021").get_data(as_text=True)
-    assert list(csv.reader(io.StringIO(body)))[-1] == ["Total", "10", "100.0"]
+    assert list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))[-1] == [
+        "Total", "10", "100.0"]
     assert client.get("/staff/reports/nothing.csv?year=2021").status_code == 404
     xlsx = client.get("/staff/reports/report.xlsx?year=2021")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    rows = client.get("/staff/reports/registrations.csv?year=2021").get_data(as_text=True)
-    parsed = list(csv.DictReader(io.StringIO(rows)))
+    rows = client.get("/staff/reports/registrations.csv?year=2021&machine=1")
+    parsed = list(csv.DictReader(io.StringIO(rows.get_data(as_text=True))))
     assert len(parsed) == 10 and "note" not in parsed[0]
-    with_notes = client.get("/staff/reports/registrations.csv?year=2021&notes=1")
+    assert parsed[4]["target_group"] == "close_one" and parsed[4]["referral_accepted"] == "yes"
+    assert parsed[4]["contact_hour"] == "2021-03-05T09:00+01:00"
+    assert "registrations-keys-2021" in rows.headers["Content-Disposition"]
+    with_notes = client.get("/staff/reports/registrations.csv?year=2021&notes=1&machine=1")
     assert "note" in next(csv.DictReader(io.StringIO(with_notes.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nl", {"Kanaal": "E-mail", "Doelgroep": "Bezorgd over een naaste",
+            "Doorverwijzing aanvaard": "Ja", "Datum en uur": "2021-03-05 09:00"}),
+    ("fr", {"Canal": "E-mail", "Orientation acceptée": "Oui",
+            "Date et heure": "2021-03-05 09:00"}),
+])
+def test_csv_for_belgian_excel(app, make_staff, data, lang, expected):
+    """Dutch and French: ';', a decimal comma, a byte-order mark, the labels people read."""
+    client = signed_in(app, make_staff("sara", "supervisor"))
+    body = client.get(f"/staff/reports/registrations.csv?year=2021&lang={lang}").data
+    assert body[:3] == b"\xef\xbb\xbf"
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 10
+    assert {k: rows[4][k] for k in expected} == expected
+    assert "close_one" not in body.decode() and "filed" not in body.decode()
+    table = client.get(f"/staff/reports/channels.csv?year=2021&lang={lang}").data
+    assert table[:3] == b"\xef\xbb\xbf"
+    parsed = list(csv.reader(io.StringIO(table.decode("utf-8-sig")), delimiter=";"))
+    assert parsed[1][1:] == ["3", "30,0"] and parsed[-1][1:] == ["10", "100,0"]
 
 
 def test_arrivals_are_entered_by_supervisors(app, make_staff, ctx):
