@@ -44,6 +44,10 @@ SUBCATEGORIES = {
     "society": {"information_request": 116, "societal_question": 87, "not_serious": 43,
                 "hung_up": 84},
 }
+# Target groups where the annual report gives a year's own figures (shares of that year's
+# contacts): 2021 was 48% about themselves, 19% about a close one, 10% professionals. The
+# other groups and years share what is left, so 2017-2021 keeps the categories above.
+YEAR_GROUPS = {2021: {"self": 0.48, "close_one": 0.19, "professional": 0.10}}
 TOTALS = {"referrals": 263, "arrived": 210, "accepted": 240, "follow_up_appointments": 38,
           "kept": 30, "contacted_before": 178, "said_helpful": 797}
 CENTRES = {"caw": 0.35, "cgg": 0.45, "ufc": 0.2}
@@ -94,22 +98,53 @@ def _moment(rng: random.Random, year: int, channel: str) -> datetime:
         return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _group_of() -> dict[str, str]:
-    return {sub: group for group, subs in SUBCATEGORIES.items() for sub in subs}
+def year_groups(scale: int = 1) -> dict[int, dict[str, int]]:
+    """Contacts per year and target group, exact both ways: each year's total is YEARS',
+    each group's total follows SUBCATEGORIES, and a year in YEAR_GROUPS has its shares."""
+    left = dict(_group_totals(scale))
+    out: dict[int, dict[str, int]] = {}
+    for year, shares in YEAR_GROUPS.items():
+        n = sum(YEARS[year].values()) * scale
+        fixed = {g: round(n * share) for g, share in shares.items()}
+        rest = spread(n - sum(fixed.values()), {g: left[g] for g in left if g not in fixed})
+        out[year] = {**fixed, **rest}
+    for counts in out.values():
+        for group, n in counts.items():
+            left[group] -= n
+    free = [year for year in YEARS if year not in YEAR_GROUPS]
+    for i, year in enumerate(free):
+        n = sum(YEARS[year].values()) * scale
+        out[year] = dict(left) if i == len(free) - 1 else spread(n, left)
+        for group, count in out[year].items():
+            left[group] -= count
+    return {year: out[year] for year in YEARS}
+
+
+def _subcategory_counts(scale: int) -> dict[str, int]:
+    weights = {sub: n for subs in SUBCATEGORIES.values() for sub, n in subs.items()}
+    return spread(sum(sum(mix.values()) for mix in YEARS.values()) * scale, weights)
+
+
+def _group_totals(scale: int) -> dict[str, int]:
+    subs = _subcategory_counts(scale)
+    return {group: sum(subs[s] for s in names) for group, names in SUBCATEGORIES.items()}
 
 
 def rows(scale: int = 1, seed: int = 2017) -> list[dict]:
     """Every demo registration as a dict of column values."""
     rng = random.Random(seed)
-    plan = [(year, channel) for year, mix in YEARS.items() for channel, n in mix.items()
-            for _ in range(n * scale)]
-    total = len(plan)
-    weights = {sub: n for subs in SUBCATEGORIES.values() for sub, n in subs.items()}
-    group_of = _group_of()
-    subs = _bag(total, weights, rng)
+    subs = _subcategory_counts(scale)
+    pools = {}
+    for group, names in SUBCATEGORIES.items():
+        pools[group] = [sub for sub in names for _ in range(subs[sub])]
+        rng.shuffle(pools[group])
     out = []
-    for (year, channel), sub in zip(plan, subs, strict=True):
-        out.append(_registration(rng, year, channel, group_of[sub], sub))
+    for year, groups in year_groups(scale).items():
+        plan = [channel for channel, n in YEARS[year].items() for _ in range(n * scale)]
+        bag = [group for group, n in groups.items() for _ in range(n)]
+        rng.shuffle(bag)
+        for channel, group in zip(plan, bag, strict=True):
+            out.append(_registration(rng, year, channel, group, pools[group].pop()))
     _assign(rng, out, scale)
     return out
 

@@ -34,23 +34,25 @@ def bars(table: Table) -> dict:
 
 
 def months(table: Table) -> dict:
-    """Stacked columns per month, one colour per channel (columns 1..3 of the table)."""
+    """Stacked columns per month or year, one colour per channel (columns 1..3 of the
+    table, the total in column 4; a year table's change column is not drawn)."""
     rows = table.rows
-    peak = max((r[-1] for r in rows), default=0) or 1
+    last = 1 + len(CHANNEL_FILLS)  # the total's column
+    peak = max((r[last] for r in rows), default=0) or 1
     step = min(MONTH_W_MAX, (MONTHS_W - 40) / max(1, len(rows)))
     columns = []
     for i, row in enumerate(rows):
         y = MONTHS_H
         parts = []
-        for c, count in enumerate(row[1:-1]):
+        for c, count in enumerate(row[1:last]):
             h = round(MONTHS_H * count / peak, 1)
             y -= h
             parts.append({"y": round(y, 1), "h": h, "fill": CHANNEL_FILLS[c], "count": count})
         columns.append({"x": round(40 + i * step, 1), "w": round(max(1.0, step - 2), 1),
-                        "month": row[0], "total": row[-1], "parts": parts,
+                        "month": row[0], "total": row[last], "parts": parts,
                         "tick": row[0].endswith("-01") or len(rows) <= 12})
-    legend = [{"label": h, "fill": f} for h, f in zip(table.headers[1:-1], CHANNEL_FILLS,
-                                                      strict=False)]
+    legend = [{"label": h, "fill": f} for h, f in zip(table.headers[1:last], CHANNEL_FILLS,
+                                                      strict=True)]
     return {"columns": columns, "width": MONTHS_W, "height": MONTHS_H + 30, "plot_h": MONTHS_H,
             "peak": peak, "legend": legend}
 

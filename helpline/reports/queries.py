@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..availability.missed import Period
+from ..availability.models import MissedContact
 from ..records.models import Registration
-from .models import MonthCount
+from .models import MonthCount, ReferralArrival
 
 # Dimensions counted straight from one column, in groups read by one GROUP BY each: the
 # columns of a group have few values together, so each query returns few rows, and the
@@ -192,11 +193,15 @@ def tally(session: Session, period: Period) -> Tally:
 
 
 def first_day(session: Session, period_tz) -> date | None:
-    """The first local day with a registration or a folded month ("since the start")."""
-    hour = session.scalar(select(func.min(Registration.contact_hour)))
-    month = session.scalar(select(func.min(MonthCount.month)))
-    days = [d for d in (month, hour and hour.replace(tzinfo=UTC).astimezone(period_tz).date())
-            if d is not None]
+    """The first local day with anything a report counts ("since the start"): a
+    registration, a folded month, a centre's reported arrivals or a missed contact."""
+    days = [session.scalar(select(func.min(MonthCount.month))),
+            session.scalar(select(func.min(ReferralArrival.first_day)))]
+    for hour in (session.scalar(select(func.min(Registration.contact_hour))),
+                 session.scalar(select(func.min(MissedContact.hour)))):
+        if hour is not None:
+            days.append(hour.replace(tzinfo=UTC).astimezone(period_tz).date())
+    days = [d for d in days if d is not None]
     return min(days) if days else None
 
 

@@ -7,8 +7,9 @@ tally is pure: the unit tests feed hand-made tallies and registrations.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -17,13 +18,20 @@ from sqlalchemy.orm import Session
 
 from ..availability import missed
 from ..availability.missed import Period
+from ..availability.models import MissedContact
 from ..records.models import CHANNEL_NAMES, CHANNELS
+from ..records.retention import MISSED_DIMENSION
 from ..records.taxonomy import Taxonomy
 from . import feedback, queries
-from .models import ReferralArrival
+from .models import MonthCount, ReferralArrival
 from .queries import Tally, quantile
 
 UNKNOWN = _l("Unknown")
+ARRIVALS_RULE = _l("Arrivals are the numbers the centres report for a span of days. A span "
+                   "that reaches beyond this period counts pro rata: for the share of its "
+                   "days that lie inside the period, rounded to whole people per centre.")
+# The missed contacts are grouped by week up to this many days, by month up to the next.
+WEEKS_UP_TO, MONTHS_UP_TO = 183, 3 * 366
 APPOINTMENT = "follow_up_appointment"  # the follow_up key of an appointment made
 REFERRAL = "referral"
 
@@ -36,16 +44,21 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list] = field(default_factory=list)
-    chart: str | None = None  # 'bars' (horizontal, first two columns) or 'months'
+    chart: str | None = None  # 'bars' (first two columns), 'months' or 'years' (stacked)
     footer: list | None = None  # a totals row, kept out of the chart
+    note: str | None = None  # how to read the table, shown beneath it and exported
 
     def all_rows(self) -> list[list]:
         return self.rows + ([self.footer] if self.footer else [])
 
 
-def pct(part: int, whole: int) -> float | None:
+class Pct(float):
+    """A share in percent (10.8 means 10.8 %): exports write it as a percentage cell."""
+
+
+def pct(part: float, whole: float) -> Pct | None:
     """A share in percent with one decimal, or None when there is nothing to share."""
-    return round(100 * part / whole, 1) if whole else None
+    return Pct(round(100 * part / whole, 1)) if whole else None
 
 
 class Labels:
@@ -55,7 +68,7 @@ class Labels:
         lang = str(get_locale() or "en")
         self.names: dict[str, dict[str, str]] = {}
         for section in ("age_bands", "genders", "help_given", "referral_targets", "regions",
-                        "follow_up", "target_groups"):
+                        "follow_up", "target_groups", "risk"):
             self.names[section] = {o.key: o.label_for(lang) for o in getattr(taxonomy, section)}
         self.names["subcategories"] = {s.key: s.label_for(lang)
                                        for g in taxonomy.target_groups for s in g.subcategories}
@@ -77,15 +90,15 @@ def _share_table(key, title, first, counts: Counter, order, labels, section, tot
     return table
 
 
-def contacts(t: Tally) -> list[Table]:
-    """Total and per channel; per month per channel."""
+def contacts(t: Tally, period: Period) -> list[Table]:
+    """Total and per channel; per year and per month, per channel."""
     per = t.channels()
     total = sum(per.values())
     channels = Table("channels", str(_l("Contacts per channel")),
                      [str(_l("Channel")), str(_l("Count")), "%"], chart="bars")
     for channel in CHANNELS:
         channels.rows.append([str(CHANNEL_NAMES[channel]), per[channel], pct(per[channel], total)])
-    channels.footer = [str(_l("Total")), total, 100.0 if total else None]
+    channels.footer = [str(_l("Total")), total, Pct(100.0) if total else None]
     months = Table("months", str(_l("Contacts per month and channel")),
                    [str(_l("Month"))] + [str(CHANNEL_NAMES[c]) for c in CHANNELS]
                    + [str(_l("Total"))], chart="months")
@@ -93,10 +106,36 @@ def contacts(t: Tally) -> list[Table]:
     for month in sorted(set().union(*by_month.values())):
         counts = [by_month[c][month] for c in CHANNELS]
         months.rows.append([month, *counts, sum(counts)])
+    years = per_year(t, period)
     apart = Table("no_conversation", str(_l("Chats without a conversation (not contacts)")),
                   [str(_l("Figure")), str(_l("Count"))])
     apart.rows.append([str(_l("Ended before the chatter wrote anything")), t.no_conversation()])
-    return [channels, months, apart]
+    return [channels, years, months, apart]
+
+
+def per_year(t: Tally, period: Period) -> Table:
+    """Contacts per year and channel, with the change from the year before: the annual
+    report's first table. A year the period covers only in part is marked with * and has
+    no change (it would compare a part of a year with a whole one)."""
+    headers = ([str(_l("Year"))] + [str(CHANNEL_NAMES[c]) for c in CHANNELS]
+               + [str(_l("Total")), str(_l("Change from the year before (%)"))])
+    table = Table("years", str(_l("Contacts per year and channel")), headers, chart="years")
+    by_month = {c: t.by_key("month", c) for c in CHANNELS}
+    before = None  # the previous whole year's total
+    partial = False
+    for year in range(period.first.year, period.last.year + 1):
+        counts = [sum(n for m, n in by_month[c].items() if m[:4] == str(year))
+                  for c in CHANNELS]
+        total = sum(counts)
+        whole = period.first <= date(year, 1, 1) and date(year, 12, 31) <= period.last
+        partial = partial or not whole
+        change = pct(total - before, before) if whole and before else None
+        table.rows.append([str(year) if whole else f"{year}*", *counts, total, change])
+        before = total if whole else None
+    if partial:
+        table.note = str(_l("* Only part of this year lies in the period, so no change from "
+                            "the year before is given."))
+    return table
 
 
 def who(t: Tally, taxonomy: Taxonomy, labels: Labels) -> list[Table]:
@@ -121,7 +160,7 @@ def who(t: Tally, taxonomy: Taxonomy, labels: Labels) -> list[Table]:
 
 
 def referrals(t: Tally, taxonomy: Taxonomy, labels: Labels,
-              arrivals: Counter) -> list[Table]:
+              arrivals: Counter, prorated: int = 0) -> list[Table]:
     """Referrals: count, share, accepted; per centre with reported arrivals; per region."""
     total = sum(t.channels().values())
     referred = t.by_key("help_given")[REFERRAL]
@@ -136,6 +175,10 @@ def referrals(t: Tally, taxonomy: Taxonomy, labels: Labels,
         [str(_l("Arrived at a treatment centre (reported by the centres)")), arrived],
         [str(_l("Started (share of referrals, %)")), pct(arrived, referred)],
     ]
+    summary.note = str(ARRIVALS_RULE)
+    if prorated:
+        summary.note += " " + str(_l("In this period %(n)s reported spans counted in part.",
+                                     n=prorated))
     per_centre = Table("referral_centres", str(_l("Referrals and arrivals per centre")),
                        [str(_l("Centre")), str(_l("Referred")), str(_l("Arrived")),
                         str(_l("Started (%)"))], chart="bars")
@@ -224,34 +267,122 @@ def people(t: Tally, taxonomy: Taxonomy, labels: Labels) -> list[Table]:
 
 
 def missed_tables(session: Session, period: Period, t: Tally) -> list[Table]:
-    """Missed contacts per ISO week (from the ledger), and the share of chatters answered."""
+    """Missed contacts per week, month or year (by the period's length, so a long period
+    stays a short table), the average per week, and the share of chatters answered."""
     report = missed.report(session, period, [])
-    weeks = Table("missed_weeks", str(_l("Missed contacts per week")),
-                  [str(_l("Week")), str(_l("Missed"))])
-    weeks.rows = [[week.label, week.total] for week in report.weeks]
+    folded = _folded_missed(session, period)
+    days = (period.last - period.first).days + 1
+    if days <= WEEKS_UP_TO:
+        table = Table("missed_weeks", str(_l("Missed contacts per week")),
+                      [str(_l("Week")), str(_l("Missed"))])
+        table.rows = [[week.label, week.total] for week in report.weeks]
+    else:
+        monthly = days <= MONTHS_UP_TO
+        width = 7 if monthly else 4
+        title = _l("Missed contacts per month") if monthly else _l("Missed contacts per year")
+        table = Table("missed_weeks", str(title),
+                      [str(_l("Month") if monthly else _l("Year")), str(_l("Missed"))])
+        counts: Counter = Counter({label: 0 for label in _labels(period, width)})
+        for hour, n in session.execute(
+                select(MissedContact.hour, func.count())
+                .where(MissedContact.hour >= period.start_utc,
+                       MissedContact.hour < period.end_utc)
+                .group_by(MissedContact.hour)):
+            counts[period.local(hour).strftime("%Y-%m")[:width]] += n
+        for month, n in folded.items():
+            counts[month[:width]] += n
+        table.rows = [[label, n] for label, n in sorted(counts.items())]
+    missed_n = report.total + sum(folded.values())
+    table.footer = [str(_l("Per week on average")), round(missed_n * 7 / days, 1)]
     answered = t.channels()["chat"]
-    missed_n = report.total + sum(t.by_key("missed").values())  # rows + folded months
     share = Table("answered", str(_l("Chatters answered")),
                   [str(_l("Chats answered")), str(_l("Chatters missed")), "%"])
     share.rows.append([answered, missed_n, pct(answered, answered + missed_n)])
-    return [weeks, share]
+    return [table, share]
 
 
-def arrivals(session: Session, period: Period) -> Counter:
-    """Arrivals reported by the centres for spans that lie inside the period."""
+def _labels(period: Period, width: int) -> list[str]:
+    """Every month (YYYY-MM, width 7) or year (YYYY, width 4) of the period, in order."""
+    labels, day = [], period.first.replace(day=1)
+    while day <= period.last:
+        labels.append(day.strftime("%Y-%m")[:width])
+        day = (day + timedelta(days=32)).replace(day=1)
+    return sorted(set(labels))
+
+
+def _folded_missed(session: Session, period: Period) -> Counter:
+    """Missed contacts past their retention, per month (YYYY-MM), for the months that
+    start inside the period (as the report's other folded counts)."""
+    first = period.first if period.first.day == 1 else (
+        period.first + timedelta(days=32)).replace(day=1)
     rows = session.execute(
-        select(ReferralArrival.centre, func.sum(ReferralArrival.arrived))
-        .where(ReferralArrival.first_day >= period.first, ReferralArrival.last_day <= period.last)
-        .group_by(ReferralArrival.centre))
-    return Counter({centre: int(n or 0) for centre, n in rows})
+        select(MonthCount.month, func.sum(MonthCount.count))
+        .where(MonthCount.dimension == MISSED_DIMENSION, MonthCount.month >= first,
+               MonthCount.month <= period.last)
+        .group_by(MonthCount.month))
+    return Counter({month.strftime("%Y-%m"): int(n or 0) for month, n in rows})
+
+
+def arrivals(session: Session, period: Period) -> tuple[Counter, int]:
+    """Arrivals reported by the centres, per centre, and how many spans counted in part.
+
+    A reported span that reaches over the period's edge counts pro rata, for the share of
+    its days inside the period, so adjacent periods add up to the whole; each centre's
+    sum is rounded to whole people. The page states this rule.
+    """
+    share: dict[str, float] = defaultdict(float)
+    prorated = 0
+    for centre, first, last, n in session.execute(
+            select(ReferralArrival.centre, ReferralArrival.first_day, ReferralArrival.last_day,
+                   ReferralArrival.arrived)
+            .where(ReferralArrival.first_day <= period.last,
+                   ReferralArrival.last_day >= period.first)):
+        days = (last - first).days + 1
+        inside = (min(last, period.last) - max(first, period.first)).days + 1
+        prorated += inside < days
+        share[centre] += n * inside / days
+    return Counter({centre: int(n + 0.5) for centre, n in share.items()}), prorated
+
+
+def glance(tables: list[Table]) -> Table:
+    """The annual report's summary page for the period, from the other tables: contacts
+    per channel and target group, referrals and arrivals, follow-up, the contacts' own
+    word, durations and missed contacts per week. Exported as the workbook's first sheet."""
+    t = {table.key: table for table in tables}
+    table = Table("glance", str(_l("At a glance")),
+                  [str(_l("Figure")), str(_l("Value")), "%"])
+    total = t["channels"].footer[1]
+    rows = [[str(_l("Contacts")), total, None]]
+    rows += [list(row) for row in t["channels"].rows]
+    rows += [list(row) for row in t["target_groups"].rows]
+    refs = dict(t["referrals"].rows)
+    referred = refs[str(_l("Referrals"))]
+    arrived = refs[str(_l("Arrived at a treatment centre (reported by the centres)"))]
+    rows += [[str(_l("Referrals")), referred, pct(referred, total)],
+             [str(_l("Arrived at a treatment centre (share of referrals)")), arrived,
+              pct(arrived, referred)]]
+    follow = {row[0]: row for row in t["follow_up"].rows}
+    for label in (_l("Follow-up appointments made"), _l("Contacted the helpline before: yes"),
+                  _l("Said the contact was helpful")):
+        rows.append(list(follow[str(label)]))
+    for row in t["durations"].rows:
+        if row[2] is not None:
+            rows.append([str(_l("%(channel)s: mean duration (minutes)", channel=row[0])),
+                         row[2], None])
+    missed_footer = t["missed_weeks"].footer
+    rows.append([str(_l("Missed contacts per week on average")), missed_footer[1], None])
+    table.rows = rows
+    table.note = t["referrals"].note
+    return table
 
 
 def build(session: Session, period: Period, taxonomy: Taxonomy) -> list[Table]:
-    """Every table of the report for one period, in page order."""
+    """Every table of the report for one period, in page order: at a glance first."""
     t = queries.tally(session, period)
     labels = Labels(taxonomy)
-    return [*contacts(t), *who(t, taxonomy, labels),
-            *referrals(t, taxonomy, labels, arrivals(session, period)),
-            *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
-            *times(t), *people(t, taxonomy, labels),
-            *missed_tables(session, period, t)]
+    tables = [*contacts(t, period), *who(t, taxonomy, labels),
+              *referrals(t, taxonomy, labels, *arrivals(session, period)),
+              *follow_up(t), *own_word(feedback.counts(session, period.first, period.last)),
+              *times(t), *people(t, taxonomy, labels),
+              *missed_tables(session, period, t)]
+    return [glance(tables), *tables]

@@ -55,7 +55,7 @@ def page():
     return render_template(
         "admin/reports.html", tables=tables, charts={t.key: charts.chart(t) for t in tables},
         period=period, args=args, years=years, taxonomy=current_taxonomy(),
-        retention=_retention())
+        retention=_retention(), arrivals_rule=report.ARRIVALS_RULE)
 
 
 @bp.route("/<key>.csv")
@@ -82,8 +82,11 @@ def xlsx():
 @roles_required("supervisor")
 def registrations_csv():
     period, _args = _period()
-    rows = export.registration_rows(db.session, period, notes=request.args.get("notes") == "1")
-    return export.attachment(stream_with_context(rows), "text/csv", "registrations", period,
+    machine = request.args.get("machine") == "1"
+    rows = export.registration_rows(db.session, period, notes=request.args.get("notes") == "1",
+                                    taxonomy=current_taxonomy(), machine=machine)
+    return export.attachment(stream_with_context(rows), "text/csv",
+                             "registrations-keys" if machine else "registrations", period,
                              "csv")
 
 

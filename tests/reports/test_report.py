@@ -60,7 +60,7 @@ def data(ctx):
         db.session.add(ReferralArrival(centre="cgg", first_day=date(2021, 1, 1),
                                        last_day=date(2021, 6, 30), arrived=1))
         db.session.add(ReferralArrival(centre="cgg", first_day=date(2021, 12, 1),
-                                       last_day=date(2022, 1, 31), arrived=5))  # not inside
+                                       last_day=date(2022, 1, 31), arrived=2))  # half inside
         db.session.commit()
     return rows
 
@@ -92,11 +92,31 @@ def test_referrals_arrivals_regions(ctx, data):
     t = tables(ctx)
     assert t["referrals"].rows == [
         ["Referrals", 2], ["Share of contacts (%)", 20.0], ["Referral accepted", 1],
-        ["Arrived at a treatment centre (reported by the centres)", 1],
-        ["Started (share of referrals, %)", 50.0]]
+        ["Arrived at a treatment centre (reported by the centres)", 2],
+        ["Started (share of referrals, %)", 100.0]]
     assert t["referral_centres"].rows == [
-        ["CGG (Centre for Mental Health Care)", 2, 1, 50.0]]
+        ["CGG (Centre for Mental Health Care)", 2, 2, 100.0]]
+    assert "pro rata" in t["referrals"].note and "1 reported spans counted in part" in (
+        t["referrals"].note)
     assert t["referral_regions"].rows == [["Antwerp", 1, 50.0], ["Limburg", 1, 50.0]]
+
+
+def test_arrivals_over_a_period_edge_count_pro_rata(ctx):
+    """A span reaching over the edge counts for its days inside: adjacent periods add up to
+    what the centre reported, rounded per centre."""
+    with ctx():
+        db.session.add_all([
+            ReferralArrival(centre="ufc", first_day=date(2021, 1, 1),
+                            last_day=date(2021, 12, 31), arrived=40),
+            ReferralArrival(centre="caw", first_day=date(2021, 3, 1),
+                            last_day=date(2021, 3, 31), arrived=3)])
+        db.session.commit()
+        q1 = report.arrivals(db.session, Period(date(2021, 1, 1), date(2021, 3, 31), TZ))
+        rest = report.arrivals(db.session, Period(date(2021, 4, 1), date(2021, 12, 31), TZ))
+        whole = report.arrivals(db.session, Period(date(2020, 6, 1), date(2022, 1, 1), TZ))
+    assert q1 == ({"ufc": 10, "caw": 3}, 1)  # 40 * 90 / 365 = 9.9
+    assert rest == ({"ufc": 30}, 1)  # 40 * 275 / 365 = 30.1
+    assert whole == ({"ufc": 40, "caw": 3}, 0)
 
 
 def test_follow_up_contacted_before_said_helpful(ctx, data):
@@ -122,14 +142,29 @@ def test_ages_and_genders_known_and_unknown(ctx, data):
     assert t["genders"].rows == [["Man", 1, 10.0], ["Woman", 1, 10.0], ["Unknown", 8, 80.0]]
 
 
-def test_missed_per_week_and_share_answered(ctx, data):
+def test_missed_grouped_by_week_month_or_year_and_share_answered(ctx, data):
+    """Weeks for a short period, months for a year, years for a long one: the table stays
+    short; folded months count in months and years; the average per week is given."""
     with ctx():
         for reason in ("closed", "left_unanswered", "closed"):
             missed.record(db.session, reason, datetime(2021, 6, 1, 10))  # a Tuesday, W22
+        missed.record(db.session, "closed", datetime(2018, 3, 1, 10))
+        db.session.add(MonthCount(month=date(2017, 5, 1), channel="chat", dimension="missed",
+                                  key="closed", count=4))
+        db.session.commit()
+    quarter = tables(ctx, Period(date(2021, 4, 1), date(2021, 6, 30), TZ))["missed_weeks"]
+    assert quarter.title == "Missed contacts per week" and len(quarter.rows) == 14
+    assert ["2021-W22", 3] in quarter.rows and sum(r[1] for r in quarter.rows) == 3
+    assert quarter.footer == ["Per week on average", round(3 * 7 / 91, 1)]
     t = tables(ctx)
-    assert ["2021-W22", 3] in t["missed_weeks"].rows
-    assert sum(row[1] for row in t["missed_weeks"].rows) == 3
+    year = t["missed_weeks"]
+    assert year.title == "Missed contacts per month" and len(year.rows) == 12
+    assert ["2021-06", 3] in year.rows and sum(r[1] for r in year.rows) == 3
     assert t["answered"].rows == [[3, 3, 50.0]]
+    five = tables(ctx, Period(date(2017, 1, 1), date(2021, 12, 31), TZ))["missed_weeks"]
+    assert five.title == "Missed contacts per year"
+    assert five.rows == [["2017", 4], ["2018", 1], ["2019", 0], ["2020", 0], ["2021", 3]]
+    assert five.footer == ["Per week on average", round(8 * 7 / 1826, 1)]
 
 
 def test_folded_months_add_to_rows(ctx, data):
@@ -169,15 +204,40 @@ def test_page_exports_and_permissions(app, make_staff, ctx, data):
     assert client.get("/staff/reports/?year=20x1").status_code == 400
     assert client.get("/staff/reports/?from=2021-05-01&to=2021-01-01").status_code == 400
     body = client.get("/staff/reports/channels.csv?year=2021").get_data(as_text=True)
-    assert list(csv.reader(io.StringIO(body)))[-1] == ["Total", "10", "100.0"]
+    assert list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))[-1] == [
+        "Total", "10", "100.0"]
     assert client.get("/staff/reports/nothing.csv?year=2021").status_code == 404
     xlsx = client.get("/staff/reports/report.xlsx?year=2021")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    rows = client.get("/staff/reports/registrations.csv?year=2021").get_data(as_text=True)
-    parsed = list(csv.DictReader(io.StringIO(rows)))
+    rows = client.get("/staff/reports/registrations.csv?year=2021&machine=1")
+    parsed = list(csv.DictReader(io.StringIO(rows.get_data(as_text=True))))
     assert len(parsed) == 10 and "note" not in parsed[0]
-    with_notes = client.get("/staff/reports/registrations.csv?year=2021&notes=1")
+    assert parsed[4]["target_group"] == "close_one" and parsed[4]["referral_accepted"] == "yes"
+    assert parsed[4]["contact_hour"] == "2021-03-05T09:00+01:00"
+    assert "registrations-keys-2021" in rows.headers["Content-Disposition"]
+    with_notes = client.get("/staff/reports/registrations.csv?year=2021&notes=1&machine=1")
     assert "note" in next(csv.DictReader(io.StringIO(with_notes.get_data(as_text=True))))
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("nl", {"Kanaal": "E-mail", "Doelgroep": "Bezorgd over een naaste",
+            "Doorverwijzing aanvaard": "Ja", "Datum en uur": "2021-03-05 09:00"}),
+    ("fr", {"Canal": "E-mail", "Orientation acceptée": "Oui",
+            "Date et heure": "2021-03-05 09:00"}),
+])
+def test_csv_for_belgian_excel(app, make_staff, data, lang, expected):
+    """Dutch and French: ';', a decimal comma, a byte-order mark, the labels people read."""
+    client = signed_in(app, make_staff("sara", "supervisor"))
+    body = client.get(f"/staff/reports/registrations.csv?year=2021&lang={lang}").data
+    assert body[:3] == b"\xef\xbb\xbf"
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 10
+    assert {k: rows[4][k] for k in expected} == expected
+    assert "close_one" not in body.decode() and "filed" not in body.decode()
+    table = client.get(f"/staff/reports/channels.csv?year=2021&lang={lang}").data
+    assert table[:3] == b"\xef\xbb\xbf"
+    parsed = list(csv.reader(io.StringIO(table.decode("utf-8-sig")), delimiter=";"))
+    assert parsed[1][1:] == ["3", "30,0"] and parsed[-1][1:] == ["10", "100,0"]
 
 
 def test_arrivals_are_entered_by_supervisors(app, make_staff, ctx):
@@ -209,3 +269,32 @@ def test_no_conversation_is_counted_apart_from_contacts(ctx, data):
     assert t["age_bands"].rows == [["36–45", 1, 10.0], ["Unknown", 9, 90.0]]
     assert t["waits"].rows == [[3, 20, 300]]
     assert t["no_conversation"].rows == [["Ended before the chatter wrote anything", 1]]
+
+
+def test_contacts_per_year_with_the_change(ctx, data):
+    """The annual report's first table: per year and channel, and the change from the year
+    before; a year only partly in the period is marked and gets no change."""
+    with ctx():
+        db.session.add_all([reg(datetime(2020, 2, 4, 14)) for _ in range(8)])
+        db.session.commit()
+    t = tables(ctx, Period(date(2020, 1, 1), date(2022, 3, 31), TZ))
+    assert t["years"].headers == ["Year", "Chat", "Phone", "E-mail", "Total",
+                                  "Change from the year before (%)"]
+    assert t["years"].rows == [["2020", 0, 8, 0, 8, None], ["2021", 3, 4, 3, 10, 25.0],
+                               ["2022*", 0, 1, 0, 1, None]]
+    assert "part of this year" in t["years"].note
+    assert tables(ctx)["years"].rows == [["2021", 3, 4, 3, 10, None]]
+    assert tables(ctx)["years"].note is None
+
+
+def test_since_the_start_begins_at_the_first_thing_counted(app, make_staff, ctx, data):
+    """Arrivals reported from before the first registration are inside "since the start"."""
+    with ctx():
+        db.session.add(ReferralArrival(centre="ufc", first_day=date(2020, 12, 1),
+                                       last_day=date(2020, 12, 31), arrived=7))
+        db.session.commit()
+        assert queries.first_day(db.session, TZ) == date(2020, 12, 1)
+    client = signed_in(app, make_staff("sara", "supervisor"))
+    page = client.get("/staff/reports/?all=1").get_data(as_text=True)
+    assert "2020-12-01 to " in page
+    assert "pro rata" in page
