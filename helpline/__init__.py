@@ -14,6 +14,7 @@ from flask_login import user_logged_in, user_logged_out
 from werkzeug.routing import IntegerConverter
 
 from . import i18n
+from .compat import engineio_frames
 from .compat.socketio_manager import BatchingRedisManager
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
@@ -153,6 +154,7 @@ def _init_extensions(app: Flask) -> None:
         serializer=StrictPacket,  # malformed and reserved events answered: socketio_packets
     )
     guard_messages(socketio.server, app.config["SOCKET_BAD_PACKETS_BEFORE_CLOSE"])
+    engineio_frames.install()  # a frame that is not Engine.IO closes the socket
     app.wsgi_app = AdmissionMiddleware(app.wsgi_app, app, socketio)  # socket caps per process
     app.wsgi_app = HandshakeCheck(app.wsgi_app)  # a malformed handshake: 400, before the caps
 

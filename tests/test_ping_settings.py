@@ -10,10 +10,16 @@ import websocket
 from helpline.settings import ROOT
 
 
-def documented(name: str) -> int:
-    """The value of `name` (milliseconds) as docs/protocol.md states it."""
+def documented(name: str) -> list[int]:
+    """Every value of `name` (milliseconds) docs/protocol.md states (Connection, Pings)."""
     text = (ROOT / "docs" / "protocol.md").read_text()
-    return int(re.search(rf"`{name}` (\d+)", text).group(1))
+    return [int(value) for value in re.findall(rf"`{name}` (\d+)", text)]
+
+
+def documented_seconds(words: str) -> int:
+    """The seconds docs/protocol.md gives after `words` ("= **15 s**", "(10 s)")."""
+    text = " ".join((ROOT / "docs" / "protocol.md").read_text().split())
+    return int(re.search(re.escape(words) + r"\D*(\d+) s\b", text).group(1))
 
 
 def test_the_handshake_carries_the_documented_ping_settings(live):
@@ -25,8 +31,15 @@ def test_the_handshake_carries_the_documented_ping_settings(live):
         ws.close()
     assert opened.startswith("0")  # the Engine.IO open packet
     handshake = json.loads(opened[1:])
-    assert handshake["pingInterval"] == documented("pingInterval")
-    assert handshake["pingTimeout"] == documented("pingTimeout")
+    interval, timeout = handshake["pingInterval"], handshake["pingTimeout"]
+    # one truth: each section that states the values states these (issue 19, item 20)
+    assert documented("pingInterval") == [interval, interval]
+    assert documented("pingTimeout") == [timeout, timeout]
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    assert not re.search(r"ping_(interval|timeout)\s*=\s*\d", text)  # no stale kwargs
+    assert documented_seconds("interval + 2 × timeout") * 1000 == interval + 2 * timeout
+    assert documented_seconds("ping for `pingInterval + pingTimeout`") * 1000 == \
+        interval + timeout
     # a silent client is noticed within interval + 2 x timeout (see docs/architecture.md)
     assert handshake["pingInterval"] + 2 * handshake["pingTimeout"] <= 15_000
 

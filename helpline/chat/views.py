@@ -35,14 +35,22 @@ def chat_page():
 
 
 def _opening() -> dict:
-    """Open now, or closed and the next opening worded for the intro ("Thursday 19:00")."""
+    """Open now, or closed and the next opening worded for the intro as people say it
+    ("Thursday at 19:00", "donderdag om 19 uur", "jeudi à 19 h")."""
     state = gate.intro_opening(db.session, live.now())
     nxt: datetime | None = state["next"]
     if nxt is None:
         return {"open": state["open"], "next": None}
     near = (nxt - datetime.fromtimestamp(live.now(), nxt.tzinfo)).days < 7  # a weekday says it
-    pattern = "EEEE HH:mm" if near else "EEEE d MMMM HH:mm"
-    return {"open": False, "next": format_datetime(nxt, pattern, rebase=False)}
+    day = format_datetime(nxt, "EEEE" if near else "EEEE d MMMM", rebase=False)
+    return {"open": False, "next": _("%(day)s at %(time)s", day=day, time=_clock(nxt))}
+
+
+def _clock(moment: datetime) -> str:
+    """A time of day the way the language writes it: "19 uur", "19 h 30", "19:30"."""
+    if moment.minute:
+        return _("%(hour)s:%(minute)s", hour=moment.hour, minute=f"{moment.minute:02d}")
+    return _("%(hour)s:00", hour=moment.hour)
 
 
 @bp.route("/no-script", methods=["POST"])

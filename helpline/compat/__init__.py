@@ -41,6 +41,8 @@ PATCHES = (
           ("engineio.socket:Socket.schedule_ping", "engineio.socket:Socket._send_ping"),
           ("engineio.socket:Socket().last_ping", "engineio.socket:Socket().closing",
            "engineio.socket:Socket().closed", "engineio.socket:Socket().server")),
+    Patch("engineio_frames", {"python-engineio": "4.15.1"},
+          ("engineio.packet:Packet.decode", "engineio.socket:Socket.receive")),
     Patch("engineio_sockets", {"python-engineio": "4.15.1"},
           (), ("engineio:Server().sockets",)),
     Patch("socketio_packets", {"python-socketio": "5.18.1", "python-engineio": "4.15.1"},

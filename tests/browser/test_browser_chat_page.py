@@ -198,7 +198,7 @@ def test_closed_intro_and_screen(browser, hours_server):
     page = browser.new_context(viewport=PHONE).new_page()
     page.goto(hours_server.urls[0] + "/")
     intro = page.locator("#intro-open")
-    expect(intro).to_have_text(f"The chat is closed; it opens {in_two_days:%A} 10:00.")
+    expect(intro).to_have_text(f"The chat is closed; it opens {in_two_days:%A} at 10:00.")
     assert in_first_screen(page, "#start-button")
     assert_accessible(page, "on the closed intro")
     start(page)

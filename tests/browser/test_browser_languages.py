@@ -69,7 +69,7 @@ def test_the_whole_chat_in_dutch(browser, live, live_staff):
 
     # Intake and the line: nobody on duty yet, so the chatter waits first in line.
     chatter.get_by_role("group", name="Je leeftijd").get_by_label("Jonger dan 18").check()
-    chatter.get_by_role("group", name="Je gender").get_by_label("Vrouw").check()
+    chatter.get_by_role("group", name="Je geslacht").get_by_label("Vrouw").check()
     chatter.get_by_role("button", name="Chat beginnen").click()
     expect(chatter.get_by_role("heading", level=1)).to_have_text("Wachten op een hulpverlener")
     expect(chatter.locator("#status-main")).to_have_text("Jij bent de volgende in de wachtrij.")

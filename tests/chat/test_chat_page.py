@@ -43,18 +43,20 @@ def test_the_intro_says_open_now(gated, monkeypatch):
 
 def test_the_intro_says_closed_and_when_it_opens(gated, monkeypatch):
     html = page_at(gated, monkeypatch, FRIDAY_10)
-    assert "The chat is closed; it opens Thursday 19:00." in intro(html)
+    assert "The chat is closed; it opens Thursday at 19:00." in intro(html)
     assert "open now" not in intro(html)
 
 
 def test_the_intro_is_worded_in_the_page_language(gated, monkeypatch):
     html = page_at(gated, monkeypatch, FRIDAY_10, "nl")
-    assert "donderdag 19:00" in intro(html)
+    assert "De chat is gesloten; hij gaat donderdag om 19 uur open." in intro(html)
+    html = page_at(gated, monkeypatch, FRIDAY_10, "fr")
+    assert "Le chat est fermé\u202f; il ouvre jeudi à 19\u202fh." in intro(html)
 
 
 def test_the_intro_counts_the_cut_off_before_closing_as_closed(gated, monkeypatch):
     html = page_at(gated, monkeypatch, datetime(2026, 11, 19, 21, 20, tzinfo=TZ))
-    assert "it opens Thursday 19:00" in intro(html)  # next week's: a weekday says it
+    assert "it opens Thursday at 19:00" in intro(html)  # next week's: a weekday says it
     before = page_at(gated, monkeypatch, datetime(2026, 11, 19, 21, 14, tzinfo=TZ))
     assert "The chat is open now." in intro(before)
 

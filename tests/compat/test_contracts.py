@@ -21,6 +21,7 @@ import gevent
 import pytest
 import redis
 import socketio
+from engineio import packet as engine_packet
 from engineio import socket as engine_socket
 from gevent import pywsgi
 from rq import SimpleWorker
@@ -29,6 +30,7 @@ from socketio.pubsub_manager import PubSubManager
 from socketio.redis_manager import RedisManager
 
 from helpline import compat
+from helpline.compat import engineio_frames
 from helpline.compat.pywsgi import BAD_REQUEST_RESPONSE, HookedHandler
 from helpline.compat.socketio_manager import BatchingRedisManager
 from helpline.compat.socketio_packets import StrictPacket
@@ -95,6 +97,32 @@ def test_engineio_socket_server():
     server = engine_server()
     sock = engine_socket.Socket(server, "sid")
     assert sock.server is server and isinstance(server.ping_interval, int | float)
+
+
+# --- engineio_frames --------------------------------------------------------------------
+
+
+@contract("engineio.packet:Packet.decode")
+def test_engineio_packet_decode():
+    """engine.io's own decoding (the one ours wraps) raises ValueError for a frame that is
+    not a packet; ours makes it a close packet."""
+    assert params(engineio_frames._decode) == ["self", "encoded_packet"]
+    for frame in ("zz", "", "bA"):
+        with pytest.raises(ValueError):
+            engineio_frames._decode(engine_packet.Packet(), frame)
+        pkt = engine_packet.Packet()
+        engineio_frames.decode(pkt, frame)
+        assert pkt.packet_type == engine_packet.CLOSE
+    assert engine_packet.Packet(encoded_packet="4hi").data == "hi"  # a packet is untouched
+
+
+@contract("engineio.socket:Socket.receive")
+def test_engineio_socket_receive():
+    """A close packet closes the socket, as a client's own close does."""
+    sock = engine_sock()
+    assert params(engine_socket.Socket.receive) == ["self", "pkt"]
+    sock.receive(engine_packet.Packet(engine_packet.CLOSE))
+    assert sock.closed
 
 
 # --- engineio_sockets -------------------------------------------------------------------
@@ -492,6 +520,7 @@ def test_a_version_that_differs_is_one_warning_per_patch_naming_what_to_revisit(
     warnings = compat.check(installed=installed)
     assert [line.split(":")[0] for line in warnings] == [
         "library patch helpline/compat/engineio_pings.py",
+        "library patch helpline/compat/engineio_frames.py",
         "library patch helpline/compat/engineio_sockets.py",
         "library patch helpline/compat/socketio_packets.py"]
     assert warnings[0] == (
