@@ -141,12 +141,14 @@ class RawSocket:
     """A bare Engine.IO v4 WebSocket (websocket-client): frames exactly as given, for tests of
     malformed packets. Answers the server's pings so that only the test decides to close."""
 
-    def __init__(self, url: str, namespace: str | None = "/chat", cookie: str | None = None):
+    def __init__(self, url: str, namespace: str | None = "/chat", cookie: str | None = None,
+                 query: str = ""):
         import websocket
 
         self.url = url
         self.ws = websocket.create_connection(
-            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
+            url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+            + (f"&{query}" if query else ""),
             timeout=10, header=[f"Cookie: {cookie}"] if cookie else None)
         assert self.ws.recv().startswith("0{")  # the Engine.IO open packet
         self.frames: list = []

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from redis.exceptions import RedisError
 
 from ..availability import gate
 from ..extensions import csrf, db
+from ..queue import assignment
 from ..realtime import live
 from ..realtime.ratelimit import TokenBucket
 from ..records.taxonomy import current as current_taxonomy
@@ -35,15 +38,22 @@ def chat_page():
 
 
 def _opening() -> dict:
-    """Open now, or closed and the next opening worded for the intro as people say it
-    ("Thursday at 19:00", "donderdag om 19 uur", "jeudi à 19 h")."""
+    """What the intro says before Start: open now (and whether a therapist is on duty, so
+    nobody is told "open" to wait for no one), or closed and the next opening worded as
+    people say it ("Thursday at 19:00", "donderdag om 19 uur", "jeudi à 19 h") and how far
+    off it is (the page asks again then)."""
     state = gate.intro_opening(db.session, live.now())
     nxt: datetime | None = state["next"]
+    if state["open"]:
+        return {"open": True, "next": None, "opens_in": None, "staffed": _staffed(),
+                "always_open": current_app.config["CHAT_ALWAYS_OPEN"]}
     if nxt is None:
-        return {"open": state["open"], "next": None}
-    near = (nxt - datetime.fromtimestamp(live.now(), nxt.tzinfo)).days < 7  # a weekday says it
-    day = format_datetime(nxt, "EEEE" if near else "EEEE d MMMM", rebase=False)
-    return {"open": False, "next": _("%(day)s at %(time)s", day=day, time=_clock(nxt))}
+        return {"open": False, "next": None, "opens_in": None}
+    ahead = nxt - datetime.fromtimestamp(live.now(), nxt.tzinfo)
+    day = format_datetime(nxt, "EEEE" if ahead.days < 7 else "EEEE d MMMM", rebase=False)
+    # Seconds from now by the server's clock: a browser's wrong clock cannot move it.
+    return {"open": False, "next": _("%(day)s at %(time)s", day=day, time=_clock(nxt)),
+            "opens_in": max(0, math.ceil(ahead.total_seconds()))}
 
 
 def _clock(moment: datetime) -> str:
@@ -51,6 +61,15 @@ def _clock(moment: datetime) -> str:
     if moment.minute:
         return _("%(hour)s:%(minute)s", hour=moment.hour, minute=f"{moment.minute:02d}")
     return _("%(hour)s:00", hour=moment.hour)
+
+
+def _staffed() -> bool | None:
+    """Whether a therapist is on duty now; None (say nothing) when Redis cannot tell."""
+    try:
+        return bool(assignment.on_duty(live.redis()))
+    except RedisError:
+        current_app.logger.warning("chat page: duty unknown (RedisError)")
+        return None
 
 
 @bp.route("/no-script", methods=["POST"])

@@ -45,6 +45,11 @@ EVENTS = (sio_packet.EVENT, sio_packet.BINARY_EVENT)
 # Refused packets so far, in the socket's Engine.IO session (its other keys are namespaces).
 BAD_PACKETS = "\x00bad_packets"
 TOO_MANY_BAD = _l("The connection sent too many packets that were refused; it is closed.")
+# Why a packet was refused, lazy: translated when the error is sent, in the socket's language.
+NOT_JSON = _l("The packet is not valid JSON.")
+UNKNOWN_TYPE = _l("Unknown packet type.")
+NO_BINARY = _l("Binary data is not accepted.")
+NOT_AN_ARRAY = _l("An event is an array: [name, payload].")
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +67,11 @@ class StrictPacket(sio_packet.Packet):
         try:
             count = super().decode(encoded_packet)
         except ValueError:  # broken JSON (JSONDecodeError), an id too long, ...
-            return self._refuse("bad_payload", "The packet is not valid JSON.")
+            return self._refuse("bad_payload", NOT_JSON)
         if self.packet_type not in KNOWN_TYPES:
-            return self._refuse("bad_payload", "Unknown packet type.")
+            return self._refuse("bad_payload", UNKNOWN_TYPE)
         if self.packet_type == sio_packet.BINARY_EVENT:
-            self.data = _refusal("bad_payload", "Binary data is not accepted.", None)
+            self.data = _refusal("bad_payload", NO_BINARY, _event_name(self.data))
             return count  # the attachments are collected, then the refusal is answered
         if self.packet_type == sio_packet.EVENT:
             self._check_event()
@@ -81,12 +86,12 @@ class StrictPacket(sio_packet.Packet):
     def _check_event(self) -> None:
         data = self.data
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
-            self.data = _refusal("bad_payload", "An event is an array: [name, payload].", None)
+            self.data = _refusal("bad_payload", NOT_AN_ARRAY, None)
         elif len(data[0]) > MAX_EVENT_NAME or data[0] in RESERVED:
             name = data[0] if len(data[0]) <= MAX_EVENT_NAME else None
             self.data = _refusal("reserved_event" if name else "unknown_event", None, name)
 
-    def _refuse(self, code: str, detail: str) -> int:
+    def _refuse(self, code: str, detail) -> int:
         """Answer in the packet's namespace when it names one; else close the socket."""
         if self.namespace is None:
             raise MalformedPacket(code)
@@ -95,8 +100,15 @@ class StrictPacket(sio_packet.Packet):
         return 0
 
 
-def _refusal(code: str, detail: str | None, name: str | None) -> list:
+def _refusal(code: str, detail, name: str | None) -> list:
+    """The data of a refused event: its code, a lazy detail (or None) and the client's name."""
     return [REFUSED, code, detail, name]
+
+
+def _event_name(data) -> str | None:
+    """The event name a client gave, when it is a usable one (the error names it)."""
+    name = data[0] if isinstance(data, list) and data else None
+    return name if isinstance(name, str) and len(name) <= MAX_EVENT_NAME else None
 
 
 def guard_messages(server, bad_packets_before_close: int) -> None:

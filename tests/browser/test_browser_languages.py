@@ -167,7 +167,7 @@ def test_french_chatter_switches_language_mid_chat(browser, live, live_staff):
     expect(chatter.locator("#status-main")).to_have_text("Je bent nummer 2 in de wachtrij.")
     expect(chatter.get_by_label("Je bericht")).to_have_value("Mijn concept")
     expect(chatter.locator("#char-count")).to_have_text("12 / 2000")
-    assert chatter.evaluate("sessionStorage.getItem('helpline.draft')") is None
+    assert chatter.evaluate("sessionStorage.getItem('helpline.draft')") == "Mijn concept"
     assert chatter.evaluate("window.sameDocument") is True
     expect(chatter.get_by_role("heading", level=1)).to_have_text("Wachten op een hulpverlener")
     expect(chatter.get_by_role("button", name="De wachtrij verlaten")).to_be_visible()

@@ -1,7 +1,7 @@
-// The draft kept across a language-switch reload (static/js/chat/draft.js).
+// The draft kept across a reload (static/js/chat/draft.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keepDraft, takeDraft, DRAFT_KEY } from '../../static/js/chat/draft.js';
+import { keepDraft, readDraft, dropDraft, DRAFT_KEY } from '../../static/js/chat/draft.js';
 
 function storage() {
   const map = new Map();
@@ -13,17 +13,21 @@ function storage() {
   };
 }
 
-test('a draft is read once and removed as it is read', () => {
+test('a draft is kept as it is typed and read back until dropped', () => {
   const s = storage();
+  keepDraft(s, 'half');
   keepDraft(s, 'half a sentence');
   assert.equal(s.map.get(DRAFT_KEY), 'half a sentence');
-  assert.equal(takeDraft(s), 'half a sentence');
-  assert.equal(takeDraft(s), null);
+  assert.equal(readDraft(s), 'half a sentence');
+  assert.equal(readDraft(s), 'half a sentence'); // a second reload finds it too
+  dropDraft(s);
+  assert.equal(readDraft(s), null);
   assert.equal(s.map.size, 0);
 });
 
-test('an empty draft is not kept', () => {
+test('an emptied box (sent, or cleared) keeps nothing', () => {
   const s = storage();
+  keepDraft(s, 'x');
   keepDraft(s, '');
   assert.equal(s.map.size, 0);
 });
@@ -32,5 +36,6 @@ test('blocked storage loses the draft quietly', () => {
   const blocked = { getItem() { throw new Error('blocked'); }, setItem() { throw new Error('blocked'); },
     removeItem() { throw new Error('blocked'); } };
   keepDraft(blocked, 'x');
-  assert.equal(takeDraft(blocked), null);
+  dropDraft(blocked);
+  assert.equal(readDraft(blocked), null);
 });

@@ -2,7 +2,7 @@
  * "no chat now" screen (closed, nobody on duty, line full) with the other channels. */
 import { byId, show, format } from '../lib/common.js';
 import { ACK_TIMEOUT_MS, ctx, el, T, forgetChat, markCounted, showScreen } from './state.js';
-import { closingKey, formatOpening, formatClock } from './timefmt.js';
+import { closingKey, formatOpening, formatClock, formatDay } from './timefmt.js';
 import { stopOwnTyping } from './compose.js';
 import { setTherapistTyping } from './transcript.js';
 import { setConnNotice, closeSocket } from './connection.js';
@@ -42,12 +42,20 @@ function keepForClosing() {
 
 export function onFollowUpCode(data) {
   if (!data || typeof data.code !== 'string') return;
+  ctx.followUp = data;
   card.followUpCodeText.textContent = data.code;
-  card.followUpWhen.textContent = format(T.follow_up_when, { from: data.from, until: data.until });
+  wordFollowUp();
   show(card.followUpCard, true);
-  const notice = card.followUpNotice;
-  notice.textContent = format(T.follow_up_notice, { code: data.code });
-  show(notice, ctx.chat.state !== 'ended');
+  show(card.followUpNotice, ctx.chat.state !== 'ended');
+}
+
+/* The code's days in the page's language ("6 december 2026"); again after a switch. */
+export function wordFollowUp() {
+  const data = ctx.followUp;
+  if (!data) return;
+  const day = function (iso) { return formatDay(iso, ctx.lang) || String(iso); };
+  card.followUpWhen.textContent = format(T.follow_up_when, { from: day(data.from), until: day(data.until) });
+  card.followUpNotice.textContent = format(T.follow_up_notice, { code: data.code });
 }
 
 function onFeedbackSubmit(event) {
@@ -74,6 +82,7 @@ export function resetClosingCards() {
   card.feedbackStatus.textContent = '';
   show(card.followUpCard, false);
   show(card.followUpNotice, false);
+  ctx.followUp = null;
 }
 
 export function init(root) {

@@ -5,6 +5,7 @@ import { format, show, charCount, cleanText, isSendKey, updateCounter as counter
 import { ACK_TIMEOUT_MS, cfg, ctx, el, T, setError, errorText } from './state.js';
 import { typingState, onTyped, stopTyping, TYPING_IDLE_MS } from './typing.js';
 import { addMessage } from './transcript.js';
+import { keepDraft } from './draft.js';
 
 const typing = typingState();
 let idleTimer = null;
@@ -14,6 +15,12 @@ let onEnded = null;
 export function touchKeyboard() {
   return Boolean(window.matchMedia && window.matchMedia('(pointer: coarse)').matches &&
     !window.matchMedia('(any-pointer: fine)').matches);
+}
+
+/* The box's text in the tab's storage while a chat runs, for a reload (draft.js). */
+function storeDraft() {
+  if (ctx.exiting || !ctx.chat.token || ctx.chat.state === 'ended') return;
+  keepDraft(sessionStorage, el.input.value);
 }
 
 export function updateCounter() { counter(el.input, el.counter, el.error, cfg.max_chars, T); }
@@ -32,10 +39,11 @@ function sendMessage() {
   if (!connected()) { setError(T.not_connected); return; }
   el.input.value = '';
   updateCounter();
+  storeDraft(); // sent: nothing kept
   stopOwnTyping(true);
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('message', { text: text }, function (err, res) {
     if (err || !res || !res.ok) {
-      if (!el.input.value) { el.input.value = raw; updateCounter(); }
+      if (!el.input.value) { el.input.value = raw; updateCounter(); storeDraft(); }
       setError(err ? T.not_sent : errorText(res));
       return;
     }
@@ -50,6 +58,7 @@ function emitTyping(on) {
 
 function onInput() {
   updateCounter();
+  storeDraft();
   if (ctx.chat.state !== 'active') return;
   clearTimeout(idleTimer);
   const action = onTyped(typing, Boolean(el.input.value.trim()), Date.now());

@@ -9,7 +9,7 @@ import { keepDraft } from './draft.js';
 import { renderStatus, renderPosition, setHandoverNotice } from './line.js';
 import { rewordTranscript, setTherapistTyping } from './transcript.js';
 import { updateCounter, wordComposeHelp } from './compose.js';
-import { closingText } from './closing.js';
+import { closingText, wordFollowUp } from './closing.js';
 import { titleChanged } from './attention.js';
 import { closeSocket, setConnNotice } from './connection.js';
 
@@ -19,6 +19,7 @@ const LANG_KEY = 'helpline.lang';
 const DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 'status-detail',
   'handover-notice', 'colleague-notice', 'transcript', 'typing', 'char-count', 'message',
   'compose-help', 'chat-error', 'end-button', 'end-confirm-text', 'closed-reason',
+  'follow-up-when', 'follow-up-notice',
   'unavailable-heading', 'unavailable-reason', 'unavailable-hours', 'unavailable-channels'];
 const SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
 let switching = false;
@@ -116,6 +117,7 @@ function reword() {
     el.colleagueNotice.textContent = format(SUPERVISION.colleague_joined, { name: ctx.colleagueName });
   }
   if (ctx.closedWith) el.closedReason.textContent = closingText(ctx.closedWith.by, ctx.closedWith.reason);
+  wordFollowUp();
   if (!el.connNotice.hidden) setConnNotice(true);
   setTherapistTyping(false);
   setError('');

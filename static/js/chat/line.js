@@ -14,7 +14,7 @@ export function renderStatus() {
     el.chatHeading.textContent = format(T.chat_heading, { name: name });
     el.statusMain.textContent = format(T.talking_with, { name: name });
     el.statusDetail.textContent = '';
-    show(el.noStaff, false);
+    showNoStaff(false);
     el.endButton.textContent = T.end;
   } else if (chat.state === 'waiting') {
     el.chatHeading.textContent = T.waiting_heading;
@@ -32,7 +32,14 @@ export function renderPosition(info) {
   const status = positionStatus(info, T, format);
   el.statusMain.textContent = status.main;
   el.statusDetail.textContent = status.detail;
-  show(el.noStaff, status.nobody);
+  showNoStaff(status.nobody);
+}
+
+/* The card of other channels; while it shows, the phone's message box is not sticky
+   (helpline.css), which would otherwise cover the card's end. */
+function showNoStaff(on) {
+  show(el.noStaff, on);
+  el.chat.classList.toggle('with-channels', Boolean(on));
 }
 
 /* The notice is kept as a TRANSFER key and its values, so a language switch rewords it. */

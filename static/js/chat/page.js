@@ -3,12 +3,12 @@
  * entry the template loads, calls init (see docs/architecture.md, "static/js/chat/").
  *
  * Privacy rules kept here: no cookie, no localStorage. The tab keeps the resume token, the
- * last message id and the rendered messages in sessionStorage (this tab only), cleared
- * when the chat ends or on quick exit, plus a flag that this tab was already counted as a
+ * last message id, the rendered messages and the unsent draft in sessionStorage (this tab
+ * only), cleared when the chat ends or on quick exit, plus a flag that this tab was already counted as a
  * missed contact (it holds no identifier) and the sound choice. Every server string is
  * rendered as text (textContent), never as HTML. */
 import { setLocale, show } from '../lib/common.js';
-import { init as initState, ACK_TIMEOUT_MS, ctx, el, T, freshChat, lastId, saveChat, loadChat,
+import { init as initState, ACK_TIMEOUT_MS, cfg, ctx, el, T, freshChat, lastId, saveChat, loadChat,
   forgetChat, isCounted, showScreen, setError, errorText } from './state.js';
 import { setConnNotice, closeSocket } from './connection.js';
 import { prepareProof, takeProof, hasProof, STALE_RETRIES } from './proof.js';
@@ -21,8 +21,9 @@ import { init as initClosing, showClosed, onFollowUpCode, showUnavailable,
   resetClosingCards } from './closing.js';
 import { init as initExit } from './exit.js';
 import { init as initLanguage, redirectToTabLanguage } from './language.js';
-import { takeDraft } from './draft.js';
+import { readDraft, dropDraft } from './draft.js';
 import { init as initAttention, notify } from './attention.js';
+import { openingDelay } from './timefmt.js';
 
 const UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
 const CHAT_LANGUAGES = ['nl', 'en', 'fr'];
@@ -225,6 +226,17 @@ function backToIntro(notice) {
   prepareProof();
 }
 
+/* A closed intro is rendered with the time until the chat opens: then the page asks the
+   server again (a reload), so its words and its button never outlive the closing. Only
+   while nothing has started: a chat, or a start on its way, is never reloaded. */
+function askAgainAtOpening() {
+  const delay = openingDelay(cfg.opens_in);
+  if (delay === null) return;
+  setTimeout(function () {
+    if (!el.intro.hidden && !ctx.pendingStart && !ctx.chat.token) window.location.reload();
+  }, delay);
+}
+
 /* ---------- wiring ---------- */
 
 /**
@@ -243,10 +255,11 @@ export function init(root, config) {
   el.startForm.addEventListener('submit', onStartSubmit);
   el.newChat.addEventListener('click', function () { backToIntro(''); });
   el.startButton.disabled = false; // rendered disabled until this script is ready
+  askAgainAtOpening();
 
   const stored = loadChat();
-  const draft = takeDraft(sessionStorage); // taken either way: a draft never outlives its chat
-  if (!stored) { showScreen('intro'); prepareProof(); return; }
+  if (!stored) { dropDraft(sessionStorage); showScreen('intro'); prepareProof(); return; }
+  const draft = readDraft(sessionStorage); // kept until sent or the chat ends
   ctx.chat.token = stored.token;
   stored.messages.forEach(function (m) { addMessage(m, false); });
   if (draft) { el.input.value = draft; updateCounter(); }

@@ -3,6 +3,7 @@
  * cookie, no localStorage; cleared when the chat ends or on quick exit). Filled by init
  * (called by page.js), so importing this module reads nothing of the page. */
 import { byId, errorText as errorWords, show } from '../lib/common.js';
+import { dropDraft } from './draft.js';
 
 const STORE_KEY = 'helpline.chat';
 const COUNTED_KEY = 'helpline.counted';
@@ -26,6 +27,7 @@ export const ctx = {
   exiting: false,      // quick exit under way: nothing more is stored
   lastPosition: null,  // the last place in line, to word it again after a switch
   closedWith: null,    // why the closing screen shows, likewise
+  followUp: null,      // the follow-up code the therapist gave ({code, from, until}), likewise
   colleagueName: null,
   handoverShown: null
 };
@@ -92,6 +94,7 @@ export function loadChat() {
 
 export function forgetChat() {
   try { sessionStorage.removeItem(STORE_KEY); } catch (e) { /* nothing stored */ }
+  dropDraft(sessionStorage);
 }
 
 /* This tab is in the missed-contact ledger already: count it once. After a quick exit
