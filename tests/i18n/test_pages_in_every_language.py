@@ -61,3 +61,15 @@ def test_no_english_on_any_page(app, make_staff, lang):
         sentences = {e for e in english if " " in e and len(e) > 12
                      and any(e in p for p in parts)}
         assert not single and not sentences, (path, single, sentences)
+
+
+def test_labels_before_a_value_follow_the_languages_punctuation(app, make_staff):
+    """A label written before its value ("Age: 25-34") is one translated string, so French
+    gets its space before the colon like every other French string (tests/i18n/test_wording)."""
+    make_staff("sup", role="supervisor")
+    http = app.test_client()
+    sign_in(http, "sup")
+    pages = {lang: http.get("/staff/", headers={"Accept-Language": f"{lang}-BE"})
+             .get_data(as_text=True) for lang in ("fr", "nl")}
+    assert "Âge\u202f:" in pages["fr"] and "Âge:" not in pages["fr"]
+    assert "Leeftijd:" in pages["nl"]
