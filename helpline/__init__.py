@@ -105,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
     from .audit import AuditEvent  # noqa: F401  (registers the audit trail's model)
     from .auth import sessions as staff_sessions
     from .canned import models as canned_models  # noqa: F401  (the ready texts)
+    from .messages import models as message_models  # noqa: F401  (anonymous messages)
     from .records import followup  # noqa: F401  (follow-up codes, hashed)
     from .records.taxonomy import load_taxonomy
     from .reports import feedback  # noqa: F401  (the chatters' answers, as counts)

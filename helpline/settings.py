@@ -169,6 +169,21 @@ class Config:
     MISSED_RETENTION_DAYS = _env_int("MISSED_RETENTION_DAYS", 365)
     AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 730)
 
+    # Anonymous messages (helpline/messages; docs/operations.md, "Anonymous messages").
+    # The folder of the epoch keys the messages' data keys are wrapped with: outside the
+    # database and apart from its backups. Empty: INSTANCE_PATH/message-keys (development
+    # only; production requires it).
+    MESSAGE_KEYS_DIR = os.environ.get("MESSAGE_KEYS_DIR", "")
+    # A conversation is deleted this many days after its last message.
+    MESSAGE_RETENTION_DAYS = _env_int("MESSAGE_RETENTION_DAYS", 30)
+    # The answer is promised this many working days (days the helpline opens) after writing.
+    MESSAGE_ANSWER_WORKING_DAYS = _env_int("MESSAGE_ANSWER_WORKING_DAYS", 3)
+    # Characters a message may hold; messages each side may write in one conversation.
+    MESSAGE_MAX_CHARS = _env_int("MESSAGE_MAX_CHARS", 5000)
+    MESSAGE_MAX_PER_CONVERSATION = _env_int("MESSAGE_MAX_PER_CONVERSATION", 20)
+    # Open conversations the helpline takes at once; beyond, writers are pointed elsewhere.
+    MESSAGE_MAX_OPEN = _env_int("MESSAGE_MAX_OPEN", 500)
+
     # Staff sessions: the console cookie; chatters get no cookie at all.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -310,8 +325,9 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
-        """Refuse a weak SECRET_KEY, the embedded Redis (it is for `make run` only) and
-        two-factor secrets encrypted with a key derived from SECRET_KEY."""
+        """Refuse a weak SECRET_KEY, the embedded Redis (it is for `make run` only),
+        two-factor secrets encrypted with a key derived from SECRET_KEY and message keys
+        in a default folder."""
         problem = secret_key_problem(config.get("SECRET_KEY", ""))
         if problem:
             raise Refusal(f"SECRET_KEY {problem}")
@@ -325,6 +341,9 @@ class ProductionConfig(Config):
                                                config["SECRET_KEY"])
         if problem:
             raise Refusal(f"TOTP_ENCRYPTION_KEYS {problem}")
+        if not config.get("MESSAGE_KEYS_DIR"):
+            raise Refusal("MESSAGE_KEYS_DIR must be set in production: a folder of the "
+                          "service user's own, apart from the database backups")
 
 
 CONFIGS = {

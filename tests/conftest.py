@@ -91,7 +91,7 @@ def redis_url():
 
 
 @pytest.fixture
-def app(redis_url):
+def app(redis_url, tmp_path):
     """A fresh app per test with an empty Redis and empty tables, and its own clock
     (tests.clock.Clock, the `clock` fixture): a test moves it instead of sleeping.
 
@@ -100,7 +100,8 @@ def app(redis_url):
     that touch the database directly use the `ctx` fixture.
     """
     app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0,
-                                           "CLOCK": Clock()})
+                                           "CLOCK": Clock(),
+                                           "MESSAGE_KEYS_DIR": str(tmp_path / "message-keys")})
     totp.forget()
     r = app.extensions["helpline_redis"]
     r.flushdb()

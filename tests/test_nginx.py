@@ -101,7 +101,8 @@ def proxied(tmp_path_factory):
     servers = LiveServers(url, database, tmp, count=2, env={
         "HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
         "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "PROXY_HOPS": "1", "SCRUBBER_PRELOAD": "1"})  # production loads it at start
+        "PROXY_HOPS": "1", "SCRUBBER_PRELOAD": "1",
+        "MESSAGE_KEYS_DIR": str(tmp / "message-keys")})  # production loads it at start
     upstreams = [int(u.rsplit(":", 1)[1]) for u in servers.urls]
     try:
         nginx, base = start_nginx(tmp, upstreams, "/healthz")

@@ -141,6 +141,7 @@ def test_production_takes_a_sentinel_url_for_all_three_users():
     app = create_app("production", overrides={
         "SECRET_KEY": secrets.token_urlsafe(48), "REDIS_URL": URL,
         "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "MESSAGE_KEYS_DIR": "/nonexistent/message-keys",
         "SQLALCHEMY_DATABASE_URI": "sqlite://", "SOCKETIO_ASYNC_MODE": "threading"})
     for name in ("helpline_redis", "helpline_rq_redis"):
         pool = app.extensions[name].connection_pool
@@ -153,6 +154,7 @@ def test_production_takes_a_sentinel_url_for_all_three_users():
         create_app("production", overrides={
             "SECRET_KEY": secrets.token_urlsafe(48), "REDIS_URL": "redis+sentinel://h:1/0",
             "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "MESSAGE_KEYS_DIR": "/nonexistent/message-keys",
             "SQLALCHEMY_DATABASE_URI": "sqlite://", "SOCKETIO_ASYNC_MODE": "threading"})
 
 

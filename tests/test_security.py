@@ -153,7 +153,8 @@ def production(redis_url, **overrides):
         "SECRET_KEY": STRONG_KEY, "REDIS_URL": redis_url,
         "TOTP_ENCRYPTION_KEYS": "r9L3dpy0B1Y1-LXTbmCUYZIy0XSr8ZCk1S8gh1qsqJ8=",
         "SQLALCHEMY_DATABASE_URI": "sqlite://", "SOCKETIO_ASYNC_MODE": "threading",
-        "SOCKETIO_MESSAGE_QUEUE": False, **overrides})
+        "SOCKETIO_MESSAGE_QUEUE": False, "MESSAGE_KEYS_DIR": "/nonexistent/message-keys",
+        **overrides})
 
 
 @pytest.mark.parametrize("key", ["a" * 39, "short-but-random-9f8e", "password" * 5,

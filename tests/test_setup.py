@@ -152,7 +152,7 @@ def production(tmp_path, redis_url: str = "unix:///nonexistent/redis.sock", **mo
     return {"HELPLINE_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
             "TOTP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}", "REDIS_URL": redis_url,
-            **more}
+            "MESSAGE_KEYS_DIR": str(tmp_path / "message-keys"), **more}
 
 
 def refused(args: list[str], env: dict[str, str]) -> str:

@@ -3,7 +3,8 @@
 Registration rows past their period are first folded into monthly counts
 (reports.models.MonthCount: the same tally the reports make from rows), then deleted, so
 reports "since the start" keep every contact. Missed-contact rows fold into counts per
-month and reason; audit events are simply deleted. The purge runs daily as an RQ job
+month and reason; audit events are simply deleted; anonymous messages expire and old
+message key epochs are destroyed (helpline/messages). The purge runs daily as an RQ job
 that schedules its own next run with `Queue.enqueue_at` (the worker runs RQ's scheduler);
 the worker schedules the first one when it starts.
 """
@@ -24,6 +25,7 @@ from ..availability import gate
 from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..extensions import db
+from ..messages import conversations as messages
 from ..reports.models import MonthCount
 from ..reports.queries import row_tally
 from ..settings import Config
@@ -126,6 +128,15 @@ def purge(session: Session, config, now: datetime | None = None) -> dict[str, in
         delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
     session.commit()
     done["follow_up_codes"] = followup.purge(session, now.replace(tzinfo=UTC).astimezone(tz).date())
+    # Anonymous messages: expire first, so no live conversation is left under an old epoch
+    # that rotation destroys (it wraps any left anew anyway).
+    moment = now.replace(tzinfo=UTC).timestamp()
+    expired = messages.expire_due(session, moment)
+    done["messages_expired"] = expired["expired"]
+    done["message_stubs"] = expired["stubs_deleted"]
+    rotated = messages.rotate_epochs(session, moment)
+    done["message_keys_rewrapped"] = rotated["rewrapped"]
+    done["message_epochs_destroyed"] = rotated["epochs_destroyed"]
     return done
 
 

@@ -119,7 +119,8 @@ def production(redis_url, keys: str | None):
     key = secrets.token_urlsafe(48)
     overrides = {"SECRET_KEY": key, "REDIS_URL": redis_url, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                  "SOCKETIO_ASYNC_MODE": "threading", "SOCKETIO_MESSAGE_QUEUE": False,
-                 "TOTP_ENCRYPTION_KEYS": keys(key) if callable(keys) else keys}
+                 "TOTP_ENCRYPTION_KEYS": keys(key) if callable(keys) else keys,
+                 "MESSAGE_KEYS_DIR": "/nonexistent/message-keys"}
     return create_app("production", overrides=overrides)
 
 
