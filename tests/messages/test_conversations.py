@@ -32,7 +32,8 @@ def rows_as_text() -> str:
     out = []
     for table in (Conversation.__table__, Message.__table__):
         for row in db.session.execute(sa.select(table)):
-            out += [v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in row]
+            out += [bytes(v).decode("latin-1") if isinstance(v, bytes | memoryview) else str(v)
+                    for v in row]
     return "\n".join(out)
 
 
