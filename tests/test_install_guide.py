@@ -188,6 +188,7 @@ def test_the_install_guide_ends_in_a_chat_over_wss(tmp_path, database, guide_red
         "HELPLINE_EMAIL": "info@stopitnow.example", "SELF_HELP_URL": "https://example.org/",
         # this machine's own: the test's database and Redis, a state folder in tmp
         "DATABASE_URL": database, "REDIS_URL": guide_redis, "INSTANCE_PATH": str(state),
+        "MESSAGE_KEYS_DIR": str(state / "message-keys"),
         # the test chats at any hour (an operator sets the opening hours at step 9)
         "CHAT_ALWAYS_OPEN": "1"})
     left = [name for name, value in env_file(settings).items() if "CHANGE_ME" in value]
