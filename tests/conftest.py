@@ -335,13 +335,18 @@ class LiveServers:
                            f"{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(self.procs)
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM to all (each stops gracefully at once), then SIGKILL to any still up."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running test's setup

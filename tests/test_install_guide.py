@@ -21,8 +21,8 @@ import pytest
 import requests
 
 import helpline
-from tests.conftest import ROOT, free_port
-from tests.test_nginx import need_nginx, start_nginx
+from tests.conftest import ROOT, free_port, stop_processes
+from tests.test_nginx import chat_through, need_nginx, start_nginx
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.once("embedded")]  # see tests/conftest.py
 GUIDE = ROOT / "docs" / "install.md"
@@ -225,24 +225,7 @@ def test_the_install_guide_ends_in_a_chat_over_wss(tmp_path, database, guide_red
                    "--app app users create anna --name Anna\n", as_root)
         anna = first_sign_in(base, ca, "anna", made.split("one-time password: ")[1].strip())
         cookie = "; ".join(f"{c.name}={c.value}" for c in anna.cookies)
-        therapist = peers(base, "/staff", cookie=cookie, verify=ca)
-        therapist.wait_for("state")
-        assert therapist.call("duty", {"on": True, "capacity": 1})["ok"]
-        chatter = peers(base, "/chat", verify=ca)
-        chat_id = chatter.call("start", {})["chat_id"]
-        therapist.wait_for("chat_assigned", lambda d: d["chat_id"] == chat_id)
-        hello = chatter.call("message", {"text": "Hallo, is daar iemand?"})["id"]
-        therapist.wait_for("message", lambda d: d["id"] == hello)
-        reply = therapist.call("message", {"chat_id": chat_id, "text": "Ja, ik luister."})["id"]
-        chatter.wait_for("message", lambda d: d["id"] == reply)
-        assert therapist.call("end", {"chat_id": chat_id})["ok"]
-        assert chatter.wait_for("ended")["by"] == "therapist"
+        chat_through(base, ca, cookie, peers)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs, timeout=20)
         log.close()

@@ -180,6 +180,12 @@ def test_sign_in_and_a_csrf_form_through_the_tls_proxy(proxied):
 def test_a_full_chat_over_wss_through_the_proxy(proxied, peers):
     base, ca = proxied["url"], proxied["ca"]
     _, cookie = sign_in(base, "anna", verify=ca)
+    chat_through(base, ca, cookie, peers)
+
+
+def chat_through(base: str, ca: str, cookie: str, peers) -> None:
+    """A whole chat over wss with Anna (signed in as `cookie`): on duty, assigned, a message
+    each way, ended by her, off duty again."""
     therapist = peers(base, "/staff", cookie=cookie, verify=ca)
     therapist.wait_for("state")
     assert therapist.call("duty", {"on": True, "capacity": 1})["ok"]
