@@ -36,6 +36,11 @@ ACTION_NAMES = {
     "canned_create": _l("Added a ready text"), "canned_edit": _l("Changed a ready text"),
     "canned_delete": _l("Deleted a ready text"),
     "staff_display_name": _l("Changed the name chatters see"),
+    "message_open": _l("Opened an anonymous message"),
+    "message_take": _l("Took an anonymous message"),
+    "message_handover": _l("Handed an anonymous message over"),
+    "message_consult": _l("Asked a supervisor about an anonymous message"),
+    "message_close": _l("Closed an anonymous message"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),
