@@ -34,8 +34,8 @@ def bars(table: Table) -> dict:
 
 
 def months(table: Table) -> dict:
-    """Stacked columns per month or year, one colour per channel (columns 1..3 of the
-    table, the total in column 4; a year table's change column is not drawn)."""
+    """Stacked columns per month or year, one colour per channel (columns 1..4 of the
+    table, the total in column 5; a year table's change column is not drawn)."""
     rows = table.rows
     last = 1 + len(CHANNEL_FILLS)  # the total's column
     peak = max((r[last] for r in rows), default=0) or 1
