@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..auth.access import roles_required
 from ..extensions import db
+from ..messages import inbox as message_inbox
+from ..realtime.live import now as clock_now
 from ..records.taxonomy import current as current_taxonomy
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
@@ -52,6 +56,7 @@ REASON_NAMES = {
 @bp.route("/overview")
 @roles_required("supervisor")
 def overview():
+    now = clock_now()
     taxonomy = current_taxonomy().as_dict()
     return render_template(
         "admin/overview.html",
@@ -59,4 +64,6 @@ def overview():
         reasons=[[k, str(v)] for k, v in REASON_NAMES.items()],  # in this order
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
         audit_rows=audit.latest(db.session, AUDIT_ROWS), action_names=ACTION_NAMES,
+        messages=message_inbox.summary(db.session, now),
+        messages_now=datetime.fromtimestamp(now, UTC).replace(tzinfo=None),
     )

@@ -435,3 +435,18 @@ def test_no_text_or_note_outside_the_encrypted_columns(app, ctx, clock, make_sta
                          else str(v) for v in row]
         text = "\n".join(dump).lower()
         assert "okapi" not in text and "giraffe" not in text
+
+
+def test_the_live_overview_shows_the_inbox_age_and_overdue(app, ctx, clock, make_staff):
+    make_staff("sara", role="supervisor")
+    with ctx():
+        clock.advance(-10 * DAY)
+        msg.write_new(db.session, clock(), "oud", "nl")
+        clock.advance(10 * DAY)
+        msg.write_new(db.session, clock(), "nieuw", "nl")
+    html = signed_in(app, "sara").get("/staff/overview").get_data(as_text=True)
+    card = re.search(r'<section class="card" aria-labelledby="messages-heading".*?</section>',
+                     html, re.S).group(0)
+    assert re.search(r'data-figure="waiting">2<', card)
+    assert re.search(r'data-figure="overdue" class="overdue">1<', card)
+    assert re.search(r"data-figure=\"oldest\">(1 week|10 days)<", card), card  # the longest wait
