@@ -174,6 +174,7 @@ def _register_pages(app: Flask) -> None:
     from .chat.views import bp as chat_bp
     from .console import views as console_views  # noqa: F401  (the console, on it too)
     from .errors import register_error_pages
+    from .messages.staff_views import bp as message_inbox_bp
     from .records.cli import register_cli as register_records_cli
     from .records.views import bp as registrations_bp
     from .reports.views import bp as reports_bp
@@ -191,6 +192,7 @@ def _register_pages(app: Flask) -> None:
     app.register_blueprint(registrations_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(message_inbox_bp)
     register_error_pages(app)
     register_cli(app)
     register_records_cli(app)

@@ -40,6 +40,10 @@ ACTIONS = (
     "canned_create", "canned_edit", "canned_delete",
     # the name chatters see (accounts page or own account page)
     "staff_display_name",
+    # anonymous messages (helpline/messages/inbox.py): chat_ref is "message-<row id>";
+    # who opened, took, handed over (to whom), asked a supervisor about or closed which
+    # conversation, never a text or a note
+    "message_open", "message_take", "message_handover", "message_consult", "message_close",
 )
 # A chat reference is the random chat id the platform issued, nothing else.
 _CHAT_REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..realtime import metrics
 from . import schedule
-from .models import REASONS, WAITED_REASONS, MissedContact
+from .models import CHAT_REASONS, REASONS, WAITED_REASONS, MissedContact
 
 
 def hour_of(moment: datetime | float) -> datetime:
@@ -164,7 +164,8 @@ def report(session: Session, period: Period, chat_slots) -> Report:
         week = weeks.get(_monday(local.date()))
         if week is not None:
             week.counts[reason] += count
-        matrix[local.weekday()][local.hour] += count
+        if reason in CHAT_REASONS:  # the heatmap is about the chat's hours
+            matrix[local.weekday()][local.hour] += count
         if reason in wait_sum and counted:
             wait_sum[reason] += int(summed or 0)
             wait_n[reason] += counted

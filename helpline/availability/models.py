@@ -14,7 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 EXCEPTION_KINDS = ("closed", "extra")
-REASONS = ("closed", "nobody_on_duty", "left_unanswered", "dropped_waiting", "at_capacity")
+# Why a chatter was missed; and an anonymous message left unanswered past its promised
+# day (counted once per conversation, at the hour that day ended: messages/inbox.py).
+CHAT_REASONS = ("closed", "nobody_on_duty", "left_unanswered", "dropped_waiting", "at_capacity")
+REASONS = (*CHAT_REASONS, "message_overdue")
 # The reasons where a chatter was in the line and left it before being answered.
 WAITED_REASONS = ("left_unanswered", "dropped_waiting")
 NOTE_MAX = 200

@@ -50,6 +50,7 @@ REASON_NAMES = {
     "left_unanswered": _l("Left the line unanswered"),
     "dropped_waiting": _l("Dropped while waiting"),
     "at_capacity": _l("Turned away at capacity"),
+    "message_overdue": _l("Anonymous message unanswered past the promised day"),
 }
 # The longest period the missed-chats page reports on at once.
 MAX_PERIOD_DAYS = 3 * 366

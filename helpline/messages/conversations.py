@@ -29,8 +29,8 @@ from ..i18n import LANGUAGES
 from ..records import taxonomy
 from ..settings import setting
 from . import codes, keys, texts, workdays
-from .errors import BadProfile, ConversationFull, HelplineFull, NotLive, TakenByOther
-from .models import LIVE_STATES, Conversation, Message
+from .errors import BadProfile, ConversationFull, HelplineFull, NotLive, NotRead, TakenByOther
+from .models import LIVE_STATES, Conversation, HandoverNote, Message
 
 BATCH = 500  # rows per transaction in the daily job: live requests never wait long
 
@@ -205,6 +205,9 @@ def add_staff_answer(session: Session, conversation: Conversation, staff_id: int
     take(session, conversation, staff_id, now)
     entry = _add(session, conversation, "staff", text, now)
     conversation.state = "answered"
+    if conversation.first_answer_at is None:  # what the reports keep (answer times)
+        conversation.first_answer_at = entry.at
+        conversation.answered_in_time = local_today(now) <= conversation.answer_due
     session.commit()
     return entry
 
@@ -212,6 +215,7 @@ def add_staff_answer(session: Session, conversation: Conversation, staff_id: int
 def _shred(session: Session, ids: list[int], state: str, at: datetime) -> None:
     """Delete the text, the data key and the code's verifier of these conversations."""
     session.execute(delete(Message).where(Message.conversation_id.in_(ids)))
+    session.execute(delete(HandoverNote).where(HandoverNote.conversation_id.in_(ids)))
     session.execute(update(Conversation).where(Conversation.id.in_(ids)).values(
         state=state, ended_at=at, code_hash=None, wrapped_key=None, key_epoch=None))
 
@@ -229,6 +233,7 @@ def end_by_writer(session: Session, conversation: Conversation, now: float) -> N
 def forget(session: Session, conversation: Conversation) -> None:
     """Delete a conversation altogether: its messages and its row with its wrapped key."""
     session.execute(delete(Message).where(Message.conversation_id == conversation.id))
+    session.execute(delete(HandoverNote).where(HandoverNote.conversation_id == conversation.id))
     session.execute(delete(Conversation).where(Conversation.id == conversation.id))
     session.commit()
 
@@ -283,3 +288,36 @@ def rotate_epochs(session: Session, now: float) -> dict[str, int]:
         keys.destroy(folder, epoch)
         done["epochs_destroyed"] += 1
     return done
+
+
+def mark_read_by_writer(session: Session, conversation: Conversation, now: float) -> None:
+    """The writer opened the conversation (and so saw every answer in it): a therapist may
+    close it once its last answer was read (inbox.close)."""
+    _live(conversation, now)
+    conversation.writer_read_at = _utc(now)
+    session.commit()
+
+
+def last_answer_at(session: Session, conversation: Conversation) -> datetime | None:
+    """When the staff side last answered, or None."""
+    return session.scalar(select(func.max(Message.at)).where(
+        Message.conversation_id == conversation.id, Message.author == "staff"))
+
+
+def close_by_staff(session: Session, conversation: Conversation, now: float) -> None:
+    """A therapist ends an answered conversation whose last answer the writer has read:
+    text, key and code are deleted now, as when the writer ends it (state "closed")."""
+    _live(conversation, now)
+    last = last_answer_at(session, conversation)
+    if (conversation.state != "answered" or last is None
+            or conversation.writer_read_at is None or conversation.writer_read_at < last):
+        raise NotRead()
+    _shred(session, [conversation.id], "closed", _utc(now))
+    conversation.last_activity_at = _utc(now)
+    session.commit()
+    session.refresh(conversation)
+
+
+def data_key(conversation: Conversation) -> bytes:
+    """The conversation's data key (for texts kept beside its messages: hand-over notes)."""
+    return _data_key(conversation)

@@ -61,3 +61,21 @@ class TakenByOther(Refused):
     """Another therapist took this conversation."""
 
     code = "taken_by_other"
+
+
+class NotRead(Refused):
+    """A therapist may close a conversation only once the writer has read its last answer."""
+
+    code = "not_read"
+
+
+class NotYours(Refused):
+    """Only the therapist who took the conversation (or a supervisor) may do this."""
+
+    code = "not_yours"
+
+
+class NotEnded(Refused):
+    """A registration is filed once the conversation has ended."""
+
+    code = "not_ended"

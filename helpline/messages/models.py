@@ -19,8 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-STATES = ("open", "answered", "ended", "expired")
+STATES = ("open", "answered", "ended", "closed", "expired")
 LIVE_STATES = ("open", "answered")  # a code opens these; the others have no text left
+# How a conversation stopped: the writer ended it, a therapist closed it after the last
+# answer was read, or it expired. Each leaves a stub to file the registration from.
+ENDED_STATES = ("ended", "closed", "expired")
 AUTHORS = ("writer", "staff")
 
 
@@ -45,6 +48,16 @@ class Conversation(db.Model):
     # both NULL once the conversation ended: its text can no longer be read.
     key_epoch: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     wrapped_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # The staff side (0012): when the first answer was written and whether that was by the
+    # promised day (kept for the registration's answer-time figures), when the writer last
+    # opened the conversation (a therapist may close it once the last answer was read),
+    # whether it was counted once as overdue in the missed ledger, and since when a
+    # supervisor is asked to look at it.
+    first_answer_at: Mapped[datetime | None]
+    answered_in_time: Mapped[bool | None]
+    writer_read_at: Mapped[datetime | None]
+    overdue_counted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    supervisor_asked_at: Mapped[datetime | None]
 
 
 class Message(db.Model):
@@ -57,4 +70,19 @@ class Message(db.Model):
         sa.ForeignKey("message_conversations.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(sa.String(8))  # writer | staff
     at: Mapped[datetime]
+    ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class HandoverNote(db.Model):
+    """The note a therapist leaves when handing a conversation to a colleague: encrypted
+    with the conversation's data key (keys.py, author "note"), so it is shredded with it."""
+
+    __tablename__ = "message_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("message_conversations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    from_staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
+    to_staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"))
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)

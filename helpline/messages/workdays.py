@@ -1,8 +1,10 @@
 """The promised answer day: N working days after the day of writing.
 
-A working day is a local day on which the helpline is open on any channel (weekly hours
-plus that day's exceptions: a holiday closed on every channel is no working day). The
-day of writing does not count. Should no channel open at all within SEARCH_DAYS (no
+A working day is a local day on which the "message" channel is staffed, when it has
+weekly hours of its own (the opening-hours page gives it hours like any channel, plus
+that day's exceptions); without weekly hours of its own, a day on which the helpline is
+open on any channel (a holiday closed on every channel is no working day). The day of
+writing does not count. Should no channel open at all within SEARCH_DAYS (no
 hours set), the promise falls back to calendar days rather than to no day.
 """
 
@@ -21,8 +23,19 @@ from ..records.models import CHANNELS
 SEARCH_DAYS = 366
 
 
-def is_working_day(slots: list, exceptions: list, day: date) -> bool:
-    return any(schedule.local_sessions(slots, exceptions, channel, day) for channel in CHANNELS)
+MESSAGE_CHANNEL = "message"
+
+
+def counted_channels(slots: list) -> tuple[str, ...]:
+    """The message channel alone when it has weekly hours, else every channel."""
+    if any(slot.channel == MESSAGE_CHANNEL for slot in slots):
+        return (MESSAGE_CHANNEL,)
+    return CHANNELS
+
+
+def is_working_day(slots: list, exceptions: list, day: date,
+                   channels: tuple[str, ...] = CHANNELS) -> bool:
+    return any(schedule.local_sessions(slots, exceptions, channel, day) for channel in channels)
 
 
 def due_day(slots: Iterable, exceptions: Iterable, today: date, working_days: int) -> date:
@@ -31,10 +44,11 @@ def due_day(slots: Iterable, exceptions: Iterable, today: date, working_days: in
     if working_days <= 0:
         return today
     slots, exceptions = list(slots), list(exceptions)
+    channels = counted_channels(slots)
     counted, day = 0, today
     for _ in range(SEARCH_DAYS):
         day += timedelta(days=1)
-        if is_working_day(slots, exceptions, day):
+        if is_working_day(slots, exceptions, day, channels):
             counted += 1
             if counted >= working_days:
                 return day

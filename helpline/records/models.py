@@ -63,8 +63,9 @@ class Staff(UserMixin, db.Model):
 
 
 # The helpline's channels: every registration has one, and each has its opening hours.
-CHANNELS = ("chat", "phone", "email")
-CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail")}
+CHANNELS = ("chat", "phone", "email", "message")
+CHANNEL_NAMES = {"chat": _l("Chat"), "phone": _l("Phone"), "email": _l("E-mail"),
+                 "message": _l("Anonymous message")}
 CONTACTED_BEFORE = ("yes", "no", "unknown")
 
 
@@ -97,12 +98,17 @@ class Registration(db.Model):
     said_helpful: Mapped[bool] = mapped_column(default=False)
     age_band: Mapped[str] = mapped_column(sa.String(32), default="unknown")
     gender: Mapped[str] = mapped_column(sa.String(32), default="unknown")
+    # A chat's wait in the line; an anonymous message's time to its first answer (whole
+    # minutes, in seconds), None when it was never answered.
     wait_seconds: Mapped[int | None]
     duration_seconds: Mapped[int | None]
     # A random id shared by the registrations of one follow-up series (no identity).
     series_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     # This contact is a follow-up appointment kept (the chatter came back with a code).
     follow_up_kept: Mapped[bool] = mapped_column(default=False)
+    # An anonymous message only: first answered by the promised day (None when it ended
+    # unanswered before that day: no promise was broken or kept).
+    answered_in_time: Mapped[bool | None]
     note: Mapped[str] = mapped_column(sa.Text, default="")  # scrub markers may lengthen it
     created_at: Mapped[datetime] = mapped_column(default=lambda: to_hour(utcnow()))
 

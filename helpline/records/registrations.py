@@ -20,6 +20,9 @@ from .summary_rules import validate_summary
 from .taxonomy import Taxonomy
 
 STAFF_CHANNELS = ("phone", "email")  # chats are registered from the console
+# Registered from the conversation itself (the console, the messages inbox): their
+# channel and times are not the form's to change.
+CONVERSATION_CHANNELS = ("chat", "message")
 EDIT_DAYS = 7  # a therapist sees and corrects their own registrations this long
 MAX_DURATION_MINUTES = 24 * 60
 LIST_LIMIT = 500
@@ -126,8 +129,8 @@ def correct(session: Session, taxonomy: Taxonomy, staff: Staff, row: Registratio
             values: dict, confirmed_note: str | None = None,
             contact: Contact | None = None, language: str = "nl") -> Registration:
     """Change a registration's fields and record who corrected which one, when (no text)."""
-    if row.channel == "chat":
-        contact = None  # a chat's channel and times come from the chat itself
+    if row.channel in CONVERSATION_CHANNELS:
+        contact = None  # a chat's or a message's channel and times come from itself
     errors = contact.check() if contact is not None else {}
     clean = prepare(values, taxonomy, confirmed_note, errors, language)
     for field, value in {**clean, **(contact.fields() if contact else {})}.items():

@@ -26,6 +26,7 @@ from ..availability.missed import Period
 from ..availability.models import MissedContact
 from ..extensions import db
 from ..messages import conversations as messages
+from ..messages import inbox as message_inbox
 from ..reports.models import MonthCount
 from ..reports.queries import row_tally
 from ..settings import Config
@@ -131,6 +132,10 @@ def purge(session: Session, config, now: datetime | None = None) -> dict[str, in
     # Anonymous messages: expire first, so no live conversation is left under an old epoch
     # that rotation destroys (it wraps any left anew anyway).
     moment = now.replace(tzinfo=UTC).timestamp()
+    # Late answers count in the missed ledger before a conversation can expire; stubs
+    # nobody filed become "missing" registrations before expire_due deletes stubs.
+    done["messages_overdue"] = message_inbox.mark_overdue(session, moment)
+    done["message_stubs_unfiled"] = message_inbox.record_unfiled(session, moment)
     expired = messages.expire_due(session, moment)
     done["messages_expired"] = expired["expired"]
     done["message_stubs"] = expired["stubs_deleted"]

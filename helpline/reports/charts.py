@@ -13,7 +13,7 @@ from ..availability.missed import Cell, Report
 from ..i18n import WEEKDAY_NAMES, WEEKDAY_SHORT
 from .report import Table
 
-CHANNEL_FILLS = ("#2171b5", "#6baed6", "#fd8d3c")  # chat, phone, e-mail
+CHANNEL_FILLS = ("#2171b5", "#6baed6", "#fd8d3c", "#31a354")  # chat, phone, e-mail, message
 BAR_FILL = "#4292c6"
 BAR_H, BAR_GAP, LABEL_W, BARS_W = 18, 6, 260, 520
 MONTHS_H, MONTH_W_MAX, MONTHS_W = 180, 28, 720
@@ -34,8 +34,8 @@ def bars(table: Table) -> dict:
 
 
 def months(table: Table) -> dict:
-    """Stacked columns per month or year, one colour per channel (columns 1..3 of the
-    table, the total in column 4; a year table's change column is not drawn)."""
+    """Stacked columns per month or year, one colour per channel (columns 1..4 of the
+    table, the total in column 5; a year table's change column is not drawn)."""
     rows = table.rows
     last = 1 + len(CHANNEL_FILLS)  # the total's column
     peak = max((r[last] for r in rows), default=0) or 1

@@ -29,7 +29,7 @@ from .models import MonthCount, ReferralArrival
 COLUMN_GROUPS = (
     {"status": Registration.status, "target_group": Registration.target_group,
      "subcategory": Registration.subcategory, "age_band": Registration.age_band,
-     "gender": Registration.gender},
+     "gender": Registration.gender, "answered_in_time": Registration.answered_in_time},
     {"referral_target": Registration.referral_target,
      "referral_region": Registration.referral_region,
      "referral_accepted": Registration.referral_accepted,

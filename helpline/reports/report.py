@@ -240,6 +240,8 @@ def times(t: Tally) -> list[Table]:
                       [str(_l("Channel")), str(_l("Contacts with a duration")),
                        str(_l("Mean")), str(_l("Median"))])
     for channel in CHANNELS:
+        if channel == "message":
+            continue  # a conversation by messages has no duration: see message_answers
         n = t.by_key("duration_n", channel)["n"]
         total = t.by_key("duration_sum", channel)["seconds"]
         median = quantile(t.by_key("duration_minute", channel), 0.5)
@@ -252,7 +254,30 @@ def times(t: Tally) -> list[Table]:
     median, p90 = quantile(waits, 0.5), quantile(waits, 0.9)
     wait.rows.append([sum(waits.values()), None if median is None else int(median),
                       None if p90 is None else int(p90)])
-    return [durations, wait]
+    return [durations, wait, message_answers(t)]
+
+
+def message_answers(t: Tally) -> Table:
+    """Anonymous messages: how many were answered, the median time to the first answer
+    (hours), and the share first answered by the promised day (of those answered, or left
+    unanswered past it)."""
+    table = Table("message_answers", str(_l("Anonymous messages: answer times")),
+                  [str(_l("Figure")), str(_l("Value"))])
+    waits = t.by_key("wait_second", "message")
+    timely = t.by_key("answered_in_time", "message")
+    judged = timely["yes"] + timely["no"]
+    median = quantile(waits, 0.5)
+    table.rows = [
+        [str(_l("Conversations registered")), t.channels()["message"]],
+        [str(_l("Answered")), sum(waits.values())],
+        [str(_l("Median time to the first answer (hours)")),
+         None if median is None else round(median / 3600, 1)],
+        [str(_l("First answered by the promised day (%)")), pct(timely["yes"], judged)],
+        [str(_l("Late or unanswered past the promised day")), timely["no"]],
+    ]
+    table.note = str(_l("The promised day is the one the writer was given when they wrote "
+                        "(working days of the message channel's hours)."))
+    return table
 
 
 def people(t: Tally, taxonomy: Taxonomy, labels: Labels) -> list[Table]:
@@ -369,6 +394,12 @@ def glance(tables: list[Table]) -> Table:
         if row[2] is not None:
             rows.append([str(_l("%(channel)s: mean duration (minutes)", channel=row[0])),
                          row[2], None])
+    answers = t["message_answers"].rows
+    if answers[1][1]:  # some anonymous message was answered
+        rows += [[str(_l("Anonymous messages: median time to the first answer (hours)")),
+                  answers[2][1], None],
+                 [str(_l("Anonymous messages: first answered by the promised day")), None,
+                  answers[3][1]]]
     missed_footer = t["missed_weeks"].footer
     rows.append([str(_l("Missed contacts per week on average")), missed_footer[1], None])
     table.rows = rows

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..availability import gate, missed
-from ..availability.models import REASONS, MissedContact
+from ..availability.models import CHAT_REASONS, MissedContact
 from ..chat import places, proofofwork, store
 from ..extensions import db
 from ..queue import assignment, broadcast, keys
@@ -110,10 +110,11 @@ def _mean(total: float, count: int) -> float | None:
 
 def missed_today(session: Session, period) -> dict[str, int]:
     """Missed chatters today per reason, from the missed-contact ledger."""
-    counts = dict.fromkeys(REASONS, 0)
+    counts = dict.fromkeys(CHAT_REASONS, 0)
     rows = session.execute(
         select(MissedContact.reason, func.count())
-        .where(MissedContact.hour >= period.start_utc, MissedContact.hour < period.end_utc)
+        .where(MissedContact.hour >= period.start_utc, MissedContact.hour < period.end_utc,
+               MissedContact.reason.in_(CHAT_REASONS))
         .group_by(MissedContact.reason)
     ).all()
     for reason, count in rows:

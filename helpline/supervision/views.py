@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..auth.access import roles_required
 from ..extensions import db
+from ..messages import inbox as message_inbox
+from ..realtime.live import now as clock_now
 from ..records.taxonomy import current as current_taxonomy
 
 bp = Blueprint("supervision", __name__, url_prefix="/staff")
@@ -36,6 +40,11 @@ ACTION_NAMES = {
     "canned_create": _l("Added a ready text"), "canned_edit": _l("Changed a ready text"),
     "canned_delete": _l("Deleted a ready text"),
     "staff_display_name": _l("Changed the name chatters see"),
+    "message_open": _l("Opened an anonymous message"),
+    "message_take": _l("Took an anonymous message"),
+    "message_handover": _l("Handed an anonymous message over"),
+    "message_consult": _l("Asked a supervisor about an anonymous message"),
+    "message_close": _l("Closed an anonymous message"),
 }
 REASON_NAMES = {
     "closed": _l("Arrived while closed"), "nobody_on_duty": _l("Nobody on duty"),
@@ -47,6 +56,7 @@ REASON_NAMES = {
 @bp.route("/overview")
 @roles_required("supervisor")
 def overview():
+    now = clock_now()
     taxonomy = current_taxonomy().as_dict()
     return render_template(
         "admin/overview.html",
@@ -54,4 +64,6 @@ def overview():
         reasons=[[k, str(v)] for k, v in REASON_NAMES.items()],  # in this order
         max_chars=current_app.config["MAX_MESSAGE_CHARS"],
         audit_rows=audit.latest(db.session, AUDIT_ROWS), action_names=ACTION_NAMES,
+        messages=message_inbox.summary(db.session, now),
+        messages_now=datetime.fromtimestamp(now, UTC).replace(tzinfo=None),
     )

@@ -26,15 +26,16 @@ def test_bars_are_proportional_and_keep_every_row():
 
 
 def test_months_stack_the_channels():
-    table = Table("months", "M", ["Month", "Chat", "Phone", "E-mail", "Total"],
-                  [["2021-01", 1, 2, 1, 4], ["2021-02", 0, 0, 2, 2]], chart="months")
+    table = Table("months", "M", ["Month", "Chat", "Phone", "E-mail", "Message", "Total"],
+                  [["2021-01", 1, 2, 1, 0, 4], ["2021-02", 0, 0, 2, 0, 2]], chart="months")
     geometry = charts.chart(table)
     first, second = geometry["columns"]
     heights = [part["h"] for part in first["parts"]]
     assert sum(heights) == geometry["plot_h"]  # the peak month fills the plot
-    assert heights == [45.0, 90.0, 45.0]
-    assert [part["h"] for part in second["parts"]] == [0.0, 0.0, 90.0]
-    assert [item["label"] for item in geometry["legend"]] == ["Chat", "Phone", "E-mail"]
+    assert heights == [45.0, 90.0, 45.0, 0.0]
+    assert [part["h"] for part in second["parts"]] == [0.0, 0.0, 90.0, 0.0]
+    assert [item["label"] for item in geometry["legend"]] == ["Chat", "Phone", "E-mail",
+                                                              "Message"]
 
 
 def heat(matrix) -> dict:

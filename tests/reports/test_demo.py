@@ -49,7 +49,7 @@ def since_the_start(ctx) -> dict:
 def test_since_the_start_finds_the_published_figures(filled, ctx):
     t = since_the_start(ctx)
     channels = {row[0]: row[1] for row in t["channels"].rows}
-    assert channels == {"E-mail": 893, "Phone": 814, "Chat": 206}
+    assert channels == {"E-mail": 893, "Phone": 814, "Chat": 206, "Anonymous message": 0}
     assert t["channels"].footer[1] == 1913
     assert min(row[0] for row in t["months"].rows if row[1]) == "2019-06"  # chat since June
     refs = dict(t["referrals"].rows)
@@ -77,7 +77,7 @@ def test_since_the_start_finds_the_published_figures(filled, ctx):
 
 def test_each_year_finds_its_published_total(filled, ctx):
     t = since_the_start(ctx)
-    years = {row[0]: (row[4], row[5]) for row in t["years"].rows}
+    years = {row[0]: (row[5], row[6]) for row in t["years"].rows}
     assert years == {"2017": (315, None), "2018": (447, pytest.approx(41.9)),
                      "2019": (281, pytest.approx(-37.1)), "2020": (460, pytest.approx(63.7)),
                      "2021": (410, pytest.approx(-10.9)), "2022": (0, -100.0),
@@ -86,14 +86,14 @@ def test_each_year_finds_its_published_total(filled, ctx):
     for year, total in ((2017, 315), (2018, 447), (2019, 281), (2020, 460), (2021, 410)):
         one = tables(ctx, date(year, 1, 1), date(year, 12, 31))
         assert one["channels"].footer[1] == total
-        assert one["years"].rows == [[str(year), *t["years"].rows[year - 2017][1:5], None]]
+        assert one["years"].rows == [[str(year), *t["years"].rows[year - 2017][1:6], None]]
 
 
 def test_2021_finds_its_own_published_figures(filled, ctx):
     t = tables(ctx, date(2021, 1, 1), date(2021, 12, 31))
     shares = {row[0]: row[2] for row in t["channels"].rows}
     assert shares == {"Chat": pytest.approx(18, abs=0.5), "Phone": pytest.approx(40, abs=0.5),
-                      "E-mail": pytest.approx(42, abs=0.5)}
+                      "E-mail": pytest.approx(42, abs=0.5), "Anonymous message": 0.0}
     groups = {row[0]: row[2] for row in t["target_groups"].rows}
     assert groups["Concerned about oneself"] == pytest.approx(48, abs=0.5)
     assert groups["Concerned about a close one"] == pytest.approx(19, abs=0.5)
@@ -127,6 +127,6 @@ def test_the_workbook_of_since_the_start_opens_at_a_glance(filled, make_staff):
     assert figures["Follow-up appointments made"][1].value == 38
     assert figures["Contacted the helpline before: yes"][1].value == 178
     assert figures["Said the contact was helpful"][1].value == 797
-    assert figures["2021"][4].value == 410 and figures["2021"][5].value == pytest.approx(-0.109)
+    assert figures["2021"][5].value == 410 and figures["2021"][6].value == pytest.approx(-0.109)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert sum(n.startswith("xl/charts/chart") for n in names) >= 10

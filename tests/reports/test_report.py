@@ -72,10 +72,11 @@ def tables(ctx, period=YEAR) -> dict:
 
 def test_contacts_per_channel_and_month(ctx, data):
     t = tables(ctx)
-    assert t["channels"].rows == [["Chat", 3, 30.0], ["Phone", 4, 40.0], ["E-mail", 3, 30.0]]
+    assert t["channels"].rows == [["Chat", 3, 30.0], ["Phone", 4, 40.0], ["E-mail", 3, 30.0],
+                                  ["Anonymous message", 0, 0.0]]
     assert t["channels"].footer == ["Total", 10, 100.0]
-    assert t["months"].rows == [["2021-03", 0, 4, 1, 5], ["2021-04", 0, 0, 2, 2],
-                                ["2021-06", 3, 0, 0, 3]]
+    assert t["months"].rows == [["2021-03", 0, 4, 1, 0, 5], ["2021-04", 0, 0, 2, 0, 2],
+                                ["2021-06", 3, 0, 0, 0, 3]]
 
 
 def test_target_groups_subcategories_and_help(ctx, data):
@@ -178,7 +179,7 @@ def test_folded_months_add_to_rows(ctx, data):
         db.session.commit()
     t = tables(ctx)
     assert t["channels"].footer == ["Total", 15, 100.0]
-    assert t["months"].rows[0] == ["2021-01", 0, 5, 0, 5]
+    assert t["months"].rows[0] == ["2021-01", 0, 5, 0, 0, 5]
     assert t["durations"].rows[1] == ["Phone", 9, round((100 * 60 + 6000) / 9 / 60, 1), 20]
     with ctx():
         june = Period(date(2021, 6, 1), date(2021, 6, 30), TZ)
@@ -265,7 +266,7 @@ def test_no_conversation_is_counted_apart_from_contacts(ctx, data):
         db.session.commit()
     t = tables(ctx)
     assert t["channels"].footer == ["Total", 10, 100.0]
-    assert t["months"].rows[-1] == ["2021-06", 3, 0, 0, 3]
+    assert t["months"].rows[-1] == ["2021-06", 3, 0, 0, 0, 3]
     assert t["age_bands"].rows == [["36–45", 1, 10.0], ["Unknown", 9, 90.0]]
     assert t["waits"].rows == [[3, 20, 300]]
     assert t["no_conversation"].rows == [["Ended before the chatter wrote anything", 1]]
@@ -278,12 +279,12 @@ def test_contacts_per_year_with_the_change(ctx, data):
         db.session.add_all([reg(datetime(2020, 2, 4, 14)) for _ in range(8)])
         db.session.commit()
     t = tables(ctx, Period(date(2020, 1, 1), date(2022, 3, 31), TZ))
-    assert t["years"].headers == ["Year", "Chat", "Phone", "E-mail", "Total",
-                                  "Change from the year before (%)"]
-    assert t["years"].rows == [["2020", 0, 8, 0, 8, None], ["2021", 3, 4, 3, 10, 25.0],
-                               ["2022*", 0, 1, 0, 1, None]]
+    assert t["years"].headers == ["Year", "Chat", "Phone", "E-mail", "Anonymous message",
+                                  "Total", "Change from the year before (%)"]
+    assert t["years"].rows == [["2020", 0, 8, 0, 0, 8, None], ["2021", 3, 4, 3, 0, 10, 25.0],
+                               ["2022*", 0, 1, 0, 0, 1, None]]
     assert "part of this year" in t["years"].note
-    assert tables(ctx)["years"].rows == [["2021", 3, 4, 3, 10, None]]
+    assert tables(ctx)["years"].rows == [["2021", 3, 4, 3, 0, 10, None]]
     assert tables(ctx)["years"].note is None
 
 

@@ -79,7 +79,8 @@ def test_missed_contacts_and_audit_events_expire(app, ctx, make_staff):
         answered = dict(figures(Period(date(2023, 1, 1), date(2023, 12, 31), TZ)))["answered"]
         done = retention.purge(db.session, app.config, now=datetime(2024, 3, 1))
         assert done == {"registrations": 0, "missed_contacts": 2, "audit_events": 1,
-                        "follow_up_codes": 0, "messages_expired": 0, "message_stubs": 0,
+                        "follow_up_codes": 0, "messages_overdue": 0,
+                        "message_stubs_unfiled": 0, "messages_expired": 0, "message_stubs": 0,
                         "message_keys_rewrapped": 0, "message_epochs_destroyed": 0}
         assert count(MissedContact) == 1 and count(audit.AuditEvent) == 1
         after = dict(figures(Period(date(2023, 1, 1), date(2023, 12, 31), TZ)))["answered"]
