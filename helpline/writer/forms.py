@@ -36,8 +36,9 @@ def field(name: str) -> str:
 def proof(r: Redis) -> str | None:
     """Redeem the post's proof of work; None when accepted, else why not:
 
-    pow_required (no proof: no JavaScript, or not our page), already_sent (this proof
-    was used: the same post again, a reload), pow_invalid (wrong or expired), pow_stale
+    pow_required (no proof at all: no JavaScript, or not our page), already_sent (this
+    proof was used: the same post again, a reload), pow_invalid (malformed, wrong or
+    expired), pow_stale
     (solved at a lower price than a chat start costs now)."""
     raw = field("pow")
     if not raw:
@@ -55,5 +56,5 @@ def proof(r: Redis) -> str | None:
     try:
         proofofwork.redeem(r, solution)
     except ProtocolError as refused:
-        return refused.code if refused.code in ("pow_required", "pow_stale") else "pow_invalid"
+        return "pow_stale" if refused.code == "pow_stale" else "pow_invalid"
     return None

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..messages.conversations import Entry
@@ -61,10 +61,14 @@ def day(value: date) -> str:
 
 
 def when(at: datetime) -> str:
-    """When a message was written: "donderdag 10 december, 14:05"."""
+    """When a message was written, as the chat page words a time: "donderdag 10 december
+    om 14.05 uur", "jeudi 10 décembre à 14 h 05", "Thursday 10 December at 14:05"."""
     local = _local(at)
-    return _("%(day)s, %(time)s", day=format_date(local.date(), "EEEE d MMMM"),
-             time=format_datetime(local, "HH:mm", rebase=False))
+    if local.minute:
+        clock = _("%(hour)s:%(minute)s", hour=local.hour, minute=f"{local.minute:02d}")
+    else:
+        clock = _("%(hour)s:00", hour=local.hour)
+    return _("%(day)s at %(time)s", day=format_date(local.date(), "EEEE d MMMM"), time=clock)
 
 
 def deleted_on(last_activity: datetime) -> str:
