@@ -181,6 +181,7 @@ def _register_pages(app: Flask) -> None:
     from .server.health import bp as health_bp
     from .server.setup import register_cli as register_setup_cli
     from .supervision.views import bp as overview_bp
+    from .writer.views import bp as writer_bp
 
     app.url_map.converters["int"] = SqlIdConverter  # before any route is added
     app.register_blueprint(chat_bp)
@@ -193,6 +194,7 @@ def _register_pages(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(canned_bp)
     app.register_blueprint(message_inbox_bp)
+    app.register_blueprint(writer_bp)
     register_error_pages(app)
     register_cli(app)
     register_records_cli(app)

@@ -46,6 +46,15 @@ def normalise(code: object) -> str | None:
     return plain
 
 
+def display(code: object) -> str:
+    """What was typed in the shape the writer was given (ABCD-EFGH-JKMN-PQRS), for the
+    pages' forms; '' when it cannot be a code."""
+    plain = normalise(code)
+    if plain is None:
+        return ""
+    return "-".join(plain[i:i + GROUP] for i in range(0, LENGTH, GROUP))
+
+
 def verifier(secret: str, code: object) -> str:
     """The stored form of a code; a malformed input gets a digest too (the same work)."""
     plain = normalise(code)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..availability.missed import Cell, Report
 from ..i18n import WEEKDAY_NAMES, WEEKDAY_SHORT
-from .report import Table
+from .tables import Table
 
 CHANNEL_FILLS = ("#2171b5", "#6baed6", "#fd8d3c", "#31a354")  # chat, phone, e-mail, message
 BAR_FILL = "#4292c6"

@@ -27,7 +27,7 @@ from ..availability.missed import Period
 from ..i18n import current_language
 from ..records.models import CHANNEL_NAMES, Registration
 from ..records.taxonomy import Taxonomy
-from .report import UNKNOWN, Labels, Pct, Table
+from .tables import UNKNOWN, Labels, Pct, Table
 
 BOM = "\ufeff"
 SEMICOLON_LANGUAGES = ("nl", "fr")  # Belgian Excel: list separator ";", decimal comma

@@ -8,10 +8,8 @@ tally is pure: the unit tests feed hand-made tallies and registrations.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +23,8 @@ from ..records.taxonomy import Taxonomy
 from . import feedback, queries
 from .models import MonthCount, ReferralArrival
 from .queries import Tally, quantile
+from .tables import Labels, Pct, Table, pct
 
-UNKNOWN = _l("Unknown")
 ARRIVALS_RULE = _l("Arrivals are the numbers the centres report for a span of days. A span "
                    "that reaches beyond this period counts pro rata: for the share of its "
                    "days that lie inside the period, rounded to whole people per centre.")
@@ -34,49 +32,6 @@ ARRIVALS_RULE = _l("Arrivals are the numbers the centres report for a span of da
 WEEKS_UP_TO, MONTHS_UP_TO = 183, 3 * 366
 APPOINTMENT = "follow_up_appointment"  # the follow_up key of an appointment made
 REFERRAL = "referral"
-
-
-@dataclass
-class Table:
-    """One section of the report: the page shows it, CSV and XLSX export it."""
-
-    key: str
-    title: str
-    headers: list[str]
-    rows: list[list] = field(default_factory=list)
-    chart: str | None = None  # 'bars' (first two columns), 'months' or 'years' (stacked)
-    footer: list | None = None  # a totals row, kept out of the chart
-    note: str | None = None  # how to read the table, shown beneath it and exported
-
-    def all_rows(self) -> list[list]:
-        return self.rows + ([self.footer] if self.footer else [])
-
-
-class Pct(float):
-    """A share in percent (10.8 means 10.8 %): exports write it as a percentage cell."""
-
-
-def pct(part: float, whole: float) -> Pct | None:
-    """A share in percent with one decimal, or None when there is nothing to share."""
-    return Pct(round(100 * part / whole, 1)) if whole else None
-
-
-class Labels:
-    """Taxonomy labels in the reader's language."""
-
-    def __init__(self, taxonomy: Taxonomy):
-        lang = str(get_locale() or "en")
-        self.names: dict[str, dict[str, str]] = {}
-        for section in ("age_bands", "genders", "help_given", "referral_targets", "regions",
-                        "follow_up", "target_groups", "risk"):
-            self.names[section] = {o.key: o.label_for(lang) for o in getattr(taxonomy, section)}
-        self.names["subcategories"] = {s.key: s.label_for(lang)
-                                       for g in taxonomy.target_groups for s in g.subcategories}
-
-    def __call__(self, section: str, key: str) -> str:
-        if key in ("", "unknown"):
-            return str(UNKNOWN)
-        return self.names.get(section, {}).get(key, key)
 
 
 def _share_table(key, title, first, counts: Counter, order, labels, section, total):

@@ -12,7 +12,8 @@ from tests.conftest import sign_in
 from tests.i18n.english import english_strings
 
 PAGES = ["/staff/", "/staff/overview", "/staff/hours", f"/staff/missed?{PERIOD}",
-         "/staff/accounts", "/staff/login", "/", "/no-such-page"]
+         "/staff/accounts", "/staff/login", "/", "/no-such-page", "/messages/new",
+         "/messages/code"]
 
 
 class Text(HTMLParser):

@@ -12,7 +12,7 @@ import openpyxl
 
 from helpline.availability.missed import Period, Report
 from helpline.reports import charts, export
-from helpline.reports.report import Pct, Table
+from helpline.reports.tables import Pct, Table
 
 
 def test_bars_are_proportional_and_keep_every_row():

@@ -3,7 +3,7 @@
  * Worker (proof.js), so a place is rented, not bought once. The first proof follows the
  * start at once. Nothing is shown: the person does not notice. */
 import { ACK_TIMEOUT_MS, cfg, ctx } from './state.js';
-import { takeProof, STALE_RETRIES } from './proof.js';
+import { takeProof, STALE_RETRIES } from '../lib/proof.js';
 
 let timer = null;
 

@@ -21,7 +21,8 @@ const DYNAMIC = ['conn-notice', 'start-error', 'chat-heading', 'status-main', 's
   'compose-help', 'chat-error', 'end-button', 'end-confirm-text', 'closed-reason',
   'follow-up-when', 'follow-up-notice',
   'unavailable-heading', 'unavailable-reason', 'unavailable-hours', 'unavailable-channels'];
-const SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder'];
+/* href: links carry the page's language (the anonymous message's, issue 20). */
+const SWITCHED_ATTRS = ['aria-label', 'title', 'placeholder', 'href'];
 let switching = false;
 let connect = null;  // page.js's: a new socket in the new language
 let switchLinks = [];

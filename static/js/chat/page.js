@@ -11,7 +11,7 @@ import { setLocale, show } from '../lib/common.js';
 import { init as initState, ACK_TIMEOUT_MS, cfg, ctx, el, T, freshChat, lastId, saveChat, loadChat,
   forgetChat, isCounted, showScreen, setError, errorText } from './state.js';
 import { setConnNotice, closeSocket } from './connection.js';
-import { prepareProof, takeProof, hasProof, STALE_RETRIES } from './proof.js';
+import { init as initProof, prepareProof, takeProof, hasProof, STALE_RETRIES } from '../lib/proof.js';
 import { keepPlace } from './keep-place.js';
 import { renderStatus, renderPosition, setHandoverNotice, onColleagueJoined, onTransferred,
   onReassigned } from './line.js';
@@ -247,6 +247,7 @@ export function init(root, config) {
   setLocale(config.locale);
   initState(root, config);
   if (redirectToTabLanguage()) return;
+  initProof(root, cfg);
   initExit(root);
   initCompose(root, { onEnded: showClosed });
   initClosing(root);

@@ -1,6 +1,10 @@
-/* Entry of a staff conversation page (templates/admin/message.html): the picker config
- * (#canned-config) goes to the answer box. */
-import { jsonConfig } from '../lib/common.js';
-import { init } from './answer.js';
+/* Entry of the writer's pages (templates/messages/base.html loads it): reads what the
+ * template rendered for the scripts and starts the page (page.js). The only module of
+ * static/js/messages that does something when it is imported. */
+import { jsonConfig, pageLocale } from '../lib/common.js';
+import { init } from './page.js';
 
-init(document.body, jsonConfig(document, 'canned-config'));
+init(document.body, {
+  page: jsonConfig(document, 'page-config'),
+  locale: pageLocale(document)
+});

@@ -1,12 +1,25 @@
 /* The proof of work: a challenge (GET /challenge) solved in static/js/pow-worker.js in the
- * background while the chatter reads; one solution opens one start. */
-import { cfg } from './state.js';
+ * background while the person reads; one solution opens one start (the chat) or one form
+ * post (anonymous messages). Shared by the chatter's page and the message pages, which
+ * pass their settings in through init. */
+
+/* {challenge_url, pow_worker, pow_fresh_seconds}, as the page's template rendered them. */
+let cfg = null;
 
 /* A solution solved at a price that rose meanwhile (`pow_stale`) is solved again, this often. */
 export const STALE_RETRIES = 3;
 const CHALLENGE_RETRIES = 5;
 
 const proof = { solution: null, worker: null, waiting: null, readyAt: 0 };
+
+/**
+ * `config`: {challenge_url, pow_worker, pow_fresh_seconds}; called by the page's init
+ * before the first prepareProof or takeProof. `root` is unused (no elements of its own).
+ */
+export function init(root, config) {
+  cfg = { challenge_url: config.challenge_url, pow_worker: config.pow_worker,
+          pow_fresh_seconds: config.pow_fresh_seconds };
+}
 
 export function hasProof() { return Boolean(proof.solution); }
 
