@@ -75,16 +75,20 @@ bench-scrubber: $(PY_STAMP) $(SCRUB_STAMP)
 deps: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES)
 
 # The tree to deploy (docs/install.md): the tracked files as they are, plus what is built
-# here so the server needs no Node and no catalogue tools: compiled catalogues and the
-# vendored front-end files. dist/helpline-VERSION.tar.gz; RELEASE says what it was built from.
+# here so the server needs no Node and no catalogue tools: compiled catalogues, the
+# vendored front-end files and the scrubber's word lists (share/: `make server` then
+# builds none). dist/helpline-VERSION.tar.gz; RELEASE says what it was built from.
 VERSION = $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' helpline/__init__.py)
 RELEASE_DIR = dist/helpline-$(VERSION)
-release: $(JS_STAMP) $(MO_FILES)
+release: $(JS_STAMP) $(MO_FILES) $(SCRUB_STAMP)
 	@test -n "$(VERSION)" || { echo "release: no __version__ in helpline/__init__.py" >&2; exit 1; }
 	rm -rf $(RELEASE_DIR) $(RELEASE_DIR).tar.gz && mkdir -p $(RELEASE_DIR)
 	git ls-files -z | xargs -0 cp --parents -t $(RELEASE_DIR)
 	cp --parents -t $(RELEASE_DIR) $(MO_FILES) static/vendor/socket.io.min.js
 	touch $(RELEASE_DIR)/static/vendor/.installed
+	mkdir -p $(RELEASE_DIR)/share
+	cp -R --preserve=mode,timestamps "$$($(BIN)/python -c 'from helpline.records.scrubber import lookup; print(lookup.cache_dir())')" \
+	  $(RELEASE_DIR)/share/
 	echo "helpline $(VERSION) $$(git rev-parse --short HEAD)$$(git diff --quiet HEAD || echo -modified)" \
 	  > $(RELEASE_DIR)/RELEASE
 	tar -czf $(RELEASE_DIR).tar.gz -C dist helpline-$(VERSION)

