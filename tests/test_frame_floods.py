@@ -177,7 +177,8 @@ BAD_HANDSHAKES = [
 
 def handshake(url: str, changes: dict) -> bytes:
     """A WebSocket handshake to the Socket.IO path with `changes` (None: no such header);
-    everything the server sends until it closes."""
+    everything the server sends until it closes, or the head of a 101 (the WebSocket
+    it opens would stay open)."""
     headers = {**GOOD, **changes}
     request = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in headers.items() if value is not None)
@@ -188,6 +189,8 @@ def handshake(url: str, changes: dict) -> bytes:
         with contextlib.suppress(TimeoutError):
             while chunk := conn.recv(65536):
                 received += chunk
+                if received.startswith(b"HTTP/1.1 101 ") and b"\r\n\r\n" in received:
+                    break
     return received
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import redis as redis_lib
 import requests
 
@@ -16,6 +17,9 @@ from helpline.extensions import db
 from helpline.records.models import Staff
 from tests.conftest import ROOT, add_staff, free_port
 from tests.peers import sign_in
+
+# Its own SQLite file and its own embedded Redis: the same in either half (tests/conftest.py).
+pytestmark = pytest.mark.once
 
 
 def embedded_env(tmp_path, database_url: str) -> dict:
