@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import websocket
 
 from helpline.settings import ROOT
+
+# Engine.IO's pings are the same whatever Redis and database serve: one half (tests/conftest.py).
+pytestmark = pytest.mark.once
 
 
 def documented(name: str) -> list[int]:
