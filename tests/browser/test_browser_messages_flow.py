@@ -199,8 +199,11 @@ def test_a_message_written_answered_read_ended_registered_and_counted(browser, l
         writer.get_by_role("button", name=w["reply"], exact=True).click()
         expect(writer.locator("#sent-notice")).to_be_visible()
 
-        # The therapist sees the new message waiting, and answers by hand.
-        therapist.get_by_role("link", name=re.compile("^" + s["messages"])).click()
+        # The therapist sees the new message waiting (counted on every staff page), and
+        # answers by hand.
+        nav = therapist.get_by_role("link", name=re.compile("^" + s["messages"]))
+        nav.click()
+        expect(nav).to_have_text(re.compile(re.escape(s["messages"]) + r"\s*\(1\)"))
         expect(row).to_contain_text(s["waiting"])
         row.get_by_role("link", name=re.compile(s["conversation"])).click()
         expect(therapist.locator("#message-list .text")).to_have_text(
@@ -220,6 +223,7 @@ def test_a_message_written_answered_read_ended_registered_and_counted(browser, l
         # The therapist files the registration from the inbox's list to register.
         therapist.get_by_role("link", name=re.compile("^" + s["messages"])).click()
         expect(therapist.locator("#messages-table")).to_have_count(0)  # nothing open
+        expect(nav).to_have_text(s["messages"])  # nothing waits
         waiting = therapist.locator("#to-register li")
         expect(waiting).to_have_count(1)
         expect(waiting).to_contain_text(s["ended"])
