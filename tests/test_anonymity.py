@@ -81,7 +81,8 @@ ALLOWED_COLUMNS = {
         "id", "channel", "status", "contact_hour", "staff_id", "target_group", "subcategory",
         "help_given", "referral_target", "referral_region", "referral_accepted", "follow_up",
         "follow_up_kept", "risk", "contacted_before", "said_helpful", "age_band", "gender",
-        "wait_seconds", "duration_seconds", "series_id", "note", "created_at"},
+        "wait_seconds", "duration_seconds", "series_id", "answered_in_time", "note",
+        "created_at"},
     "follow_up_codes": {"id", "code_hash", "series_id", "staff_id", "valid_from",
                         "valid_until", "created_at", "used_at"},
     "registration_month_counts": {"id", "month", "channel", "dimension", "key", "count"},
@@ -117,7 +118,13 @@ def test_follow_up_codes_are_kept_only_as_keyed_hashes(ctx, make_staff):
 
 
 def _holds(r, name: str, needle: str) -> bool:
+    return needle in held_text(r, name)
+
+
+def held_text(r, name) -> str:
+    """A Redis key's name and value as one text (any type; unknown types: the name only)."""
     kind = r.type(name)
+    kind = kind.decode() if isinstance(kind, bytes) else kind
     if kind == "string":
         value = r.get(name)
     elif kind == "hash":
@@ -132,4 +139,4 @@ def _holds(r, name: str, needle: str) -> bool:
         value = r.zrange(name, 0, -1)
     else:
         value = ""
-    return needle in name or needle in str(value)
+    return f"{name} {value}"

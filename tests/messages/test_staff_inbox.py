@@ -450,3 +450,15 @@ def test_the_live_overview_shows_the_inbox_age_and_overdue(app, ctx, clock, make
     assert re.search(r'data-figure="waiting">2<', card)
     assert re.search(r'data-figure="overdue" class="overdue">1<', card)
     assert re.search(r"data-figure=\"oldest\">(1 week|10 days)<", card), card  # the longest wait
+
+
+def test_a_therapist_sees_the_waiting_count_on_the_inbox_and_registration_pages(
+        app, ctx, clock, make_staff):
+    make_staff("anna")
+    write(ctx, clock)
+    http = signed_in(app, "anna")
+    for path in ("/staff/messages/", "/staff/registrations/"):
+        html = http.get(path).get_data(as_text=True)
+        nav = re.search(r'<header class="supervisor-header">.*?</nav>', html, re.S).group(0)
+        assert re.search(r'href="/staff/messages/"[^>]*>Messages <span class="count"[^>]*>'
+                         r"\(1\)</span></a>", nav), (path, nav)

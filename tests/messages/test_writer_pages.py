@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 
 from helpline.chat import proofofwork
 from helpline.extensions import db
-from helpline.messages import codes
+from helpline.messages import codes, inbox
 from helpline.messages import conversations as msg
-from helpline.messages import inbox
 from helpline.messages.models import Conversation, Message
 from helpline.queue import keys
 
