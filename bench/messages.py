@@ -27,10 +27,12 @@ name, created on the server given by --postgres and dropped at the end, never `t
    job, run by the real worker within its job timeout) is planned now. The job's time is
    from the worker taking its timer to the timer's removal once the job ran (an upper
    bound of the purge itself). Chat latency and probe latency are split into before and
-   during the job.
+   during the job. With --takeover no worker runs (a worker down): the server process
+   takes the timer over (TIMER_TAKEOVER_SECONDS, 2 s here) and runs the job itself.
 
     .venv/bin/python bench/messages.py [--conversations 10000] [--runs 40] [--pairs 10]
-        [--only sqlite|postgresql] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+        [--only sqlite|postgresql] [--takeover]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
 
 An embedded Redis is started and stopped (never the machine's). It prints its figures and
 a goals block (met / not met) and asserts nothing about speed; docs/benchmarks.md records
@@ -318,16 +320,21 @@ def split(samples: list, start: float, end: float) -> tuple[list[float], list[fl
 
 
 def deletion_with_chats(app, env: dict, tmp: Path, label: str, pairs: int,
-                        limit: float) -> dict:
-    """Start a server and a worker, chat, plan the daily job now, wait for it to run."""
+                        limit: float, takeover: bool = False) -> dict:
+    """Start a server and a worker, chat, plan the daily job now, wait for it to run. With
+    `takeover` no worker runs: the server process takes the timer over (jobs.take_over,
+    TIMER_TAKEOVER_SECONDS after it was due) and runs the job itself."""
     login_load.forget_live_state(env["REDIS_URL"])
     port = login_load.free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp / f"{label}-worker.log"
-    server = login_load.start_server(env, port, tmp / f"{label}-server.log")
-    worker = subprocess.Popen(
-        [sys.executable, "app.py", "worker"], cwd=login_load.ROOT, env=env,
-        stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+    server_log = tmp / f"{label}-server.log"
+    log_path = server_log if takeover else tmp / f"{label}-worker.log"
+    server = login_load.start_server(env, port, server_log)
+    procs = [server]
+    if not takeover:
+        procs.append(subprocess.Popen(
+            [sys.executable, "app.py", "worker"], cwd=login_load.ROOT, env=env,
+            stdout=log_path.open("ab"), stderr=subprocess.STDOUT))
     chats, health, lock, stop = [], [], threading.Lock(), threading.Event()
     sockets, out = [], {}
     try:
@@ -381,7 +388,7 @@ def deletion_with_chats(app, env: dict, tmp: Path, label: str, pairs: int,
         for s in sockets:
             with contextlib.suppress(Exception):
                 s.disconnect()
-        login_load_stop([server, worker])
+        login_load_stop(procs)
     return out
 
 
@@ -433,14 +440,17 @@ def run(kind: str, url: str, args, tmp: Path, redis_url: str) -> dict:
     print(f"[{kind}] aged every conversation by {AGE_DAYS} days in {aged:.1f} s; the daily "
           f"job's first step, counting late answers in the missed ledger (inbox.mark_overdue,"
           f" in this process), all at once: {late:,} in {result['overdue'][1]:.1f} s", flush=True)
-    print(f"[{kind}] the daily job (the real timer job in the real worker) next to "
-          f"{args.pairs} chat pairs (5 msg/s each) and a /healthz probe", flush=True)
+    where = ("no worker: the server process takes the timer over" if args.takeover
+             else "the real timer job in the real worker")
+    print(f"[{kind}] the daily job ({where}) next to {args.pairs} chat pairs (5 msg/s each) "
+          "and a /healthz probe", flush=True)
     env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": url, "SECRET_KEY": SECRET,
            "MESSAGE_KEYS_DIR": str(keys_dir), "HELPLINE_ENV": "development",
            "CHAT_ALWAYS_OPEN": "1", "MAX_LINE_LENGTH": "0", "POW_MAX_NUMBER": "1000",
-           "MESSAGES_PER_10_SECONDS": "100000", "PYTHONUNBUFFERED": "1"}
-    live = deletion_with_chats(app, env, tmp, kind, args.pairs, args.limit)
-    result["live"] = live
+           "MESSAGES_PER_10_SECONDS": "100000", "PYTHONUNBUFFERED": "1",
+           "TIMER_TAKEOVER_SECONDS": "2"}
+    live = deletion_with_chats(app, env, tmp, kind, args.pairs, args.limit, args.takeover)
+    result["live"], result["takeover"] = live, args.takeover
     with app.app_context():
         left = db.session.scalar(select(func.count()).select_from(Message))
         expired = db.session.scalar(select(func.count()).select_from(Conversation)
@@ -451,7 +461,7 @@ def run(kind: str, url: str, args, tmp: Path, redis_url: str) -> dict:
     job = live["job_seconds"]
     took = f"{job:.1f} s" if job is not None else "did not finish"
     print(f"[{kind}] daily job: {took}"
-          f" ({expired:,} conversations expired, {left:,} messages left); worker log: "
+          f" ({expired:,} conversations expired, {left:,} messages left); its log: "
           + (" | ".join(live["log"][-3:]) or "-"), flush=True)
     for name in ("chat", "probe"):
         before, during = live[f"{name}_before"], live[f"{name}_during"]
@@ -499,7 +509,8 @@ def goals(results: list[dict], skipped: dict[str, str]) -> None:
                        f"max {max(live['chat_during']) * 1000:.0f} ms "
                        f"{'NOT MET' if stalled else 'met'}")
     line("without stalling live chats (chat p95 during <= max(2x, +50 ms) before, "
-         "max < 1 s)", figures)
+         "max < 1 s)" + (" [no worker: the server ran the job]" if results and results[0].get(
+             "takeover") else ""), figures)
     line("(not an issue goal) counting all late at once <= 30 s, the job's timeout",
          [f"{r['kind']} {r['overdue'][1]:.1f} s for {r['overdue'][0]:,} "
           f"{'met' if r['overdue'][1] <= 30 else 'NOT MET'}" for r in results])
@@ -512,6 +523,8 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--limit", type=float, default=150, help="seconds to wait for the job")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--takeover", action="store_true",
+                        help="no worker: the server process runs the daily job (a worker down)")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432",
                         help="a PostgreSQL server: the bench creates its own database there")
     args = parser.parse_args()
