@@ -344,18 +344,26 @@ def register(session: Session, taxonomy: Taxonomy, staff: Staff, conversation: C
 
 def record_unfiled(session: Session, now: float) -> int:
     """Stubs ended a retention period ago and never filed become "missing" registrations
-    (times and answer figures only) and are deleted: run before conversations.expire_due."""
+    (times and answer figures only) and are deleted: run before conversations.expire_due.
+
+    A batch at a time, each stub's registration in the transaction that deletes it (so a
+    run at the same time cannot register it twice). One stub per transaction, with every
+    loaded stub expired at each commit, took 253 s for 10,000 on SQLite
+    (bench/messages.py)."""
     cutoff = conversations._retention(now)
     done = 0
-    for stub in list(session.scalars(select(Conversation).where(
-            Conversation.state.in_(ENDED_STATES), Conversation.ended_at < cutoff))):
-        session.add(Registration(
+    while stubs := list(session.scalars(select(Conversation).where(
+            Conversation.state.in_(ENDED_STATES), Conversation.ended_at < cutoff)
+            .order_by(Conversation.id).limit(BATCH))):
+        rows = {stub.id: Registration(
             status="missing", channel="message", staff_id=stub.staff_id,
             contact_hour=to_hour(stub.created_at), age_band=stub.age_band or "unknown",
-            gender=stub.gender or "unknown", **answer_figures(stub)))
-        session.flush()
-        conversations.forget(session, stub)
-        done += 1
+            gender=stub.gender or "unknown", **answer_figures(stub)) for stub in stubs}
+        deleted = conversations.forget_many(session, list(rows))
+        session.add_all(rows[cid] for cid in deleted)
+        session.commit()
+        done += len(deleted)
+        conversations.let_others_run()
     return done
 
 
@@ -382,4 +390,5 @@ def mark_overdue(session: Session, now: float) -> int:
             datetime.combine(due + timedelta(days=1), time(0), tz) for due in won])
         session.commit()
         counted += len(won)
+        conversations.let_others_run()
     return counted
