@@ -14,7 +14,7 @@ SCRUB_STAMP := $(VENV)/.scrubber-lists
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-siege bench-scrubber deps clean \
+.PHONY: run test test-services lint lint-js bench bench-scale bench-memory bench-abuse bench-siege bench-scrubber bench-messages deps clean \
 	chromium redis-server dictionaries \
 	translations compile-translations demo-data release server
 
@@ -71,6 +71,13 @@ bench-siege: $(DEV_STAMP) $(JS_STAMP) redis-server
 # The identity scrubber on labelled notes (issue 14): recall, ordinary words kept, time, memory.
 bench-scrubber: $(PY_STAMP) $(SCRUB_STAMP)
 	$(BIN)/python bench/scrubber.py $(BENCH_ARGS)
+
+# Anonymous messages (issue 20): 10,000 open conversations on SQLite and PostgreSQL (a
+# database of its own, created and dropped), the inbox and a conversation's page, the daily
+# deletion next to live chats; a goals block.
+bench-messages: $(DEV_STAMP) $(JS_STAMP) $(MO_FILES) redis-server
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	$(BIN)/python -u bench/messages.py $(BENCH_ARGS)
 
 deps: $(DEV_STAMP) $(SCRUB_STAMP) $(JS_STAMP) $(MO_FILES)
 

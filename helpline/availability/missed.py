@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..realtime import metrics
@@ -41,6 +41,19 @@ def record(session: Session, reason: str, now: datetime | float,
     session.commit()
     metrics.MISSED.labels(reason).inc()
     return row
+
+
+def record_many(session: Session, reason: str, moments: list[datetime | float]) -> int:
+    """Add one missed contact per moment (hour and reason only) in one INSERT; the caller
+    commits it with its own work (the daily job's batches)."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown missed-contact reason {reason!r}")
+    if moments:
+        session.execute(insert(MissedContact), [
+            {"hour": hour_of(moment), "reason": reason, "wait_seconds": None}
+            for moment in moments])
+        metrics.MISSED.labels(reason).inc(len(moments))
+    return len(moments)
 
 
 @dataclass(frozen=True)

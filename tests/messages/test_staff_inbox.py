@@ -385,6 +385,87 @@ def test_unanswered_past_the_promise_counts_once_in_the_missed_ledger(app, ctx, 
         assert conversation.answered_in_time is False
 
 
+def test_late_answers_are_counted_a_batch_at_a_time(app, ctx):
+    """The same SQL statements for 3 late conversations as for 12 (one UPDATE ... RETURNING
+    and one INSERT per batch): row by row, with two commits each, 10,000 took 46 s on
+    PostgreSQL, past the daily job's 30 s timeout (bench/messages.py)."""
+
+    def statements_to_count(n: int) -> int:
+        with ctx():
+            for _ in range(n):
+                msg.write_new(db.session, local(2027, 1, 4), "hallo", "nl")
+            seen: list[str] = []
+
+            def listen(_conn, _cursor, statement, *_rest):
+                seen.append(statement)
+
+            sa.event.listen(db.engine, "before_cursor_execute", listen)
+            try:
+                assert inbox.mark_overdue(db.session, local(2027, 2, 1)) == n
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listen)
+            return len(seen)
+
+    assert statements_to_count(3) == statements_to_count(12)
+    with ctx():
+        assert count(MissedContact, MissedContact.reason == "message_overdue") == 15
+        assert count(Conversation, Conversation.overdue_counted.is_(False)) == 0
+        assert inbox.mark_overdue(db.session, local(2027, 2, 2)) == 0  # once
+
+
+def test_unfiled_stubs_are_recorded_a_batch_at_a_time(app, ctx):
+    """The same statements and one commit for 3 unfiled stubs as for 12, besides one INSERT
+    per registration: one stub per transaction, every loaded stub expired at each commit
+    and read again, took 253 s for 10,000 on SQLite (bench/messages.py)."""
+
+    def work_to_record(n: int) -> tuple[int, int]:
+        with ctx():
+            for _ in range(n):
+                conversation, _ = msg.write_new(db.session, local(2027, 1, 4), "hallo", "nl")
+                msg.end_by_writer(db.session, conversation, local(2027, 1, 5))
+            seen: list[str] = []
+
+            def listen(_conn, _cursor, statement, *_rest):
+                seen.append(statement)
+
+            sa.event.listen(db.engine, "before_cursor_execute", listen)
+            try:
+                assert inbox.record_unfiled(db.session, local(2027, 3, 1)) == n
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listen)
+            inserts = [q for q in seen if q.startswith("INSERT INTO summaries")]
+            return len(seen) - len(inserts), len(inserts)
+
+    assert work_to_record(3) == (work_to_record(12)[0], 3)
+    with ctx():
+        assert count(Registration, Registration.status == "missing") == 15
+        assert count(Conversation) == 0
+
+
+def test_the_daily_job_lets_live_sockets_be_served_between_batches(app, ctx, clock,
+                                                                   monkeypatch):
+    """A server process that runs the daily job (no worker took it) yields to gevent's loop
+    after each batch: without it, live chats waited 1.1 s for 10,000 expired conversations
+    on SQLite (bench/messages.py --takeover)."""
+    pauses: list[int] = []
+    monkeypatch.setattr(msg, "BATCH", 2)
+    monkeypatch.setattr(inbox, "BATCH", 2)
+    monkeypatch.setattr(msg, "let_others_run", lambda: pauses.append(1))
+    with ctx():
+        clock.advance(-40 * DAY)
+        for _ in range(5):
+            msg.write_new(db.session, clock(), "laat", "nl")
+        clock.advance(40 * DAY)
+        done = retention.purge(db.session, app.config)
+        assert (done["messages_overdue"], done["messages_expired"]) == (5, 5)
+        assert len(pauses) == 3 + 3  # counting late ones: 2 + 2 + 1; expiring: the same
+        clock.advance(31 * DAY)
+        pauses.clear()
+        later = retention.purge(db.session, app.config, now=msg._utc(clock()))
+        assert later["message_stubs_unfiled"] == 5
+        assert len(pauses) == 3
+
+
 def test_the_daily_job_counts_late_answers_and_files_unfiled_stubs(app, ctx, clock):
     with ctx():
         clock.advance(-40 * DAY)
