@@ -124,7 +124,7 @@ def open_conversation():
         return _refused_proof(why, _code_form)
     conversation = _opened()
     if conversation is None:
-        return _code_form(404, wording.refusal("wrong_code"))
+        return _wrong_code()
     return _conversation(conversation)
 
 
@@ -135,22 +135,34 @@ def _retry(action: str, why: str):
                  code=forms.field("code"), draft=forms.field("message"))
 
 
+def _wrong_code():
+    """The one answer for every code that opens nothing (malformed, unknown, ended)."""
+    return _code_form(404, wording.refusal("wrong_code"))
+
+
+def _posted_conversation(action: str):
+    """(the conversation a reply or an end acts on, None), or (None, the page saying why
+    not): a proof of work that failed (the form again, text and code kept) or a wrong code."""
+    why = forms.proof(live.redis())
+    if why in RETRY:
+        return None, _retry(action, why)
+    if why:
+        return None, _refused_proof(why, _code_form)
+    conversation = _opened()
+    return (conversation, None) if conversation is not None else (None, _wrong_code())
+
+
 @bp.post("/reply")
 @csrf.exempt
 def reply():
-    why = forms.proof(live.redis())
-    if why in RETRY:
-        return _retry("reply", why)
-    if why:
-        return _refused_proof(why, _code_form)
-    conversation = _opened()
-    if conversation is None:
-        return _code_form(404, wording.refusal("wrong_code"))
+    conversation, refusal = _posted_conversation("reply")
+    if refusal:
+        return refusal
     draft = forms.field("message")
     try:
         conversations.add_writer_message(db.session, conversation, draft, live.now())
     except NotLive:
-        return _code_form(404, wording.refusal("wrong_code"))
+        return _wrong_code()
     except Refused as refused:
         db.session.rollback()
         return _conversation(conversation, REFUSAL_STATUS.get(refused.code, 422),
@@ -163,16 +175,11 @@ def reply():
 def end():
     if forms.field("confirm") != "yes":
         raise BadRequest()
-    why = forms.proof(live.redis())
-    if why in RETRY:
-        return _retry("end", why)
-    if why:
-        return _refused_proof(why, _code_form)
-    conversation = _opened()
-    if conversation is None:
-        return _code_form(404, wording.refusal("wrong_code"))
+    conversation, refusal = _posted_conversation("end")
+    if refusal:
+        return refusal
     try:
         conversations.end_by_writer(db.session, conversation, live.now())
     except NotLive:
-        return _code_form(404, wording.refusal("wrong_code"))
+        return _wrong_code()
     return _page("messages/ended.html")
