@@ -124,6 +124,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="every socket through deploy/nginx/helpline.conf (TLS) in "
                              "front of the processes, as in production")
     parser.add_argument("--no-goal-block", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-quiet", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stack != "product" and (args.processes != 1 or args.nginx or args.goals):
         parser.error("--stack bare/node runs one process, direct, without --goals")
@@ -170,14 +171,16 @@ fmt = verdicts.fmt
 def print_step(step: dict, cpu: dict[str, float], rss: float) -> None:
     """A step's figures as measured; the goals' verdicts come at the end (verdicts.py)."""
     relay = step.get("relay", {})
-    print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting")
+    idle = f", {step['idle']} idle sockets" if step.get("idle") else ""
+    print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting{idle}")
     if "join_p99_ms" in step:
         print(f"  join -> assigned ({step['joins']} probes): "
               f"p50 {fmt(step['join_p50_ms'], ' ms')}, p99 {fmt(step['join_p99_ms'], ' ms')}")
     if "changes" in step:
         placed = verdicts.places(step["changes"])
-        print(f"  connected {step['sockets_added']} sockets in {step['connect_seconds']:.0f} s; "
-              f"{step['assigned_from_line']} chatters were taken by a therapist (not waiting)")
+        print(f"  connected {step['sockets_added']} sockets in {step['connect_seconds']:.0f} s"
+              + (f"; {step['assigned_from_line']} chatters were taken by a therapist (not "
+                 "waiting)" if not step.get("idle") else ""))
         for kind, v in placed["by_kind"].items():
             if v["changes"] or step["changes"]:
                 print(f"  after {v['changes']} changes where {verdicts.KIND_WORDS[kind]}: "
@@ -291,7 +294,7 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int], steps: list[dict
     plan = {"urls": urls, "cookies": cookies, "capacity": CAPACITY, "live_steps": args.live,
             "waiting_steps": args.waiting, "interval": args.interval, "measure": args.measure,
             "line_changes": args.line_changes, "probes": args.probes, "self_signed": args.nginx,
-            "stack": args.stack}
+            "stack": args.stack, "quiet": not args.no_quiet}
     (tmp / "plan.json").write_text(json.dumps(plan))
     load = subprocess.Popen(["node", str(BENCH / "scale_load.js"), str(tmp / "plan.json")],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -427,15 +430,16 @@ def other_goal_runs(args) -> dict:
     base = [sys.executable, "-u", str(BENCH / "scale.py"), "--measure", seconds,
             "--ping-interval", f"{args.ping_interval:g}", "--ping-timeout",
             f"{args.ping_timeout:g}", "--probes", "0", "--no-goal-block"]
+    brief = [*base, "--no-quiet"]  # only the Node relay's run at (b)'s load idles
     pairs = ["--live", str(args.relay_pairs), "--waiting", ""]
-    runs = {f"light_{stack}": [*base, "--stack", stack, *pairs, "--interval", "2"]
+    runs = {f"light_{stack}": [*brief, "--stack", stack, *pairs, "--interval", "2"]
             for stack in STACKS}
-    runs.update({f"saturated_{stack}": [*base, "--stack", stack, *pairs, "--interval", "0"]
+    runs.update({f"saturated_{stack}": [*brief, "--stack", stack, *pairs, "--interval", "0"]
                  for stack in ("product", "bare")})
     runs["load_node"] = [*base, "--stack", "node", "--live", str(max(args.live)),
                          "--waiting", str(max(args.waiting, default=0) or ""),
                          "--interval", f"{args.interval:g}"]
-    saturate = [*base, "--live", str(args.saturation_live), "--waiting", "", "--interval",
+    saturate = [*brief, "--live", str(args.saturation_live), "--waiting", "", "--interval",
                 "0", "--nginx"]
     runs["one"] = [*saturate, "--processes", "1"]
     runs["two"] = [*saturate, "--processes", "2"]

@@ -379,7 +379,7 @@ async function main() {
     for (const t of spare) changes.push(...(await lineRound(t)));
     await sleep(Math.max(0, plan.measure * 1000 - (nowMs() - measureStart)));
     await report('waiting', {
-      live, waiting: waitingCount(), sockets_added: added,
+      live, waiting: waitingCount(), idle: idleSockets.length, sockets_added: added,
       assigned_from_line: waiters.filter((w) => w.assigned).length,
       connect_seconds: connectSeconds,
       changes: changes.map(({ delays_ms, ...rest }) => ({
@@ -390,12 +390,15 @@ async function main() {
   }
   currentStep = 'quiet';
   stopTraffic();
-  await sleep(3000);
-  await report('mark', {});
-  await sleep(10000);
-  const connected = pairs.length * 2 + therapists.length + waiters.length
-    + idleSockets.length + probes.length;
-  await report('quiet', { live, waiting: waitingCount(), sockets: connected });
+  if (plan.quiet !== false) {
+    await sleep(3000);
+    await report('mark', {});
+    await sleep(10000);
+    const connected = pairs.length * 2 + therapists.length + waiters.length
+      + idleSockets.length + probes.length;
+    await report('quiet', { live, waiting: waitingCount(), idle: idleSockets.length,
+                            sockets: connected });
+  }
   for (const s of [...pairs.flatMap((p) => [p.chatter, p.therapist]),
                    ...therapists.map((t) => t.socket), ...waiters.map((w) => w.socket),
                    ...idleSockets, ...probes]) {

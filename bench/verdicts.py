@@ -158,7 +158,7 @@ def figures(steps: list[dict], failed: str | None, other: dict | None = None,
     elif failed:
         out.append(Figure("", "(b)", "idle server CPU", None, "%", 0,
                           detail=f"failed ({failed})"))
-    return out
+    return sorted(out, key=lambda f: f.key[:1] or f.label[1:2])  # (a) to (f), stable
 
 
 def places_detail(placed: dict) -> str:
@@ -207,8 +207,10 @@ def relay_figures(other: dict, live: list[dict], waiting: list[dict],
         return relay["delivered"] / relay["seconds"] if relay.get("seconds") else None
 
     prod, bare = p("light_product", "live"), p("light_bare", "live")
+    light = step_of(other.get("light_product"), "live")
+    pairs = f"{light['live']} pairs" if light else "pairs"
     fail = failure(other.get("light_product"), other.get("light_bare"))
-    out.append(Figure("a_p99", "(a)", "relay p99 against the bare relay, pairs x 1 msg/s",
+    out.append(Figure("a_p99", "(a)", f"relay p99 against the bare relay, {pairs} x 1 msg/s",
                       ratio(prod, bare), "x", 2, f"{fmt(prod, ' ms')} / {fmt(bare, ' ms')}; ",
                       failed=fail if ratio(prod, bare) is None else None))
     prod_rate, bare_rate = rate("saturated_product"), rate("saturated_bare")
@@ -225,14 +227,16 @@ def relay_figures(other: dict, live: list[dict], waiting: list[dict],
                       failed=fail if ratio(two, one) is None else None))
     node = p("light_node", "live")
     fail = failure(other.get("light_product"), other.get("light_node"))
-    out.append(Figure("f_light", "(f)", "relay p99 against Node socket.io, pairs x 1 msg/s",
+    out.append(Figure("f_light", "(f)", f"relay p99 against Node socket.io, {pairs} x 1 msg/s",
                       ratio(prod, node), "x", 2, f"{fmt(prod, ' ms')} / {fmt(node, ' ms')}; ",
                       failed=fail if ratio(prod, node) is None else None))
     node_load = p("load_node", "waiting") or p("load_node", "live")
-    mine = (waiting[-1]["relay"].get("p99_ms") if waiting
-            else live[-1]["relay"].get("p99_ms") if live else None)
+    top = waiting[-1] if waiting else live[-1] if live else None
+    mine = top["relay"].get("p99_ms") if top else None
+    size = (f"{top['live']} live + {top.get('sockets_added', 0)} waiting sockets" if waiting
+            else f"{top['live']} live" if top else "(b)'s load")
     fail = failure(other.get("load_node")) or (failed if mine is None else None)
-    out.append(Figure("f_load", "", "relay p99 against Node socket.io at (b)'s load",
+    out.append(Figure("f_load", "", f"relay p99 against Node socket.io at {size}",
                       ratio(mine, node_load), "x", 2,
                       f"{fmt(mine, ' ms')} / {fmt(node_load, ' ms')}; ",
                       failed=fail if ratio(mine, node_load) is None else None))
