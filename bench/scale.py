@@ -76,7 +76,7 @@ class LoadGeneratorFailed(RuntimeError):
 
     def __init__(self, kind: str, step: str, message: str):
         super().__init__(f"{kind} in {step}: {message}")
-        self.kind = kind
+        self.kind = f"load generator {kind} in {step}"
 
 
 def delivered_rate(relay: dict) -> float | None:

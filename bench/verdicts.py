@@ -257,6 +257,7 @@ def median_figures(runs: list[list[Figure]]) -> list[Figure]:
         failed = next((f.failed for f in same if f.failed), None)
         missing = sorted({k for f in same for k in f.missing})
         out.append(replace(first, value=statistics.median(known) if known else None,
+                           detail=f"run 1: {first.detail}" if first.detail else "",
                            runs=values, failed=failed, missing=missing,
                            wrong=sum(f.wrong for f in same)))
     return out
