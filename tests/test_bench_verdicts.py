@@ -115,3 +115,22 @@ def test_median_of_runs_keeps_each_run_and_a_gap_is_a_miss():
     assert verdict(median_figures(runs)[0]) == (False, "failed (TimeoutError)")
     runs[1] = []
     assert verdict(median_figures(runs)[0]) == (False, "failed (not measured)")
+
+
+def test_goals_block_is_printed_after_failed_runs(monkeypatch, capsys):
+    # bench/scale.py --goals: the own steps failed in the waiting step, a goal run left no
+    # figures; the block still comes, every goal saying what happened to it
+    import scale
+
+    monkeypatch.setattr(scale.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(scale, "measure",
+                        lambda args: ([live()], "load generator Error in wait:40"))
+    monkeypatch.setattr(scale, "other_goal_runs", lambda args: {
+        "light_product": {"steps": [], "failed": "exit status 1, no figures"}})
+    assert scale.main(["--live", "20", "--waiting", "40", "--goals"]) == 0
+    out = capsys.readouterr().out
+    assert "== goals" in out
+    assert "within - (goal <= 1 s): failed (load generator Error in wait:40)" in out
+    assert "against the bare relay, pairs x 1 msg/s - (" in out
+    assert "): failed (exit status 1, no figures)" in out
+    assert "(goal <= 25 ms): met" in out  # the live step's figures stand
