@@ -282,15 +282,14 @@ const waitingCount = () => waiters.filter((w) => !w.assigned).length;
 
 // One timed change: `act` makes it, `change` says what it does to the line; then wait
 // (at most 60 s) until every chatter still waiting holds its expected place.
-async function timedChange(change, act, mustBeAssigned = []) {
+async function timedChange(change, act) {
   const order = lineModel.waitingOrder(waiters);
   const before = change.kind === 'duty' ? order.slice(0, change.taken) : [];
   const expected = lineModel.expectedPlaces(lineModel.afterChange(order, change));
   const t0 = nowMs();
   await act(order);
   const deadline = t0 + 60000;
-  const done = () => lineModel.settled(expected, t0) && before.every((w) => w.assigned)
-    && mustBeAssigned.every((w) => w.assigned);
+  const done = () => lineModel.settled(expected, t0) && before.every((w) => w.assigned);
   while (nowMs() < deadline && !done()) await sleep(10);
   const result = lineModel.tally(expected, t0, change.kind);
   result.wrong += before.filter((w) => !w.assigned).length; // taken ones not told
