@@ -15,7 +15,7 @@ const ours = {
 };
 
 export default [
-  { ignores: ['static/vendor/**', 'node_modules/**', '.venv/**'] },
+  { ignores: ['static/vendor/**', 'node_modules/**', '.venv/**', 'dist/**'] },
   js.configs.recommended,
   {
     // The pages' ES modules: browser globals, plus the socket.io client the templates

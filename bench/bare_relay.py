@@ -6,6 +6,10 @@ the room of its chat pair, and every `message` it sends is re-emitted to that ro
 skipping the sender. No validation, storage, sessions or rate limit.
 
     python bench/bare_relay.py --port 5100 --redis-url unix:///tmp/x/redis.sock
+                               [--ping-interval 5 --ping-timeout 30]
+
+The ping settings default to the product's (PING_INTERVAL_SECONDS 5, PING_TIMEOUT_SECONDS
+5); bench/scale.py passes its own to all three stacks, so idle CPU compares like with like.
 """
 
 from gevent import monkey
@@ -24,12 +28,14 @@ from flask_socketio import SocketIO, join_room  # noqa: E402
 CHANNEL = "bench-bare-relay"
 
 
-def create(redis_url: str) -> tuple[Flask, SocketIO]:
+def create(redis_url: str, ping_interval: float = 5,
+           ping_timeout: float = 5) -> tuple[Flask, SocketIO]:
     app = Flask(__name__)
     manager = python_socketio.RedisManager(redis_url, channel=CHANNEL)
     sio = SocketIO(app, async_mode="gevent", client_manager=manager, logger=False,
                    engineio_logger=False, max_http_buffer_size=64 * 1024,
-                   ping_interval=20, ping_timeout=20, transports=["websocket"])
+                   ping_interval=ping_interval, ping_timeout=ping_timeout,
+                   transports=["websocket"])
 
     @app.get("/healthz")
     def healthz():
@@ -53,10 +59,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""))
+    parser.add_argument("--ping-interval", type=float, default=5)
+    parser.add_argument("--ping-timeout", type=float, default=5)
     args = parser.parse_args()
     if not args.redis_url:
         parser.error("--redis-url (or REDIS_URL) is required")
-    app, sio = create(args.redis_url)
+    app, sio = create(args.redis_url, args.ping_interval, args.ping_timeout)
     sio.run(app, host=args.host, port=args.port, log_output=False, use_reloader=False)
 
 

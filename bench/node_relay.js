@@ -3,13 +3,20 @@
 // implementation, so bench/relay.py can compare the product's tail with it (issue 11, f).
 // WebSocket only, one process, no message queue (a single Node process needs none).
 //
-//   node bench/node_relay.js --port 5100
+//   node bench/node_relay.js --port 5100 [--ping-interval 5 --ping-timeout 30]
+//
+// Ping settings in seconds, by default the product's (5 and 5); bench/scale.py passes its
+// own to all three stacks, so idle CPU compares like with like.
 'use strict';
 
 const http = require('http');
 const { Server } = require('socket.io');
 
-const port = Number(process.argv[process.argv.indexOf('--port') + 1]);
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? fallback : Number(process.argv[at + 1]);
+};
+const port = arg('--port');
 const server = http.createServer((req, res) => {
   if (req.url === '/healthz') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -20,8 +27,8 @@ const server = http.createServer((req, res) => {
   }
 });
 const io = new Server(server, {
-  transports: ['websocket'], maxHttpBufferSize: 64 * 1024, pingInterval: 20000,
-  pingTimeout: 20000,
+  transports: ['websocket'], maxHttpBufferSize: 64 * 1024,
+  pingInterval: arg('--ping-interval', 5) * 1000, pingTimeout: arg('--ping-timeout', 5) * 1000,
 });
 io.on('connection', (socket) => {
   socket.on('join', (data, ack) => { socket.join('pair:' + data.pair); ack({ ok: true }); });

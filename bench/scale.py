@@ -1,8 +1,8 @@
-"""Scale benchmark: many live chats plus a long waiting line on one box (issue 11, b-d).
+"""Scale benchmark: many live chats plus a long waiting line on one box (issues 11 and 21).
 
 Starts an embedded Redis (or uses REDIS_URL: a scratch Redis whose `hl:*` keys are
-deleted), a fresh SQLite database with ceil(max live / 5) therapists, `--processes`
-server processes and a worker, signs the therapists in over HTTP, then hands the run to
+deleted), a fresh SQLite database with the therapists it needs, `--processes` server
+processes and a worker, signs the therapists in over HTTP, then hands the run to
 bench/scale_load.js (socket.io-client in Node, light enough not to be the bottleneck;
 sockets are spread round-robin over the server processes). In steps it grows:
 
@@ -12,13 +12,22 @@ sockets are spread round-robin over the server processes). In steps it grows:
    event to the `assigned` event or an `active` start ack); each side of each chat
    sends one message every `--interval` seconds (10: 1 msg/10 s/side) for `--measure`
    seconds: relay latency to the other side, p50/p99;
-2. waiting chatters on top (`--waiting`, e.g. 1000,2500,5000): the time until every
-   waiting chatter holds its new place after the front chatter leaves (`--line-changes`
-   times a step), the relay under that load, and server RSS per added socket;
+2. waiting chatters on top (`--waiting`, e.g. 1000,2500,5000): RSS before and after they
+   connect, both with traffic paused (the cost of an idle socket, not heap growth from
+   traffic); then `--line-changes` rounds of the three kinds of change (a therapist
+   comes on duty and takes the front chatter, the chat is transferred back to the line,
+   the front chatter leaves), each timed until every chatter still waiting holds its new
+   place; chatters a therapist took are not waiting; the relay under that load;
 3. quiet: traffic stopped, everything connected: the server's idle CPU.
 
+`--stack bare` or `--stack node` runs the same generator against bench/bare_relay.py or
+bench/node_relay.js instead (pairs in a room, waiting sockets idle in rooms of their own),
+with the same ping settings (`--ping-interval`, `--ping-timeout`) as the product: `--goals`
+measures every ratio that way, so both sides carry the same generator delay.
+
 After each step it prints the CPU share of the server(s), Redis, the worker and the
-generator over the measured span. It asserts nothing; docs/benchmarks.md holds figures.
+generator over the measured span. It asserts nothing; a goal is printed met only on data
+(bench/verdicts.py); docs/benchmarks.md holds figures.
 
     make bench-scale            # or: .venv/bin/python bench/scale.py --live 250,500 ...
 """
@@ -43,6 +52,7 @@ import requests
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import verdicts  # noqa: E402  (the goals and how a figure meets them)
 from relay import (  # noqa: E402  (the relay bench's process and account helpers)
     CAPACITY,
     ROOT,
@@ -58,15 +68,24 @@ from relay import (  # noqa: E402  (the relay bench's process and account helper
     wait_healthy,
 )
 
-# Issue 11's goals: at most these (b-d, the ratios of a and f), at least these (a, e).
-GOALS = {"relay_p50_ms": 2.0, "relay_p99_ms": 25.0, "positions_s": 1.0, "join_p99_ms": 50.0,
-         "kb_per_socket": 50.0, "p99_vs_bare": 1.25, "p99_vs_node": 5.0}
-AT_LEAST = {"saturated_vs_bare": 0.8, "two_processes_gain": 1.6}
+STACKS = ("product", "bare", "node")
+
+
+class LoadGeneratorFailed(RuntimeError):
+    """The Node generator stopped: `kind` is its error's type, `step` where it was."""
+
+    def __init__(self, kind: str, step: str, message: str):
+        super().__init__(f"{kind} in {step}: {message}")
+        self.kind = f"load generator {kind} in {step}"
 
 
 def delivered_rate(relay: dict) -> float | None:
     """A step's relay: messages delivered to the other side per second."""
     return relay["delivered"] / relay["seconds"] if relay.get("seconds") else None
+
+
+def load_text() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -82,15 +101,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="joins timed one at a time during each live step")
     parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
     parser.add_argument("--goals", action="store_true",
-                        help="then measure goals (a), (e) and (f) too (bench/relay.py, and "
-                             "this bench saturated with 1 and 2 processes) and print (a)-(f)")
+                        help="then measure goals (a), (e) and (f) too (this bench against the "
+                             "bare and Node relays, saturated, with 1 and 2 processes, and "
+                             "the Node relay at this run's largest load) and print (a)-(f)")
+    parser.add_argument("--stack", choices=STACKS, default="product",
+                        help="the server under load: the product, bench/bare_relay.py or "
+                             "bench/node_relay.js")
+    parser.add_argument("--ping-interval", type=float, default=5.0,
+                        help="Engine.IO ping interval of every stack, s (the product's "
+                             "default 5)")
+    parser.add_argument("--ping-timeout", type=float, default=30.0,
+                        help="Engine.IO ping timeout of every stack, s")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat the whole measurement; goals print each figure's median "
+                             "and every run's figure, with the box's load average")
+    parser.add_argument("--relay-pairs", type=int, default=100,
+                        help="chats of the (a) and (f) runs at 1 msg/s")
     parser.add_argument("--saturation-live", type=int, default=500,
                         help="live chats of the (e) runs, each in a closed loop")
     parser.add_argument("--json", metavar="PATH", help="also write each step's figures there")
     parser.add_argument("--nginx", action="store_true",
                         help="every socket through deploy/nginx/helpline.conf (TLS) in "
                              "front of the processes, as in production")
-    return parser.parse_args(argv)
+    parser.add_argument("--no-goal-block", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-quiet", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stack != "product" and (args.processes != 1 or args.nginx or args.goals):
+        parser.error("--stack bare/node runs one process, direct, without --goals")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
 
 
 def server_env(redis_url: str, database_url: str) -> dict:
@@ -104,7 +144,7 @@ def server_env(redis_url: str, database_url: str) -> dict:
             "HANDSHAKES_PER_SECOND": "0", "MAX_SOCKETS_PER_PROCESS": "100000",
             "CHALLENGES_PER_SECOND": "0",
             # a shared, loaded machine answers pings late: do not drop sockets for it
-            "PING_TIMEOUT_SECONDS": "30",
+            "PING_TIMEOUT_SECONDS": "30",  # scale.py sets its --ping-* for every stack
             "SOCKET_EVENT_BURST": "100000", "SOCKET_EVENTS_PER_SECOND": "100000"}
 
 
@@ -125,41 +165,39 @@ class Sampler:
                 for name, pids in self.groups.items()}
 
 
-def fmt(value, unit: str = "", digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}{unit}"
+fmt = verdicts.fmt
 
 
-def verdict(value, goal: float) -> str:
-    return "" if value is None else ("  (goal met)" if value <= goal else
-                                     f"  (goal {goal:g}: {value / goal:.1f}x over)")
-
-
-def print_step(step: dict, cpu: dict[str, float], rss: float, per_socket_kb) -> None:
+def print_step(step: dict, cpu: dict[str, float], rss: float) -> None:
+    """A step's figures as measured; the goals' verdicts come at the end (verdicts.py)."""
     relay = step.get("relay", {})
-    print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting")
+    idle = f", {step['idle']} idle sockets" if step.get("idle") else ""
+    print(f"\n== {step['phase']}: {step['live']} live chats, {step['waiting']} waiting{idle}")
     if "join_p99_ms" in step:
         print(f"  join -> assigned ({step['joins']} probes): "
-              f"p50 {fmt(step['join_p50_ms'], ' ms')}, p99 {fmt(step['join_p99_ms'], ' ms')}"
-              f"{verdict(step['join_p99_ms'], GOALS['join_p99_ms'])}")
-    if "position_max_ms" in step:
-        worst = step["position_max_ms"] / 1000
-        print(f"  after a line change, every waiting chatter has its new place: median "
-              f"{fmt(step['position_median_ms'], ' ms')}, all within {worst:.2f} s"
-              f"{verdict(worst, GOALS['positions_s'])}; wrong places left: "
-              f"{step['positions_wrong']} (connecting {step['connect_seconds']:.0f} s)")
+              f"p50 {fmt(step['join_p50_ms'], ' ms')}, p99 {fmt(step['join_p99_ms'], ' ms')}")
+    if "changes" in step:
+        placed = verdicts.places(step["changes"])
+        print(f"  connected {step['sockets_added']} sockets in {step['connect_seconds']:.0f} s"
+              + (f"; {step['assigned_from_line']} chatters were taken by a therapist (not "
+                 "waiting)" if not step.get("idle") else ""))
+        for kind, v in placed["by_kind"].items():
+            if v["changes"] or step["changes"]:
+                print(f"  after {v['changes']} changes where {verdicts.KIND_WORDS[kind]}: "
+                      f"{v['expected']} places expected, median {fmt(v['median_ms'], ' ms')}, "
+                      f"all within {fmt(v['max_ms'] and v['max_ms'] / 1000, ' s', 2)}, "
+                      f"wrong places {v['wrong']}, assigned meanwhile {v['assigned']}")
+        if placed["missing"] and step["changes"]:
+            print("  NO DATA after: " + ", ".join(placed["missing"]))
+    if step.get("kb_per_socket") is not None:
+        print(f"  RSS per idle socket (traffic paused): {step['kb_per_socket']:.0f} KB")
     if relay:
         rate = delivered_rate(relay) or 0
         print(f"  relay to the other side: {relay['delivered']} delivered ({rate:,.0f} msg/s), "
-              f"{relay['lost']} lost, "
-              f"p50 {fmt(relay['p50_ms'], ' ms')}{verdict(relay['p50_ms'], GOALS['relay_p50_ms'])}"
-              f", p99 {fmt(relay['p99_ms'], ' ms')}"
-              f"{verdict(relay['p99_ms'], GOALS['relay_p99_ms'])}; errors {relay['errors'] or 0}")
+              f"{relay['lost']} lost, p50 {fmt(relay['p50_ms'], ' ms')}, "
+              f"p99 {fmt(relay['p99_ms'], ' ms')}; errors {relay['errors'] or 0}")
     print("  CPU: " + ", ".join(f"{name} {share:.0f}%" for name, share in cpu.items()))
-    line = f"  server RSS {rss:.0f} MB"
-    if per_socket_kb is not None:
-        line += (f"; {per_socket_kb:.0f} KB per added waiting socket"
-                 f"{verdict(per_socket_kb, GOALS['kb_per_socket'])}")
-    print(line)
+    print(f"  server RSS {rss:.0f} MB")
 
 
 def start_nginx(tmp: Path, upstreams: list[int], connections: int):
@@ -189,27 +227,62 @@ def start_nginx(tmp: Path, upstreams: list[int], connections: int):
     raise RuntimeError("nginx did not answer: " + (tmp / "nginx.log").read_text()[-2000:])
 
 
-def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
+def start_servers(args, tmp: Path, redis_url: str, log: Path) -> tuple[list, list, list[str]]:
+    """The stack under load: (servers, the worker or nothing, their URLs); product only:
+    the database and its therapists, whose signed-in cookies come back in the plan."""
+    ping = ["--ping-interval", f"{args.ping_interval:g}", "--ping-timeout",
+            f"{args.ping_timeout:g}"]
+    port = free_port()
+    if args.stack != "product":
+        command = (["node", str(BENCH / "node_relay.js"), "--port", str(port), *ping]
+                   if args.stack == "node" else
+                   [sys.executable, str(BENCH / "bare_relay.py"), "--port", str(port),
+                    "--redis-url", redis_url, *ping])
+        server = spawn(command, {**os.environ, "PYTHONUNBUFFERED": "1"}, log)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, [server], log)
+        return [server], [], [url]
     database_url = f"sqlite:///{tmp / 'scale.sqlite'}"
-    # the live chats' therapists, and for each live step those who take its probe joins
-    therapists = (math.ceil(max(args.live) / CAPACITY)
-                  + len(args.live) * math.ceil(args.probes / CAPACITY))
-    names = setup_database(redis_url, database_url, therapists)
-    forget_helpline_keys(redis_url)
-    env, log = server_env(redis_url, database_url), tmp / "servers.log"
+    env = {**server_env(redis_url, database_url),
+           "PING_INTERVAL_SECONDS": f"{args.ping_interval:g}",
+           "PING_TIMEOUT_SECONDS": f"{args.ping_timeout:g}"}
     if args.nginx:
         env["PROXY_HOPS"] = "1"  # the scheme and host nginx forwards, as in production
     urls, servers = [], []
     for _ in range(args.processes):
-        port = free_port()
         urls.append(f"http://127.0.0.1:{port}")
         servers.append(spawn([sys.executable, "app.py", "serve", "--port", str(port)], env, log))
+        port = free_port()
     worker = spawn([sys.executable, "app.py", "worker"], env, log)
     for url in urls:
         wait_healthy(url, servers + [worker], log)
+    return servers, [worker], urls
+
+
+def therapists_needed(args) -> int:
+    """The live chats' therapists, those who take each live step's probe joins, and one
+    per round of line changes in each waiting step."""
+    if args.stack != "product":
+        return 0
+    return (math.ceil(max(args.live) / CAPACITY)
+            + len(args.live) * math.ceil(args.probes / CAPACITY)
+            + len(args.waiting) * args.line_changes)
+
+
+def run(args, tmp: Path, redis_url: str, redis_pids: list[int], steps: list[dict]) -> None:
+    """Every step of one run into `steps`; raises LoadGeneratorFailed when one fails (the
+    steps before it stay)."""
+    therapists = therapists_needed(args)
+    log = tmp / "servers.log"
+    names = []
+    if args.stack == "product":
+        names = setup_database(redis_url, f"sqlite:///{tmp / 'scale.sqlite'}", therapists)
+        forget_helpline_keys(redis_url)
+    servers, workers, urls = start_servers(args, tmp, redis_url, log)
     t0 = time.perf_counter()
     cookies = [staff_cookie(urls[i % len(urls)], name) for i, name in enumerate(names)]
-    print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
+    if names:
+        print(f"  {therapists} therapists signed in ({time.perf_counter() - t0:.0f} s)")
     load_env, proxies = dict(os.environ), []  # nginx, when asked for
     if args.nginx:
         sockets = max(args.live) * 2 + therapists + max(args.waiting, default=0)
@@ -220,43 +293,51 @@ def run(args, tmp: Path, redis_url: str, redis_pids: list[int]) -> list[dict]:
         print(f"  through nginx at {url}")
     plan = {"urls": urls, "cookies": cookies, "capacity": CAPACITY, "live_steps": args.live,
             "waiting_steps": args.waiting, "interval": args.interval, "measure": args.measure,
-            "line_changes": args.line_changes, "probes": args.probes, "self_signed": args.nginx}
+            "line_changes": args.line_changes, "probes": args.probes, "self_signed": args.nginx,
+            "stack": args.stack, "quiet": not args.no_quiet}
     (tmp / "plan.json").write_text(json.dumps(plan))
     load = subprocess.Popen(["node", str(BENCH / "scale_load.js"), str(tmp / "plan.json")],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             env=load_env, stderr=subprocess.DEVNULL)
     groups = {"server": [p.pid for p in servers], "redis": redis_pids,
-              "worker": [worker.pid], "generator": [load.pid]}
+              "worker": [w.pid for w in workers], "generator": [load.pid]}
     if proxies:
         groups["nginx"] = [proxies[0].pid] + [
             c.pid for c in psutil.Process(proxies[0].pid).children()]
     sampler = Sampler(groups)
-    base_rss, last = rss_mb(servers), {"rss": 0.0, "waiting": 0}
-    steps: list[dict] = []
-    print(f"  idle server RSS {base_rss:.0f} MB")
+    rss_before = None  # the servers' RSS, traffic paused, before the waiting sockets connect
+    print(f"  idle server RSS {rss_mb(servers):.0f} MB")
     try:
         for raw in load.stdout:
             step = json.loads(raw)
             if step["phase"] == "failed":
-                raise RuntimeError(f"load generator failed: {step['error']}; the end of the "
-                                   f"servers' log:\n{log.read_text(errors='replace')[-3000:]}")
-            if step["phase"] not in ("idle", "mark"):
+                print(f"  FAILED: the load generator's {step['error_type']} in {step['step']}: "
+                      f"{step['error']}; the end of the servers' log:\n"
+                      f"{log.read_text(errors='replace')[-3000:]}")
+                raise LoadGeneratorFailed(step["error_type"], step["step"], step["error"])
+            if step["phase"] == "rss":
                 rss = rss_mb(servers)
-                per_socket = None
-                if step["phase"] == "waiting" and step["waiting"] > last["waiting"]:
-                    per_socket = (rss - last["rss"]) * 1024 / (step["waiting"] - last["waiting"])
+                if "added" not in step:
+                    rss_before = rss
+                elif step["added"] and rss_before is not None:
+                    steps.append({"phase": "rss", "added": step["added"],
+                                  "kb_per_socket": (rss - rss_before) * 1024 / step["added"]})
+            elif step["phase"] not in ("idle", "mark"):
+                rss = rss_mb(servers)
+                if step["phase"] == "waiting" and steps and steps[-1]["phase"] == "rss":
+                    step["kb_per_socket"] = steps.pop()["kb_per_socket"]
                 cpu = sampler.shares()
-                print_step(step, cpu, rss, per_socket)
-                steps.append({**step, "cpu": cpu, "rss_mb": rss, "kb_per_socket": per_socket})
-                last = {"rss": rss, "waiting": step["waiting"]}
+                print_step(step, cpu, rss)
+                steps.append({**step, "cpu": cpu, "rss_mb": rss})
             sampler.mark()
             load.stdin.write("go\n")
             load.stdin.flush()
+        if load.wait() != 0:
+            raise LoadGeneratorFailed("exit", "?", f"the load generator exited {load.returncode}")
     finally:
         with contextlib.suppress(Exception):
             load.kill()
-        stop(servers + [worker] + proxies)
-    return steps
+        stop(servers + workers + proxies)
 
 
 def main(argv: list[str]) -> int:
@@ -264,25 +345,37 @@ def main(argv: list[str]) -> int:
     if not shutil.which("node"):
         print("scale benchmark: node is missing (the load generator runs on Node.js)")
         return 2
-    steps = measure(args)
-    if steps is None:
-        return 130
+    runs, loads, last = [], [], None
+    for number in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"\n######## run {number} of {args.runs}")
+        loads.append(load_text())
+        last = measure(args)
+        if last is None:
+            return 130
+        steps, failed = last
+        other = other_goal_runs(args) if args.goals else None
+        runs.append(verdicts.figures(steps, failed, other, quiet_others(other)))
     if args.json:
-        Path(args.json).write_text(json.dumps(steps))
-    if args.goals:
-        print_goals(steps, other_goal_runs(args))
+        steps, failed = last
+        Path(args.json).write_text(json.dumps({"steps": steps, "failed": failed}))
+    if args.stack == "product" and not args.no_goal_block:
+        print_goals(verdicts.median_figures(runs), loads, args)
     return 0
 
 
-def measure(args) -> list[dict] | None:
-    """This bench's own steps (goals b-d); None when interrupted."""
+def measure(args) -> tuple[list[dict], str | None] | None:
+    """This bench's own steps (goals b-d) and the exception type that ended them early
+    (None: every step ran); None when interrupted."""
     pace = "closed loop" if args.interval == 0 else f"1 msg/{args.interval:g} s/side"
-    print(f"scale benchmark: live {args.live}, waiting {args.waiting}, {pace}, "
-          f"{args.processes} server process(es)")
-    print(f"  machine: {os.cpu_count()} cores, load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}; commit {git_commit()}")
+    print(f"scale benchmark: {args.stack}, live {args.live}, waiting {args.waiting}, {pace}, "
+          f"{args.processes} server process(es), pings every {args.ping_interval:g} s "
+          f"(timeout {args.ping_timeout:g} s)")
+    print(f"  machine: {os.cpu_count()} cores, load average {load_text()}; "
+          f"commit {git_commit()}")
     tmp = Path(tempfile.mkdtemp(prefix="helpline-scale-"))
     redis_proc = None
+    steps: list[dict] = []
     try:
         redis_url = os.environ.get("REDIS_URL", "")
         redis_pids: list[int] = []
@@ -292,9 +385,15 @@ def measure(args) -> list[dict] | None:
 
             redis_proc, redis_url = start_embedded_redis(str(tmp / "redis"))
             redis_pids = [redis_proc.pid]
-        return run(args, tmp, redis_url, redis_pids)
+        run(args, tmp, redis_url, redis_pids, steps)
+        return steps, None
     except KeyboardInterrupt:
         return None
+    except Exception as exc:  # reported in the goals block; the other runs still go on
+        kind = exc.kind if isinstance(exc, LoadGeneratorFailed) else type(exc).__name__
+        if not isinstance(exc, LoadGeneratorFailed):
+            print(f"  FAILED: {type(exc).__name__}: {exc}")
+        return [s for s in steps if s["phase"] != "rss"], kind
     finally:
         if redis_proc is not None:
             from helpline.server.redis_server import stop_embedded_redis
@@ -306,99 +405,73 @@ def measure(args) -> list[dict] | None:
                 child.kill()
 
 
-def sub_run(command: list[str], out: Path) -> object:
-    """Run another bench (its report goes to our output) and read its JSON figures."""
+def sub_run(command: list[str], out: Path) -> dict:
+    """Run this bench again (its report goes to our output) and read its JSON figures:
+    {"steps": [...], "failed": type or None}; a run that left none is a failure too."""
     print(f"\n#### {' '.join(Path(c).name if '/' in c else c for c in command[1:])}",
           flush=True)
-    subprocess.run([*command, "--json", str(out)], cwd=ROOT, check=True)
-    return json.loads(out.read_text())
+    try:
+        done = subprocess.run([*command, "--json", str(out)], cwd=ROOT, check=False)
+        if not out.exists():
+            return {"steps": [], "failed": f"exit status {done.returncode}, no figures"}
+        return json.loads(out.read_text())
+    except Exception as exc:
+        return {"steps": [], "failed": type(exc).__name__}
 
 
 def other_goal_runs(args) -> dict:
-    """Goals (a) and (f) from bench/relay.py (100 pairs x 1 msg/s with the Node relay, then
-    a closed loop for saturated throughput); (e) from this bench in a closed loop through
-    nginx, with 1 and then 2 server processes."""
+    """The runs of goals (a), (e) and (f), each this bench with the same Node generator:
+    the product, the bare relay and the Node relay at --relay-pairs x 1 msg/s (a, f), the
+    product and the bare relay in a closed loop (a: saturated), the Node relay at this
+    run's largest load (f), the product through nginx in a closed loop with 1 and 2
+    processes (e). A failed run is reported with its goals; the others still run."""
     tmp = Path(tempfile.mkdtemp(prefix="helpline-goals-"))
     seconds = f"{args.measure:g}"
-    relay = [sys.executable, "-u", str(BENCH / "relay.py"), "--seconds", seconds]
-    saturate = [sys.executable, "-u", str(BENCH / "scale.py"), "--live",
-                str(args.saturation_live), "--waiting", "", "--interval", "0",
-                "--measure", seconds, "--probes", "5", "--nginx"]
+    base = [sys.executable, "-u", str(BENCH / "scale.py"), "--measure", seconds,
+            "--ping-interval", f"{args.ping_interval:g}", "--ping-timeout",
+            f"{args.ping_timeout:g}", "--probes", "0", "--no-goal-block"]
+    brief = [*base, "--no-quiet"]  # only the Node relay's run at (b)'s load idles
+    pairs = ["--live", str(args.relay_pairs), "--waiting", ""]
+    runs = {f"light_{stack}": [*brief, "--stack", stack, *pairs, "--interval", "2"]
+            for stack in STACKS}
+    runs.update({f"saturated_{stack}": [*brief, "--stack", stack, *pairs, "--interval", "0"]
+                 for stack in ("product", "bare")})
+    runs["load_node"] = [*base, "--stack", "node", "--live", str(max(args.live)),
+                         "--waiting", str(max(args.waiting, default=0) or ""),
+                         "--interval", f"{args.interval:g}"]
+    saturate = [*brief, "--live", str(args.saturation_live), "--waiting", "", "--interval",
+                "0", "--nginx"]
+    runs["one"] = [*saturate, "--processes", "1"]
+    runs["two"] = [*saturate, "--processes", "2"]
     try:
-        return {
-            "light": sub_run([*relay, "--node"], tmp / "light.json"),
-            "saturated": sub_run([*relay, "--closed"], tmp / "saturated.json"),
-            "one": sub_run([*saturate, "--processes", "1"], tmp / "one.json"),
-            "two": sub_run([*saturate, "--processes", "2"], tmp / "two.json"),
-        }
+        return {name: sub_run(command, tmp / f"{name}.json") for name, command in runs.items()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def print_goals(steps: list[dict], other: dict) -> None:
-    """Every goal of issue 11 against its figure from this run."""
-    def ratio(a, b):
-        return a / b if a is not None and b else None
+def quiet_others(other: dict | None) -> dict | None:
+    """Idle CPU of the Node relay's run at (b)'s load, beside the product's: same pings."""
+    if not other:
+        return None
+    out = {}
+    for name, label in (("load_node", "Node relay"),):
+        quiet = verdicts.step_of(other.get(name), "quiet")
+        if quiet:
+            out[label] = (quiet["cpu"].get("server"), quiet.get("sockets", "?"))
+    return out
 
-    def row(name: str, text: str, value, goal: str, unit: str = "", digits: int = 1,
-            detail: str = "") -> None:
-        """One goal: the figure, the goal with its bound, and met or by how much missed."""
-        if goal in AT_LEAST:
-            bound = AT_LEAST[goal]
-            met, sign = value is not None and value >= bound, ">="
-            short = "" if value is None else f"{value / bound:.2f} of the goal"
-        else:
-            bound = GOALS[goal]
-            met, sign = value is not None and value <= bound, "<="
-            short = "" if value is None else f"{value / bound:.2f}x the goal"
-        outcome = "not measured" if value is None else ("met" if met else f"missed ({short})")
-        print(f"  {name:<4}{text} {fmt(value, unit, digits)} ({detail}goal {sign} "
-              f"{bound:g}{unit}): {outcome}")
 
-    live = [s for s in steps if s["phase"] == "live"]
-    waiting = [s for s in steps if s["phase"] == "waiting"]
-    quiet = [s for s in steps if s["phase"] == "quiet"]
-    light, sat = other["light"], other["saturated"]
-    one, two = (max((delivered_rate(s["relay"]) or 0 for s in other[n] if s["phase"] == "live"),
-                    default=None) for n in ("one", "two"))
-    print("\n== goals (issue 11)")
-    product, bare = light["product"]["p99_ms"], light["bare"]["p99_ms"]
-    row("(a)", "relay p99 against the bare relay at 100 pairs x 1 msg/s",
-        ratio(product, bare), "p99_vs_bare", "x", 2,
-        f"{fmt(product, ' ms')} / {fmt(bare, ' ms')}; ")
-    product, bare = sat["product"]["delivered_rate"], sat["bare"]["delivered_rate"]
-    row("", "saturated throughput against the bare relay", ratio(product, bare),
-        "saturated_vs_bare", "x", 2,
-        f"{fmt(product, ' msg/s', 0)} / {fmt(bare, ' msg/s', 0)}, 100 pairs in a closed loop; ")
-    if live:
-        top = live[-1]
-        row("(b)", f"relay p50 at {top['live']} live chats", top["relay"]["p50_ms"],
-            "relay_p50_ms", " ms")
-        row("", f"relay p99 at {top['live']} live chats", top["relay"]["p99_ms"],
-            "relay_p99_ms", " ms")
-        row("(c)", f"join -> assigned p99 at {top['live']} live chats", top.get("join_p99_ms"),
-            "join_p99_ms", " ms")
-    if waiting:
-        top = waiting[-1]
-        row("(b)", f"relay p99 with {top['live']} live + {top['waiting']} waiting",
-            top["relay"]["p99_ms"], "relay_p99_ms", " ms",
-            detail=f"p50 {fmt(top['relay']['p50_ms'], ' ms')}; ")
-        worst = (top["position_max_ms"] / 1000 if top.get("position_max_ms") is not None
-                 else None)
-        row("", "every waiting chatter has its new place within", worst, "positions_s", " s", 2)
-        row("(d)", "RSS per added waiting socket", top["kb_per_socket"], "kb_per_socket",
-            " KB", 0)
-    if quiet:
-        print(f"  (b) with no traffic the server uses {quiet[-1]['cpu']['server']:.0f}% CPU "
-              f"({quiet[-1]['live'] * 2 + quiet[-1]['waiting']}+ sockets, their Engine.IO "
-              f"pings)")
-    row("(e)", "2 processes against 1 through nginx, closed loop", ratio(two, one),
-        "two_processes_gain", "x", 2,
-        f"{fmt(two, ' msg/s', 0)} / {fmt(one, ' msg/s', 0)}; {os.cpu_count()} cores shared "
-        f"with nginx, Redis and the load generator; ")
-    row("(f)", "relay p99 against Node socket.io at 100 pairs x 1 msg/s",
-        ratio(light["product"]["p99_ms"], light.get("node", {}).get("p99_ms")),
-        "p99_vs_node", "x", 2)
+def print_goals(figures: list[verdicts.Figure], loads: list[str], args) -> None:
+    """Every goal against its figure: met only on data (verdicts.verdict)."""
+    runs = f"median of {args.runs} runs; " if args.runs > 1 else ""
+    print(f"\n== goals (issues 11 and 21; {runs}load average at each run's start: "
+          f"{' | '.join(loads)}; pings every {args.ping_interval:g} s on every stack)")
+    for fig in figures:
+        print(verdicts.line(fig))
+    missed = [f for f in figures if f.key and not verdicts.verdict(f)[0]]
+    print(f"  {len([f for f in figures if f.key]) - len(missed)} met, {len(missed)} missed "
+          "or without data")
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

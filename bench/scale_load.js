@@ -1,29 +1,43 @@
 // Load generator of bench/scale.py (not run on its own): socket.io-client in Node, far
-// lighter per socket than a Python client, so the server stays the bottleneck.
+// lighter per socket than a Python client, so the server stays the bottleneck. The same
+// generator drives every stack a goal compares (plan.stack): the product, bench/bare_relay.py
+// and bench/node_relay.js, so both sides of a ratio carry the same generator delay.
 //
 // It reads a JSON plan from argv[2], runs the phases below, and after each phase prints
 // one JSON line to stdout and waits for a line on stdin (the orchestrator samples CPU and
 // memory in between). Phases:
 //   idle      nothing connected yet
-//   live:N    N live chats (therapists on duty, chatters assigned); then MEASURE seconds
-//             of traffic, 1 message per side per INTERVAL s, during which PROBES more
-//             chatters join one at a time, each to a free therapist: join->assigned
-//   wait:W    W more chatters waiting in the line, then line changes (the front chatter
-//             leaves) timed until every waiting chatter has its new place; traffic goes on
+//   live:N    N live chats (product: therapists on duty, chatters assigned; bare and node:
+//             two sockets in the room of their pair); then MEASURE seconds of traffic, 1
+//             message per side per INTERVAL s, during which PROBES more chatters join one
+//             at a time, each to a free therapist: join->assigned (product only)
+//   rss       (before and after the waiting sockets connect) traffic paused and settled:
+//             the orchestrator reads the servers' RSS, so the cost of an idle socket is not
+//             mixed with heap growth from traffic
+//   wait:W    W more sockets (product: chatters waiting in the line; bare and node: idle
+//             sockets, each in a room of its own), then (product) LINE_CHANGES rounds of
+//             the three kinds of change, each timed until every waiting chatter holds its
+//             new place: a therapist comes on duty (takes the front chatter), the chat is
+//             transferred back to the line (goes first), the front chatter leaves; traffic
+//             goes on
 //   quiet     traffic stopped, everything still connected (idle CPU over 10 s)
 // A `mark` line comes before each measured span, so the CPU figures leave set-up out.
+// On an error it prints {phase: "failed", error_type, step, error} and exits.
 'use strict';
 
 const fs = require('fs');
 const readline = require('readline');
 const crypto = require('crypto');
 const { io } = require('socket.io-client');
+const lineModel = require('./line_model.js');
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const stdin = readline.createInterface({ input: process.stdin });
 const lines = stdin[Symbol.asyncIterator]();
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const product = (plan.stack || 'product') === 'product';
+let currentStep = 'idle';
 
 function pct(values, q) {
   if (!values.length) return null;
@@ -57,7 +71,7 @@ function call(socket, event, data, timeout = 30000) {
 async function inBatches(items, size, fn) {
   const out = [];
   for (let i = 0; i < items.length; i += size) {
-    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+    out.push(...(await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)))));
   }
   return out;
 }
@@ -94,9 +108,7 @@ function startTraffic() {
       const key = pair.index + ' ' + dir + ' ' + seq++;
       relay.sent.set(key, nowMs());
       const text = key + ' x';
-      const ack = dir === 'c'
-        ? call(pair.chatter, 'message', { text })
-        : call(pair.therapist, 'message', { chat_id: pair.chatId, text });
+      const ack = pair.send(dir, text);
       ack.then((r) => { if (!r || !r.ok) relay.errors[(r && r.code) || '?'] = 1 + (relay.errors[(r && r.code) || '?'] || 0); })
         .catch(() => { relay.errors.timeout = 1 + (relay.errors.timeout || 0); });
       if (interval === 0) {
@@ -128,13 +140,16 @@ function takeRelayFigures() {
 }
 
 // ---------------------------------------------------------------- therapists and chats
-const therapists = []; // {socket, free}
+const therapists = []; // {socket, chats}
+let cookieTurn = 0;
 
-async function addTherapists(count) {
-  const start = therapists.length;
-  const cookies = plan.cookies.slice(start, start + count);
+// Signed-in therapists (one cookie each, in order); `duty` false: connected but off duty
+// (the line changes' therapists, who come on duty while they are timed).
+async function addTherapists(count, duty = true) {
+  const cookies = plan.cookies.slice(cookieTurn, cookieTurn + count);
   if (cookies.length < count) throw new Error('not enough signed-in therapists');
-  await inBatches(cookies, 25, async (cookie) => {
+  cookieTurn += count;
+  return inBatches(cookies, 25, async (cookie) => {
     const socket = await connect('/staff', { Cookie: cookie });
     const t = { socket, chats: new Map() };
     socket.on('chat_assigned', (view) => {
@@ -142,10 +157,14 @@ async function addTherapists(count) {
       t.chats.set(view.chat_id, true);
       if (waiter) waiter(t);
     });
+    socket.on('chat_transferred', (data) => t.chats.delete(data.chat_id));
     socket.on('message', (m) => delivered(m.text, 't'));
     therapists.push(t);
-    const r = await call(socket, 'duty', { on: true, capacity: plan.capacity });
-    if (!r.ok) throw new Error('duty: ' + JSON.stringify(r));
+    if (duty) {
+      const r = await call(socket, 'duty', { on: true, capacity: plan.capacity });
+      if (!r.ok) throw new Error('duty: ' + JSON.stringify(r));
+    }
+    return t;
   });
 }
 
@@ -182,13 +201,30 @@ async function startChatter() {
   return { socket, started, t0, assignedAt: () => assignedAt };
 }
 
+// The two sides of a chat send through their own socket: the product's chatter and
+// therapist events, or a bare relay's `message` to the pair's room.
 async function addLiveChats(count) {
-  await inBatches(Array.from({ length: count }), 25, async () => {
+  await inBatches(Array.from({ length: count }), 25, product ? async () => {
     const c = await startChatter();
     const therapist = await assignedTherapist(c);
+    const chatId = c.started.chat_id;
     pairs.push({ index: pairs.length, chatter: c.socket, therapist: therapist.socket,
-                 chatId: c.started.chat_id });
+                 send: (dir, text) => (dir === 'c'
+                   ? call(c.socket, 'message', { text })
+                   : call(therapist.socket, 'message', { chat_id: chatId, text })) });
     c.socket.on('message', (m) => delivered(m.text, 'c'));
+  } : async () => {
+    const index = pairs.length;
+    const pair = { index };
+    pairs.push(pair);
+    for (const side of ['c', 't']) {
+      const socket = await connect('/');
+      socket.on('message', (m) => delivered(m.text, side));
+      await call(socket, 'join', { pair: index });
+      pair[side === 'c' ? 'chatter' : 'therapist'] = socket;
+    }
+    pair.send = (dir, text) => call(dir === 'c' ? pair.chatter : pair.therapist, 'message',
+                                    { pair: index, text });
   });
 }
 
@@ -220,49 +256,91 @@ async function probeJoins(spanMs) {
 const probes = []; // probe chatters' sockets
 
 // ---------------------------------------------------------------- the waiting line
-const waiting = []; // {socket, chatId, position}
+// Waiting chatters ({socket, chatId, position, changedAt, assigned}), in no set order;
+// lineModel orders them by place. One that a therapist took is `assigned` and no longer
+// waiting (a therapist with a free place takes the front chatters as they come).
+const waiters = [];
+const idleSockets = []; // bare and node: the idle sockets of the waiting steps
 
 async function addWaiting(count) {
-  await inBatches(Array.from({ length: count }), 50, async () => {
+  await inBatches(Array.from({ length: count }), 50, product ? async () => {
     const c = await startChatter();
     const w = { socket: c.socket, chatId: c.started.chat_id, position: c.started.position,
-                changedAt: 0 };
+                changedAt: 0, assigned: c.started.state === 'active' };
     c.socket.on('position', (p) => { w.position = p.position; w.changedAt = nowMs(); });
-    waiting.push(w);
+    c.socket.on('assigned', () => { w.assigned = true; });
+    c.socket.on('transferred', (d) => { if (d.therapist == null) w.assigned = false; });
+    waiters.push(w);
+  } : async () => {
+    const socket = await connect('/');
+    await call(socket, 'join', { pair: 'idle-' + idleSockets.length });
+    idleSockets.push(socket);
   });
 }
 
-async function lineChange() {
-  // The chatter at the front leaves; everyone behind moves up one place.
-  waiting.sort((a, b) => a.position - b.position);
-  const leaving = waiting.shift();
-  const expected = new Map(waiting.map((w) => [w, w.position - 1]));
+const waitingCount = () => waiters.filter((w) => !w.assigned).length;
+
+// One timed change: `act` makes it, `change` says what it does to the line; then wait
+// (at most 60 s) until every chatter still waiting holds its expected place.
+async function timedChange(change, act) {
+  const order = lineModel.waitingOrder(waiters);
+  const before = change.kind === 'duty' ? order.slice(0, change.taken) : [];
+  const expected = lineModel.expectedPlaces(lineModel.afterChange(order, change));
   const t0 = nowMs();
-  await call(leaving.socket, 'end', {});
-  leaving.socket.close();
+  await act(order);
   const deadline = t0 + 60000;
-  while (nowMs() < deadline) {
-    let done = true;
-    for (const [w, pos] of expected) if (w.position !== pos) { done = false; break; }
-    if (done) break;
-    await sleep(10);
-  }
-  const delays = [];
-  let wrong = 0;
-  for (const [w, pos] of expected) {
-    if (w.position === pos) delays.push(w.changedAt - t0); else wrong++;
-  }
-  return { median_ms: pct(delays, 50), max_ms: delays.length ? Math.max(...delays) : null, wrong };
+  const done = () => lineModel.settled(expected, t0) && before.every((w) => w.assigned);
+  while (nowMs() < deadline && !done()) await sleep(10);
+  const result = lineModel.tally(expected, t0, change.kind);
+  result.wrong += before.filter((w) => !w.assigned).length; // taken ones not told
+  return result;
+}
+
+// One round of the three kinds of change, with a therapist of its own (connected, off
+// duty): on duty with one place (takes the front chatter), paused (takes nobody more),
+// the chat transferred back to the line (it goes first), the front chatter leaves; then
+// the therapist goes off duty (no place changes: nothing timed).
+async function lineRound(t) {
+  const changes = [];
+  let taken = null;
+  changes.push(await timedChange({ kind: 'duty', taken: 1 }, async (order) => {
+    taken = order[0];
+    const r = await call(t.socket, 'duty', { on: true, capacity: 1 });
+    if (!r.ok) throw new Error('duty: ' + JSON.stringify(r));
+  }));
+  await sleep(500);
+  const paused = await call(t.socket, 'pause', { paused: true });
+  if (!paused.ok) throw new Error('pause: ' + JSON.stringify(paused));
+  await sleep(500);
+  const chatId = [...t.chats.keys()][0];
+  if (!taken || !chatId) throw new Error('the therapist on duty was given no chat');
+  changes.push(await timedChange({ kind: 'back', chatter: taken }, async () => {
+    const r = await call(t.socket, 'transfer', { chat_id: chatId, to: 'line' });
+    if (!r.ok) throw new Error('transfer: ' + JSON.stringify(r));
+  }));
+  t.chats.delete(chatId);
+  await sleep(500);
+  changes.push(await timedChange({ kind: 'leave' }, async (order) => {
+    const leaving = order[0];
+    waiters.splice(waiters.indexOf(leaving), 1);
+    await call(leaving.socket, 'end', {});
+    leaving.socket.close();
+  }));
+  await call(t.socket, 'duty', { on: false });
+  return changes;
 }
 
 // ---------------------------------------------------------------- the run
+function stopTraffic() { relay.running = false; }
+
 async function main() {
   await report('idle', {});
   let live = 0;
   let liveTherapists = 0;
   for (const target of plan.live_steps) {
+    currentStep = 'live:' + target;
     // therapists for the live chats (those who came on duty for probes are full already)
-    const needed = Math.ceil(target / plan.capacity) - liveTherapists;
+    const needed = product ? Math.ceil(target / plan.capacity) - liveTherapists : 0;
     if (needed > 0) { await addTherapists(needed); liveTherapists += needed; }
     await addLiveChats(target - live);
     live = target;
@@ -271,39 +349,67 @@ async function main() {
     takeRelayFigures(); // what was sent while chats were still being set up does not count
     await report('mark', {});
     const t0 = nowMs();
-    const joins = await probeJoins(plan.measure * 1000);
+    const joins = product && plan.probes > 0 ? await probeJoins(plan.measure * 1000) : {};
     await sleep(Math.max(0, plan.measure * 1000 - (nowMs() - t0)));
-    await report('live', { live, waiting: waiting.length, ...joins, relay: takeRelayFigures() });
+    await report('live', { live, waiting: waitingCount(), ...joins,
+                           relay: takeRelayFigures() });
   }
   for (const target of plan.waiting_steps) {
+    currentStep = 'wait:' + target;
+    const spare = product ? await addTherapists(plan.line_changes, false) : [];
+    // RSS before and after the sockets connect, both with traffic paused and settled
+    stopTraffic();
+    await sleep(3000);
+    const socketsBefore = waiters.length + idleSockets.length;
+    await report('rss', { sockets: socketsBefore });
     const t0 = nowMs();
-    await addWaiting(target - waiting.length);
+    await addWaiting(target - socketsBefore);
     const connectSeconds = (nowMs() - t0) / 1000;
+    await sleep(3000);
+    const added = waiters.length + idleSockets.length - socketsBefore;
+    await report('rss', { sockets: socketsBefore + added, added });
+    relay.running = true;
+    startTraffic();
     await sleep(2000);
     takeRelayFigures();
     await report('mark', {});
+    const measureStart = nowMs();
     const changes = [];
-    for (let i = 0; i < plan.line_changes; i++) { changes.push(await lineChange()); await sleep(1000); }
-    await sleep(Math.max(0, plan.measure * 1000 - plan.line_changes * 1000));
+    for (const t of spare) changes.push(...(await lineRound(t)));
+    await sleep(Math.max(0, plan.measure * 1000 - (nowMs() - measureStart)));
     await report('waiting', {
-      live, waiting: waiting.length, connect_seconds: connectSeconds,
-      position_median_ms: pct(changes.map((c) => c.median_ms).filter((x) => x !== null), 50),
-      position_max_ms: Math.max(...changes.map((c) => c.max_ms || 0)),
-      positions_wrong: changes.reduce((n, c) => n + c.wrong, 0),
+      live, waiting: waitingCount(), idle: idleSockets.length, sockets_added: added,
+      assigned_from_line: waiters.filter((w) => w.assigned).length,
+      connect_seconds: connectSeconds,
+      changes: changes.map(({ delays_ms, ...rest }) => ({
+        ...rest, median_ms: pct(delays_ms, 50),
+        max_ms: delays_ms.length ? Math.max(...delays_ms) : null })),
       relay: takeRelayFigures(),
     });
   }
-  relay.running = false;
-  await sleep(3000);
-  await report('mark', {});
-  await sleep(10000);
-  await report('quiet', { live, waiting: waiting.length });
-  for (const s of [...pairs.map((p) => p.chatter), ...therapists.map((t) => t.socket),
-                   ...waiting.map((w) => w.socket), ...probes]) s.close();
+  currentStep = 'quiet';
+  stopTraffic();
+  if (plan.quiet !== false) {
+    await sleep(3000);
+    await report('mark', {});
+    await sleep(10000);
+    const connected = pairs.length * 2 + therapists.length + waiters.length
+      + idleSockets.length + probes.length;
+    await report('quiet', { live, waiting: waitingCount(), idle: idleSockets.length,
+                            sockets: connected });
+  }
+  for (const s of [...pairs.flatMap((p) => [p.chatter, p.therapist]),
+                   ...therapists.map((t) => t.socket), ...waiters.map((w) => w.socket),
+                   ...idleSockets, ...probes]) {
+    if (s) s.close();
+  }
   process.exit(0);
 }
 
 main().catch((err) => {
-  process.stdout.write(JSON.stringify({ phase: 'failed', error: String(err && err.message || err) }) + '\n');
+  process.stdout.write(JSON.stringify({
+    phase: 'failed', error_type: (err && err.name) || typeof err, step: currentStep,
+    error: String((err && err.message) || err).slice(0, 300),
+  }) + '\n');
   process.exit(1);
 });
