@@ -181,8 +181,11 @@ def test_a_message_written_answered_read_ended_registered_and_counted(browser, l
         # The answer: the ready text of the writer's language, inserted with the picker.
         box = therapist.get_by_label(s["answer"])
         therapist.get_by_role("button", name=s["ready"]).click()
-        therapist.get_by_role("combobox", name=s["search"]).fill("dank")
-        therapist.get_by_role("combobox", name=s["search"]).press("Enter")
+        search = therapist.get_by_role("combobox", name=s["search"])
+        search.fill("dank")
+        # a person presses Enter once the match is shown (the texts load after opening)
+        expect(search).to_have_attribute("aria-activedescendant", re.compile(r"-opt-0$"))
+        search.press("Enter")
         expect(box).to_have_value(s["ready_text"])
         first_answer = save_answer(therapist, s)
         expect(therapist.locator("#message-list .text")).to_have_text(

@@ -111,7 +111,7 @@ def test_phone_contact_follow_up_and_report(browser, live, live_staff):
     channels = staff.locator("table[data-table=channels]")
     expect(channels.locator("tbody tr")).to_have_text([
         re.compile(r"^Chat\s*2\s*66\.7$"), re.compile(r"^Phone\s*1\s*33\.3$"),
-        re.compile(r"^E-mail\s*0\s*0\.0$")])
+        re.compile(r"^E-mail\s*0\s*0\.0$"), re.compile(r"^Anonymous message\s*0\s*0\.0$")])
     follow = staff.locator("table[data-table=follow_up]")
     expect(follow).to_contain_text(re.compile(r"Follow-up appointments made\s*1"))
     expect(follow).to_contain_text(re.compile(r"Follow-up appointments kept\s*1\s*100\.0"))

@@ -47,6 +47,7 @@ function wireEnd(root) {
     show(button, true);
     button.focus();
   });
+  button.disabled = false; // rendered disabled: a click before this would do nothing
 }
 
 /** `config`: the page's config (code_url, strings). */
