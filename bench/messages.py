@@ -111,14 +111,14 @@ def fill(session, now: float, count: int, holders: list[int]) -> dict:
     first DOMAIN_MADE through the domain, the rest as bulk rows the domain would write.
     Returns a few codes of bulk conversations (to check they open) and the timings."""
     rng = random.Random(20)
-    folder = msg._keys_dir()
+    folder = msg.keys_dir()
     keks: dict[str, bytes] = {}
     dues: dict[date, date] = {}
 
     def due(at: float) -> date:  # workdays.answer_due per local day, as the domain asks it
         day = msg.local_today(at)
         if day not in dues:
-            dues[day] = msg._due(session, at)
+            dues[day] = msg.answer_due_at(session, at)
         return dues[day]
 
     def times() -> list[float]:
@@ -160,7 +160,7 @@ def fill(session, now: float, count: int, holders: list[int]) -> dict:
             keks[epoch] = keys.kek(folder, epoch, create=True)
         data_key = keys.new_data_key()
         due_last = due(t[4])
-        at = [msg._utc(x) for x in t]
+        at = [msg.utc(x) for x in t]
         batch_c.append({
             "id": cid, "created_at": at[0], "last_activity_at": at[4], "ended_at": None,
             "state": "open", "language": languages[n % 3], "age_band": AGES[n % len(AGES)],
@@ -169,7 +169,7 @@ def fill(session, now: float, count: int, holders: list[int]) -> dict:
             "key_epoch": epoch, "wrapped_key": keys.wrap(keks[epoch], data_key, cid),
             "first_answer_at": at[1],
             "answered_in_time": msg.local_today(t[1]) <= due(t[0]),
-            "writer_read_at": msg._utc(t[4] - 60), "overdue_counted": due_last < today,
+            "writer_read_at": msg.utc(t[4] - 60), "overdue_counted": due_last < today,
             "supervisor_asked_at": None})
         for k, author in enumerate(("writer", "staff", "writer", "staff", "writer")):
             batch_m.append({"conversation_id": cid, "author": author, "at": at[k],

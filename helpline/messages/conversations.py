@@ -54,7 +54,8 @@ class Entry(NamedTuple):
     text: str
 
 
-def _utc(now: float) -> datetime:
+def utc(now: float) -> datetime:
+    """`now` (the app's clock) as the database keeps times: naive UTC."""
     return datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
 
 
@@ -63,16 +64,19 @@ def local_today(now: float) -> date:
     return datetime.fromtimestamp(now, ZoneInfo(setting("HELPLINE_TIMEZONE"))).date()
 
 
-def _keys_dir():
+def keys_dir():
+    """The folder of the epoch keys (MESSAGE_KEYS_DIR, else under INSTANCE_PATH)."""
     return keys.directory({"MESSAGE_KEYS_DIR": setting("MESSAGE_KEYS_DIR"),
                            "INSTANCE_PATH": setting("INSTANCE_PATH")})
 
 
-def _retention(now: float) -> datetime:
-    return _utc(now) - timedelta(days=int(setting("MESSAGE_RETENTION_DAYS")))
+def retention_cutoff(now: float) -> datetime:
+    """Conversations last active before this are due for deletion."""
+    return utc(now) - timedelta(days=int(setting("MESSAGE_RETENTION_DAYS")))
 
 
-def _due(session: Session, now: float) -> date:
+def answer_due_at(session: Session, now: float) -> date:
+    """The day promised to a message written at `now`."""
     return workdays.answer_due(session, local_today(now),
                                int(setting("MESSAGE_ANSWER_WORKING_DAYS")))
 
@@ -94,12 +98,14 @@ def open_count(session: Session) -> int:
 def _data_key(conversation: Conversation) -> bytes:
     if conversation.wrapped_key is None or conversation.key_epoch is None:
         raise NotLive()
-    kek = keys.kek(_keys_dir(), conversation.key_epoch)
+    kek = keys.kek(keys_dir(), conversation.key_epoch)
     return keys.unwrap(kek, conversation.wrapped_key, conversation.id)
 
 
-def _live(conversation: Conversation, now: float) -> None:
-    if conversation.state not in LIVE_STATES or conversation.last_activity_at < _retention(now):
+def ensure_live(conversation: Conversation, now: float) -> None:
+    """NotLive unless the conversation is open or answered and not yet due for deletion."""
+    if (conversation.state not in LIVE_STATES
+            or conversation.last_activity_at < retention_cutoff(now)):
         raise NotLive()
 
 
@@ -110,7 +116,7 @@ def _add(session: Session, conversation: Conversation, author: str, text: object
         Message.conversation_id == conversation.id, Message.author == author))
     if written >= int(setting("MESSAGE_MAX_PER_CONVERSATION")):
         raise ConversationFull()
-    at = _utc(now)
+    at = utc(now)
     sealed = keys.encrypt_text(_data_key(conversation), clean, conversation.id, author)
     session.add(Message(conversation_id=conversation.id, author=author, at=at,
                         ciphertext=sealed))
@@ -137,16 +143,16 @@ def write_new(session: Session, now: float, text: object, language: str,
         digest = codes.verifier(secret, code)
         if session.scalar(select(Conversation.id).where(Conversation.code_hash == digest)) is None:
             break
-    at = _utc(now)
+    at = utc(now)
     conversation = Conversation(created_at=at, last_activity_at=at, state="open",
                                 language=lang, age_band=age_band, gender=gender,
-                                code_hash=digest, answer_due=_due(session, now))
+                                code_hash=digest, answer_due=answer_due_at(session, now))
     session.add(conversation)
     session.flush()  # the id is bound into the wrapped key and every ciphertext
     data_key = keys.new_data_key()
     epoch = keys.epoch_of(now)
     conversation.key_epoch = epoch
-    conversation.wrapped_key = keys.wrap(keys.kek(_keys_dir(), epoch, create=True), data_key,
+    conversation.wrapped_key = keys.wrap(keys.kek(keys_dir(), epoch, create=True), data_key,
                                          conversation.id)
     session.add(Message(conversation_id=conversation.id, author="writer", at=at,
                         ciphertext=keys.encrypt_text(data_key, clean, conversation.id,
@@ -164,7 +170,7 @@ def open_with_code(session: Session, code: object, now: float) -> Conversation |
         Conversation.code_hash == digest, Conversation.state.in_(LIVE_STATES)))
     if not codes.same(found.code_hash if found is not None else None, digest):
         return None
-    if found.last_activity_at < _retention(now):  # due for deletion, the job not yet run
+    if found.last_activity_at < retention_cutoff(now):  # due for deletion, the job not yet run
         return None
     return found
 
@@ -185,11 +191,11 @@ def add_writer_message(session: Session, conversation: Conversation, text: objec
                        now: float) -> Entry:
     """The writer writes again: the conversation waits for an answer, by a new promised day
     when it had been answered."""
-    _live(conversation, now)
+    ensure_live(conversation, now)
     entry = _add(session, conversation, "writer", text, now)
     if conversation.state == "answered":
         conversation.state = "open"
-        conversation.answer_due = _due(session, now)
+        conversation.answer_due = answer_due_at(session, now)
     session.commit()
     return entry
 
@@ -197,7 +203,7 @@ def add_writer_message(session: Session, conversation: Conversation, text: objec
 def take(session: Session, conversation: Conversation, staff_id: int, now: float) -> None:
     """One therapist takes the conversation (atomically: two at once, one wins); taking it
     again is harmless; another therapist's gets TakenByOther."""
-    _live(conversation, now)
+    ensure_live(conversation, now)
     done = session.execute(update(Conversation).where(
         Conversation.id == conversation.id, Conversation.state.in_(LIVE_STATES),
         or_(Conversation.staff_id.is_(None), Conversation.staff_id == staff_id))
@@ -234,9 +240,9 @@ def _shred(session: Session, ids: list[int], state: str, at: datetime) -> None:
 def end_by_writer(session: Session, conversation: Conversation, now: float) -> None:
     """The writer ends it: text, key and code are deleted now; the stub waits for the
     registration."""
-    _live(conversation, now)
-    _shred(session, [conversation.id], "ended", _utc(now))
-    conversation.last_activity_at = _utc(now)
+    ensure_live(conversation, now)
+    _shred(session, [conversation.id], "ended", utc(now))
+    conversation.last_activity_at = utc(now)
     session.commit()
     session.refresh(conversation)
 
@@ -260,12 +266,12 @@ def forget_many(session: Session, ids: list[int]) -> list[int]:
 def expire_due(session: Session, now: float) -> dict[str, int]:
     """The daily retention: conversations inactive for MESSAGE_RETENTION_DAYS lose their
     text, key and code ("expired"); stubs that ended that long ago are deleted."""
-    cutoff = _retention(now)
+    cutoff = retention_cutoff(now)
     expired = 0
     while ids := list(session.scalars(select(Conversation.id).where(
             Conversation.state.in_(LIVE_STATES), Conversation.last_activity_at < cutoff)
             .limit(BATCH))):
-        _shred(session, ids, "expired", _utc(now))
+        _shred(session, ids, "expired", utc(now))
         session.commit()
         expired += len(ids)
         let_others_run()
@@ -278,7 +284,7 @@ def expire_due(session: Session, now: float) -> dict[str, int]:
 def rotate_epochs(session: Session, now: float) -> dict[str, int]:
     """Destroy every epoch key older than the retention period plus a margin, after
     wrapping the data keys still under it with the current epoch's key."""
-    folder = _keys_dir()
+    folder = keys_dir()
     current = keys.epoch_of(now)
     keep_after = now - (int(setting("MESSAGE_RETENTION_DAYS")) + keys.EPOCH_MARGIN_DAYS) * 86400
     done = {"rewrapped": 0, "unreadable": 0, "epochs_destroyed": 0}
@@ -314,8 +320,8 @@ def rotate_epochs(session: Session, now: float) -> dict[str, int]:
 def mark_read_by_writer(session: Session, conversation: Conversation, now: float) -> None:
     """The writer opened the conversation (and so saw every answer in it): a therapist may
     close it once its last answer was read (inbox.close)."""
-    _live(conversation, now)
-    conversation.writer_read_at = _utc(now)
+    ensure_live(conversation, now)
+    conversation.writer_read_at = utc(now)
     session.commit()
 
 
@@ -328,13 +334,13 @@ def last_answer_at(session: Session, conversation: Conversation) -> datetime | N
 def close_by_staff(session: Session, conversation: Conversation, now: float) -> None:
     """A therapist ends an answered conversation whose last answer the writer has read:
     text, key and code are deleted now, as when the writer ends it (state "closed")."""
-    _live(conversation, now)
+    ensure_live(conversation, now)
     last = last_answer_at(session, conversation)
     if (conversation.state != "answered" or last is None
             or conversation.writer_read_at is None or conversation.writer_read_at < last):
         raise NotRead()
-    _shred(session, [conversation.id], "closed", _utc(now))
-    conversation.last_activity_at = _utc(now)
+    _shred(session, [conversation.id], "closed", utc(now))
+    conversation.last_activity_at = utc(now)
     session.commit()
     session.refresh(conversation)
 

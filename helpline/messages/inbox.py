@@ -223,7 +223,7 @@ def hand_over(session: Session, staff: Staff, conversation: Conversation, to_sta
     """Give the conversation to a colleague with a note (optional, encrypted with the
     conversation's key); the hand-over is audited with the colleague, never the note."""
     _must_hold(staff, conversation)
-    conversations._live(conversation, now)
+    conversations.ensure_live(conversation, now)
     colleague = session.get(Staff, int(to_staff_id))
     if colleague is None or not colleague.active or colleague.id == conversation.staff_id:
         raise NotYours()
@@ -239,7 +239,7 @@ def hand_over(session: Session, staff: Staff, conversation: Conversation, to_sta
         raise NotYours()
     if text:
         session.add(HandoverNote(
-            conversation_id=conversation.id, at=conversations._utc(now), from_staff_id=staff.id,
+            conversation_id=conversation.id, at=conversations.utc(now), from_staff_id=staff.id,
             to_staff_id=colleague.id, ciphertext=keys.encrypt_text(
                 conversations.data_key(conversation), text, conversation.id, "note")))
     session.commit()
@@ -275,9 +275,9 @@ def ask_supervisor(session: Session, staff: Staff, conversation: Conversation,
     supervisors; audited. Asking again changes nothing."""
     if not may_read(staff, conversation):
         raise NotYours()
-    conversations._live(conversation, now)
+    conversations.ensure_live(conversation, now)
     if conversation.supervisor_asked_at is None:
-        conversation.supervisor_asked_at = conversations._utc(now)
+        conversation.supervisor_asked_at = conversations.utc(now)
         session.commit()
         audit.record(session, staff.id, "message_consult", chat_ref=ref(conversation))
 
@@ -350,7 +350,7 @@ def record_unfiled(session: Session, now: float) -> int:
     run at the same time cannot register it twice). One stub per transaction, with every
     loaded stub expired at each commit, took 253 s for 10,000 on SQLite
     (bench/messages.py)."""
-    cutoff = conversations._retention(now)
+    cutoff = conversations.retention_cutoff(now)
     done = 0
     while stubs := list(session.scalars(select(Conversation).where(
             Conversation.state.in_(ENDED_STATES), Conversation.ended_at < cutoff)

@@ -463,7 +463,7 @@ def test_the_daily_job_lets_live_sockets_be_served_between_batches(app, ctx, clo
         assert len(pauses) == 3 + 3  # counting late ones: 2 + 2 + 1; expiring: the same
         clock.advance(31 * DAY)
         pauses.clear()
-        later = retention.purge(db.session, app.config, now=msg._utc(clock()))
+        later = retention.purge(db.session, app.config, now=msg.utc(clock()))
         assert later["message_stubs_unfiled"] == 5
         assert len(pauses) == 3
 
