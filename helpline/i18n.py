@@ -35,17 +35,24 @@ def known(value: object) -> str | None:
     return code if code in LANGUAGES else None
 
 
+# Where a request's (or a socket connection's) language is kept once chosen.
+LOCALE_KEY = "helpline.locale"
+
+
 def select_locale() -> str:
-    """Flask-Babel's locale selector (runs per request and per socket event)."""
+    """Flask-Babel's locale selector (runs per request and per socket event).
+
+    Every event of a socket reuses its connection's WSGI environ, so the language is chosen
+    once per connection, not per event: a flood of refused events pays less, and a socket
+    keeps one language (a page that changes it reloads and connects again)."""
     if not has_request_context():
         return default_language()
-    chosen = known(request.args.get("lang"))
-    if chosen:
-        return chosen
-    staff_lang = _staff_language()
-    if staff_lang:
-        return staff_lang
-    return request.accept_languages.best_match(LANGUAGES) or default_language()
+    environ = request.environ
+    if LOCALE_KEY not in environ:
+        environ[LOCALE_KEY] = (
+            known(request.args.get("lang")) or _staff_language()
+            or request.accept_languages.best_match(LANGUAGES) or default_language())
+    return environ[LOCALE_KEY]
 
 
 def _staff_language() -> str | None:

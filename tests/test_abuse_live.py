@@ -39,6 +39,7 @@ def server(tmp_path_factory, redis_url):
         "SOCKET_EVENT_BURST": "10", "SOCKET_EVENTS_PER_SECOND": "2",
         "SOCKET_REFUSALS_BEFORE_DISCONNECT": "10", "WAITING_GRACE_SECONDS": "2"})
     servers.app = app
+    servers.redis_url = url
     servers.redis = redis_lib.Redis.from_url(url, decode_responses=True)
     yield servers
     servers.stop()
@@ -70,6 +71,25 @@ def test_a_typing_flood_is_refused_then_disconnected_beside_an_undisturbed_chat(
     assert wait_until(lambda: not flooder.sio.connected)
     assert sentinel.call("message", {"text": "still here"})["ok"]
     assert sentinel.call("typing", {"typing": False})["ok"]
+
+
+def test_refusals_are_answered_by_the_process_not_through_redis(server, peers):
+    """A flood of refused events costs no Redis publish each: the error goes straight to
+    the socket, which lives in this process (issue 17: the relay made a flood 13x slower)."""
+    from helpline.server.redis_client import channel_for
+
+    listener = server.redis.pubsub()
+    listener.subscribe(channel_for(server.redis_url))
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+    client = peers(server.urls[0], "/chat")
+    for _ in range(3):
+        assert client.call("nonsense", {})["code"] == "unknown_event"
+    client.wait_for("error", lambda d: d.get("code") == "unknown_event")
+    published = []  # other tests' line changes may be published meanwhile: look for ours
+    while (message := listener.get_message(timeout=0.5)) is not None:
+        published.append(message["data"])
+    listener.close()
+    assert not [data for data in published if "unknown_event" in str(data)]
 
 
 def test_sockets_over_the_cap_are_refused_with_a_reason(server):

@@ -59,5 +59,7 @@ def socket_error(exc: Exception) -> dict:
         exc = ProtocolError("internal")
     metrics.EVENT_ERRORS.labels(exc.code).inc()
     payload = exc.payload(current_event())
-    emit("error", payload)
+    # The socket is this process's own: deliver directly, not through the message queue (a
+    # flood of refused events would otherwise cost a Redis publish and a relay each).
+    emit("error", payload, ignore_queue=True)
     return payload

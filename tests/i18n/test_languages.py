@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpline.extensions import db
+from helpline.extensions import db, socketio
 from helpline.queue import keys
 from helpline.records.models import Staff
 from tests.conftest import PASSWORD, chatter_client, events
@@ -125,6 +125,19 @@ def test_staff_socket_errors_in_the_staff_language(app, make_staff, staff_socket
     sock = staff_socket(staff)
     answer = ack(sock, "message", {"chat_id": "nosuchchat123", "text": "hi"}, "/staff")
     assert answer["code"] == "unknown_chat" and answer["message"] == "Ce chat n'existe pas."
+
+
+def test_a_socket_chooses_its_language_once(app):
+    """Every event of a socket reuses its connection's language: a flood of refused events
+    does not pay for choosing it again each time."""
+    from helpline.i18n import LOCALE_KEY
+
+    client = chatter_socket(app, headers={"Accept-Language": "fr-BE"})
+    assert ack(client, "nonsense")["message"] == "Cet événement n'existe pas."
+    environ = socketio.server.environ[client.eio_sid]
+    assert environ[LOCALE_KEY] == "fr"
+    environ[LOCALE_KEY] = "nl"  # what the connection chose is what every event uses
+    assert ack(client, "nonsense")["message"] == "Dat event bestaat niet."
 
 
 @pytest.mark.parametrize("lang,count,share,zero", [
