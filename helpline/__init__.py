@@ -114,6 +114,7 @@ def _init_extensions(app: Flask) -> None:
     security.prepare_sqlite(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    app.session_interface = staff_sessions.CookieSessionOncePerConnection()
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
     # Shown on the sign-in page itself (which consumes it), never left for the next page.

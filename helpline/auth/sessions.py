@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_socketio import disconnect, emit
 from redis import Redis
@@ -200,3 +201,20 @@ def close_if_over(session_id: str) -> bool:
         socketio.emit("signed_out", {"reason": reason}, to=sid, namespace=live.STAFF_NS)
         socketio.server.disconnect(sid, namespace=live.STAFF_NS)
     return True
+
+
+class CookieSessionOncePerConnection(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened once per WSGI environ.
+
+    An HTTP request has an environ of its own, so nothing changes there. A socket's events
+    each push a request context on the connection's one environ, and Flask-SocketIO then
+    puts its own copy of the session in place (manage_session): checking the cookie's
+    signature again for every event was work thrown away (issue 17's event floods)."""
+
+    ENVIRON_KEY = "helpline.cookie_session"
+
+    def open_session(self, app, request):
+        environ = request.environ
+        if self.ENVIRON_KEY not in environ:
+            environ[self.ENVIRON_KEY] = super().open_session(app, request)
+        return environ[self.ENVIRON_KEY]

@@ -76,6 +76,25 @@ def test_socket_events_count_as_activity(app, make_staff, r):
     assert http.get("/staff/").status_code == 200  # HTTP sees the socket's activity
 
 
+def test_a_socket_opens_the_cookie_session_once_not_per_event(app, make_staff, r, monkeypatch):
+    """Every event of a console socket reuses the session its connection opened: checking the
+    cookie's signature again per event was work thrown away (the session checks still run:
+    the test above and below)."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    opened = []
+    open_session = SecureCookieSessionInterface.open_session
+    monkeypatch.setattr(SecureCookieSessionInterface, "open_session",
+                        lambda self, *a: opened.append(1) or open_session(self, *a))
+    http, sock = setup(app, make_staff)
+    before = len(opened)
+    for _ in range(3):
+        assert sock.emit("state", {}, namespace=NS, callback=True)["ok"]
+    assert len(opened) == before
+    assert http.get("/staff/").status_code == 200
+    assert len(opened) == before + 1  # an HTTP request still opens its own
+
+
 def test_an_idle_session_closes_the_socket_at_its_next_event(app, make_staff, r):
     http, sock = setup(app, make_staff)
     sock.get_received(NS)
