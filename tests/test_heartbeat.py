@@ -162,16 +162,63 @@ def test_sockets_are_recorded_with_the_process_and_forgotten_at_disconnect(
     assert r.hgetall(keys.process_sockets(proc)) == {}
 
 
-def test_a_process_whose_heartbeat_lapsed_starts_afresh(app, ctx, r):
+def test_a_process_whose_data_redis_lost_starts_afresh(app, ctx, r):
     with ctx():
         old = heartbeat.process_id()
         heartbeat.register(r, old, 15)
-        r.delete(keys.process(old))  # swept while stalled, or Redis lost its data
+        r.delete(keys.process(old), keys.PROCESSES)  # Redis lost its data
         heartbeat.tick(r)
         new = heartbeat.process_id()
     assert new != old
     assert r.exists(keys.process(new)) and r.sismember(keys.PROCESSES, new)
     assert not r.sismember(keys.PROCESSES, old)
+
+
+def test_a_starved_process_nobody_swept_goes_on_with_its_sockets(app, ctx, r, chatter):
+    """Overload starved the event loop past the TTL: closing every socket would turn the
+    overload into a collapse (issue 21). Nobody acted on the lapse, so nothing is lost."""
+    client = chatter()
+    assert client.emit("start", {}, namespace="/chat", callback=True)["ok"]
+    with ctx():
+        proc = heartbeat.process_id()
+        heartbeat.register(r, proc, 15)
+        held = r.hgetall(keys.process_sockets(proc))
+        assert held  # the chatter's socket
+        r.delete(keys.process(proc))  # the TTL ran out while the loop was starved
+        heartbeat.tick(r)
+        assert heartbeat.process_id() == proc
+    assert r.exists(keys.process(proc)) and r.hgetall(keys.process_sockets(proc)) == held
+    assert client.is_connected("/chat")
+    assert heartbeat.sweep(r) == []  # alive again: no sweep can claim it
+
+
+def test_a_starved_process_that_was_swept_starts_afresh(app, ctx, r, chatter):
+    """Another process swept it meanwhile (its chatters got the resume grace): its sockets
+    stand for nothing now, so every client reconnects and resumes (start_afresh; a live
+    server's clients: tests/test_redis_restart.py)."""
+    client = chatter()
+    assert client.emit("start", {}, namespace="/chat", callback=True)["ok"]
+    with ctx():
+        proc = heartbeat.process_id()
+        heartbeat.register(r, proc, 15)
+        r.delete(keys.process(proc))
+        claimed = r.register_script(heartbeat.CLAIM)(
+            keys=[keys.process(proc), keys.process_sweep(proc), keys.process_swept(proc)],
+            args=["other", 30, 60])
+        assert claimed  # a sweeper began, then the starved process woke up
+        r.delete(keys.process_sweep(proc))  # even once that sweeper is gone
+        heartbeat.tick(r)
+        assert heartbeat.process_id() != proc
+    assert not r.exists(keys.process(proc))  # not revived: its sweep goes on
+
+
+def test_a_sweep_cannot_claim_a_process_that_beats_again(app, ctx, r):
+    with ctx():
+        dead_process(r, {"chat:c1": "x"})
+        assert heartbeat.beat(r, DEAD, 15)  # it revives before anyone sweeps
+        assert heartbeat.sweep(r) == []
+        assert r.hgetall(keys.process_sockets(DEAD)) == {"chat:c1": "x"}
+        assert not r.exists(keys.process_swept(DEAD))
 
 
 def test_each_beat_ends_the_sql_session_it_opened(app):

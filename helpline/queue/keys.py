@@ -99,6 +99,11 @@ def process_sweep(proc_id: str) -> str:
     return f"{PREFIX}proc:{proc_id}:sweep"
 
 
+def process_swept(proc_id: str) -> str:
+    """STRING with a TTL: a sweep began for this process, so it may not carry on as before."""
+    return f"{PREFIX}proc:{proc_id}:swept"
+
+
 def pow_used(challenge: str) -> str:
     """STRING marking a proof-of-work challenge as spent, until the challenge expires."""
     return f"{PREFIX}pow:used:{challenge}"

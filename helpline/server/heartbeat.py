@@ -7,13 +7,18 @@ any surviving process runs, for each socket the dead one held, the very step a n
 disconnect runs (`socket_gone`): a chatter gets the resume grace, a console the staff
 grace, a supervisor socket is forgotten. So a crash leaves no ghosts.
 
-A process whose own key vanished (Redis restarted and lost everything, or the process
-stalled so long that it was swept) cannot trust what its sockets stand for: it takes a
-new id and closes every connection, so each client reconnects and resumes from what
-Redis holds now. So does a process that finds another Redis server behind REDIS_URL
-(a Sentinel failover promoted a replica, or Redis restarted with its data): the emits
-other processes published while it was cut off, and the last writes the replica had not
-received, are lost to its clients, and a resume puts them back in step.
+A process whose key lapsed while nobody swept it (its event loop was starved past the TTL
+under overload) carries on with the same id: nothing was done in its absence, and closing
+every socket of a process that is only slow would turn an overload into a collapse (issue
+21: 7,465 sockets dropped at once). A sweep claims a process in one atomic step that also
+marks it swept, and a lapsed process revives in one atomic step only when no sweep ever
+claimed it, so the two cannot both happen. A process that was swept, or whose key vanished
+with Redis's data, cannot trust what its sockets stand for: it takes a new id and closes
+every connection, so each client reconnects and resumes from what Redis holds now. So
+does a process that finds another Redis server behind REDIS_URL (a Sentinel failover
+promoted a replica, or Redis restarted with its data): the emits other processes
+published while it was cut off, and the last writes the replica had not received, are
+lost to its clients, and a resume puts them back in step.
 """
 
 from __future__ import annotations
@@ -34,11 +39,30 @@ from . import redis_client
 CHATTER, CONSOLE, SUPERVISOR = "chat", "staff", "sup"
 SWEEP_LOCK_SECONDS = 30
 
+SWEPT_MARK_SECONDS = 24 * 3600  # outlives any sweep; FORGET deletes it sooner
+
+# A sweeper claims a process whose heartbeat is gone: the lock, and the mark that forbids
+# the process to revive. KEYS: heartbeat, lock, mark; ARGV: sweeper id, lock and mark TTLs.
+CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then return 0 end
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[3])
+return 1
+"""
+# A process whose heartbeat lapsed takes it up again if no sweep ever claimed it.
+# KEYS: heartbeat, lock, mark, the set of processes; ARGV: process id, TTL.
+REVIVE = """
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+return 1
+"""
 # Forget a dead process once nothing of it is left (and it did not come back meanwhile).
 FORGET = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if redis.call('HLEN', KEYS[3]) > 0 then return 0 end
 redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[4])
 return 1
 """
 
@@ -79,8 +103,17 @@ def register(r: Redis, proc_id: str, ttl: int) -> None:
 
 
 def beat(r: Redis, proc_id: str, ttl: int) -> bool:
-    """Refresh the heartbeat; False when it had lapsed (swept, or Redis lost its data)."""
-    return bool(r.set(keys.process(proc_id), "1", xx=True, ex=ttl))
+    """Refresh the heartbeat; False when it had lapsed and this process may not go on
+    (a sweep claimed it, or Redis lost its data). A lapse nobody acted on is taken up again."""
+    if r.set(keys.process(proc_id), "1", xx=True, ex=ttl):
+        return True
+    revived = r.register_script(REVIVE)(
+        keys=[keys.process(proc_id), keys.process_sweep(proc_id), keys.process_swept(proc_id),
+              keys.PROCESSES], args=[proc_id, ttl])
+    if revived:
+        current_app.logger.warning("heartbeat had lapsed (the process was starved); nobody "
+                                   "had swept it, so it goes on with its sockets")
+    return bool(revived)
 
 
 def join(r: Redis, ttl: int) -> None:
@@ -111,7 +144,10 @@ def sweep_process(r: Redis, proc_id: str) -> bool:
     did not finish, and the next one (after the lock's TTL) runs them (at least once).
     """
     lock = keys.process_sweep(proc_id)
-    if not r.set(lock, process_id(), nx=True, ex=SWEEP_LOCK_SECONDS):
+    claimed = r.register_script(CLAIM)(
+        keys=[keys.process(proc_id), lock, keys.process_swept(proc_id)],
+        args=[process_id(), SWEEP_LOCK_SECONDS, SWEPT_MARK_SECONDS])
+    if not claimed:
         return False
     try:
         for field, ref in r.hgetall(keys.process_sockets(proc_id)).items():
@@ -121,8 +157,8 @@ def sweep_process(r: Redis, proc_id: str) -> bool:
             except Exception as exc:  # kept for the next sweep; the others go on
                 current_app.logger.error("sweep step failed: %s", type(exc).__name__)
         return bool(r.register_script(FORGET)(
-            keys=[keys.PROCESSES, keys.process(proc_id), keys.process_sockets(proc_id)],
-            args=[proc_id]))
+            keys=[keys.PROCESSES, keys.process(proc_id), keys.process_sockets(proc_id),
+                  keys.process_swept(proc_id)], args=[proc_id]))
     finally:
         r.delete(lock)
 
