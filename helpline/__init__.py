@@ -15,8 +15,8 @@ from werkzeug.routing import IntegerConverter
 
 from . import i18n
 from .compat import engineio_frames
-from .compat.socketio_manager import BatchingRedisManager
 from .compat.socketio_packets import StrictPacket, guard_messages
+from .compat.socketio_rooms import IndexedManager, IndexedRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
 from .realtime.handshake import HandshakeCheck
 from .realtime.protocol import SQL_INT_MAX
@@ -131,10 +131,10 @@ def _init_extensions(app: Flask) -> None:
                                    "LANGUAGES": i18n.LANGUAGES,
                                    "NATIVE_NAMES": i18n.NATIVE_NAMES})
     app.extensions["helpline_taxonomy"] = load_taxonomy(app.config["TAXONOMY_PATH"])
-    manager = None
+    manager = IndexedManager()  # a socket's rooms indexed: compat/socketio_rooms.py
     if app.config["SOCKETIO_MESSAGE_QUEUE"]:
         url = app.config["REDIS_URL"]
-        manager = BatchingRedisManager(
+        manager = IndexedRedisManager(
             url, channel=redis_client.channel_for(url),
             write_only=app.config["SOCKETIO_WRITE_ONLY"],
             redis_options=redis_client.manager_options(url))

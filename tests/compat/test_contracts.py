@@ -480,6 +480,109 @@ def test_rq_simple_worker_perform_job():
 # --- the registry and the start-up check ------------------------------------------------
 
 
+# --- socketio_rooms ---------------------------------------------------------------------
+
+
+def _room_changes(manager: socketio.Manager) -> socketio.Manager:
+    """The same sequence on any manager: connects, rooms entered and left, a room closed, a
+    callback and a pending connect and disconnect, disconnects."""
+    socketio.Server(async_mode="threading", client_manager=manager)
+    for n in range(6):
+        manager.basic_enter_room(f"s{n}", "/chat", None, eio_sid=f"e{n}")
+        manager.basic_enter_room(f"s{n}", "/chat", f"s{n}", eio_sid=f"e{n}")
+        manager.basic_enter_room(f"s{n}", "/chat", f"chat:{n % 2}")
+    manager.basic_enter_room("s0", "/staff", None, eio_sid="e0")
+    manager.basic_enter_room("s0", "/staff", "console")
+    manager.basic_leave_room("s1", "/chat", "chat:1")
+    manager.basic_close_room("chat:0", "/chat")
+    manager.basic_enter_room("s2", "/chat", "chat:1")
+    manager.callbacks["s3"] = {1: print}
+    manager.pending_connect["/chat"] = ["s4"]
+    manager.pending_disconnect["/chat"] = ["s5"]
+    for sid in ("s3", "s4", "s5", "s1"):
+        manager.basic_disconnect(sid, "/chat")
+    manager.basic_disconnect("s9", "/nowhere")
+    return manager
+
+
+def _rooms(manager: socketio.Manager) -> dict:
+    return {ns: {room: dict(members) for room, members in rooms.items()}
+            for ns, rooms in manager.rooms.items()}
+
+
+@contract("socketio.base_manager:BaseManager.basic_enter_room")
+def test_socketio_base_manager_basic_enter_room():
+    """Every room a socket enters passes through it (connect: its None and sid rooms)."""
+    from helpline.compat.socketio_rooms import IndexedManager
+
+    assert params(socketio.base_manager.BaseManager.basic_enter_room) == [
+        "self", "sid", "namespace", "room", "eio_sid"]
+    source = inspect.getsource(socketio.base_manager.BaseManager.pre_connect)
+    assert source.count("self.basic_enter_room(") == 2
+    indexed = _room_changes(IndexedManager())
+    assert _rooms(indexed) == _rooms(_room_changes(socketio.Manager()))
+    assert indexed.rooms_of[("/chat", "s2")] == {None, "s2", "chat:1"}
+
+
+@contract("socketio.base_manager:BaseManager.basic_leave_room")
+def test_socketio_base_manager_basic_leave_room():
+    """Every room a socket leaves passes through it, a closed room's sockets one by one."""
+    from helpline.compat.socketio_rooms import IndexedManager
+
+    assert params(socketio.base_manager.BaseManager.basic_leave_room) == [
+        "self", "sid", "namespace", "room"]
+    assert "self.basic_leave_room(" in inspect.getsource(
+        socketio.base_manager.BaseManager.basic_close_room)
+    indexed = _room_changes(IndexedManager())
+    assert indexed.rooms_of[("/chat", "s0")] == {None, "s0"}  # chat:0 was closed
+
+
+@contract("socketio.base_manager:BaseManager.basic_disconnect")
+def test_socketio_base_manager_basic_disconnect():
+    """The rewritten disconnect leaves the manager as the library's does."""
+    from helpline.compat.socketio_rooms import IndexedManager
+
+    assert params(socketio.base_manager.BaseManager.basic_disconnect) == [
+        "self", "sid", "namespace", "kwargs"]
+    indexed, plain = _room_changes(IndexedManager()), _room_changes(socketio.Manager())
+    assert _rooms(indexed) == _rooms(plain)
+    assert (indexed.callbacks, indexed.pending_connect, indexed.pending_disconnect) == (
+        plain.callbacks, plain.pending_connect, plain.pending_disconnect)
+    assert set(indexed.rooms_of) == {(ns, sid) for ns, rooms in plain.rooms.items()
+                                     for members in rooms.values() for sid in members}
+
+
+@contract("socketio.base_manager:BaseManager.get_rooms")
+def test_socketio_base_manager_get_rooms():
+    from helpline.compat.socketio_rooms import IndexedManager
+
+    indexed, plain = _room_changes(IndexedManager()), _room_changes(socketio.Manager())
+    for sid in ("s0", "s2", "s1", "s9"):
+        assert sorted(indexed.get_rooms(sid, "/chat")) == sorted(plain.get_rooms(sid, "/chat"))
+
+
+@contract("socketio:Manager().rooms")
+def test_socketio_manager_rooms():
+    """namespace -> room -> {sid: eio_sid}; the None room holds every connected socket."""
+    manager = _room_changes(socketio.Manager())
+    assert manager.rooms["/chat"][None]["s0"] == "e0"
+
+
+@contract("socketio:Manager().callbacks")
+def test_socketio_manager_callbacks():
+    assert socketio.Manager().callbacks == {}
+
+
+@contract("socketio:Manager().pending_connect")
+def test_socketio_manager_pending_connect():
+    assert socketio.Manager().pending_connect == {}
+
+
+@contract("socketio:Manager().pending_disconnect")
+def test_socketio_manager_pending_disconnect():
+    assert socketio.Manager().pending_disconnect == {}
+
+
 def test_every_name_a_patch_touches_has_a_contract_here():
     touched = {name for patch in compat.PATCHES for name in patch.touches()}
     assert touched == CONTRACTS
