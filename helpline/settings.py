@@ -153,6 +153,11 @@ class Config:
     # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
     MAX_SOCKETS_PER_PROCESS = _env_int("MAX_SOCKETS_PER_PROCESS", 2000)
     HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
+    # A server process whose event loop woke its probe this late (ms) within the last 2 s
+    # refuses newcomers: handshakes (503) and `start` (`server_busy`, try again after
+    # OVERLOAD_RETRY_SECONDS); running chats go on (realtime/overload.py). 0: never.
+    OVERLOAD_LAG_MS = _env_int("OVERLOAD_LAG_MS", 250)
+    OVERLOAD_RETRY_SECONDS = _env_int("OVERLOAD_RETRY_SECONDS", 5)
     # A connection must send its request line and headers within this (slowloris).
     HEADER_TIMEOUT_SECONDS = _env_int("HEADER_TIMEOUT_SECONDS", 10)
     # Log lines of one kind (logger, level, template) within this many seconds are written

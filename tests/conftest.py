@@ -319,6 +319,9 @@ class LiveServers:
                     "SCRUBBER_PRELOAD": "0",
                     # no metrics port unless a test asks (processes would share the default)
                     "METRICS_PORT": "0",
+                    # a loaded test box's lag must not refuse the tests' own newcomers
+                    # (tests/test_overload.py checks the refusals in-process)
+                    "OVERLOAD_LAG_MS": "0",
                     **(env or {})}
         self.procs: list[subprocess.Popen] = []
         self.urls: list[str] = []

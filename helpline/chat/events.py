@@ -10,7 +10,7 @@ from .. import i18n
 from ..availability import gate
 from ..extensions import db, socketio
 from ..queue import broadcast, estimate, keys, line
-from ..realtime import live, ratelimit
+from ..realtime import live, overload, ratelimit
 from ..realtime.protocol import ProtocolError, choice, clean_text, flag, stream_id
 from ..realtime.sockets import dispatch
 from ..records import returning
@@ -64,6 +64,8 @@ def _attach(r, chat_id: str, lang: str | None = None) -> None:
 
 def on_start(data: dict) -> dict:
     """Intake: optional age band and gender, the gate (hours, duty, room), then the line."""
+    if overload.overloaded():  # before the proof is spent: the page sends it again
+        raise ProtocolError("server_busy", extra={"retry_after": overload.retry_after()})
     r = live.redis()
     current = session.get("chat_id")
     if current and store.get_chat(r, current).get("state") in ("waiting", "active"):

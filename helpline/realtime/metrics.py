@@ -8,7 +8,7 @@ timers) are read from Redis at each scrape (supervision/metrics.py).
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENT_ERRORS = Counter(
     "helpline_event_errors", "Socket events answered with an error, by error code", ["code"])
@@ -25,6 +25,8 @@ JOBS_TAKEN_OVER = Counter("helpline_jobs_taken_over",
 CHATS_RETURNED = Counter(
     "helpline_chats_returned", "Active chats back to the line because their therapist's last "
     "console was gone for the staff grace")
+LOOP_LAG = Gauge("helpline_event_loop_lag_seconds",
+                 "How late this process's event loop woke its probe last (realtime/overload.py)")
 MISSED = Counter("helpline_missed_contacts", "Contacts missed, by reason", ["reason"])
 
 SENDERS = ("chatter", "staff")  # `sender` label values (a supervisor's line counts as staff)

@@ -51,6 +51,7 @@ ERRORS = {
     "too_many_resumes": _l("This connection has resumed too often; reconnect."),
     "bad_code": _l("This code does not work (now). Check it, or start a chat without it."),
     "feedback_not_due": _l("There is no chat to give feedback on."),
+    "server_busy": _l("The chat is very busy right now; try again in a few seconds."),
     "internal": _l("Something went wrong on our side; nothing was lost."),
 }
 

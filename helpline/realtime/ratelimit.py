@@ -21,6 +21,7 @@ from flask import current_app, request
 from flask_socketio import disconnect
 
 from ..compat import engineio_sockets
+from . import overload
 from .protocol import ProtocolError
 
 REFUSAL_MEMORY_SECONDS = 10.0  # refusals closer together than this add up to "sustained"
@@ -104,7 +105,8 @@ def forget(sid: str) -> None:
 
 
 class AdmissionMiddleware:
-    """WSGI: refuse a new Engine.IO handshake when the process is full or flooded.
+    """WSGI: refuse a new Engine.IO handshake when the process is full, flooded or
+    overloaded (its event loop lags: realtime/overload.py).
 
     A handshake is a request to the Socket.IO path without a `sid`; requests of open
     sockets always pass. The refusal is HTTP 503 with a JSON reason (`server_busy`), so a
@@ -114,6 +116,7 @@ class AdmissionMiddleware:
     def __init__(self, wsgi_app, app, socketio):
         self.wsgi_app, self.socketio = wsgi_app, socketio
         self.max_sockets = app.config["MAX_SOCKETS_PER_PROCESS"]
+        self.overload_lag_ms = app.config["OVERLOAD_LAG_MS"]
         rate = app.config["HANDSHAKES_PER_SECOND"]
         self.handshakes = TokenBucket(rate, rate) if rate else None
         self.lock = threading.Lock()
@@ -123,6 +126,8 @@ class AdmissionMiddleware:
 
     def busy(self) -> bool:
         if self.max_sockets and self.open_sockets() >= self.max_sockets:
+            return True
+        if overload.overloaded(self.overload_lag_ms):
             return True
         if self.handshakes is not None:
             with self.lock:

@@ -23,6 +23,7 @@ from ..availability import gate, schedule
 from ..compat import engineio_pings, engineio_sockets
 from ..compat.pywsgi import handler_class
 from ..extensions import db, socketio
+from ..realtime import overload
 from ..records import scrubber
 from ..settings import ROOT, Config, Refusal, check_environment, in_production
 from . import heartbeat, metrics_endpoint, setup
@@ -186,6 +187,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     lighter_greenlets()
     engineio_pings.install()  # no sleeping greenlet per socket between pings
     heartbeat.start(app)  # this process's heartbeat, and the sweep after dead ones
+    overload.start(socketio)  # the event loop's lag: newcomers refused while it is high
     metrics_endpoint.start(app)  # /metrics on its own port (METRICS_PORT, localhost)
     freeze_startup_heap()
     # What Flask-SocketIO's `run` does in gevent mode, with gevent's public server.

@@ -7,7 +7,7 @@
  * only), cleared when the chat ends or on quick exit, plus a flag that this tab was already counted as a
  * missed contact (it holds no identifier) and the sound choice. Every server string is
  * rendered as text (textContent), never as HTML. */
-import { setLocale, show } from '../lib/common.js';
+import { format, setLocale, show } from '../lib/common.js';
 import { init as initState, ACK_TIMEOUT_MS, cfg, ctx, el, T, freshChat, lastId, saveChat, loadChat,
   forgetChat, isCounted, showScreen, setError, errorText } from './state.js';
 import { setConnNotice, closeSocket } from './connection.js';
@@ -24,6 +24,7 @@ import { init as initLanguage, redirectToTabLanguage } from './language.js';
 import { readDraft, dropDraft } from './draft.js';
 import { init as initAttention, notify } from './attention.js';
 import { openingDelay } from './timefmt.js';
+import { busyDelay, BUSY_RETRIES } from './backoff.js';
 
 const UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
 const CHAT_LANGUAGES = ['nl', 'en', 'fr'];
@@ -110,7 +111,8 @@ function onStartSubmit(event) {
   el.startError.textContent = '';
   show(el.introChannels, false);
   el.startButton.disabled = true;
-  const pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false, stale: 0 };
+  const pending = ctx.pendingStart = { payload: startPayload(), sent: false, ready: false, stale: 0,
+    busy: 0 };
   connect();
   solveThenStart(pending);
 }
@@ -131,6 +133,12 @@ function sendStart() {
   const payload = ctx.pendingStart.payload;
   const pending = ctx.pendingStart;
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('start', payload, function (err, res) {
+    if (!err && res && res.code === 'server_busy' && pending.busy < BUSY_RETRIES) {
+      pending.busy += 1; // the server sheds newcomers for a moment: the same proof, later
+      retryWhenLessBusy(pending, busyDelay(res.retry_after, pending.busy, Math.random()));
+      return;
+    }
+    el.startStatus.textContent = '';
     if (!err && res && res.code === 'pow_stale' && pending.stale < STALE_RETRIES) {
       pending.stale += 1; // places were taken while solving: solve at the new price
       pending.sent = pending.ready = false;
@@ -151,6 +159,17 @@ function sendStart() {
     enterChat(res);
     el.input.focus();
   });
+}
+
+/* Say that the chat is busy and when the page asks again; then ask (or, if the socket is
+ * down by then, onConnect asks as soon as it is back). */
+function retryWhenLessBusy(pending, seconds) {
+  pending.sent = false;
+  el.startStatus.textContent = format(T.busy_retry, { n: seconds });
+  setTimeout(function () {
+    if (ctx.pendingStart !== pending || pending.sent) return;
+    if (ctx.socket && ctx.socket.connected) sendStart();
+  }, seconds * 1000);
 }
 
 /* No chat now (closed, line full, a fault): say why the server gave, show the other ways. */

@@ -1,0 +1,50 @@
+"""The chatter's page when an overloaded server answers `start` with `server_busy` (issue 21,
+goal g): it says so, waits the time it was given, and asks again with the same proof.
+
+The live servers of the tests never refuse on their own (their lag check is off on a
+loaded test box), so the browser's WebSocket goes through Playwright's route, which
+answers the page's first `start` as an overloaded server does and relays everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.timeout(120)
+
+START = re.compile(r'^42/chat,(\d+)\["start"')
+BUSY = {"ok": False, "code": "server_busy", "event": "start", "retry_after": 1,
+        "message": "The chat is very busy right now; try again in a few seconds."}
+
+
+def test_a_busy_server_is_asked_again_after_the_wait_it_gave(browser, live):
+    starts: list[str] = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            found = START.match(message) if isinstance(message, str) else None
+            if found:
+                starts.append(message)
+                if len(starts) == 1:  # the first start: refused, as when the loop lags
+                    ws.send(f"43/chat,{found[1]}[{json.dumps(BUSY)}]")
+                    return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    page = browser.new_context(locale="fr-BE").new_page()
+    page.route_web_socket(re.compile(r"/socket\.io/"), route)
+    page.goto(live.urls[0] + "/?lang=fr")
+    page.get_by_role("button", name="Commencer le chat").click()
+    expect(page.locator("#start-status")).to_contain_text("Le chat est très chargé")
+    expect(page.locator("#status-main")).to_have_text(re.compile("file"), timeout=15_000)
+    assert len(starts) == 2
+    first, second = (json.loads(s[s.index("["):])[1]["pow"] for s in starts)
+    assert first == second  # the refused proof was not spent: the same one is sent again
+    expect(page.locator("#start-status")).to_have_text("")

@@ -1,0 +1,91 @@
+"""An overloaded server process (its event loop lags) refuses newcomers and serves the chats
+it has (helpline/realtime/overload.py, issue 21 goal g). The lag is noted by hand here, as
+the probe would note it: no test waits for a real loop to starve."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from helpline.availability.models import MissedContact
+from helpline.extensions import db
+from helpline.realtime import overload
+from tests.conftest import with_solution
+
+NS = "/chat"
+
+
+@pytest.fixture(autouse=True)
+def quiet_loop():
+    overload.monitor.clear()
+    yield
+    overload.monitor.clear()
+
+
+def lagging(ms: float) -> None:
+    overload.monitor.note(ms / 1000, time.monotonic())
+
+
+def test_the_lag_counts_for_its_window_then_is_forgotten():
+    lag = overload.LoopLag()
+    lag.note(0.4, 100.0)
+    lag.note(0.001, 100.5)
+    assert lag.worst(100.5) == 0.4
+    assert lag.worst(100.0 + overload.WINDOW_SECONDS + 0.01) == 0.001  # the 400 ms is past
+    assert lag.worst(100.5 + overload.WINDOW_SECONDS + 0.01) == 0.0
+    lag.note(-0.002, 110.0)  # woke early (clock resolution): no lag
+    assert lag.worst(110.0) == 0.0
+
+
+def test_the_threshold_decides_and_zero_turns_it_off(app):
+    lagging(300)
+    with app.app_context():
+        assert overload.overloaded()  # the default, 250 ms
+        assert not overload.overloaded(threshold_ms=500)
+        assert not overload.overloaded(threshold_ms=0)
+
+
+def test_the_probe_notes_how_late_the_loop_woke_it():
+    now = [50.0]
+
+    def sleep(seconds):
+        if now[0] > 51:
+            raise StopIteration
+        now[0] += seconds + 0.35  # the loop was busy 350 ms longer
+
+    with pytest.raises(StopIteration):
+        overload.probe(sleep, clock=lambda: now[0])
+    assert overload.monitor.worst(now[0]) == pytest.approx(0.35)
+
+
+def test_a_start_is_refused_while_overloaded_and_its_proof_still_works_after(app, chatter):
+    client = chatter()
+    payload = with_solution({}, lambda: app.test_client().get("/challenge").json)
+    lagging(400)
+    refused = client.emit("start", payload, namespace=NS, callback=True)
+    assert refused["code"] == "server_busy" and refused["retry_after"] == 5
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MissedContact)) == 0
+    overload.monitor.clear()  # the loop caught up
+    started = client.emit("start", payload, namespace=NS, callback=True)
+    assert started["ok"] and started["state"] == "waiting"
+
+
+def test_running_chats_go_on_while_newcomers_are_refused(app, chatter):
+    waiting = chatter()
+    assert waiting.emit("start", {}, namespace=NS, callback=True)["ok"]
+    lagging(1000)
+    assert chatter().emit("start", {}, namespace=NS, callback=True)["code"] == "server_busy"
+    assert waiting.emit("message", {"text": "still here"}, namespace=NS, callback=True)["ok"]
+
+
+def test_a_handshake_is_refused_with_503_while_overloaded(app):
+    http = app.test_client()
+    lagging(1000)
+    refused = http.get("/socket.io/?EIO=4&transport=websocket")
+    assert refused.status_code == 503 and refused.json["code"] == "server_busy"
+    assert refused.headers["Retry-After"] == "5"
+    overload.monitor.clear()
+    assert http.get("/socket.io/?EIO=4&transport=websocket").status_code != 503
