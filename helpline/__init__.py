@@ -18,6 +18,7 @@ from .compat import engineio_frames
 from .compat.socketio_packets import StrictPacket, guard_messages
 from .compat.socketio_rooms import IndexedManager, IndexedRedisManager
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .realtime.context import HelplineFlask
 from .realtime.handshake import HandshakeCheck
 from .realtime.protocol import SQL_INT_MAX
 from .realtime.ratelimit import AdmissionMiddleware
@@ -35,8 +36,8 @@ MAX_SOCKET_PACKET = 64 * 1024
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build an app: `config_name` picks a Config class (HELPLINE_ENV by default)."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=Config.INSTANCE_PATH)
+    app = HelplineFlask(__name__, template_folder=str(ROOT / "templates"),
+                        static_folder=str(ROOT / "static"), instance_path=Config.INSTANCE_PATH)
     try:
         config = config_class(config_name or os.environ.get("HELPLINE_ENV", "development"))
     except Refusal as exc:

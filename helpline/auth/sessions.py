@@ -23,10 +23,18 @@ from ..extensions import db, socketio
 from ..queue import keys
 from ..realtime import live
 from ..realtime.protocol import ProtocolError
+from ..realtime.sockets import current_event
 from . import account_stamp, signout
 
 SESSION_KEY = "hl_session"
 SNAPSHOT_KEY = "staff_snapshot"  # in a console socket's own session: its account at connect
+# A console socket's events within this long of the last session check reuse its answer: a
+# busy console sends several events a second, and the check is a Redis round trip each
+# (issue 21). The session's idle clock moves at most this late; an ended session, a sign-out
+# everywhere or a deactivation also close the socket at once (signout.py), whatever this says.
+# `keepalive` ("Stay signed in") always checks: its answer is the session's true state.
+CHECK_EVERY_SECONDS = 1.0
+CHECKED_KEY = "staff_checked_at"  # in the socket's own session: when the check last passed
 # Why a session ended, as sent in `signed_out`: no activity for SESSION_IDLE_SECONDS,
 # SESSION_LIFETIME_SECONDS since sign-in, or no such session (signed out, or Redis lost it).
 REASONS = ("idle", "expired", "session_ended")
@@ -111,7 +119,8 @@ def load_user(load, user_id: str):
     """Flask-Login's loader, wrapped: a session that is over loads nobody (its reason is
     kept in `g.session_end`); a live one counts this request or event as activity. A
     console socket's events use the account snapshot taken at connect and its stamp in
-    Redis (one Lua call, no SQL); pages, the connect itself and a missing stamp ask SQL."""
+    Redis (one Lua call, no SQL, at most once a second per socket); pages, the connect
+    itself and a missing stamp ask SQL."""
     if getattr(request, "namespace", None) == live.STAFF_NS:
         return _load_for_socket(load, user_id)
     reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True)
@@ -124,12 +133,17 @@ def load_user(load, user_id: str):
 def _load_for_socket(load, user_id: str):
     snap = session.get(SNAPSHOT_KEY)
     cached = isinstance(snap, dict) and snap.get("user_id") == user_id
-    reason = end_reason(live.redis(), session.get(SESSION_KEY), live.now(), touch=True,
+    now = live.now()
+    recent = 0 <= now - session.get(CHECKED_KEY, -CHECK_EVERY_SECONDS) < CHECK_EVERY_SECONDS
+    if cached and recent and current_event() != "keepalive":
+        return account_stamp.StaffSnapshot(snap)  # checked less than a second ago
+    reason = end_reason(live.redis(), session.get(SESSION_KEY), now, touch=True,
                         snap=snap if cached else None)
     if reason in REASONS:
         g.session_end = reason
         return None
     if cached and reason is None:
+        session[CHECKED_KEY] = now
         return account_stamp.StaffSnapshot(snap)
     staff = load()
     data = account_stamp.snapshot(staff) if staff is not None else None

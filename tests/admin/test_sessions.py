@@ -95,6 +95,33 @@ def test_a_socket_opens_the_cookie_session_once_not_per_event(app, make_staff, r
     assert len(opened) == before + 1  # an HTTP request still opens its own
 
 
+def test_a_console_checks_its_session_at_most_once_a_second(app, make_staff, r, clock,
+                                                            monkeypatch):
+    """A busy console's events within a second of a passed check reuse it (one Redis round
+    trip saved per event); the next event after that second checks again, and refuses."""
+    http, sock = setup(app, make_staff)
+    checks = []
+    check = sessions.end_reason
+    monkeypatch.setattr(sessions, "end_reason", lambda *a, **k: checks.append(1) or check(*a, **k))
+    for _ in range(3):
+        assert sock.emit("state", {}, namespace=NS, callback=True)["ok"]
+    assert len(checks) == 1
+    age(r, "seen", IDLE + 1)
+    assert sock.emit("state", {}, namespace=NS, callback=True)["ok"]  # within the second
+    clock.advance(sessions.CHECK_EVERY_SECONDS)
+    assert sock.emit("duty", {"on": True}, namespace=NS, callback=True)["code"] == "not_signed_in"
+    assert ("signed_out", {"reason": "idle"}) in names(sock, NS)
+
+
+def test_stay_signed_in_always_checks_the_session(app, make_staff, r):
+    """`keepalive` answers with the session's true state, however recent the last check."""
+    http, sock = setup(app, make_staff)
+    assert sock.emit("state", {}, namespace=NS, callback=True)["ok"]
+    age(r, "seen", IDLE + 1)
+    answer = sock.emit("keepalive", {}, namespace=NS, callback=True)
+    assert answer["code"] == "not_signed_in"
+
+
 def test_an_idle_session_closes_the_socket_at_its_next_event(app, make_staff, r):
     http, sock = setup(app, make_staff)
     sock.get_received(NS)

@@ -58,7 +58,11 @@ def test_a_therapist_is_forbidden_every_supervisor_event(make_staff, staff_socke
     assert not [e for e in events(therapist, NS) if e and e.get("code") not in (None, "forbidden")]
 
 
-def test_the_role_is_checked_at_every_event_not_only_at_connect(ctx, make_staff, staff_socket):
+def test_the_role_is_checked_again_within_a_second_not_only_at_connect(
+        ctx, clock, make_staff, staff_socket):
+    """A check that passed counts for CHECK_EVERY_SECONDS (auth/sessions.py)."""
+    from helpline.auth.sessions import CHECK_EVERY_SECONDS
+
     sara = make_staff("sara", role="supervisor")
     sock = staff_socket(sara)
     assert send(sock, "overview")["ok"]
@@ -67,6 +71,7 @@ def test_the_role_is_checked_at_every_event_not_only_at_connect(ctx, make_staff,
 
         db.session.get(Staff, sara.id).role = "therapist"
         db.session.commit()
+    clock.advance(CHECK_EVERY_SECONDS)
     assert send(sock, "overview")["code"] == "forbidden"
 
 
