@@ -7,7 +7,8 @@ cost), an embedded Redis and a fresh SQLite database. 40 threads (in a process o
 own) post wrong passwords for random usernames as fast as they are answered, while
 therapists sign in for real (password, then a two-factor code), each once: from a browser
 they signed in from before the flood (a device cookie), and from a new browser (which
-follows Retry-After). A
+follows Retry-After). Both send the proof of work the sign-in page solves while the person
+types (past the global ceiling it buys a new browser a check). A
 signed-in therapist loads /staff/ twice a second meanwhile. It prints the sign-in times
 (p50/p95), the posters' answers (5xx count, share of 429/503) and the staff page times.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import multiprocessing
 import os
 import random
@@ -83,15 +85,29 @@ def prepare(redis_url: str, database_url: str, names: list[str], plain: list[str
 _steps: dict[str, int] = {}  # the last code step each account used: each is accepted once
 
 
+def solved(url: str, http: requests.Session) -> str:
+    """The sign-in page's proof of work (static/js/signin/), solved as the page does while
+    the person types: GET /staff/login/challenge, then the number found (Python's solver)."""
+    from helpline.chat import proofofwork
+
+    challenge = http.get(url + "/staff/login/challenge", timeout=60).json()
+    return json.dumps(proofofwork.solve(challenge))
+
+
 def sign_in(url: str, http: requests.Session, name: str, deadline: float = 90.0,
             ) -> tuple[float, int]:
     """Password, then a code if asked, following Retry-After and 'try again in N seconds';
-    (seconds to get in, or inf after `deadline`; refusals on the way)."""
+    (seconds to get in, or inf after `deadline`; refusals on the way). Like the sign-in
+    page, the form carries a proof of work solved before the person sends it (its time is
+    the typing's, not counted); a page shown again after a refusal solves a new one."""
+    proof = solved(url, http)
     started, refused = time.monotonic(), 0
     while time.monotonic() - started < deadline:
         token = csrf(http, url)
         answer = http.post(url + "/staff/login", allow_redirects=False, timeout=60,
-                           data={"username": name, "password": PASSWORD, "csrf_token": token})
+                           data={"username": name, "password": PASSWORD, "csrf_token": token,
+                                 "pow": proof or solved(url, http)})
+        proof = None
         if answer.status_code == 302 and answer.headers["Location"].endswith("/staff/login/code"):
             page = http.get(url + "/staff/login/code", timeout=60).text
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -153,9 +153,8 @@ class Config:
     # Per server process: open Engine.IO sockets, new handshakes per second (0: no cap).
     MAX_SOCKETS_PER_PROCESS = _env_int("MAX_SOCKETS_PER_PROCESS", 2000)
     HANDSHAKES_PER_SECOND = _env_int("HANDSHAKES_PER_SECOND", 50)
-    # A server process whose event loop woke its probe this late (ms) within the last 2 s
-    # refuses newcomers: handshakes (503) and `start` (`server_busy`, try again after
-    # OVERLOAD_RETRY_SECONDS); running chats go on (realtime/overload.py). 0: never.
+    # A process whose event loop lagged this long (ms) in the last 2 s refuses newcomers
+    # (realtime/overload.py; `start` may try again after OVERLOAD_RETRY_SECONDS). 0: never.
     OVERLOAD_LAG_MS = _env_int("OVERLOAD_LAG_MS", 250)
     OVERLOAD_RETRY_SECONDS = _env_int("OVERLOAD_RETRY_SECONDS", 5)
     # A connection must send its request line and headers within this (slowloris).
@@ -265,6 +264,9 @@ class Config:
     # Beyond this many failed sign-ins a minute from browsers that never signed in to the
     # account, further such attempts wait for the next minute (remembered browsers do not).
     LOGIN_GLOBAL_FAILURES_PER_MINUTE = _env_int("LOGIN_GLOBAL_FAILURES_PER_MINUTE", 300)
+    # ...unless the form carries a proof of work of this size (the page solves it while the
+    # person types; docs/operations.md). 0: past the ceiling nothing is checked.
+    SIGNIN_POW_MAX_NUMBER = _env_int("SIGNIN_POW_MAX_NUMBER", 3_000_000)
     # A browser that signed in is remembered this long; this many failures forget it.
     LOGIN_DEVICE_DAYS = _env_int("LOGIN_DEVICE_DAYS", 90)
     LOGIN_DEVICE_FAILURES = _env_int("LOGIN_DEVICE_FAILURES", 10)
@@ -313,6 +315,7 @@ class TestingConfig(Config):
     # A tiny proof of work: tests solve it for real (tests/conftest.py solve_start).
     POW_MAX_NUMBER = 20
     POW_MAX_NUMBER_RAISED = 200
+    SIGNIN_POW_MAX_NUMBER = 50
     CHALLENGES_PER_SECOND = 0  # tests fetch hundreds at once; one test sets the ceiling
     # Cheap argon2 (about 0.1 ms, not 100-200 ms): the suite hashes and checks passwords
     # thousands of times; tests/admin/test_login.py checks the default cost outside tests.

@@ -314,6 +314,7 @@ class LiveServers:
                     # a small proof of work, also for a long line; many clients connect
                     # and fetch challenges at once in some tests
                     "POW_MAX_NUMBER": "1000", "POW_MAX_NUMBER_RAISED": "2000",
+                    "SIGNIN_POW_MAX_NUMBER": "1000",
                     "HANDSHAKES_PER_SECOND": "1000", "CHALLENGES_PER_SECOND": "0",
                     # the scrubber loads at the first note, not at each of these starts
                     "SCRUBBER_PRELOAD": "0",

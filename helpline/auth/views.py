@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -19,8 +22,11 @@ from wtforms.validators import DataRequired, Length
 
 from .. import audit, i18n
 from ..admin import accounts
+from ..chat import proofofwork
 from ..extensions import db
 from ..realtime import live, metrics
+from ..realtime.protocol import ProtocolError
+from ..realtime.ratelimit import ProcessCeiling
 from ..settings import setting
 from . import devices, passwords, signin, signout, throttle, twofactor
 from .access import LogoutForm, advance_signin, bp, roles_required, safe_next
@@ -55,7 +61,7 @@ def login():
         if refusal:
             return _page(form, refusal, 401)
         busy = 0 if device else throttle.global_wait(r, now)
-        if busy:
+        if busy and not _proved(r):
             return _busy(_("Many sign-ins are failing right now. Please try again in %(n)s "
                            "seconds.", n=busy), busy)
         try:
@@ -72,6 +78,36 @@ def login():
             return advance_signin(staff)
         error, status = _failed(r, name, key, now, not device), 401
     return render_template("admin/login.html", form=form, error=error), status
+
+
+def _proved(r) -> bool:
+    """Whether the form carries a fresh proof of work at the sign-in's price, now spent: past
+    the global ceiling it buys a check, so an attacker pays for each guess and the person
+    with the right password gets in (the page solved it while they typed)."""
+    size = int(setting("SIGNIN_POW_MAX_NUMBER"))
+    raw = request.form.get("pow", "")
+    if not size or not raw or len(raw) > 2000:
+        return False
+    try:
+        proofofwork.redeem_sized(r, json.loads(raw), size)
+    except (ValueError, ProtocolError):
+        return False
+    return True
+
+
+@bp.route("/login/challenge")
+def login_challenge():
+    """A proof-of-work challenge at the sign-in's price, for the sign-in form. No cookie."""
+    if not _challenges.take(current_app.config["CHALLENGES_PER_SECOND"]):
+        response = jsonify({"ok": False, "code": "rate_limited"})
+        response.status_code, response.headers["Retry-After"] = 429, "1"
+    else:
+        response = jsonify(proofofwork.issue(live.redis(), int(setting("SIGNIN_POW_MAX_NUMBER"))))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_challenges = ProcessCeiling()
 
 
 def _remembered(r, name: str, now: float) -> str | None:

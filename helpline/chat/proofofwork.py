@@ -66,10 +66,11 @@ def difficulty(r: Redis, slack: int = 0) -> int:
     return cfg["POW_MAX_NUMBER_RAISED"] if full or flood else price(max(0, waiting - slack))
 
 
-def issue(r: Redis) -> dict:
-    """A fresh signed challenge, as the client receives it (see docs/protocol.md)."""
+def issue(r: Redis, size: int | None = None) -> dict:
+    """A fresh signed challenge, as the client receives it (see docs/protocol.md): at the
+    price of the next place, or at a fixed `size` (the staff sign-in's, auth/views.py)."""
     expires = datetime.fromtimestamp(time.time() + current_app.config["POW_TTL_SECONDS"], UTC)
-    size = difficulty(r)
+    size = difficulty(r) if size is None else size
     challenge = altcha.create_challenge_v1(algorithm=ALGORITHM, max_number=size,
                                            hmac_key=_hmac_key(), expires=expires,
                                            params={"size": str(size)})
@@ -107,25 +108,46 @@ def redeem(r: Redis, solution: object) -> None:
 
 
 def _redeem(r: Redis, solution: object) -> None:
+    size, expires = _verified(solution)
+    # One place of slack: a person whose page solved while one other chatter arrived is
+    # not sent back to solve again; a stockpile gains at most that one step.
+    if size < difficulty(r, slack=STALE_SLACK_PLACES):
+        raise ProtocolError("pow_stale")
+    _spend(r, solution, expires)
+    with r.pipeline() as pipe:  # the flood signal: solved starts per 10-second window
+        pipe.incr(keys.pow_redeemed(_window()))
+        pipe.expire(keys.pow_redeemed(_window()), 2 * FLOOD_WINDOW_SECONDS)
+        pipe.execute()
+
+
+def redeem_sized(r: Redis, solution: object, size: int) -> None:
+    """Accept a solved, unexpired, never used challenge of at least `size` once (the staff
+    sign-in's fixed price); else raise ProtocolError. Not counted with the chat's places."""
+    solved, expires = _verified(solution)
+    if solved < size:
+        raise ProtocolError("pow_stale")
+    _spend(r, solution, expires)
+
+
+def _verified(solution: object) -> tuple[int, int]:
+    """(size, expiry) of a well-formed solution whose signature and number are right and
+    that has not expired; else ProtocolError pow_required / pow_invalid."""
     solution = _well_formed(solution)
     ok, _ = altcha.verify_solution_v1(dict(solution), _hmac_key(), check_expires=True)
     if not ok:
         raise ProtocolError("pow_invalid")
     params = altcha.extract_params_v1(dict(solution))
     expires, size = params.get("expires"), params.get("size")
-    if not expires or not size or not size[0].isdigit():
+    if not expires or not size or not size[0].isdigit() or not expires[0].isdigit():
         raise ProtocolError("pow_invalid")  # every challenge we sign carries both
-    # One place of slack: a person whose page solved while one other chatter arrived is
-    # not sent back to solve again; a stockpile gains at most that one step.
-    if int(size[0]) < difficulty(r, slack=STALE_SLACK_PLACES):
-        raise ProtocolError("pow_stale")
-    ttl = max(1, int(expires[0]) - int(time.time()) + 1)
+    return int(size[0]), int(expires[0])
+
+
+def _spend(r: Redis, solution: dict, expires: int) -> None:
+    """Each solution opens one thing: remembered (by its random challenge) until it expires."""
+    ttl = max(1, expires - int(time.time()) + 1)
     if not r.set(keys.pow_used(solution["challenge"]), 1, nx=True, ex=ttl):
         raise ProtocolError("pow_invalid")
-    with r.pipeline() as pipe:  # the flood signal: solved starts per 10-second window
-        pipe.incr(keys.pow_redeemed(_window()))
-        pipe.expire(keys.pow_redeemed(_window()), 2 * FLOOD_WINDOW_SECONDS)
-        pipe.execute()
 
 
 def solve(challenge: dict) -> dict:

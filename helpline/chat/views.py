@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template
@@ -15,7 +14,7 @@ from ..availability import gate
 from ..extensions import csrf, db
 from ..queue import assignment
 from ..realtime import live
-from ..realtime.ratelimit import TokenBucket
+from ..realtime.ratelimit import ProcessCeiling
 from ..records.taxonomy import current as current_taxonomy
 from . import proofofwork
 
@@ -80,24 +79,7 @@ def no_script():
     return render_template("chat/no_script.html")
 
 
-class _Ceiling:
-    """This process's ceiling on challenges handed out (CHALLENGES_PER_SECOND, a burst of
-    twice that): a flood of fetches costs the server little, never an address lookup."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.bucket: TokenBucket | None = None
-
-    def take(self, rate: int) -> bool:
-        if not rate:
-            return True
-        with self.lock:
-            if self.bucket is None or self.bucket.rate != rate:
-                self.bucket = TokenBucket(2 * rate, rate)
-            return self.bucket.take()
-
-
-_challenges = _Ceiling()
+_challenges = ProcessCeiling()
 
 
 @bp.route("/challenge")

@@ -47,6 +47,24 @@ class TokenBucket:
         return True
 
 
+class ProcessCeiling:
+    """This process's ceiling on something cheap a client may ask for freely (proof-of-work
+    challenges): `rate` a second, a burst of twice that; 0 = no ceiling. A flood of asks
+    costs the server little, and no address is ever looked at."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.bucket: TokenBucket | None = None
+
+    def take(self, rate: int) -> bool:
+        if not rate:
+            return True
+        with self.lock:
+            if self.bucket is None or self.bucket.rate != rate:
+                self.bucket = TokenBucket(2 * rate, rate)
+            return self.bucket.take()
+
+
 class _Socket:
     __slots__ = ("bucket", "refused", "last_refused", "resumes", "seen")
 

@@ -5,6 +5,7 @@ states ("Staff sign-in": what a guesser who knows a username can do)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from helpline import audit
 from helpline.admin import accounts
 from helpline.auth import devices, passwords, throttle
+from helpline.chat import proofofwork
 from helpline.extensions import db
 from tests import totp
 from tests.conftest import PASSWORD, sign_in
@@ -186,6 +188,41 @@ def test_the_global_ceiling_sheds_new_browsers_but_not_remembered_ones(app, make
     assert login(owner).status_code == 302  # a right password from a remembered browser
     clock.advance(60)  # the next minute starts with no failures counted
     assert login(app.test_client()).status_code == 302
+
+
+def test_past_the_ceiling_a_proof_of_work_buys_a_check(app, make_staff, clock):
+    """Issue 17: the ceiling sheds load without refusing the right password. The sign-in page
+    solves a proof while the person types; past the ceiling it buys one check, once."""
+    make_staff("anna")
+    app.config["LOGIN_GLOBAL_FAILURES_PER_MINUTE"] = 5
+    clock.move_to((clock() // 60 + 1) * 60 + 1)
+    for i in range(5):
+        login(app.test_client(), f"someone{i}", WRONG)
+
+    def proved(http, password=PASSWORD, solution=None, url="/staff/login/challenge"):
+        if solution is None:
+            solution = json.dumps(proofofwork.solve(http.get(url).json))
+        return http.post("/staff/login", data={"username": "anna", "password": password,
+                                               "pow": solution})
+
+    assert login(app.test_client()).status_code == 429  # no proof: shed unchecked
+    cheap = proved(app.test_client(), url="/challenge")  # a chat place's smaller proof
+    assert cheap.status_code == 429
+    for junk in ("{", "[]", "x" * 3000, json.dumps({"number": 1})):
+        assert proved(app.test_client(), solution=junk).status_code == 429
+    wrong = proved(app.test_client(), WRONG)
+    assert wrong.status_code == 401 and "wrong password" in text(wrong)  # checked, counted
+    http = app.test_client()
+    solution = json.dumps(proofofwork.solve(http.get("/staff/login/challenge").json))
+    assert proved(http, solution=solution).status_code == 302  # the right password gets in
+    assert proved(app.test_client(), solution=solution).status_code == 429  # spent
+
+
+def test_the_sign_in_challenge_has_the_sign_in_price_and_no_cookie(app):
+    answer = app.test_client().get("/staff/login/challenge")
+    assert answer.status_code == 200 and answer.json["maxnumber"] == 50
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in answer.headers
 
 
 def test_a_full_hashing_queue_answers_busy_at_once_in_the_persons_language(app, make_staff,
