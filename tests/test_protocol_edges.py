@@ -246,3 +246,19 @@ def test_a_name_of_only_controls_falls_back_to_the_username(app, ctx):
     with ctx():
         assert accounts.create_staff(db.session, "zed", "\u202e\u200f", "therapist",
                                      PASSWORD).display_name == "zed"
+
+
+# ---------- error events: one per code a second, the ack every time ----------
+
+def test_a_socket_gets_the_same_error_event_once_a_second_and_every_ack(chatter):
+    """A flood of refused events does not make the server write a frame for each: every
+    ack answers, the same `error` event comes once a second (docs/protocol.md, Conventions);
+    another code, or the same code with another message, is told at once."""
+    client = chatter()
+    answers = [ack(client, "nonsense") for _ in range(5)]
+    assert [a["code"] for a in answers] == ["unknown_event"] * 5
+    assert ack(client, "message", {"text": "hi"})["code"] == "not_joined"
+    assert ack(client, "start", {"gender": "robot"})["code"] == "bad_payload"
+    assert ack(client, "start", {"age_band": "robot"})["code"] == "bad_payload"
+    told = [e["code"] for e in events(client, CHAT, "error")]
+    assert told == ["unknown_event", "not_joined", "bad_payload", "bad_payload"]

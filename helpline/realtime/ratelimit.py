@@ -27,6 +27,7 @@ from .protocol import ProtocolError
 REFUSAL_MEMORY_SECONDS = 10.0  # refusals closer together than this add up to "sustained"
 SWEEP_EVERY = 1000  # events between sweeps of idle entries
 IDLE_SECONDS = 600  # an entry idle this long belongs to a closed socket (or a quiet one)
+ERROR_EVENT_SECONDS = 1.0  # the same `error` event to a socket at most once in this time
 
 
 class TokenBucket:
@@ -66,7 +67,7 @@ class ProcessCeiling:
 
 
 class _Socket:
-    __slots__ = ("bucket", "refused", "last_refused", "resumes", "seen")
+    __slots__ = ("bucket", "refused", "last_refused", "resumes", "seen", "told")
 
     def __init__(self, burst: int, rate: int):
         self.bucket = TokenBucket(burst, rate)
@@ -74,6 +75,7 @@ class _Socket:
         self.last_refused = 0.0
         self.resumes = 0
         self.seen = time.monotonic()
+        self.told: dict[str, float] = {}  # error -> when its last `error` event went
 
 
 _sockets: dict[str, _Socket] = {}
@@ -114,6 +116,20 @@ def admit(event: object) -> None:
         entry.resumes += 1
         if entry.resumes > current_app.config["RESUMES_PER_SOCKET"]:
             raise ProtocolError("too_many_resumes")
+
+
+def error_event_due(code: str, message: str) -> bool:
+    """Whether this socket gets an `error` event for this code and message now: the same
+    one at most every ERROR_EVENT_SECONDS (the ack answers every event). A socket that
+    floods refused events would otherwise have the server write a frame for each (issue 17)."""
+    now, key = time.monotonic(), f"{code}\x00{message}"
+    entry = _entry(request.sid)
+    if now - entry.told.get(key, -ERROR_EVENT_SECONDS) < ERROR_EVENT_SECONDS:
+        return False
+    if len(entry.told) > 50:  # a socket sees a handful of different errors
+        entry.told.clear()
+    entry.told[key] = now
+    return True
 
 
 def forget(sid: str) -> None:

@@ -60,6 +60,8 @@ def socket_error(exc: Exception) -> dict:
     metrics.EVENT_ERRORS.labels(exc.code).inc()
     payload = exc.payload(current_event())
     # The socket is this process's own: deliver directly, not through the message queue (a
-    # flood of refused events would otherwise cost a Redis publish and a relay each).
-    emit("error", payload, ignore_queue=True)
+    # flood of refused events would otherwise cost a Redis publish and a relay each), and
+    # once per code a second: the ack, which is the payload, answers every event.
+    if ratelimit.error_event_due(payload["code"], payload["message"]):
+        emit("error", payload, ignore_queue=True)
     return payload
