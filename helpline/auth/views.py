@@ -47,9 +47,10 @@ class LanguageForm(FlaskForm):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Step one: the password. The cheap refusals come first (Redis: this count's wait or
-    lock, the global ceiling), then the check in the bounded hashing queue, with no
-    database connection held while it waits. Known and unknown usernames take the same
-    path, so no answer or its timing tells whether an account exists."""
+    lock, the global ceiling unless the form carries a proof of work), then the check in
+    the bounded hashing queue, with no database connection held while it waits. Known and
+    unknown usernames take the same path, so no answer or its timing tells whether an
+    account exists."""
     form = LoginForm()
     error, status = None, (400 if request.method == "POST" else 200)
     if form.validate_on_submit():
@@ -60,12 +61,17 @@ def login():
         refusal = _refusal(counted, now, False)
         if refusal:
             return _page(form, refusal, 401)
-        busy = 0 if device else throttle.global_wait(r, now)
-        if busy and not _proved(r):
+        # A fresh proof of work (the page solves one while the person types) counts like a
+        # remembered browser for the ceiling and the hashing queue's priority lane: posters
+        # without one cannot keep the person out, and each guess with one costs its sender.
+        proved = not device and _proved(r)
+        busy = 0 if device or proved else throttle.global_wait(r, now)
+        if busy:
             return _busy(_("Many sign-ins are failing right now. Please try again in %(n)s "
                            "seconds.", n=busy), busy)
         try:
-            staff = accounts.authenticate(db.session, name, form.password.data, bool(device))
+            staff = accounts.authenticate(db.session, name, form.password.data,
+                                          bool(device) or proved)
         except passwords.Busy:
             wait = passwords.BUSY_RETRY_SECONDS
             return _busy(_("The sign-in service is busy. Please try again in %(n)s seconds.",
@@ -81,9 +87,9 @@ def login():
 
 
 def _proved(r) -> bool:
-    """Whether the form carries a fresh proof of work at the sign-in's price, now spent: past
-    the global ceiling it buys a check, so an attacker pays for each guess and the person
-    with the right password gets in (the page solved it while they typed)."""
+    """Whether the form carries a fresh proof of work at the sign-in's price, now spent: it
+    buys a check past the global ceiling, in the hashing queue's priority lane, so an
+    attacker pays for each guess and the person with the right password gets in."""
     size = int(setting("SIGNIN_POW_MAX_NUMBER"))
     raw = request.form.get("pow", "")
     if not size or not raw or len(raw) > 2000:

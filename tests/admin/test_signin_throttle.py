@@ -218,6 +218,26 @@ def test_past_the_ceiling_a_proof_of_work_buys_a_check(app, make_staff, clock):
     assert proved(app.test_client(), solution=solution).status_code == 429  # spent
 
 
+def test_a_proved_sign_in_goes_ahead_of_the_unproved_ones(app, make_staff, monkeypatch):
+    """Posters without a proof fill the hashing queue's normal lane only (passwords.Busy,
+    429); the page's proof puts the person in the priority lane, as a remembered browser."""
+    make_staff("anna")
+    verify = passwords.verify
+
+    def lane_full_unless_first(password_hash, password, priority=False):
+        if not priority:
+            raise passwords.Busy()
+        return verify(password_hash, password, priority)
+
+    monkeypatch.setattr(passwords, "verify", lane_full_unless_first)
+    assert login(app.test_client()).status_code == 429  # no proof: the full lane
+    http = app.test_client()
+    solution = json.dumps(proofofwork.solve(http.get("/staff/login/challenge").json))
+    answer = http.post("/staff/login", data={"username": "anna", "password": PASSWORD,
+                                             "pow": solution})
+    assert answer.status_code == 302
+
+
 def test_the_sign_in_challenge_has_the_sign_in_price_and_no_cookie(app):
     answer = app.test_client().get("/staff/login/challenge")
     assert answer.status_code == 200 and answer.json["maxnumber"] == 50
