@@ -228,6 +228,8 @@ class CookieSessionOncePerConnection(SecureCookieSessionInterface):
     ENVIRON_KEY = "helpline.cookie_session"
 
     def open_session(self, app, request):
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()  # a chatter's: nothing to check, nothing to keep
         environ = request.environ
         if self.ENVIRON_KEY not in environ:
             environ[self.ENVIRON_KEY] = super().open_session(app, request)

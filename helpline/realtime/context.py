@@ -11,6 +11,8 @@ environ. An HTTP request has an environ of its own, so nothing changes for pages
 
 from __future__ import annotations
 
+import copy
+
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
@@ -32,9 +34,14 @@ class MatchedOnce:
             try:
                 self.matched = self.adapter.match(return_rule=True)
             except HTTPException as exc:
+                # kept for the connection's life: without the frames of this event (its
+                # traceback, and the exception werkzeug raised it while handling)
+                exc.__traceback__ = exc.__context__ = exc.__cause__ = None
                 self.matched = exc
         if isinstance(self.matched, HTTPException):
-            raise self.matched.with_traceback(None)  # no traceback piling up per event
+            # A copy each time: the raised one carries this event's frames in its traceback,
+            # which must go with the event (kept here, they held a request per socket).
+            raise copy.copy(self.matched)
         return self.matched
 
     def __getattr__(self, name):
