@@ -7,7 +7,6 @@ import json
 from flask import (
     abort,
     current_app,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 from .. import audit, i18n
 from ..admin import accounts
 from ..chat import proofofwork
+from ..chat.views import challenge_answer
 from ..extensions import db
 from ..realtime import live, metrics
 from ..realtime.protocol import ProtocolError
@@ -83,7 +83,7 @@ def login():
             signin.begin(staff, device)
             return advance_signin(staff)
         error, status = _failed(r, name, key, now, not device), 401
-    return render_template("admin/login.html", form=form, error=error), status
+    return _page(form, error, status)
 
 
 def _proved(r) -> bool:
@@ -104,13 +104,7 @@ def _proved(r) -> bool:
 @bp.route("/login/challenge")
 def login_challenge():
     """A proof-of-work challenge at the sign-in's price, for the sign-in form. No cookie."""
-    if not _challenges.take(current_app.config["CHALLENGES_PER_SECOND"]):
-        response = jsonify({"ok": False, "code": "rate_limited"})
-        response.status_code, response.headers["Retry-After"] = 429, "1"
-    else:
-        response = jsonify(proofofwork.issue(live.redis(), int(setting("SIGNIN_POW_MAX_NUMBER"))))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return challenge_answer(_challenges, int(setting("SIGNIN_POW_MAX_NUMBER")))
 
 
 _challenges = ProcessCeiling()
@@ -160,9 +154,10 @@ def _audit_lock(name: str) -> None:
         audit.record(db.session, staff.id, "staff_signin_locked", None, staff.id)
 
 
-def _page(form, error: str, status: int):
-    """The sign-in page with a refusal."""
-    return render_template("admin/login.html", form=form, error=error), status
+def _page(form, error: str | None, status: int):
+    """The sign-in page, with a refusal if any."""
+    return render_template("admin/login.html", form=form, error=error,
+                           pow_fresh_seconds=proofofwork.fresh_seconds()), status
 
 
 def _busy(error: str, seconds: int):

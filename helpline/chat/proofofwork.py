@@ -66,6 +66,12 @@ def difficulty(r: Redis, slack: int = 0) -> int:
     return cfg["POW_MAX_NUMBER_RAISED"] if full or flood else price(max(0, waiting - slack))
 
 
+def fresh_seconds() -> int:
+    """How long a page may keep a solved challenge before it solves a fresh one: a minute
+    short of the challenge's expiry (lib/proof.js's `pow_fresh_seconds`)."""
+    return max(current_app.config["POW_TTL_SECONDS"] - 60, 30)
+
+
 def issue(r: Redis, size: int | None = None) -> dict:
     """A fresh signed challenge, as the client receives it (see docs/protocol.md): at the
     price of the next place, or at a fixed `size` (the staff sign-in's, auth/views.py)."""

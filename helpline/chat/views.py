@@ -30,7 +30,7 @@ def chat_page():
         max_chars=cfg["MAX_MESSAGE_CHARS"],
         exit_url=cfg["NEUTRAL_EXIT_URL"],
         grace_seconds=cfg["RESUME_GRACE_SECONDS"],
-        pow_fresh_seconds=max(cfg["POW_TTL_SECONDS"] - 60, 30),
+        pow_fresh_seconds=proofofwork.fresh_seconds(),
         place_renew_seconds=cfg["PLACE_RENEW_SECONDS"],
         opening=_opening(),
     )
@@ -85,12 +85,18 @@ _challenges = ProcessCeiling()
 @bp.route("/challenge")
 def challenge():
     """A fresh proof-of-work challenge for the next `start` (proofofwork.py). No cookie."""
-    if not _challenges.take(current_app.config["CHALLENGES_PER_SECOND"]):
+    return challenge_answer(_challenges)
+
+
+def challenge_answer(ceiling: ProcessCeiling, size: int | None = None):
+    """A fresh challenge as JSON (at a fixed `size`, else the next place's price), or 429
+    past `ceiling` (CHALLENGES_PER_SECOND); never cached. The staff sign-in's too."""
+    if not ceiling.take(current_app.config["CHALLENGES_PER_SECOND"]):
         response = jsonify({"ok": False, "code": "rate_limited",
                             "message": _("Too many requests at once; try again in a second.")})
         response.status_code = 429
         response.headers["Retry-After"] = "1"
     else:
-        response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"]))
+        response = jsonify(proofofwork.issue(current_app.extensions["helpline_redis"], size))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from ..chat import proofofwork
 from ..extensions import csrf, db
 from ..i18n import current_language
 from ..messages import codes, conversations
@@ -33,7 +34,7 @@ def _page(template: str, status: int = 200, **context):
     body = render_template(template, exit_url=cfg["NEUTRAL_EXIT_URL"],
                            languages=request.method == "GET",
                            max_chars=cfg["MESSAGE_MAX_CHARS"],
-                           pow_fresh_seconds=max(cfg["POW_TTL_SECONDS"] - 60, 30),
+                           pow_fresh_seconds=proofofwork.fresh_seconds(),
                            **context)
     return body, status, {"Cache-Control": "no-store"}
 

@@ -1,9 +1,10 @@
 /* The staff sign-in form (templates/admin/login.html): a proof of work is solved in the
  * background while the person types (lib/proof.js, at the sign-in's fixed price) and put
- * in the form's `pow` field when it is sent. The server asks for it only while failed
- * sign-ins flood the helpline (the global ceiling): then it buys a check of the password,
- * so the right password gets in (docs/operations.md, "Staff sign-in"). The form is posted
- * by the browser as a plain form; without this script it is posted without a proof. */
+ * in the form's `pow` field when it is sent. The server counts a proved sign-in like one
+ * from a remembered browser: it is checked past the global ceiling, ahead of unproved ones
+ * in the hashing queue, so the right password gets in while failed sign-ins flood the
+ * helpline (docs/operations.md, "Staff sign-in"). The form is posted by the browser as a
+ * plain form; without this script it is posted without a proof. */
 import { init as initProof, prepareProof, takeProof } from '../lib/proof.js';
 
 /* How long a sign-in waits for a proof still being solved before it goes without one. */
