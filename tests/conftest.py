@@ -391,6 +391,10 @@ def once_in(item) -> str | None:
     marker = item.get_closest_marker("once")
     if marker:
         return marker.args[0] if marker.args else "services"
+    if "redis_url" not in item.fixturenames:
+        # no backend at all: every app, Redis, database and live server fixture takes
+        # redis_url (a test that reads DATABASE_URL itself must take it too)
+        return "services"
     return None
 
 

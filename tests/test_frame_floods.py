@@ -26,6 +26,10 @@ from helpline.realtime.handshake import HandshakeCheck, problem
 from tests.conftest import LiveServers, other_db
 from tests.peers import RawSocket
 
+# Frames and log lines do not depend on the backends (tests/conftest.py); placed to even
+# out the halves' times.
+pytestmark = pytest.mark.once("embedded")
+
 NS = "/chat"
 FLOOD = 2000
 BAD_PACKETS = 5

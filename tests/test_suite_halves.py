@@ -1,5 +1,6 @@
 """CI's two halves (.ci/run, tests/conftest.py): together they run every test, and only a
-test that is the same whatever the backends runs in one half only."""
+test that is the same whatever the backends runs in one half only (marked so, a browser
+test, or one that takes no backend fixture)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ def test_a_test_marked_once_for_a_half_runs_in_that_half_only():
     assert once_in(item(["tmp_path"], marker="once", args=("embedded",))) == "embedded"
 
 
-@pytest.mark.parametrize("fixtures", [[], ["app", "redis_url"], ["live", "live_staff"]])
-def test_every_other_test_runs_in_both(fixtures):
+def test_a_test_without_any_backend_runs_in_the_services_half_only():
+    assert once_in(item([])) == "services"
+    assert once_in(item(["tmp_path", "monkeypatch"])) == "services"
+
+
+@pytest.mark.parametrize("fixtures", [["app", "redis_url"], ["live", "redis_url", "live_db"]])
+def test_every_test_with_a_backend_runs_in_both(fixtures):
     assert once_in(item(fixtures)) is None

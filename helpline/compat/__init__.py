@@ -73,6 +73,9 @@ PATCHES = (
           ("gevent.pywsgi:WSGIHandler().rfile",)),
     Patch("gevent_hub", {"gevent": "26.9.0"}, ("gevent.hub:Hub.print_exception",)),
     Patch("rq_worker", {"rq": "3.0.0"}, ("rq.worker:SimpleWorker.perform_job",)),
+    Patch("werkzeug_rules", {"werkzeug": "3.1.9"},
+          ("werkzeug.routing.rules:Rule._compile_builder",),
+          ("werkzeug.routing:Rule()._trace",)),
 )
 
 

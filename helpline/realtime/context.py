@@ -16,6 +16,8 @@ import copy
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
+from ..compat.werkzeug_rules import CachedBuilderRule
+
 ADAPTER_KEY = "helpline.url_adapter"
 
 
@@ -49,7 +51,10 @@ class MatchedOnce:
 
 
 class HelplineFlask(Flask):
-    """Flask, with the URL adapter of a request kept in its environ (see above)."""
+    """Flask, with the URL adapter of a request kept in its environ (see above), and URL
+    builders compiled once per process (helpline/compat/werkzeug_rules.py)."""
+
+    url_rule_class = CachedBuilderRule
 
     def create_url_adapter(self, request):
         if request is None or self.config["TRUSTED_HOSTS"] is not None:

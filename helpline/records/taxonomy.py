@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,20 @@ def current() -> Taxonomy:
 
 
 def load_taxonomy(path: Path | str = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
-    """Read and validate the taxonomy file, raising TaxonomyError on any mistake."""
+    """Read and validate the taxonomy file, raising TaxonomyError on any mistake.
+
+    Read once per version of the file: every app a process makes (the test suite makes
+    one per test) shares the parsed, immutable result until the file changes."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TaxonomyError(f"cannot read taxonomy file {path}: {exc}") from exc
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int, size: int) -> Taxonomy:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from argon2 import PasswordHasher
+
 from helpline.admin import accounts
 from helpline.auth import passwords
 from helpline.extensions import db
@@ -82,6 +84,8 @@ def test_only_the_test_suite_makes_argon2_cheap(app, make_staff, ctx):
     assert [name for name, config in CONFIGS.items() if config.PASSWORD_HASH_COST] == ["testing"]
     assert passwords.hash_password(PASSWORD).startswith(default)  # no app: Config's
     assert passwords.DUMMY_HASH.startswith(default)
+    assert not PasswordHasher().check_needs_rehash(passwords.DUMMY_HASH)  # the stored one
+    assert passwords.verify(passwords.DUMMY_HASH, "not-a-real-password")
     cheap = make_staff("anna").password_hash
     assert not cheap.startswith(default)
     app.config["PASSWORD_HASH_COST"] = None

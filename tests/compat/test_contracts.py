@@ -23,17 +23,20 @@ import redis
 import socketio
 from engineio import packet as engine_packet
 from engineio import socket as engine_socket
+from flask import url_for
 from gevent import pywsgi
 from rq import SimpleWorker
 from socketio import packet as sio_packet
 from socketio.pubsub_manager import PubSubManager
 from socketio.redis_manager import RedisManager
+from werkzeug.routing import Map, Rule
 
-from helpline import compat
+from helpline import compat, create_app
 from helpline.compat import engineio_frames
 from helpline.compat.pywsgi import BAD_REQUEST_RESPONSE, HookedHandler
 from helpline.compat.socketio_manager import BatchingRedisManager
 from helpline.compat.socketio_packets import StrictPacket
+from helpline.compat.werkzeug_rules import CachedBuilderRule
 from helpline.server import runner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -475,6 +478,53 @@ def test_rq_simple_worker_perform_job():
     """A SimpleWorker runs each job through it, in its own process."""
     assert params(SimpleWorker.perform_job) == ["self", "job", "queue", "execution"]
     assert "self.perform_job(" in inspect.getsource(SimpleWorker.execute_job)
+
+
+# --- werkzeug_rules ---------------------------------------------------------------------
+
+
+@contract("werkzeug.routing.rules:Rule._compile_builder")
+def test_werkzeug_rule_compile_builder():
+    """Rule.compile makes both URL builders through it, from the rule's parts (`_trace`)."""
+    assert params(Rule._compile_builder) == ["self", "append_unknown"]
+    source = inspect.getsource(Rule.compile)
+    assert "self._compile_builder(False)" in source and "self._compile_builder(True)" in source
+
+
+@contract("werkzeug.routing:Rule()._trace")
+def test_werkzeug_rule_trace():
+    """After compiling, a rule's `_trace` lists its (is_dynamic, part) pairs in order."""
+    rule = Rule("/a/<int:n>/b")
+    Map([rule])
+    assert (True, "n") in rule._trace and all(len(step) == 2 for step in rule._trace)
+
+
+def _every_url(app) -> dict[str, str]:
+    """Each endpoint's URL, with 7 for every variable and an extra query argument."""
+    with app.test_request_context():
+        return {rule.endpoint: url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 7),
+                                       extra="x y")
+                for rule in app.url_map.iter_rules()}
+
+
+def test_two_apps_share_their_builders_and_build_the_same_urls():
+    first = create_app("testing", overrides={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    second = create_app("testing", overrides={"REDIS_URL": "redis://127.0.0.1:1/0"})
+    one = {r.endpoint: r for r in first.url_map.iter_rules()}
+    shared = [r for r in second.url_map.iter_rules()
+              if r._build.__func__ is one[r.endpoint]._build.__func__]
+    assert len(shared) == len(one) > 20
+    assert _every_url(second) == _every_url(first)
+
+
+def test_a_default_for_a_variable_is_compiled_for_its_own_rule():
+    """The converted default is folded into that builder's code: never shared."""
+    rules = [CachedBuilderRule("/page/<int:n>", defaults={"n": n}, endpoint="p") for n in (1, 2)]
+    urls = []
+    for rule in rules:
+        Map([rule]).bind("example.org")
+        urls.append(rule.build({})[1])
+    assert urls == ["/page/1", "/page/2"]
 
 
 # --- the registry and the start-up check ------------------------------------------------

@@ -259,3 +259,15 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
         load_taxonomy(path)
     with pytest.raises(TaxonomyError, match="cannot read"):
         load_taxonomy(tmp_path / "absent.toml")
+
+
+def test_a_file_is_parsed_once_until_it_changes(tmp_path: Path) -> None:
+    """Every app of a process shares one parse; an edited file is read again."""
+    path = _write(tmp_path, _minimal())
+    first = load_taxonomy(path)
+    assert load_taxonomy(path) is first
+    sections = _minimal()
+    sections["regions"] = [_option("elsewhere")]
+    _write(tmp_path, sections)
+    again = load_taxonomy(path)
+    assert [o.key for o in again.regions] == ["elsewhere"] != [o.key for o in first.regions]
