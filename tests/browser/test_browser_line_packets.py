@@ -1,7 +1,10 @@
 """The chat page on protocol 2 in a real browser: after someone ahead leaves, it shows its
-new place and wait, worked out from the one `line_moved` packet every page got."""
+new place and wait, worked out from the one `line_moved` packet every page got; a packet
+that changes nothing for it leaves its status (a live region) untouched."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,6 +23,26 @@ def waiting_page(browser, url: str) -> tuple[Page, list[str]]:
     page.goto(url + "/")
     page.get_by_role("button", name="Start chat").click()
     return page, frames
+
+
+def line_moved_frames(frames: list[str], since: int) -> list[str]:
+    return [f for f in frames[since:] if isinstance(f, str)
+            and f.startswith('42/chat,["line_moved",')]
+
+
+def until(page: Page, check, timeout: float = 30.0) -> None:
+    """Wait for a condition on what Playwright delivers (frames come while it is called)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not within the deadline"
+        page.wait_for_timeout(50)
+
+
+COUNT_CHANGES = """() => {
+  window.statusChanges = 0;
+  new MutationObserver(() => { window.statusChanges += 1; }).observe(
+    document.getElementById('chat-status'), {subtree: true, childList: true, characterData: true});
+}"""
 
 
 def test_the_page_shows_its_new_place_after_someone_ahead_leaves(browser, live, live_staff,
@@ -46,5 +69,18 @@ def test_the_page_shows_its_new_place_after_someone_ahead_leaves(browser, live, 
     expect(third.locator("#status-main")).to_have_text("You are number 2 in line.")
     expect(third.locator("#status-detail")).to_contain_text("between 30 and 90 minutes")
     since = [f for f in frames[seen:] if isinstance(f, str) and f.startswith("42/chat,")]
-    assert any(f.startswith('42/chat,["line_moved",') for f in since), since
+    assert line_moved_frames(frames, seen), since
     assert not any(f.startswith('42/chat,["position",') for f in since), since
+
+    # Someone behind both leaves (the one after them moves up): a packet comes, and
+    # nothing changes on the first page.
+    behind = [peers(first_url, "/chat") for _ in range(2)]
+    assert [p.call("start", {"protocol": 2})["position"] for p in behind] == [3, 4]
+    behind[1].wait_for("position")  # both in the line as sent: one leaving moves the other
+    expect(second.locator("#status-main")).to_have_text("You are next in line.")
+    second.evaluate(COUNT_CHANGES)
+    seen = len(frames)
+    assert behind[0].call("end", {})["ok"]
+    until(second, lambda: line_moved_frames(frames, seen))
+    assert second.evaluate("window.statusChanges") == 0
+    expect(second.locator("#status-main")).to_have_text("You are next in line.")

@@ -3,7 +3,7 @@
 // against the server's by tests/queue/test_places_js.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { movedPlace, noPlace, takePlace, applyPacket, isPacket, lineInfo, placeFields }
+import { movedPlace, noPlace, takePlace, applyPacket, isPacket, lineInfo, placeFields, samePlace }
   from '../../static/js/chat/places.js';
 
 const info = (position) => ({ position, expected_wait_minutes: 5, expected_wait_range: [1, 5],
@@ -60,4 +60,13 @@ test('only a well-formed packet is applied', () => {
 test('an ack keeps only the place fields', () => {
   const res = { ok: true, chat_id: 'x', messages: [], line_version: 3, ...info(4) };
   assert.deepEqual(placeFields(res), info(4));
+});
+
+test('a place that shows the same is the same, whatever the objects', () => {
+  assert.ok(samePlace(info(3), info(3)));
+  assert.ok(!samePlace(info(3), info(2)));
+  assert.ok(!samePlace(info(3), { ...info(3), expected_wait_range: [1, 6] }));
+  assert.ok(!samePlace(info(3), { ...info(3), open: false }));
+  assert.ok(samePlace({ ...info(3), expected_wait_range: null }, { ...info(3), expected_wait_range: null }));
+  assert.ok(!samePlace(null, info(3)));
 });

@@ -4,7 +4,7 @@ import { format, show } from '../lib/common.js';
 import { ctx, el, T, TRANSFER, SUPERVISION } from './state.js';
 import { positionStatus } from './wait.js';
 import { setEndConfirm } from './compose.js';
-import { noPlace, takePlace, applyPacket, isPacket } from './places.js';
+import { noPlace, takePlace, applyPacket, isPacket, samePlace } from './places.js';
 
 const EARLY_KEPT = 8; // packets kept while no version is held (or a `where` is on its way)
 
@@ -58,15 +58,16 @@ export function onPlace(version, info, askWhere) {
   early.forEach(function (packet) { onLineMoved(packet, askWhere); });
 }
 
-/** A `line_moved` packet: applied when it follows the version held; a newer one means a
- * version was missed, so the page asks `where` (once at a time) and keeps what comes
- * meanwhile; an older one is ignored. */
+/** A `line_moved` packet: applied when it follows the version held (shown when this page's
+ * place or waits changed); a newer one means a version was missed, so the page asks
+ * `where` (once at a time) and keeps what comes meanwhile; an older one is ignored. */
 export function onLineMoved(packet, askWhere) {
   if (!isPacket(packet)) return;
   const step = ctx.askingWhere ? { kind: 'early' } : applyPacket(ctx.place, packet);
   if (step.kind === 'apply') {
+    const unchanged = samePlace(ctx.place.info, step.held.info);
     ctx.place = step.held;
-    renderPosition(step.held.info);
+    if (!unchanged) renderPosition(step.held.info); // (a live region: said again otherwise)
   } else if (step.kind === 'gap') {
     ctx.earlyPackets = [packet];
     askWhere();

@@ -86,6 +86,16 @@ export function isPacket(p) {
     typeof p.mean_minutes === 'number';
 }
 
+/** Whether two places show the same (place, waits, duty, `open`): a packet that changes
+ * nothing for this page is not rendered again (the status is a live region). */
+export function samePlace(a, b) {
+  const range = function (r) { return Array.isArray(r) ? r.join('-') : String(r); };
+  return Boolean(a) && Boolean(b) && a.position === b.position &&
+    a.expected_wait_minutes === b.expected_wait_minutes &&
+    range(a.expected_wait_range) === range(b.expected_wait_range) &&
+    a.staff_on_duty === b.staff_on_duty && a.open === b.open;
+}
+
 /** The place fields of a `position` event, an ack or a `where` answer (nothing else). */
 export function placeFields(res) {
   return { position: res.position, expected_wait_minutes: res.expected_wait_minutes,
