@@ -117,16 +117,31 @@ def _send_packets(r: Redis, step: snapshot.Step, v1: set[str]) -> None:
         told = {chat_id for chat_id in new.ids if chat_id not in v1}
     elif packet:
         live.deliver([("line_moved", live.CHAT_NS, live.LINE_ROOM, packet)])
-    if joined:
-        with r.pipeline(transaction=False) as pipe:
-            for chat_id in joined:
-                pipe.hget(keys.chat(chat_id), "sid")
-            for sid in pipe.execute():
-                if sid:
-                    live.enter_line(sid)
+    _enter_line(r, joined)
     live.to_chatters("position", [
         (chat_id, {**place_info(place, new.inputs, new.open), "version": new.version})
         for place, chat_id in enumerate(new.ids, 1) if chat_id in told])
+
+
+def _enter_line(r: Redis, chat_ids: list[str]) -> None:
+    """Put the sockets of these chats in the line's room, then look whether each still
+    waits (as events._follow_line does): one a therapist took meanwhile leaves again, and
+    one taken after the look is taken out by the assignment (assign_and_notify)."""
+    if not chat_ids:
+        return
+    with r.pipeline(transaction=False) as pipe:
+        for chat_id in chat_ids:
+            pipe.hget(keys.chat(chat_id), "sid")
+        sids = dict(zip(chat_ids, pipe.execute(), strict=True))
+    entered = [chat_id for chat_id in chat_ids if sids[chat_id]]
+    for chat_id in entered:
+        live.enter_line(sids[chat_id])
+    with r.pipeline(transaction=False) as pipe:
+        for chat_id in entered:
+            pipe.zscore(keys.LINE, chat_id)
+        for chat_id, score in zip(entered, pipe.execute(), strict=True):
+            if score is None:
+                live.leave_line(sids[chat_id])
 
 
 def _send_positions(r: Redis, new: snapshot.Snapshot, v1: set[str]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from helpline.extensions import socketio
-from helpline.queue import broadcast, estimate, keys, line, snapshot
+from helpline.queue import assignment, broadcast, estimate, keys, line, snapshot
 from helpline.realtime import live
 from tests.line_page import LinePage
 
@@ -266,5 +266,30 @@ def test_only_waiting_protocol_2_sockets_are_in_the_line_room(chatter, r, staff_
     ack(chatter(), "start", {})  # protocol 1: never in the room
     on_duty(staff_socket, make_staff("anna"))
     assert ack(third.client, "end")["ok"]
+    in_room = set(socketio.server.manager.rooms[NS].get(live.LINE_ROOM, {}))
+    assert in_room == {r.hget(keys.chat(second.chat_id), "sid")}
+
+
+def test_a_chat_taken_while_the_broadcast_lets_it_into_the_room_is_let_out(
+        app, chatter, r, staff_socket, make_staff, monkeypatch):
+    """The broadcast reads a handed-back chat as waiting; a therapist takes it before the
+    broadcast puts its socket in the line's room. It must not stay there."""
+    first, second = pages(chatter, 2)
+    anna = on_duty(staff_socket, make_staff("anna"))
+    assert anna.emit("pause", {"paused": True}, namespace=STAFF, callback=True)["ok"]
+    real_waiting = line.waiting
+    armed = [True]
+
+    def read_then_taken(client):
+        ids = real_waiting(client)
+        if armed and armed.pop():  # another therapist takes the chat handed back, at once
+            assignment.go_on_duty(r, "99", "Ben", 1, live.now())
+            broadcast.assign_and_notify(r)
+        return ids
+
+    monkeypatch.setattr(line, "waiting", read_then_taken)
+    assert anna.emit("transfer", {"chat_id": first.chat_id, "to": "line"}, namespace=STAFF,
+                     callback=True)["ok"]
+    assert r.hget(keys.chat(first.chat_id), "staff") == "99"
     in_room = set(socketio.server.manager.rooms[NS].get(live.LINE_ROOM, {}))
     assert in_room == {r.hget(keys.chat(second.chat_id), "sid")}
