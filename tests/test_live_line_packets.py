@@ -149,3 +149,11 @@ def test_every_page_computes_its_real_place_and_wait_across_two_servers(
     assert stayed and all(c.page.applied >= 5 for c in stayed)
     assert sum(len(c.peer.got("position")) for c in twos) <= len(twos) + 2
     assert any(c.protocol == 1 for c in waiting())
+    # A chat a therapist took left the line's room, on whichever server held its socket:
+    # after `assigned`, at most the packet of a broadcast already under way reaches it.
+    taken = [c for c in twos if c.peer.got("assigned") and c not in waiting()]
+    assert taken
+    for chatter in taken:
+        names = [name for name, _ in chatter.peer.received]
+        last = len(names) - 1 - names[::-1].index("assigned")
+        assert names[last:].count("line_moved") <= 1, (chatters.index(chatter), names)

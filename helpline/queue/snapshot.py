@@ -41,9 +41,10 @@ class Snapshot:
             return None
 
     def params(self) -> dict:
-        """What a packet carries besides the moves: the estimate's inputs, duty, `open`."""
-        inputs = self.inputs or Inputs(0, 0, 0.0, False)
-        return {**asdict(inputs), "staff_on_duty": inputs.capacity > 0, "open": self.open}
+        """What a packet carries besides the moves: the estimate's inputs, duty, `open`
+        (of a snapshot that `following` made, so it has inputs)."""
+        return {**asdict(self.inputs), "staff_on_duty": self.inputs.capacity > 0,
+                "open": self.open}
 
 
 @dataclass(frozen=True)
