@@ -1,9 +1,10 @@
 // The waiting line as bench/scale_load.js predicts it: pure functions, no sockets, so the
 // bench's expectations are tested on their own (tests/js/bench-line-model.test.mjs).
 //
-// A waiter is {position, changedAt, assigned}: `position` the last place the server sent
-// it, `changedAt` when that arrived (ms), `assigned` true once a therapist took it (then it
-// is no longer waiting, and no place is expected of it).
+// A waiter is {position, changedAt, assigned}: `position` the last place it holds (worked
+// out from the server's packets, as the chat page does), `changedAt` when that came (ms),
+// `assigned` true once a therapist took it (then it is no longer waiting, and no place is
+// expected of it).
 'use strict';
 
 // The line in order (front first) after one change, from the order before it:

@@ -192,6 +192,8 @@ def print_step(step: dict, cpu: dict[str, float], rss: float) -> None:
                       f"wrong places {v['wrong']}, assigned meanwhile {v['assigned']}")
         if placed["missing"] and step["changes"]:
             print("  NO DATA after: " + ", ".join(placed["missing"]))
+        if step.get("where_after_gaps"):
+            print(f"  {step['where_after_gaps']} times a page missed a packet and asked `where`")
     if step.get("kb_per_socket") is not None:
         print(f"  RSS per idle socket (traffic paused): {step['kb_per_socket']:.0f} KB")
     if relay:

@@ -19,7 +19,9 @@
 //             the three kinds of change, each timed until every waiting chatter holds its
 //             new place: a therapist comes on duty (takes the front chatter), the chat is
 //             transferred back to the line (goes first), the front chatter leaves; traffic
-//             goes on
+//             goes on. Chatters speak protocol 2, as the chat page does: each works out its
+//             place from the `line_moved` packets with the page's own module
+//             (static/js/chat/places.js), so the bench times the pages' path
 //   quiet     traffic stopped, everything still connected (idle CPU over 10 s)
 // A `mark` line comes before each measured span, so the CPU figures leave set-up out.
 // On an error it prints {phase: "failed", error_type, step, error} and exits.
@@ -28,6 +30,8 @@
 const fs = require('fs');
 const readline = require('readline');
 const crypto = require('crypto');
+const path = require('path');
+const { pathToFileURL } = require('url');
 const { io } = require('socket.io-client');
 const lineModel = require('./line_model.js');
 
@@ -37,6 +41,8 @@ const lines = stdin[Symbol.asyncIterator]();
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const product = (plan.stack || 'product') === 'product';
+const PLACES = pathToFileURL(path.join(__dirname, '..', 'static', 'js', 'chat', 'places.js')).href;
+let places = null; // the chat page's protocol-2 module (an ES module: imported in main)
 let currentStep = 'idle';
 
 function pct(values, q) {
@@ -186,15 +192,17 @@ async function solvedChallenge() {
   throw new Error('challenge has no solution');
 }
 
-async function startChatter() {
+// `prepare(socket)` runs before `start`, so no event of the chat is missed.
+async function startChatter(prepare) {
   const socket = await connect('/chat');
   let assignedAt = null;
   socket.once('assigned', () => { assignedAt = assignedAt || nowMs(); });
+  if (prepare) prepare(socket);
   // the join is the `start` event: the challenge is fetched and solved before it, as
   // the page does while the chatter reads the intake questions
   const pow = await solvedChallenge();
   const t0 = nowMs();
-  const started = await call(socket, 'start', { ...(plan.start_extra || {}),
+  const started = await call(socket, 'start', { protocol: 2, ...(plan.start_extra || {}),
                                                 ...(pow ? { pow } : {}) });
   if (!started.ok) throw new Error('start: ' + JSON.stringify(started));
   if (started.state === 'active') assignedAt = assignedAt || nowMs(); // assigned in the ack
@@ -262,14 +270,71 @@ const probes = []; // probe chatters' sockets
 const waiters = [];
 const idleSockets = []; // bare and node: the idle sockets of the waiting steps
 
+// A waiting chatter's place as the chat page keeps it (static/js/chat/line.js's onPlace and
+// onLineMoved): `held` is {version, info}; a place with a version, packets that follow it,
+// `where` after a gap (counted: a gap is a packet the chatter did not get in order).
+const lineGaps = { count: 0 };
+
+function holdPlace(w, version, data) {
+  const before = w.held;
+  w.held = places.takePlace(w.held, version, places.placeFields(data));
+  if (w.held !== before && w.held.info) showPlace(w);
+  if (w.held.version === null) return;
+  const early = w.early;
+  w.early = [];
+  early.forEach((packet) => movePlace(w, packet));
+}
+
+function movePlace(w, packet) {
+  if (!places.isPacket(packet)) return;
+  const step = w.asking ? { kind: 'early' } : places.applyPacket(w.held, packet);
+  if (step.kind === 'apply') {
+    w.held = step.held;
+    showPlace(w);
+  } else if (step.kind === 'early') {
+    w.early.push(packet);
+  } else if (step.kind === 'gap') {
+    w.early = [packet];
+    askWhere(w);
+  }
+}
+
+async function askWhere(w) {
+  w.asking = true;
+  lineGaps.count += 1;
+  const res = await call(w.socket, 'where', {});
+  w.asking = false;
+  if (res && res.ok) {
+    w.held = places.noPlace();
+    holdPlace(w, res.line_version, res);
+  }
+}
+function showPlace(w) {
+  w.position = w.held.info.position;
+  w.changedAt = nowMs();
+}
+
+function forgetPlace(w) {
+  w.held = places.noPlace();
+  w.early = [];
+}
+
 async function addWaiting(count) {
   await inBatches(Array.from({ length: count }), 50, product ? async () => {
-    const c = await startChatter();
-    const w = { socket: c.socket, chatId: c.started.chat_id, position: c.started.position,
-                changedAt: 0, assigned: c.started.state === 'active' };
-    c.socket.on('position', (p) => { w.position = p.position; w.changedAt = nowMs(); });
-    c.socket.on('assigned', () => { w.assigned = true; });
-    c.socket.on('transferred', (d) => { if (d.therapist == null) w.assigned = false; });
+    const w = { socket: null, chatId: null, position: null, changedAt: 0, assigned: false,
+                held: places.noPlace(), early: [], asking: false };
+    const c = await startChatter((socket) => {
+      socket.on('position', (p) => holdPlace(w, p.version, p));
+      socket.on('line_moved', (p) => movePlace(w, p));
+      socket.on('assigned', () => { w.assigned = true; forgetPlace(w); });
+      socket.on('transferred', (d) => {
+        forgetPlace(w); // taken by another, or back in the line: its own `position` comes
+        if (d.therapist == null) w.assigned = false;
+      });
+    });
+    Object.assign(w, { socket: c.socket, chatId: c.started.chat_id });
+    if (c.started.state === 'active') w.assigned = true;
+    else holdPlace(w, c.started.line_version, c.started);
     waiters.push(w);
   } : async () => {
     const socket = await connect('/');
@@ -334,6 +399,7 @@ async function lineRound(t) {
 function stopTraffic() { relay.running = false; }
 
 async function main() {
+  places = await import(PLACES);
   await report('idle', {});
   let live = 0;
   let liveTherapists = 0;
@@ -380,7 +446,7 @@ async function main() {
     await report('waiting', {
       live, waiting: waitingCount(), idle: idleSockets.length, sockets_added: added,
       assigned_from_line: waiters.filter((w) => w.assigned).length,
-      connect_seconds: connectSeconds,
+      connect_seconds: connectSeconds, where_after_gaps: lineGaps.count,
       changes: changes.map(({ delays_ms, ...rest }) => ({
         ...rest, median_ms: pct(delays_ms, 50),
         max_ms: delays_ms.length ? Math.max(...delays_ms) : null })),

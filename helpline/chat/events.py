@@ -9,7 +9,7 @@ from flask_socketio import join_room, leave_room
 from .. import i18n
 from ..availability import gate
 from ..extensions import db, socketio
-from ..queue import broadcast, estimate, keys, line
+from ..queue import broadcast, estimate, keys, line, snapshot
 from ..realtime import live, overload, ratelimit
 from ..realtime.protocol import ProtocolError, choice, clean_text, flag, stream_id
 from ..realtime.sockets import dispatch
@@ -20,7 +20,9 @@ from ..server import heartbeat
 from . import lifecycle, places, proofofwork, store
 
 LANGUAGES = set(i18n.LANGUAGES)
-
+# What a page may speak (docs/protocol.md, "Protocol versions"): 1, the default, gets its
+# own `position` events; 2 gets one `line_moved` packet per change for the whole line.
+PROTOCOLS = (1, 2)
 
 
 def _my_chat() -> str:
@@ -29,6 +31,16 @@ def _my_chat() -> str:
     if not chat_id:
         raise ProtocolError("chat_ended" if session.get("ended") else "not_joined")
     return chat_id
+
+
+def _protocol(data: dict) -> int:
+    """The protocol a `start` or `resume` asks for: absent or null is 1, as before it existed."""
+    value = data.get("protocol")
+    if value is None:
+        return 1
+    if type(value) is not int or value not in PROTOCOLS:  # (True is an int in Python)
+        raise ProtocolError("bad_payload")
+    return value
 
 
 def _state(r, chat_id: str, chat: dict) -> dict:
@@ -40,26 +52,49 @@ def _state(r, chat_id: str, chat: dict) -> dict:
         state["follow_up"] = follow_up
     pos = line.position(r, chat_id)
     if pos is not None:
-        free, total, durations = estimate.capacity_now(r)
-        state["position"] = pos
-        default = current_app.config["DEFAULT_CHAT_MINUTES"]
-        state["expected_wait_minutes"] = estimate.expected_wait_minutes(
-            pos, free, total, durations, default)
-        state["expected_wait_range"] = estimate.expected_wait_range(
-            pos, free, total, durations, default)
-        state["staff_on_duty"] = total > 0
-        state["open"] = gate.chat_taking_new(db.session, live.now())
+        state.update(_line_place(r, chat_id, pos) if session.get("protocol") == 2
+                     else _place_now(r, pos))
     return state
 
 
-def _attach(r, chat_id: str, lang: str | None = None) -> None:
+def _place_now(r, pos: int) -> dict:
+    """The place and waits of the chatter at `pos`, from the live state now."""
+    inputs = estimate.inputs_now(r, current_app.config["DEFAULT_CHAT_MINUTES"])
+    return broadcast.place_info(pos, inputs, gate.chat_taking_new(db.session, live.now()))
+
+
+def _line_place(r, chat_id: str, pos: int) -> dict:
+    """Protocol 2: the place in the version of the line last sent, with that version, so
+    the page applies the next packet to it. A chat not in that version yet gets its place
+    now and `line_version: null`: its own `position` with the version comes next."""
+    last = snapshot.read(r)
+    place = last.place(chat_id)
+    if place is None or last.inputs is None:
+        return {**_place_now(r, pos), "line_version": None}
+    return {**broadcast.place_info(place, last.inputs, last.open), "line_version": last.version}
+
+
+def _attach(r, chat_id: str, lang: str | None = None, protocol: int = 1) -> None:
     """Bind this socket to the chat: its room, its session, and the chat's connection."""
     join_room(live.chat_room(chat_id))
     session["chat_id"] = chat_id
+    session["protocol"] = protocol
     session.pop("ended", None)
-    lifecycle.reconnected(r, chat_id, request.sid, lang)
+    lifecycle.reconnected(r, chat_id, request.sid, lang, protocol)
     heartbeat.own(r, heartbeat.CHATTER, request.sid, chat_id)  # swept if this process dies
     r.hdel(keys.POSITIONS_SENT, chat_id)  # the next broadcast re-sends the place
+
+
+def _follow_line(r, chat_id: str) -> None:
+    """Protocol 2: this socket gets the line's packets while its chat waits. It joins the
+    room first, then looks whether the chat still waits: a therapist who takes the chat
+    after that look takes the socket out of the room (broadcast.assign_and_notify), and
+    one who took it before is seen by the look."""
+    if session.get("protocol") != 2:
+        return
+    join_room(live.LINE_ROOM)
+    if line.position(r, chat_id) is None:
+        leave_room(live.LINE_ROOM)
 
 
 def on_start(data: dict) -> dict:
@@ -75,6 +110,7 @@ def on_start(data: dict) -> dict:
     gender = choice(data.get("gender"), tax.keys("genders"), _l("gender"))
     lang = choice(data.get("lang"), LANGUAGES, _l("language")) or i18n.current_language()
     counted = data.get("counted") is not None and flag(data.get("counted"))
+    protocol = _protocol(data)
     proofofwork.redeem(r, data.get("pow"))  # before the gate: only a solved start is counted missed
     try:
         gate.check_new_chat(r, db.session, live.now(), counted=counted)
@@ -85,12 +121,14 @@ def on_start(data: dict) -> dict:
     follow_up = returning.redeem_for_start(data)  # a follow-up code, used once
     chat_id = store.new_chat_id()
     join_room(live.chat_room(chat_id))  # before the chat exists: no assignment can be missed
-    token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted)
+    token = lifecycle.open_chat(r, chat_id, age, gender, lang, counted=counted,
+                                protocol=protocol)
     places.taken(chat_id, live.now())
     if follow_up:
         returning.mark_returning(r, chat_id, follow_up)
-    _attach(r, chat_id)
+    _attach(r, chat_id, protocol=protocol)
     lifecycle.line_moved(r)
+    _follow_line(r, chat_id)
     return {**_state(r, chat_id, store.get_chat(r, chat_id)), "token": token}
 
 
@@ -102,12 +140,14 @@ def on_resume(data: dict) -> dict:
     if not isinstance(token, str) or not token:
         raise ProtocolError("bad_payload", _l("token must be the string start returned."))
     lang = choice(data.get("lang"), LANGUAGES, _l("language"))  # the tab switched language
+    protocol = _protocol(data)
     chat_id = store.chat_for_token(r, token)
     chat = store.get_chat(r, chat_id) if chat_id else {}
     if not chat:
         raise ProtocolError("unknown_token")
     if chat.get("state") != "ended":
-        _attach(r, chat_id, lang)
+        _attach(r, chat_id, lang, protocol)
+        _follow_line(r, chat_id)
         broadcast.line_changed()
     messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
     return {**_state(r, chat_id, chat), "messages": messages,
@@ -123,6 +163,17 @@ def on_keep_place(data: dict) -> dict:
     proofofwork.redeem(r, data.get("pow"))
     places.proved_again(r, chat_id, live.now())
     return {"ok": True}
+
+
+def on_where(data: dict) -> dict:
+    """Protocol 2: the chat's place in the last version of the line, for a page that
+    missed a packet (its `previous` was not the version the page held)."""
+    r = live.redis()
+    chat_id = _my_chat()
+    pos = line.position(r, chat_id)
+    if pos is None:
+        raise ProtocolError("not_waiting")
+    return {"ok": True, **_line_place(r, chat_id, pos)}
 
 
 def on_message(data: dict) -> dict:
@@ -197,7 +248,7 @@ def on_feedback(data: dict) -> dict:
 
 
 HANDLERS = {
-    "start": on_start, "resume": on_resume, "keep_place": on_keep_place,
+    "start": on_start, "resume": on_resume, "keep_place": on_keep_place, "where": on_where,
     "message": on_message, "typing": on_typing,
     "end": on_end, "quick_exit": on_quick_exit,
     "feedback": on_feedback,

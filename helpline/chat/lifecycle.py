@@ -27,19 +27,20 @@ LEFT_LINE_REASONS = ("left_line", "chatter_ended", "quick_exit")
 
 
 def open_chat(r: Redis, chat_id: str, age_band: str | None, gender: str | None, lang: str,
-              counted: bool = False) -> str:
+              counted: bool = False, protocol: int = 1) -> str:
     """Put a new chatter at the back of the line; returns the resume token.
 
     The caller has joined the room of `chat_id` (from store.new_chat_id) already, so an
     assignment by any process from now on reaches the chatter; it then calls
     `line_moved`. `counted`: this browser tab is already in the missed-contact ledger,
-    so leaving the line unanswered is not counted a second time.
+    so leaving the line unanswered is not counted a second time. `protocol`: what the
+    page speaks (store.create_chat).
     """
     now = live.now()
     day = datetime.fromtimestamp(now, gate.timezone()).date().isoformat()
     _, token = store.create_chat(
         r, age_band, gender, lang, now, current_app.config["CHAT_TTL_SECONDS"],
-        chat_id=chat_id, counted=counted, day=day,
+        chat_id=chat_id, counted=counted, day=day, protocol=protocol,
     )
     return token
 
@@ -98,6 +99,9 @@ def end(r: Redis, chat_id: str, by: str, reason: str, only_waiting: bool = False
         count_missed(r, chat_id, "left_unanswered")
     live.to_chatter(chat_id, "ended", {"by": by, "reason": reason})
     if ended.previous_state == "waiting":
+        sid = r.hget(keys.chat(chat_id), "sid")
+        if sid:
+            live.leave_line(sid)  # no more line packets for a chat that left the line
         socketio.emit("chat_ended", {"chat_id": chat_id, "by": by, "reason": reason},
                       to=live.watch_room(chat_id), namespace=live.STAFF_NS)
         store.forget_chat(r, chat_id, linger=ENDED_LINGER_SECONDS)
@@ -141,9 +145,10 @@ def dropped(r: Redis, chat_id: str, sid: str) -> None:
     timers.schedule_grace_check(chat_id, moment, waiting=chat.get("state") == "waiting")
 
 
-def reconnected(r: Redis, chat_id: str, sid: str, lang: str | None = None) -> None:
+def reconnected(r: Redis, chat_id: str, sid: str, lang: str | None = None,
+                protocol: int = 1) -> None:
     """A chatter came back (reload or network): this socket now speaks for the chat."""
-    store.set_connection(r, chat_id, sid, lang)
+    store.set_connection(r, chat_id, sid, lang, protocol)
     chat = store.get_chat(r, chat_id)
     if chat.get("staff") and chat.get("state") == "active":
         live.to_staff(chat["staff"], "chatter_connection",

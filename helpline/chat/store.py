@@ -21,6 +21,8 @@ CREATE = """
 redis.call('HSET', KEYS[1], 'state', 'waiting', 'created_at', ARGV[2], 'token_hash', ARGV[3],
            'age_band', ARGV[4], 'gender', ARGV[5], 'lang', ARGV[6])
 if ARGV[8] == '1' then redis.call('HSET', KEYS[1], 'counted', '1') end
+redis.call('HSET', KEYS[1], 'protocol', ARGV[9])
+if ARGV[9] == '1' then redis.call('SADD', KEYS[6], ARGV[7]) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[1])
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[7])
@@ -38,6 +40,7 @@ if not state then return redis.error_reply('unknown_chat') end
 if state == 'ended' then return redis.error_reply('chat_ended') end
 if ARGV[5] == '1' and state ~= 'waiting' then return redis.error_reply('not_waiting') end
 redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('SREM', KEYS[3], ARGV[4])
 redis.call('HSET', KEYS[1], 'state', 'ended', 'ended_at', ARGV[3], 'ended_by', ARGV[1],
            'end_reason', ARGV[2])
 return {state, redis.call('HGET', KEYS[1], 'staff') or '',
@@ -90,22 +93,24 @@ def new_chat_id() -> str:
 
 def create_chat(
     r: Redis, age_band: str | None, gender: str | None, lang: str, now: float, ttl: int,
-    *, chat_id: str | None = None, counted: bool = False, day: str = "",
+    *, chat_id: str | None = None, counted: bool = False, day: str = "", protocol: int = 1,
 ) -> tuple[str, str]:
     """Open a chat at the back of the line; returns (chat id, resume token).
 
     Pass a `chat_id` from `new_chat_id` to join its room before the chat can be assigned.
     `counted`: the tab is already in the missed-contact ledger. `day` (the helpline's
     date, YYYY-MM-DD) numbers the chat within its day, so every console calls it the same.
+    `protocol`: what the page speaks (docs/protocol.md, "Protocol versions"); a chat on
+    protocol 1 is in `keys.LINE_V1` until it ends, so the line broadcast finds those few.
     """
     chat_id = chat_id or new_chat_id()
     token = secrets.token_urlsafe(32)
     token_hash = hash_token(token)
     r.register_script(CREATE)(
         keys=[keys.chat(chat_id), keys.token(token_hash), keys.LINE, keys.LINE_SEQ,
-              keys.chat_numbers(day or "any")],
+              keys.chat_numbers(day or "any"), keys.LINE_V1],
         args=[ttl, now, token_hash, age_band or "", gender or "", lang, chat_id,
-              "1" if counted else "0"],
+              "1" if counted else "0", protocol],
     )
     return chat_id, token
 
@@ -232,7 +237,7 @@ def end_chat(r: Redis, chat_id: str, by: str, reason: str, now: float,
     with `only_waiting` if a therapist took it meanwhile."""
     try:
         state, staff_id, assigned_at = r.register_script(END)(
-            keys=[keys.chat(chat_id), keys.LINE],
+            keys=[keys.chat(chat_id), keys.LINE, keys.LINE_V1],
             args=[by, reason, now, chat_id, "1" if only_waiting else "0"]
         )
     except Exception as exc:  # redis.ResponseError carries our code
@@ -265,19 +270,28 @@ def forget_chat(r: Redis, chat_id: str, linger: int = 0) -> None:
 
 
 CONNECT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'disconnected_at', '')
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'disconnected_at', '', 'protocol', ARGV[3])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'lang', ARGV[2]) end
+if ARGV[3] == '1' and state ~= 'ended' then
+  redis.call('SADD', KEYS[2], ARGV[4])
+else
+  redis.call('SREM', KEYS[2], ARGV[4])
+end
 return 1
 """
 
 
-def set_connection(r: Redis, chat_id: str, sid: str, lang: str | None = None) -> bool:
+def set_connection(r: Redis, chat_id: str, sid: str, lang: str | None = None,
+                   protocol: int = 1) -> bool:
     """Record which socket now speaks for the chatter (a reload replaces it); False if gone.
 
     `lang`: the chatter switched language (it comes back with the resume), so the chat's
-    language follows; the chat's only language record, gone with the chat."""
-    return bool(r.register_script(CONNECT)(keys=[keys.chat(chat_id)], args=[sid, lang or ""]))
+    language follows; the chat's only language record, gone with the chat. `protocol`:
+    what this socket speaks (a reloaded page may speak another than the one before)."""
+    return bool(r.register_script(CONNECT)(keys=[keys.chat(chat_id), keys.LINE_V1],
+                                           args=[sid, lang or "", protocol, chat_id]))
 
 
 DISCONNECT = """

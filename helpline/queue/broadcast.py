@@ -15,7 +15,7 @@ from ..availability import gate
 from ..chat import store
 from ..extensions import db, socketio
 from ..realtime import live, metrics
-from . import assignment, estimate, keys, line, transfer
+from . import assignment, estimate, keys, line, snapshot, transfer
 
 # Sent on every change of the line, before the coalesced broadcast to chatters and consoles.
 line_changed_signal = Namespace().signal("line-changed")
@@ -33,6 +33,8 @@ def assign_and_notify(r: Redis) -> list[tuple[str, str]]:
             assigned["follow_up"] = ("agreed" if chat.get("staff") == chat.get("prefer_staff")
                                      else "colleague")
         live.to_chatter(chat_id, "assigned", assigned)
+        if chat.get("sid"):
+            live.leave_line(chat["sid"])  # an active chat gets no more line packets
         view = store.chat_view(r, chat_id, chat)
         handover = transfer.take_handover(r, chat_id)  # a note left when handed back
         if handover:
@@ -65,35 +67,105 @@ def line_view(r: Redis, ids: list[str] | None = None) -> dict:
     return {"waiting": waiting, "total": len(ids)}
 
 
+# Past this many breakpoints a packet is no cheaper than personal events (a burst of
+# changes all over the line): every protocol-2 page then gets its own `position`.
+MAX_MOVES = 64
+
+
+def place_info(position: int, inputs: estimate.Inputs, is_open: bool) -> dict:
+    """A waiting chatter's place and waits: the `position` event, and acks' place fields."""
+    return {"position": position,
+            "expected_wait_minutes": estimate.wait_minutes(position, inputs),
+            "expected_wait_range": estimate.wait_range(position, inputs),
+            "staff_on_duty": inputs.capacity > 0, "open": is_open}
+
+
 def broadcast_line(r: Redis) -> None:
-    """Send each waiting chatter its place and expected wait, only when these changed."""
+    """Tell every waiting chatter where they stand now, and every console the line.
+
+    Protocol-2 pages get one `line_moved` packet for the whole line (they apply it to the
+    place they hold); protocol-1 pages (the small set `keys.LINE_V1`) their own `position`
+    event, computed for them only, when it changed.
+    """
+    v1 = r.smembers(keys.LINE_V1)
+    step = snapshot.advance(r, lambda: _line_now(r))
+    _send_packets(r, step, v1)
+    _send_positions(r, step.new, v1)
+    socketio.emit("line", line_view(r, list(step.new.ids)), to=live.CONSOLE_ROOM,
+                  namespace=live.STAFF_NS)
+
+
+def _line_now(r: Redis) -> tuple[list[str], estimate.Inputs, bool]:
+    """The line, the estimate's inputs and `open`, as they are now."""
     ids = line.waiting(r)
-    free, total, durations = estimate.capacity_now(r)
-    default = current_app.config["DEFAULT_CHAT_MINUTES"]
+    inputs = estimate.inputs_now(r, current_app.config["DEFAULT_CHAT_MINUTES"])
     # Whether the chat still takes new chatters: with nobody on duty and the chat closed,
     # the page tells those waiting plainly that nobody can answer them any more today.
     is_open = gate.chat_taking_new(db.session, live.now()) if ids else True
+    return ids, inputs, is_open
+
+
+def _send_packets(r: Redis, step: snapshot.Step, v1: set[str]) -> None:
+    """Protocol 2: the packet to the line's room, for every page that holds a place in the
+    previous version; a personal `position` with the version to each page that holds none
+    (joined or handed back since: it enters the room after the packet, so it applies the
+    next one). Past MAX_MOVES breakpoints, personal events to every page instead."""
+    new, packet = step.new, step.packet
+    joined = [chat_id for chat_id in step.joined() if chat_id not in v1]
+    told = set(joined)
+    if packet and len(packet["moves"]) > MAX_MOVES:
+        told = {chat_id for chat_id in new.ids if chat_id not in v1}
+    elif packet:
+        live.deliver([("line_moved", live.CHAT_NS, live.LINE_ROOM, packet)])
+    _enter_line(r, joined)
+    live.to_chatters("position", [
+        (chat_id, {**place_info(place, new.inputs, new.open), "version": new.version})
+        for place, chat_id in enumerate(new.ids, 1) if chat_id in told])
+
+
+def _enter_line(r: Redis, chat_ids: list[str]) -> None:
+    """Put the sockets of these chats in the line's room, then look whether each still
+    waits (as events._follow_line does): one a therapist took meanwhile leaves again, and
+    one taken after the look is taken out by the assignment (assign_and_notify)."""
+    if not chat_ids:
+        return
+    with r.pipeline(transaction=False) as pipe:
+        for chat_id in chat_ids:
+            pipe.hget(keys.chat(chat_id), "sid")
+        sids = dict(zip(chat_ids, pipe.execute(), strict=True))
+    entered = [chat_id for chat_id in chat_ids if sids[chat_id]]
+    for chat_id in entered:
+        live.enter_line(sids[chat_id])
+    with r.pipeline(transaction=False) as pipe:
+        for chat_id in entered:
+            pipe.zscore(keys.LINE, chat_id)
+        for chat_id, score in zip(entered, pipe.execute(), strict=True):
+            if score is None:
+                live.leave_line(sids[chat_id])
+
+
+def _send_positions(r: Redis, new: snapshot.Snapshot, v1: set[str]) -> None:
+    """Protocol 1: each waiting chatter of the set its own `position`, only when its place,
+    its waits or `open` changed since the last one sent (`keys.POSITIONS_SENT`)."""
     sent = r.hgetall(keys.POSITIONS_SENT)
     updates: dict[str, str] = {}
     changed: list[tuple[str, dict]] = []
-    for position, chat_id in enumerate(ids, 1):
-        wait = estimate.expected_wait_minutes(position, free, total, durations, default)
-        span = estimate.expected_wait_range(position, free, total, durations, default)
-        value = f"{position}:{wait}:{span}:{int(is_open)}"
+    waiting = [(place, chat_id) for place, chat_id in enumerate(new.ids, 1) if chat_id in v1]
+    for place, chat_id in waiting:
+        info = place_info(place, new.inputs, new.open)
+        value = (f"{place}:{info['expected_wait_minutes']}:{info['expected_wait_range']}:"
+                 f"{int(new.open)}")
         if sent.get(chat_id) != value:
             updates[chat_id] = value
-            changed.append((chat_id, {"position": position, "expected_wait_minutes": wait,
-                                      "expected_wait_range": span,
-                                      "staff_on_duty": total > 0, "open": is_open}))
+            changed.append((chat_id, info))
     live.to_chatters("position", changed)
-    gone = set(sent).difference(ids)
+    gone = set(sent).difference(chat_id for _, chat_id in waiting)
     with r.pipeline() as pipe:
         if updates:
             pipe.hset(keys.POSITIONS_SENT, mapping=updates)
         if gone:
             pipe.hdel(keys.POSITIONS_SENT, *gone)
         pipe.execute()
-    socketio.emit("line", line_view(r, ids), to=live.CONSOLE_ROOM, namespace=live.STAFF_NS)
 
 
 _line_broadcast = live.Coalesced("line", broadcast_line, "LINE_BROADCAST_DELAY")

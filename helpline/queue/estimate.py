@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from redis import Redis
 
@@ -11,28 +12,44 @@ from . import assignment, keys
 RECENT_CHATS = 20
 
 
-def expected_wait_minutes(
-    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
-    default_minutes: int,
-) -> int | None:
+@dataclass(frozen=True)
+class Inputs:
+    """What every estimate of one moment is computed from, the same for each place: the
+    free places now (F), the capacity on duty (C), the mean chat length in minutes (D)
+    and whether D was measured (`history`) or is only the configured default.
+
+    Protocol 2 sends these once per line change instead of each page's figures, and the
+    page computes its own with the same formulas (static/js/chat/places.js); D travels
+    as the float computed here, so both sides do the same arithmetic on the same doubles.
+    """
+
+    free: int
+    capacity: int
+    mean_minutes: float
+    history: bool
+
+    @classmethod
+    def of(cls, free_slots: int, total_capacity: int, recent_durations: list[float],
+           default_minutes: int) -> Inputs:
+        mean = _mean(recent_durations) / 60 if recent_durations else float(default_minutes)
+        return cls(free_slots, total_capacity, mean, bool(recent_durations))
+
+
+def wait_minutes(position: int, inputs: Inputs) -> int | None:
     """Minutes until the chatter at `position` is likely served; None if nobody is on duty.
 
     With C parallel slots and chats lasting D minutes on average, a slot frees up every
     D / C minutes; the chatter waits for the slots ahead of them beyond the ones free now.
     """
-    if total_capacity <= 0:
+    if inputs.capacity <= 0:
         return None
-    ahead = position - free_slots
+    ahead = position - inputs.free
     if ahead <= 0:
         return 0
-    minutes = _mean(recent_durations) / 60 if recent_durations else default_minutes
-    return max(1, math.ceil(ahead * minutes / total_capacity))
+    return max(1, math.ceil(ahead * inputs.mean_minutes / inputs.capacity))
 
 
-def expected_wait_range(
-    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
-    default_minutes: int,
-) -> list[int] | None:
+def wait_range(position: int, inputs: Inputs) -> list[int] | None:
     """[low, high] minutes for the chatter at `position`; None if nobody is on duty.
 
     A single figure promises too much: the chat ahead may have just begun or be ending.
@@ -41,21 +58,38 @@ def expected_wait_range(
     all of them. With no history, D is only the configured default: the high end is
     widened by half, so a first chatter is not promised a wait nobody measured.
     """
-    if total_capacity <= 0:
+    if inputs.capacity <= 0:
         return None
-    ahead = position - free_slots
+    ahead = position - inputs.free
     if ahead <= 0:
         return [0, 0]
-    chat_minutes = _mean(recent_durations) / 60 if recent_durations else default_minutes
-    per_slot = chat_minutes / total_capacity
-    high = ahead * per_slot * (1 if recent_durations else 1.5)
+    per_slot = inputs.mean_minutes / inputs.capacity
+    high = ahead * per_slot * (1 if inputs.history else 1.5)
     low = max(1, math.floor((ahead - 1) * per_slot))
     return [low, max(low + 1, _round_up(high))]
 
 
+def expected_wait_minutes(
+    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
+    default_minutes: int,
+) -> int | None:
+    """`wait_minutes` from the raw inputs (capacity_now's and the default)."""
+    return wait_minutes(position, Inputs.of(free_slots, total_capacity, recent_durations,
+                                            default_minutes))
+
+
+def expected_wait_range(
+    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
+    default_minutes: int,
+) -> list[int] | None:
+    """`wait_range` from the raw inputs (capacity_now's and the default)."""
+    return wait_range(position, Inputs.of(free_slots, total_capacity, recent_durations,
+                                          default_minutes))
+
+
 def _mean(values: list[float]) -> float:
-    """statistics.mean works in exact fractions (11 us for 50 values); a line broadcast
-    asks twice per waiting chatter, so 5,000 waiting cost 0.1 s of it alone."""
+    """math.fsum, not statistics.mean, which works in exact fractions (11 us for 50
+    values): callers of `expected_wait_*` build the inputs afresh on every call."""
     return math.fsum(values) / len(values)
 
 
@@ -82,3 +116,8 @@ def capacity_now(r: Redis) -> tuple[int, int, list[float]]:
     free = sum(max(0, p.capacity - p.load) for p in staff)
     durations = [float(d) for d in r.lrange(keys.DURATIONS, 0, -1)]
     return free, total, durations
+
+
+def inputs_now(r: Redis, default_minutes: int) -> Inputs:
+    """The estimate's inputs as the live state gives them now."""
+    return Inputs.of(*capacity_now(r), default_minutes)

@@ -10,6 +10,7 @@ import time
 
 from flask import current_app, has_app_context
 from redis import Redis
+from socketio import PubSubManager
 
 from ..compat.socketio_manager import BatchingRedisManager, Emit
 from ..extensions import db, socketio
@@ -19,6 +20,7 @@ CHAT_NS = "/chat"
 STAFF_NS = "/staff"
 CONSOLE_ROOM = "console"  # every signed-in staff socket: the waiting line view
 SUPERVISORS_ROOM = "supervisors"  # every supervisor socket: overview pushes, risk alerts
+LINE_ROOM = "line"  # /chat: protocol-2 sockets of waiting chats, for `line_moved` packets
 
 
 def redis() -> Redis:
@@ -51,7 +53,10 @@ def to_chatters(event: str, items: list[tuple[str, dict]]) -> None:
 
 
 def deliver(emits: list[Emit]) -> None:
-    """Each (event, namespace, room or rooms, data), in this order, in one publish."""
+    """Each (event, namespace, room or rooms, data), in this order, in one publish (none
+    for nothing)."""
+    if not emits:
+        return
     manager = socketio.server.manager
     if isinstance(manager, BatchingRedisManager):
         manager.emit_many(emits)
@@ -63,6 +68,21 @@ def deliver(emits: list[Emit]) -> None:
 def disconnect_chatter(sid: str) -> None:
     """Close a chatter's socket on whichever process holds it (through the message queue)."""
     socketio.server.disconnect(sid, namespace=CHAT_NS)
+
+
+def enter_line(sid: str) -> None:
+    """Put a chatter's socket in the line's room, on whichever process holds it.
+
+    Without a message queue (one process: tests) a socket that closed meanwhile is not
+    there to enter; python-socketio's pub/sub manager checks that on the holder's side."""
+    manager = socketio.server.manager
+    if isinstance(manager, PubSubManager) or manager.is_connected(sid, CHAT_NS):
+        socketio.server.enter_room(sid, LINE_ROOM, namespace=CHAT_NS)
+
+
+def leave_line(sid: str) -> None:
+    """Take a chatter's socket out of the line's room, on whichever process holds it."""
+    socketio.server.leave_room(sid, LINE_ROOM, namespace=CHAT_NS)
 
 
 def to_staff(staff_id: str | int, event: str, data: dict) -> None:

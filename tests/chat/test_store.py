@@ -15,7 +15,8 @@ from tests.conftest import other_db
 from tests.queue.conftest import LIVE_STATE_DB
 
 TTL = 3600
-GLOBAL_KEYS = {keys.LINE, keys.LINE_SEQ, keys.DUTY, keys.DURATIONS, keys.POSITIONS_SENT}
+GLOBAL_KEYS = {keys.LINE, keys.LINE_SEQ, keys.DUTY, keys.DURATIONS, keys.POSITIONS_SENT,
+               keys.LINE_SNAPSHOT, keys.LINE_V1}
 
 
 @pytest.fixture

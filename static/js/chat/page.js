@@ -13,8 +13,9 @@ import { init as initState, ACK_TIMEOUT_MS, cfg, ctx, el, T, freshChat, lastId, 
 import { setConnNotice, closeSocket } from './connection.js';
 import { init as initProof, prepareProof, takeProof, hasProof, STALE_RETRIES } from '../lib/proof.js';
 import { keepPlace } from './keep-place.js';
-import { renderStatus, renderPosition, setHandoverNotice, onColleagueJoined, onTransferred,
-  onReassigned } from './line.js';
+import { renderStatus, setHandoverNotice, onColleagueJoined, onTransferred, onReassigned,
+  forgetPlace, onPlace, onLineMoved } from './line.js';
+import { noPlace, placeFields } from './places.js';
 import { addMessage, setTherapistTyping } from './transcript.js';
 import { init as initCompose, stopOwnTyping, updateCounter } from './compose.js';
 import { init as initClosing, showClosed, onFollowUpCode, showUnavailable,
@@ -29,7 +30,10 @@ import { busyDelay, BUSY_RETRIES } from './backoff.js';
 const UNAVAILABLE = { closed: 1, nobody_on_duty: 1, at_capacity: 1 };
 const CHAT_LANGUAGES = ['nl', 'en', 'fr'];
 /* Errors answered by an ack are handled there; the rest are shown on the error line. */
-const ACKED = { start: 1, resume: 1, message: 1, end: 1, quick_exit: 1 };
+const ACKED = { start: 1, resume: 1, message: 1, end: 1, quick_exit: 1, where: 1 };
+/* The chat's protocol (docs/protocol.md, "Protocol versions"): one `line_moved` packet
+   per change of the line, from which the page works out its place and wait (places.js). */
+const PROTOCOL = 2;
 
 function connect() {
   if (ctx.socket) return ctx.socket;
@@ -37,7 +41,8 @@ function connect() {
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', function () { if (ctx.chat.token || ctx.pendingStart) setConnNotice(true); });
-  socket.on('position', renderPosition);
+  socket.on('position', function (data) { if (data) onPlace(data.version, placeFields(data), askWhere); });
+  socket.on('line_moved', function (packet) { onLineMoved(packet, askWhere); });
   socket.on('assigned', onAssigned);
   socket.on('message', onMessage);
   socket.on('typing', function (data) { setTherapistTyping(Boolean(data && data.typing)); });
@@ -74,7 +79,22 @@ function onMessage(m) {
   if (addMessage(m) && m && m.sender !== 'chatter') notify('message');
 }
 
+/* A packet did not follow the version the page holds: where does the chat stand now? The
+   answer replaces the place held; packets that came meanwhile are applied after it. */
+function askWhere() {
+  const socket = ctx.socket;
+  if (ctx.askingWhere || !socket || !socket.connected) return;
+  ctx.askingWhere = true;
+  socket.timeout(ACK_TIMEOUT_MS).emit('where', {}, function (err, res) {
+    ctx.askingWhere = false;
+    if (err || !res || !res.ok) return; // no longer waiting, or no answer: the next packet asks again
+    ctx.place = noPlace();
+    onPlace(res.line_version, placeFields(res), askWhere);
+  });
+}
+
 function onAssigned(data) {
+  forgetPlace();
   ctx.chat.state = 'active';
   ctx.chat.therapist = (data && data.therapist) || null;
   renderStatus();
@@ -97,7 +117,8 @@ function checkedValue(name) {
 
 function startPayload() {
   const code = ctx.lang.slice(0, 2).toLowerCase();
-  const payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender') };
+  const payload = { age_band: checkedValue('age_band'), gender: checkedValue('gender'),
+                    protocol: PROTOCOL };
   if (CHAT_LANGUAGES.indexOf(code) !== -1) payload.lang = code;
   if (isCounted()) payload.counted = true;
   const followUp = el.followUpCode.value.trim();
@@ -132,6 +153,7 @@ function sendStart() {
   ctx.pendingStart.sent = true;
   const payload = ctx.pendingStart.payload;
   const pending = ctx.pendingStart;
+  forgetPlace(); // what comes from now on is this chat's
   ctx.socket.timeout(ACK_TIMEOUT_MS).emit('start', payload, function (err, res) {
     if (!err && res && res.code === 'server_busy' && pending.busy < BUSY_RETRIES) {
       pending.busy += 1; // the server sheds newcomers for a moment: the same proof, later
@@ -186,7 +208,9 @@ function startRefused(res) {
 
 function sendResume() {
   const requested = ctx.socket;
-  requested.timeout(ACK_TIMEOUT_MS).emit('resume', { token: ctx.chat.token, last_id: lastId(), lang: ctx.lang },
+  forgetPlace(); // the place held may be from before the drop: the ack (or what follows) says
+  requested.timeout(ACK_TIMEOUT_MS).emit('resume',
+    { token: ctx.chat.token, last_id: lastId(), lang: ctx.lang, protocol: PROTOCOL },
     function (err, res) {
       if (requested !== ctx.socket) return;
       if (err) { // no answer in time: ask again while this socket is up
@@ -214,7 +238,7 @@ function enterChat(res) {
   setError('');
   showScreen('chat');
   renderStatus();
-  if (res.state === 'waiting') { renderPosition(res); keepPlace(); }
+  if (res.state === 'waiting') { onPlace(res.line_version, placeFields(res), askWhere); keepPlace(); }
   showReturning(res.follow_up);
   updateCounter();
 }
