@@ -162,6 +162,10 @@ def on_keep_place(data: dict) -> dict:
         raise ProtocolError("not_waiting")
     proofofwork.redeem(r, data.get("pow"))
     places.proved_again(r, chat_id, live.now())
+    if session.get("protocol") == 2:
+        # the version a page should hold by now: one that holds an older one (a packet
+        # lost with the room, in a race of its socket with a hand-back) asks `where`
+        return {"ok": True, "line_version": snapshot.read_version(r)}
     return {"ok": True}
 
 

@@ -81,6 +81,11 @@ def read(r: Redis) -> Snapshot:
     return _parse(r.hmget(keys.LINE_SNAPSHOT, *FIELDS))
 
 
+def read_version(r: Redis) -> int:
+    """The version of the line last sent (0 before the first)."""
+    return int(r.hget(keys.LINE_SNAPSHOT, "version") or 0)
+
+
 def advance(r: Redis, read_line: Callable[[], tuple[list[str], Inputs, bool]]) -> Step:
     """Write the snapshot of the line as `read_line` finds it now, if no other round wrote
     one since this one read the old (compare-and-set with WATCH); else read both again.

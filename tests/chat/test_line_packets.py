@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpline.chat import proofofwork
 from helpline.extensions import socketio
 from helpline.queue import assignment, broadcast, estimate, keys, line, snapshot
 from helpline.realtime import live
@@ -13,6 +14,10 @@ from tests.line_page import LinePage
 
 NS = "/chat"
 STAFF = "/staff"
+
+
+def challenge(app) -> dict:
+    return app.test_client().get("/challenge").json
 
 
 def ack(client, event, data=None):
@@ -293,3 +298,19 @@ def test_a_chat_taken_while_the_broadcast_lets_it_into_the_room_is_let_out(
     assert r.hget(keys.chat(first.chat_id), "staff") == "99"
     in_room = set(socketio.server.manager.rooms[NS].get(live.LINE_ROOM, {}))
     assert in_room == {r.hget(keys.chat(second.chat_id), "sid")}
+
+
+def test_each_proof_tells_a_protocol_2_page_the_version_last_sent(app, chatter, r):
+    """A page whose socket missed packets with no newer one to show it learns at its next
+    proof that it holds an old version (then it asks `where`); protocol 1 is told nothing."""
+    first, second = pages(chatter, 2)
+    old = Page(chatter())
+    assert ack(old.client, "start")["ok"]
+    assert ack(first.client, "end")["ok"]
+    solve = proofofwork.solve
+    proof = second.client.emit("keep_place", {"pow": solve(challenge(app))}, namespace=NS,
+                               callback=True)
+    assert proof == {"ok": True, "line_version": snapshot.read(r).version}
+    assert proof["line_version"] > 0
+    assert old.client.emit("keep_place", {"pow": solve(challenge(app))}, namespace=NS,
+                           callback=True) == {"ok": True}

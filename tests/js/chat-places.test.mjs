@@ -3,7 +3,8 @@
 // against the server's by tests/queue/test_places_js.py.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { movedPlace, noPlace, takePlace, applyPacket, isPacket, lineInfo, placeFields, samePlace }
+import { movedPlace, noPlace, takePlace, applyPacket, isPacket, isBehind, lineInfo, placeFields,
+  samePlace }
   from '../../static/js/chat/places.js';
 
 const info = (position) => ({ position, expected_wait_minutes: 5, expected_wait_range: [1, 5],
@@ -69,4 +70,13 @@ test('a place that shows the same is the same, whatever the objects', () => {
   assert.ok(!samePlace(info(3), { ...info(3), open: false }));
   assert.ok(samePlace({ ...info(3), expected_wait_range: null }, { ...info(3), expected_wait_range: null }));
   assert.ok(!samePlace(null, info(3)));
+});
+
+test('a proof that tells a newer version than the one held means packets were missed', () => {
+  const held = takePlace(noPlace(), 4, { position: 2 });
+  assert.equal(isBehind(held, 5), true);
+  assert.equal(isBehind(held, 4), false);
+  assert.equal(isBehind(held, 3), false);
+  assert.equal(isBehind(held, undefined), false); // protocol 1: no version in the ack
+  assert.equal(isBehind(noPlace(), 9), false); // none held yet: its own `position` comes
 });

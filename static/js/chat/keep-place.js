@@ -6,6 +6,7 @@ import { ACK_TIMEOUT_MS, cfg, ctx } from './state.js';
 import { takeProof, STALE_RETRIES } from '../lib/proof.js';
 
 let timer = null;
+let onLineVersion = function () {};
 
 function waiting() {
   return ctx.chat.state === 'waiting' && ctx.socket && ctx.socket.connected;
@@ -21,6 +22,7 @@ function prove(retries) {
         prove(retries - 1);
         return;
       }
+      if (!err && res && res.ok) onLineVersion(res.line_version);
       later();
     });
   });
@@ -30,8 +32,10 @@ function later() {
   if (timer === null) timer = setTimeout(function () { prove(STALE_RETRIES); }, cfg.place_renew_seconds * 1000);
 }
 
-/* The chat is (again) in the line: prove now, then every renewal period. */
-export function keepPlace() {
+/* The chat is (again) in the line: prove now, then every renewal period. Each accepted
+   proof's ack says the line's version (protocol 2): `lineVersion` gets it. */
+export function keepPlace(lineVersion) {
+  onLineVersion = lineVersion || function () {};
   if (timer !== null) clearTimeout(timer);
   timer = setTimeout(function () { prove(STALE_RETRIES); }, 0);
 }

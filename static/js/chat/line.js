@@ -4,7 +4,7 @@ import { format, show } from '../lib/common.js';
 import { ctx, el, T, TRANSFER, SUPERVISION } from './state.js';
 import { positionStatus } from './wait.js';
 import { setEndConfirm } from './compose.js';
-import { noPlace, takePlace, applyPacket, isPacket, samePlace } from './places.js';
+import { noPlace, takePlace, applyPacket, isPacket, isBehind, samePlace } from './places.js';
 
 const EARLY_KEPT = 8; // packets kept while no version is held (or a `where` is on its way)
 
@@ -74,6 +74,13 @@ export function onLineMoved(packet, askWhere) {
   } else if (step.kind === 'early') {
     ctx.earlyPackets = ctx.earlyPackets.concat([packet]).slice(-EARLY_KEPT);
   }
+}
+
+/** The line's version as the server last sent it (a `keep_place` ack): a page holding an
+ * older one missed a packet without a newer one to show it (its socket was out of the
+ * line's room for a moment), so it asks `where`. Bounds a stale place to one renewal. */
+export function onLineVersion(version, askWhere) {
+  if (isBehind(ctx.place, version)) askWhere();
 }
 
 /* The card of other channels; while it shows, the phone's message box is not sticky

@@ -14,7 +14,7 @@ import { setConnNotice, closeSocket } from './connection.js';
 import { init as initProof, prepareProof, takeProof, hasProof, STALE_RETRIES } from '../lib/proof.js';
 import { keepPlace } from './keep-place.js';
 import { renderStatus, setHandoverNotice, onColleagueJoined, onTransferred, onReassigned,
-  forgetPlace, onPlace, onLineMoved } from './line.js';
+  forgetPlace, onPlace, onLineMoved, onLineVersion } from './line.js';
 import { noPlace, placeFields } from './places.js';
 import { addMessage, setTherapistTyping } from './transcript.js';
 import { init as initCompose, stopOwnTyping, updateCounter } from './compose.js';
@@ -47,7 +47,10 @@ function connect() {
   socket.on('message', onMessage);
   socket.on('typing', function (data) { setTherapistTyping(Boolean(data && data.typing)); });
   socket.on('ended', function (data) { showClosed(data && data.by, data && data.reason); });
-  socket.on('transferred', function (data) { onTransferred(data, function () { setTherapistTyping(false); }); });
+  socket.on('transferred', function (data) {
+    onTransferred(data, function () { setTherapistTyping(false); });
+    if (ctx.chat.state === 'waiting') keepWaiting(); // handed back to the line
+  });
   socket.on('colleague_joined', onColleagueJoined);
   socket.on('assigned', onReassigned);
   socket.on('error', onServerError);
@@ -91,6 +94,12 @@ function askWhere() {
     ctx.place = noPlace();
     onPlace(res.line_version, placeFields(res), askWhere);
   });
+}
+
+/* In the line: prove again every renewal (keep-place.js); each proof's ack says the line's
+   version, and a page that holds an older one asks `where` (line.js). */
+function keepWaiting() {
+  keepPlace(function (version) { onLineVersion(version, askWhere); });
 }
 
 function onAssigned(data) {
@@ -238,7 +247,10 @@ function enterChat(res) {
   setError('');
   showScreen('chat');
   renderStatus();
-  if (res.state === 'waiting') { onPlace(res.line_version, placeFields(res), askWhere); keepPlace(); }
+  if (res.state === 'waiting') {
+    onPlace(res.line_version, placeFields(res), askWhere);
+    keepWaiting();
+  }
   showReturning(res.follow_up);
   updateCounter();
 }

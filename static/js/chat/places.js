@@ -77,6 +77,12 @@ export function applyPacket(held, packet) {
   return { kind: packet.previous > held.version ? 'gap' : 'old' };
 }
 
+/** Whether the line's version the server last sent (a `keep_place` ack) is newer than the
+ * one held: packets were missed with no newer one to show it, so ask `where`. */
+export function isBehind(held, version) {
+  return typeof version === 'number' && held.version !== null && version > held.version;
+}
+
 /** Whether a packet is well formed enough to apply (anything else is ignored). */
 export function isPacket(p) {
   return Boolean(p) && Number.isInteger(p.version) && Number.isInteger(p.previous) &&
