@@ -69,27 +69,9 @@ def wait_range(position: int, inputs: Inputs) -> list[int] | None:
     return [low, max(low + 1, _round_up(high))]
 
 
-def expected_wait_minutes(
-    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
-    default_minutes: int,
-) -> int | None:
-    """`wait_minutes` from the raw inputs (capacity_now's and the default)."""
-    return wait_minutes(position, Inputs.of(free_slots, total_capacity, recent_durations,
-                                            default_minutes))
-
-
-def expected_wait_range(
-    position: int, free_slots: int, total_capacity: int, recent_durations: list[float],
-    default_minutes: int,
-) -> list[int] | None:
-    """`wait_range` from the raw inputs (capacity_now's and the default)."""
-    return wait_range(position, Inputs.of(free_slots, total_capacity, recent_durations,
-                                          default_minutes))
-
-
 def _mean(values: list[float]) -> float:
     """math.fsum, not statistics.mean, which works in exact fractions (11 us for 50
-    values): callers of `expected_wait_*` build the inputs afresh on every call."""
+    values)."""
     return math.fsum(values) / len(values)
 
 
