@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from helpline.records.scrubber import ScrubResult, scrub
 
-pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
+# the same whatever the backends (tests/conftest.py); in the embedded half to even out the
+# halves' times
+pytestmark = pytest.mark.once("embedded")
 
 # (note, expected text, expected removed (kind, text) pairs)
 FOUND = [
