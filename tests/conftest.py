@@ -384,11 +384,9 @@ STARTED_LOGS: list[Path] = []  # of the LiveServers started since the running te
 # the browser tests in the embedded half (what `make run` gives), the tests marked `once`
 # (their own SQLite file, or no database) in the services half (over the services' Redis),
 # or in the half their marker names (`once("embedded")`: long tests that start their own
-# processes, placed so that the halves take about as long). A marker may also name a part
-# of its own (`once("install")`): then only that part runs it, beside the two halves, and
-# it runs nothing else. Unset, as in `make test`, everything runs.
+# processes, placed so that the halves take about as long). Unset, as in `make test`,
+# everything runs.
 SUITE_HALF = os.environ.get("HELPLINE_SUITE_HALF")
-HALVES = ("embedded", "services")
 
 
 def once_in(item) -> str | None:
@@ -405,16 +403,10 @@ def once_in(item) -> str | None:
     return None
 
 
-def runs_in(item, part: str) -> bool:
-    """Whether this part of .ci/run runs the test: its own, and in a half the shared ones."""
-    where = once_in(item)
-    return where == part or (where is None and part in HALVES)
-
-
 def pytest_collection_modifyitems(config, items) -> None:
-    if not SUITE_HALF:
+    if SUITE_HALF not in ("embedded", "services"):
         return
-    kept = [item for item in items if runs_in(item, SUITE_HALF)]
+    kept = [item for item in items if once_in(item) in (None, SUITE_HALF)]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
 

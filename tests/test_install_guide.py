@@ -24,9 +24,7 @@ import helpline
 from tests.conftest import ROOT, free_port, stop_processes
 from tests.test_nginx import chat_through, need_nginx, start_nginx
 
-# A part of its own in .ci/run (tests/conftest.py): a release built and installed with its
-# own virtualenv, database, Redis and nginx, beside the two halves.
-pytestmark = [pytest.mark.timeout(600), pytest.mark.once("install")]
+pytestmark = [pytest.mark.timeout(600), pytest.mark.once("embedded")]  # see tests/conftest.py
 GUIDE = ROOT / "docs" / "install.md"
 UNITS = ROOT / "deploy" / "systemd"
 PG = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import once_in, runs_in
+from tests.conftest import once_in
 
 
 def item(fixtures=(), marker=None, args=()):
@@ -37,12 +37,3 @@ def test_a_test_without_any_backend_runs_in_the_services_half_only():
 @pytest.mark.parametrize("fixtures", [["app", "redis_url"], ["live", "redis_url", "live_db"]])
 def test_every_test_with_a_backend_runs_in_both(fixtures):
     assert once_in(item(fixtures)) is None
-
-
-def test_a_part_of_its_own_runs_only_its_tests():
-    install = item(["tmp_path"], marker="once", args=("install",))
-    shared = item(["app", "redis_url"])
-    assert [runs_in(install, part) for part in ("embedded", "services", "install")] == [
-        False, False, True]
-    assert [runs_in(shared, part) for part in ("embedded", "services", "install")] == [
-        True, True, False]

@@ -8,9 +8,7 @@ from hypothesis import strategies as st
 
 from helpline.records.scrubber import ScrubResult, scrub
 
-# the same whatever the backends (tests/conftest.py); in the embedded half to even out the
-# halves' times
-pytestmark = pytest.mark.once("embedded")
+pytestmark = pytest.mark.once  # the same whatever the backends: tests/conftest.py
 
 # (note, expected text, expected removed (kind, text) pairs)
 FOUND = [
