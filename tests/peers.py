@@ -114,6 +114,16 @@ class Peer:
         self.sio.disconnect()
 
 
+def in_parallel(calls) -> None:
+    """Run each (function, *args) in a thread of its own, all at once; return when all are
+    done (races between processes, as many browsers make them)."""
+    threads = [threading.Thread(target=fn, args=args) for fn, *args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def sign_in(url: str, username: str, verify: str | None = None
             ) -> tuple[requests.Session, str]:
     """A signed-in browser: its HTTP session (CSRF form) and the cookie header for sockets."""

@@ -5,14 +5,13 @@ through (joins, leaves, therapists coming on duty, a move to the front, a hand-b
 from __future__ import annotations
 
 import random
-import threading
 
 import redis as redis_lib
 
 from helpline.queue import broadcast, estimate
 from tests.conftest import eventually
 from tests.line_page import LinePage
-from tests.peers import staff_cookie
+from tests.peers import in_parallel, staff_cookie
 from tests.test_live_positions import _settle
 
 THERAPISTS = ("anna", "ben", "carla", "dirk")
@@ -58,13 +57,6 @@ class Chatter:
             return got[-1] if got else self.ack
         return self.page.info
 
-
-def in_parallel(calls) -> None:
-    threads = [threading.Thread(target=fn, args=args) for fn, *args in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
 
 
 def test_every_page_computes_its_real_place_and_wait_across_two_servers(

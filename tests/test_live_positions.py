@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -11,15 +10,7 @@ import redis as redis_lib
 from helpline.admin import accounts
 from helpline.extensions import db
 from tests.conftest import PASSWORD, LiveServers, eventually, other_db
-from tests.peers import staff_cookie
-
-
-def _in_parallel(calls) -> None:
-    threads = [threading.Thread(target=fn, args=args) for fn, *args in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+from tests.peers import in_parallel, staff_cookie
 
 
 def _settle(chatters, quiet: float = 1.5, limit: float = 20.0) -> None:
@@ -61,12 +52,12 @@ def test_last_position_is_the_real_place_after_races_on_two_servers(live, long_l
     def start(i, chatter):
         started[i] = chatter.call("start", {})
 
-    _in_parallel([(start, i, c) for i, c in enumerate(chatters)])
+    in_parallel([(start, i, c) for i, c in enumerate(chatters)])
     assert all(ack["ok"] for ack in started.values())
     # Duty changes on both servers at once, while chatters leave the line on both.
-    _in_parallel([(c.call, "duty", {"on": True, "capacity": 2}) for c in consoles]
+    in_parallel([(c.call, "duty", {"on": True, "capacity": 2}) for c in consoles]
                  + [(chatters[i].call, "end", {}) for i in range(10, 60, 9)])
-    _in_parallel([(c.call, "duty", {"on": True, "capacity": 3}) for c in consoles]
+    in_parallel([(c.call, "duty", {"on": True, "capacity": 3}) for c in consoles]
                  + [(chatters[i].call, "end", {}) for i in range(11, 60, 7)])
 
     def wrong() -> list[tuple[int, int | None, int]]:
