@@ -17,6 +17,7 @@ import redis as redis_lib
 import requests
 import sqlalchemy as sa
 from flask_socketio.test_client import SocketIOTestClient
+from jinja2 import BytecodeCache
 from rq.serializers import JSONSerializer
 
 from helpline import create_app, jobs, timers
@@ -95,6 +96,26 @@ def redis_url():
     stop_embedded_redis(proc)
 
 
+class CompiledOnce(BytecodeCache):
+    """Jinja's compiled templates kept for the whole run (its public bytecode cache, in
+    memory): every test's app would otherwise compile each page it renders anew. Jinja
+    checks each entry against the template's source, and every app of the suite has the
+    same Jinja settings."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledOnce()
+
+
 @pytest.fixture
 def app(redis_url, tmp_path):
     """A fresh app per test with an empty Redis and empty tables, and its own clock
@@ -107,6 +128,7 @@ def app(redis_url, tmp_path):
     app = create_app("testing", overrides={"REDIS_URL": redis_url, "LINE_BROADCAST_DELAY": 0,
                                            "CLOCK": Clock(),
                                            "MESSAGE_KEYS_DIR": str(tmp_path / "message-keys")})
+    app.jinja_env.bytecode_cache = TEMPLATES
     totp.forget()
     r = app.extensions["helpline_redis"]
     r.flushdb()
