@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from helpline.chat import proofofwork
 from helpline.extensions import socketio
 from helpline.queue import assignment, broadcast, estimate, keys, line, snapshot
 from helpline.realtime import live
+from tests.chat.test_places import keep_place
 from tests.line_page import LinePage
 
 NS = "/chat"
 STAFF = "/staff"
-
-
-def challenge(app) -> dict:
-    return app.test_client().get("/challenge").json
 
 
 def ack(client, event, data=None):
@@ -307,10 +303,7 @@ def test_each_proof_tells_a_protocol_2_page_the_version_last_sent(app, chatter, 
     old = Page(chatter())
     assert ack(old.client, "start")["ok"]
     assert ack(first.client, "end")["ok"]
-    solve = proofofwork.solve
-    proof = second.client.emit("keep_place", {"pow": solve(challenge(app))}, namespace=NS,
-                               callback=True)
+    proof = keep_place(second.client, app)
     assert proof == {"ok": True, "line_version": snapshot.read(r).version}
     assert proof["line_version"] > 0
-    assert old.client.emit("keep_place", {"pow": solve(challenge(app))}, namespace=NS,
-                           callback=True) == {"ok": True}
+    assert keep_place(old.client, app) == {"ok": True}
