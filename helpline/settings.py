@@ -87,6 +87,9 @@ class Config:
     PROCESS_TTL_SECONDS = _env_int("PROCESS_TTL_SECONDS", 15)
     # A timer no worker took this long after its time is run by a server process itself.
     TIMER_TAKEOVER_SECONDS = _env_int("TIMER_TAKEOVER_SECONDS", 10)
+    # A timer taken to run is held this long: if its runner died or its queued job was lost,
+    # it is due again after it (jobs check the live state first, so a second run is harmless).
+    TIMER_LEASE_SECONDS = _env_int("TIMER_LEASE_SECONDS", 60)
     # Prometheus metrics of a server process on its own port (0: off); one port per process.
     METRICS_PORT = _env_int("METRICS_PORT", 9464)
     METRICS_HOST = os.environ.get("METRICS_HOST", "127.0.0.1")

@@ -7,7 +7,8 @@ within PUMP_SECONDS; when no worker has done so TAKEOVER_SECONDS after a timer w
 any server process runs it itself (server/heartbeat.py). A timer leaves the set only
 once its job has run, so a killed worker, a dead scheduler, a Redis restart that keeps
 its data or a worker down for minutes delays a timer, never loses it. Whoever takes one
-holds it for LEASE_SECONDS: if it dies meanwhile, the timer is due again. Jobs are
+holds it for TIMER_LEASE_SECONDS: if it dies meanwhile, or its queued job is lost (a Redis
+restart between the pop and the run), the timer is due again. Jobs are
 idempotent (each checks the live state first), so a timer run twice changes nothing more.
 """
 
@@ -29,7 +30,6 @@ from .realtime import live
 
 QUEUE_NAME = "helpline"
 PUMP_SECONDS = 1.0  # how often the worker moves due timers into the queue
-LEASE_SECONDS = 60  # a taken timer is due again this long after, unless it has run
 MAX_TRIES = 5  # a job failing this often is dropped (logged with its type, counted)
 # A queued job expires this long after it was queued (a worker that was down meanwhile:
 # its timer is due again after the lease, so nothing is lost with it).
@@ -59,6 +59,11 @@ return 1
 
 def _redis() -> Redis:
     return current_app.extensions["helpline_redis"]
+
+
+def lease_seconds() -> int:
+    """How long a taken timer is held: due again this long after, unless it has run."""
+    return current_app.config["TIMER_LEASE_SECONDS"]
 
 
 def later(delay: timedelta | float, name: str, *args, timer_id: str | None = None,
@@ -95,7 +100,7 @@ def take(r: Redis, member: str, now: float, until: float | None = None) -> bool:
     """Hold a timer due by `until` (default now) for the lease; False if someone else did."""
     return bool(r.register_script(_TAKE)(
         keys=[keys.TIMERS],
-        args=[member, now if until is None else until, repr(now + LEASE_SECONDS)]))
+        args=[member, now if until is None else until, repr(now + lease_seconds())]))
 
 
 def done(r: Redis, member: str) -> None:
@@ -114,7 +119,7 @@ def failed(r: Redis, member: str, now: float) -> bool:
     if tries >= MAX_TRIES:
         done(r, member)
         return False
-    r.zadd(keys.TIMERS, {member: now + min(LEASE_SECONDS, 2 ** tries)}, xx=True)
+    r.zadd(keys.TIMERS, {member: now + min(lease_seconds(), 2 ** tries)}, xx=True)
     return True
 
 
@@ -160,7 +165,7 @@ def pump(r: Redis, now: float, until: float | None = None,
                                 failure_ttl=FAILURE_TTL_SECONDS, ttl=TTL_MARGIN_SECONDS)
             except RedisError:
                 if stranded is not None:
-                    stranded.append((member, now + LEASE_SECONDS))
+                    stranded.append((member, now + lease_seconds()))
                 raise
             moved += 1
     return moved

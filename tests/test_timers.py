@@ -24,7 +24,7 @@ def test_a_timer_waits_until_due_and_is_taken_once(ctx, r):
         assert not timers.take(r, member, T0 + 31)  # held: no second runner
         assert timers.due(r, T0 + 31) == []
         # Its runner died: the lease runs out and the timer is due again.
-        assert timers.due(r, T0 + 30 + timers.LEASE_SECONDS) == [member]
+        assert timers.due(r, T0 + 30 + timers.lease_seconds()) == [member]
         timers.done(r, member)
         assert timers.planned(r) == []
 
@@ -118,7 +118,7 @@ def test_a_timer_taken_but_not_queued_is_handed_back(ctx, r):
         member = timers.later(0, "cooldown_over", "7", "x", now=T0)
         other = timers.later(0, "cooldown_over", "8", "x", now=T0)
         assert timers.take(r, member, T0) and timers.take(r, other, T0)
-        stranded = [(member, T0 + timers.LEASE_SECONDS), (other, T0 + 1)]  # not our lease
+        stranded = [(member, T0 + timers.lease_seconds()), (other, T0 + 1)]  # not ours
         timers.release(r, stranded, T0 + 2)
     assert stranded == []
     assert timers.due(r, T0 + 2) == [member]  # due again at once, not after the lease
