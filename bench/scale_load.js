@@ -270,71 +270,43 @@ const probes = []; // probe chatters' sockets
 const waiters = [];
 const idleSockets = []; // bare and node: the idle sockets of the waiting steps
 
-// A waiting chatter's place as the chat page keeps it (static/js/chat/line.js's onPlace and
-// onLineMoved): `held` is {version, info}; a place with a version, packets that follow it,
-// `where` after a gap (counted: a gap is a packet the chatter did not get in order).
+// A waiting chatter's place, kept as the chat page keeps it (places.js's PlaceKeeper): a
+// place with a version, packets that follow it, `where` after a gap (counted: a gap is a
+// packet the chatter did not get in order). Every place taken or packet applied counts as
+// news (the time a chatter last heard where it stands), changed or not.
 const lineGaps = { count: 0 };
 
-function holdPlace(w, version, data) {
-  const before = w.held;
-  w.held = places.takePlace(w.held, version, places.placeFields(data));
-  if (w.held !== before && w.held.info) showPlace(w);
-  if (w.held.version === null) return;
-  const early = w.early;
-  w.early = [];
-  early.forEach((packet) => movePlace(w, packet));
-}
-
-function movePlace(w, packet) {
-  if (!places.isPacket(packet)) return;
-  const step = w.asking ? { kind: 'early' } : places.applyPacket(w.held, packet);
-  if (step.kind === 'apply') {
-    w.held = step.held;
-    showPlace(w);
-  } else if (step.kind === 'early') {
-    w.early.push(packet);
-  } else if (step.kind === 'gap') {
-    w.early = [packet];
-    askWhere(w);
-  }
-}
-
-async function askWhere(w) {
-  w.asking = true;
-  lineGaps.count += 1;
-  const res = await call(w.socket, 'where', {});
-  w.asking = false;
-  if (res && res.ok) {
-    w.held = places.noPlace();
-    holdPlace(w, res.line_version, res);
-  }
-}
-function showPlace(w) {
-  w.position = w.held.info.position;
-  w.changedAt = nowMs();
-}
-
-function forgetPlace(w) {
-  w.held = places.noPlace();
-  w.early = [];
+function placeKeeper(w) {
+  return new places.PlaceKeeper({
+    show: (info) => { w.position = info.position; w.changedAt = nowMs(); },
+    askWhere: () => {
+      lineGaps.count += 1;
+      call(w.socket, 'where', {}).then((res) => {
+        if (res && res.ok) w.place.answered(res.line_version, places.placeFields(res));
+        else w.place.answered(null, null);
+      });
+      return true;
+    }
+  });
 }
 
 async function addWaiting(count) {
   await inBatches(Array.from({ length: count }), 50, product ? async () => {
-    const w = { socket: null, chatId: null, position: null, changedAt: 0, assigned: false,
-                held: places.noPlace(), early: [], asking: false };
+    const w = { socket: null, chatId: null, position: null, changedAt: 0, assigned: false };
+    w.place = placeKeeper(w);
     const c = await startChatter((socket) => {
-      socket.on('position', (p) => holdPlace(w, p.version, p));
-      socket.on('line_moved', (p) => movePlace(w, p));
-      socket.on('assigned', () => { w.assigned = true; forgetPlace(w); });
+      w.socket = socket;
+      socket.on('position', (p) => w.place.take(p.version, places.placeFields(p)));
+      socket.on('line_moved', (p) => w.place.packet(p));
+      socket.on('assigned', () => { w.assigned = true; w.place.forget(); });
       socket.on('transferred', (d) => {
-        forgetPlace(w); // taken by another, or back in the line: its own `position` comes
+        w.place.forget(); // taken by another, or back in the line: its own `position` comes
         if (d.therapist == null) w.assigned = false;
       });
     });
-    Object.assign(w, { socket: c.socket, chatId: c.started.chat_id });
+    w.chatId = c.started.chat_id;
     if (c.started.state === 'active') w.assigned = true;
-    else holdPlace(w, c.started.line_version, c.started);
+    else w.place.take(c.started.line_version, places.placeFields(c.started));
     waiters.push(w);
   } : async () => {
     const socket = await connect('/');

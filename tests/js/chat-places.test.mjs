@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { movedPlace, noPlace, takePlace, applyPacket, isPacket, isBehind, lineInfo, placeFields,
-  samePlace }
+  samePlace, PlaceKeeper }
   from '../../static/js/chat/places.js';
 
 const info = (position) => ({ position, expected_wait_minutes: 5, expected_wait_range: [1, 5],
@@ -79,4 +79,73 @@ test('a proof that tells a newer version than the one held means packets were mi
   assert.equal(isBehind(held, 3), false);
   assert.equal(isBehind(held, undefined), false); // protocol 1: no version in the ack
   assert.equal(isBehind(noPlace(), 9), false); // none held yet: its own `position` comes
+});
+
+// A keeper with recording hooks: what it showed (position, changed) and how often it asked.
+function keeper({ connected = true } = {}) {
+  const seen = { shown: [], asked: 0 };
+  const k = new PlaceKeeper({
+    show: (shown, changed) => seen.shown.push([shown.position, changed]),
+    askWhere: () => { seen.asked += connected ? 1 : 0; return connected; }
+  });
+  return { k, seen };
+}
+
+test('the keeper shows its place, then each packet that follows it, and says what changed', () => {
+  const { k, seen } = keeper();
+  k.take(4, info(3));
+  k.packet(packet(4, 5, [[1, -1]])); // moved up
+  k.packet(packet(5, 6, [])); // nothing moved, the same waits
+  k.packet(packet(5, 6, [[1, -1]])); // old: ignored
+  assert.deepEqual(seen.shown, [[3, true], [2, true], [2, false]]);
+  assert.equal(k.held.version, 6);
+  assert.equal(seen.asked, 0);
+});
+
+test('the keeper applies packets that came before its place once it has one', () => {
+  const { k, seen } = keeper();
+  k.packet(packet(4, 5, [[1, -1]]));
+  k.packet(packet(5, 6, [[1, -1]]));
+  k.take(4, info(5));
+  assert.deepEqual(seen.shown, [[5, true], [4, true], [3, true]]);
+  assert.equal(k.held.version, 6);
+});
+
+test('after a gap the keeper asks once, keeps what comes, and applies it after the answer', () => {
+  const { k, seen } = keeper();
+  k.take(4, info(5));
+  k.packet(packet(5, 6, [[1, -1]])); // version 5 was missed
+  k.packet(packet(6, 7, [[1, -1]]));
+  assert.equal(seen.asked, 1);
+  assert.equal(k.held.version, 4);
+  k.answered(5, info(4)); // where the chat stood in version 5
+  assert.deepEqual(seen.shown, [[5, true], [4, true], [3, true], [2, true]]);
+  assert.equal(k.held.version, 7);
+});
+
+test('the keeper asks again after an answer that did not come, and not while it cannot ask', () => {
+  const offline = keeper({ connected: false });
+  offline.k.take(4, info(5));
+  offline.k.packet(packet(5, 6, []));
+  assert.equal(offline.k.asking, false); // nothing sent: the next gap tries again
+  const { k, seen } = keeper();
+  k.take(4, info(5));
+  k.packet(packet(5, 6, []));
+  k.answered(null, null);
+  k.packet(packet(6, 7, []));
+  assert.equal(seen.asked, 2);
+});
+
+test('the keeper asks when told of a newer line than its place, and forgets on request', () => {
+  const { k, seen } = keeper();
+  k.take(4, info(5));
+  k.versionSeen(4);
+  assert.equal(seen.asked, 0);
+  k.versionSeen(5);
+  assert.equal(seen.asked, 1);
+  k.answered(5, info(5));
+  k.forget();
+  k.packet(packet(5, 6, [[1, -1]])); // early again: no place held
+  assert.deepEqual(seen.shown, [[5, true], [5, false]]);
+  assert.equal(k.held.version, null);
 });

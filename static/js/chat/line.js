@@ -4,9 +4,7 @@ import { format, show } from '../lib/common.js';
 import { ctx, el, T, TRANSFER, SUPERVISION } from './state.js';
 import { positionStatus } from './wait.js';
 import { setEndConfirm } from './compose.js';
-import { noPlace, takePlace, applyPacket, isPacket, isBehind, samePlace } from './places.js';
-
-const EARLY_KEPT = 8; // packets kept while no version is held (or a `where` is on its way)
+import { PlaceKeeper } from './places.js';
 
 export function renderStatus() {
   const chat = ctx.chat;
@@ -40,47 +38,19 @@ export function renderPosition(info) {
 
 /* ---------- protocol 2: the page keeps its own place (places.js) ---------- */
 
+/** The place the page keeps (places.js): renders a place that shows something new (the
+ * status is a live region: the same words set again are said again). */
+export function keepPlaces(askWhere) {
+  ctx.place = new PlaceKeeper({
+    show: function (info, changed) { if (changed) renderPosition(info); },
+    askWhere: askWhere
+  });
+}
+
 /** Hold no place: a start or resume asks afresh, and a chat that a therapist took or
  * handed back holds none until its own `position` event comes. */
 export function forgetPlace() {
-  ctx.place = noPlace();
-  ctx.earlyPackets = [];
-}
-
-/** A place with its line version (null: none): the page's own `position` event, a start
- * or resume ack, or the answer to `where`. Packets that came early are applied after it. */
-export function onPlace(version, info, askWhere) {
-  ctx.place = takePlace(ctx.place, version, info);
-  if (ctx.place.info) renderPosition(ctx.place.info);
-  if (ctx.place.version === null) return;
-  const early = ctx.earlyPackets;
-  ctx.earlyPackets = [];
-  early.forEach(function (packet) { onLineMoved(packet, askWhere); });
-}
-
-/** A `line_moved` packet: applied when it follows the version held (shown when this page's
- * place or waits changed); a newer one means a version was missed, so the page asks
- * `where` (once at a time) and keeps what comes meanwhile; an older one is ignored. */
-export function onLineMoved(packet, askWhere) {
-  if (!isPacket(packet)) return;
-  const step = ctx.askingWhere ? { kind: 'early' } : applyPacket(ctx.place, packet);
-  if (step.kind === 'apply') {
-    const unchanged = samePlace(ctx.place.info, step.held.info);
-    ctx.place = step.held;
-    if (!unchanged) renderPosition(step.held.info); // (a live region: said again otherwise)
-  } else if (step.kind === 'gap') {
-    ctx.earlyPackets = [packet];
-    askWhere();
-  } else if (step.kind === 'early') {
-    ctx.earlyPackets = ctx.earlyPackets.concat([packet]).slice(-EARLY_KEPT);
-  }
-}
-
-/** The line's version as the server last sent it (a `keep_place` ack): a page holding an
- * older one missed a packet without a newer one to show it (its socket was out of the
- * line's room for a moment), so it asks `where`. Bounds a stale place to one renewal. */
-export function onLineVersion(version, askWhere) {
-  if (isBehind(ctx.place, version)) askWhere();
+  ctx.place.forget();
 }
 
 /* The card of other channels; while it shows, the phone's message box is not sticky

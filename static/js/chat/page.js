@@ -14,8 +14,8 @@ import { setConnNotice, closeSocket } from './connection.js';
 import { init as initProof, prepareProof, takeProof, hasProof, STALE_RETRIES } from '../lib/proof.js';
 import { keepPlace } from './keep-place.js';
 import { renderStatus, setHandoverNotice, onColleagueJoined, onTransferred, onReassigned,
-  forgetPlace, onPlace, onLineMoved, onLineVersion } from './line.js';
-import { noPlace, placeFields } from './places.js';
+  keepPlaces, forgetPlace } from './line.js';
+import { placeFields } from './places.js';
 import { addMessage, setTherapistTyping } from './transcript.js';
 import { init as initCompose, stopOwnTyping, updateCounter } from './compose.js';
 import { init as initClosing, showClosed, onFollowUpCode, showUnavailable,
@@ -41,8 +41,8 @@ function connect() {
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', function () { if (ctx.chat.token || ctx.pendingStart) setConnNotice(true); });
-  socket.on('position', function (data) { if (data) onPlace(data.version, placeFields(data), askWhere); });
-  socket.on('line_moved', function (packet) { onLineMoved(packet, askWhere); });
+  socket.on('position', function (data) { if (data) ctx.place.take(data.version, placeFields(data)); });
+  socket.on('line_moved', function (packet) { ctx.place.packet(packet); });
   socket.on('assigned', onAssigned);
   socket.on('message', onMessage);
   socket.on('typing', function (data) { setTherapistTyping(Boolean(data && data.typing)); });
@@ -83,23 +83,23 @@ function onMessage(m) {
 }
 
 /* A packet did not follow the version the page holds: where does the chat stand now? The
-   answer replaces the place held; packets that came meanwhile are applied after it. */
+   answer replaces the place held; packets that came meanwhile are applied after it
+   (places.js). True if asked. */
 function askWhere() {
   const socket = ctx.socket;
-  if (ctx.askingWhere || !socket || !socket.connected) return;
-  ctx.askingWhere = true;
+  if (!socket || !socket.connected) return false;
   socket.timeout(ACK_TIMEOUT_MS).emit('where', {}, function (err, res) {
-    ctx.askingWhere = false;
-    if (err || !res || !res.ok) return; // no longer waiting, or no answer: the next packet asks again
-    ctx.place = noPlace();
-    onPlace(res.line_version, placeFields(res), askWhere);
+    // No longer waiting, or no answer: the next packet asks again.
+    if (err || !res || !res.ok) ctx.place.answered(null, null);
+    else ctx.place.answered(res.line_version, placeFields(res));
   });
+  return true;
 }
 
 /* In the line: prove again every renewal (keep-place.js); each proof's ack says the line's
-   version, and a page that holds an older one asks `where` (line.js). */
+   version, and a page that holds an older one asks `where` (places.js). */
 function keepWaiting() {
-  keepPlace(function (version) { onLineVersion(version, askWhere); });
+  keepPlace(function (version) { ctx.place.versionSeen(version); });
 }
 
 function onAssigned(data) {
@@ -248,7 +248,7 @@ function enterChat(res) {
   showScreen('chat');
   renderStatus();
   if (res.state === 'waiting') {
-    onPlace(res.line_version, placeFields(res), askWhere);
+    ctx.place.take(res.line_version, placeFields(res));
     keepWaiting();
   }
   showReturning(res.follow_up);
@@ -302,6 +302,7 @@ export function init(root, config) {
   setLocale(config.locale);
   initState(root, config);
   if (redirectToTabLanguage()) return;
+  keepPlaces(askWhere);
   initProof(root, cfg);
   initExit(root);
   initCompose(root, { onEnded: showClosed });

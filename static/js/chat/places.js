@@ -108,3 +108,77 @@ export function placeFields(res) {
            expected_wait_range: res.expected_wait_range, staff_on_duty: res.staff_on_duty,
            open: res.open };
 }
+
+const EARLY_KEPT = 8; // packets kept while no version is held (or a `where` is on its way)
+
+/** What a waiting page does with its place: holds it with its line version, applies the
+ * packets that follow it, keeps those that come early, and asks `where` after a gap or
+ * when told the line is ahead (once at a time). The chat page (line.js) and the scale
+ * bench (bench/scale_load.js) both keep their places with it. Hooks:
+ *   show(info, changed)  a place was taken or a packet applied; `changed`: it shows
+ *                        something else than before (the page renders only then);
+ *   askWhere()           send `where`; true if sent (the answer comes to `answered`). */
+export class PlaceKeeper {
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.asking = false;
+    this.forget();
+  }
+
+  /** Hold no place: a start or resume asks afresh, and a chat that a therapist took or
+   * handed back holds none until its own `position` event comes. */
+  forget() {
+    this.held = noPlace();
+    this.early = [];
+  }
+
+  /** A place with its line version (null: none): the page's own `position` event or a
+   * start or resume ack. Packets that came early are applied after it. */
+  take(version, info) {
+    this.accept(takePlace(this.held, version, info), this.held.info);
+  }
+
+  /** A `line_moved` packet: applied when it follows the version held; a newer one means a
+   * version was missed, so ask `where` and keep what comes meanwhile; an older one is
+   * ignored. */
+  packet(packet) {
+    if (!isPacket(packet)) return;
+    const step = this.asking ? { kind: 'early' } : applyPacket(this.held, packet);
+    if (step.kind === 'apply') {
+      this.accept(step.held, this.held.info);
+    } else if (step.kind === 'gap') {
+      this.early = [packet];
+      this.ask();
+    } else if (step.kind === 'early') {
+      this.early = this.early.concat([packet]).slice(-EARLY_KEPT);
+    }
+  }
+
+  /** The line's version as the server last told it (a `keep_place` ack): holding an older
+   * one means a packet was missed with no newer one to show it, so ask `where`. */
+  versionSeen(version) {
+    if (isBehind(this.held, version)) this.ask();
+  }
+
+  /** The answer to `where` replaces the place held (`info` null: no answer; the next gap
+   * asks again); packets kept meanwhile follow it. */
+  answered(version, info) {
+    this.asking = false;
+    if (!info) return;
+    this.accept(takePlace(noPlace(), version, info), this.held.info);
+  }
+
+  ask() {
+    if (!this.asking) this.asking = Boolean(this.hooks.askWhere());
+  }
+
+  accept(held, shownBefore) {
+    if (held === this.held) return;
+    this.held = held;
+    if (held.info) this.hooks.show(held.info, !samePlace(shownBefore, held.info));
+    if (held.version === null || this.asking) return;
+    const early = this.early;
+    this.early = [];
+    early.forEach((packet) => this.packet(packet));
+  }
+}

@@ -4,7 +4,6 @@
  * (called by page.js), so importing this module reads nothing of the page. */
 import { byId, errorText as errorWords, show } from '../lib/common.js';
 import { dropDraft } from './draft.js';
-import { noPlace } from './places.js';
 
 const STORE_KEY = 'helpline.chat';
 const COUNTED_KEY = 'helpline.counted';
@@ -27,9 +26,7 @@ export const ctx = {
   lang: null,          // the page's language; changes with the in-place language switch
   exiting: false,      // quick exit under way: nothing more is stored
   lastPosition: null,  // the last place in line, to word it again after a switch
-  place: noPlace(),    // protocol 2: the place held and its line version (places.js)
-  earlyPackets: [],    // `line_moved` packets that came before a version was held
-  askingWhere: false,  // a `where` is on its way
+  place: null,        // protocol 2: the place kept (places.js PlaceKeeper; line.js makes it)
   closedWith: null,    // why the closing screen shows, likewise
   followUp: null,      // the follow-up code the therapist gave ({code, from, until}), likewise
   colleagueName: null,
