@@ -85,10 +85,9 @@ class Config:
     # whose heartbeat (this TTL) expired: a crash is cleaned up within TTL + one beat.
     HEARTBEAT_SECONDS = _env_int("HEARTBEAT_SECONDS", 5)
     PROCESS_TTL_SECONDS = _env_int("PROCESS_TTL_SECONDS", 15)
-    # A timer no worker took this long after its time is run by a server process itself.
+    # A timer no worker took this long after its time is run by a server process itself;
+    # one taken is due again this long after if its runner died or its job was lost.
     TIMER_TAKEOVER_SECONDS = _env_int("TIMER_TAKEOVER_SECONDS", 10)
-    # A timer taken to run is held this long: if its runner died or its queued job was lost,
-    # it is due again after it (jobs check the live state first, so a second run is harmless).
     TIMER_LEASE_SECONDS = _env_int("TIMER_LEASE_SECONDS", 60)
     # Prometheus metrics of a server process on its own port (0: off); one port per process.
     METRICS_PORT = _env_int("METRICS_PORT", 9464)
@@ -357,11 +356,8 @@ class ProductionConfig(Config):
                           "service user's own, apart from the database backups")
 
 
-CONFIGS = {
-    "development": DevelopmentConfig,
-    "testing": TestingConfig,
-    "production": ProductionConfig,
-}
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig,
+           "production": ProductionConfig}
 
 
 def config_class(name: str) -> type[Config]:
@@ -390,8 +386,7 @@ def check_environment(environ: Mapping[str, str]) -> type[Config]:
 
 
 def in_production() -> bool:
-    """This process runs with HELPLINE_ENV=production (start-up checks, the first-run
-    password's file)."""
+    """This process runs with HELPLINE_ENV=production (start-up checks, first-run password)."""
     return os.environ.get("HELPLINE_ENV", "development") == "production"
 
 
