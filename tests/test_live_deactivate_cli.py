@@ -28,7 +28,9 @@ def embedded_env(tmp_path, database_url: str) -> dict:
     return {**env, "DATABASE_URL": database_url, "LIVE_REDIS_FILE": str(tmp_path / "live-redis"),
             "SECRET_KEY": "live-test-secret-" + "x" * 32, "HELPLINE_ENV": "development",
             "CHAT_ALWAYS_OPEN": "1", "PYTHONUNBUFFERED": "1",
-            "SCRUBBER_PRELOAD": "0"}  # no note is filed: no 10-30 s start loading spaCy
+            "SCRUBBER_PRELOAD": "0",  # no note is filed: no 10-30 s start loading spaCy
+            # a loaded test box's lag must not refuse the test's own sockets (as LiveServers)
+            "OVERLOAD_LAG_MS": "0"}
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
