@@ -144,7 +144,7 @@ class LinePage:
     def on_ack_keep_place(self, answer: dict) -> None:
         assert answer["ok"], answer
         sent = answer.get("line_version")
-        if sent is not None and self.version is not None and sent > self.version:
+        if sent is not None and (self.version is None or sent > self.version):
             self.where()
 
     # -- events

@@ -45,6 +45,7 @@ def to_line(r: Redis, chat_id: str, from_id: str, from_name: str, note: str = ""
         raise ProtocolError(exc.code) from None
     live.to_staff(from_id, "chat_transferred", {"chat_id": chat_id, "to": None})
     live.to_chatter(chat_id, "transferred", {"therapist": None})
+    transfer.told_back(r, chat_id)  # published after `transferred`, so it comes after it
 
 
 def back_to_line(r: Redis, chat_id: str, from_id: str, from_name: str, note: str = "") -> None:

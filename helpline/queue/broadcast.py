@@ -89,7 +89,7 @@ def broadcast_line(r: Redis) -> None:
     """
     v1 = r.smembers(keys.LINE_V1)
     step = snapshot.advance(r, lambda: _line_now(r))
-    _send_packets(r, step, v1)
+    _send_packets(r, step, v1, _handed_back(r))
     _send_positions(r, step.new, v1)
     socketio.emit("line", line_view(r, list(step.new.ids)), to=live.CONSOLE_ROOM,
                   namespace=live.STAFF_NS)
@@ -105,13 +105,26 @@ def _line_now(r: Redis) -> tuple[list[str], estimate.Inputs, bool]:
     return ids, inputs, is_open
 
 
-def _send_packets(r: Redis, step: snapshot.Step, v1: set[str]) -> None:
+def _handed_back(r: Redis) -> set[str]:
+    """The chats handed back to the line since the last broadcast (taken, so each is told
+    once; one handed back after this is in the next round's)."""
+    with r.pipeline() as pipe:  # MULTI: none handed back in between is lost
+        pipe.smembers(keys.LINE_BACK)
+        pipe.delete(keys.LINE_BACK)
+        back, _ = pipe.execute()
+    return back
+
+
+def _send_packets(r: Redis, step: snapshot.Step, v1: set[str], back: set[str]) -> None:
     """Protocol 2: the packet to the line's room, for every page that holds a place in the
-    previous version; a personal `position` with the version to each page that holds none
-    (joined or handed back since: it enters the room after the packet, so it applies the
-    next one). Past MAX_MOVES breakpoints, personal events to every page instead."""
+    previous version; a personal `position` with the version to each page that holds none:
+    joined since, or handed back since (its page forgot its place when it was taken, and
+    it may have been taken and handed back between two rounds, so in both versions). Each
+    enters the room after the packet, so it applies the next one. Past MAX_MOVES
+    breakpoints, personal events to every page instead."""
     new, packet = step.new, step.packet
-    joined = [chat_id for chat_id in step.joined() if chat_id not in v1]
+    fresh = set(step.joined()) | back
+    joined = [chat_id for chat_id in new.ids if chat_id in fresh and chat_id not in v1]
     told = set(joined)
     if packet and len(packet["moves"]) > MAX_MOVES:
         told = {chat_id for chat_id in new.ids if chat_id not in v1}

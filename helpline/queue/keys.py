@@ -8,6 +8,8 @@ DURATIONS = PREFIX + "durations"  # LIST of recent chat durations in seconds (ne
 POSITIONS_SENT = PREFIX + "line:sent"  # HASH protocol-1 chat id -> last position/wait sent
 LINE_SNAPSHOT = PREFIX + "line:snapshot"  # HASH version, ids, params: the line as last sent
 LINE_V1 = PREFIX + "line:v1"  # SET of live chats on protocol 1 (per-chatter `position`)
+# SET of chats handed back to the line since the last broadcast: each is told its place anew
+LINE_BACK = PREFIX + "line:back"
 SUPERVISOR_SOCKETS = PREFIX + "supervisors:sockets"  # SET of open supervisor socket ids
 PROCESSES = PREFIX + "procs"  # SET of server process ids that registered a heartbeat
 TIMERS = PREFIX + "timers"  # ZSET timer (job name and JSON args) -> when due (helpline/timers.py)

@@ -132,6 +132,12 @@ def to_line(r: Redis, chat_id: str, from_id: str, note: str = "", from_name: str
          [chat_id, str(from_id), note, from_name, str(from_id) if avoid else ""])
 
 
+def told_back(r: Redis, chat_id: str) -> None:
+    """The chatter was told their chat is back in the line: the next line broadcast tells
+    them their place (after `transferred`, which makes the page forget the one it held)."""
+    r.sadd(keys.LINE_BACK, chat_id)
+
+
 def take_handover(r: Redis, chat_id: str) -> dict | None:
     """Who handed the chat back and their note ("" when none), removed as it is taken."""
     with r.pipeline(transaction=True) as pipe:

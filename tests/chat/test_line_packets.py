@@ -180,6 +180,33 @@ def test_a_chat_handed_back_gets_its_own_place_then_the_packets(
     assert_every_page_right(app, r, [first, third, newcomer])
 
 
+def test_a_chat_taken_and_handed_back_between_two_rounds_is_told_its_place(
+        app, chatter, r, staff_socket, make_staff):
+    """Another process holds the line's broadcast while a therapist takes the front chat
+    and hands it straight back: the next round finds it first in both versions (no packet
+    moves it), yet its page forgot its place on `assigned`. It gets its own `position`."""
+    first, second, third = pages(chatter, 3)
+    version = snapshot.read(r).version
+    r.set(keys.broadcast_lock("line"), "another process")  # its rounds come later
+    anna = on_duty(staff_socket, make_staff("anna"))
+    assert anna.emit("pause", {"paused": True}, namespace=STAFF, callback=True)["ok"]
+    assert anna.emit("transfer", {"chat_id": first.chat_id, "to": "line"}, namespace=STAFF,
+                     callback=True)["ok"]
+    assert first.read() == ["assigned", "transferred"] and first.page.version is None
+    r.delete(keys.broadcast_lock("line"))
+    with app.app_context():
+        broadcast.line_changed()  # the holder's next round
+    assert snapshot.read(r).version == version  # nobody moved, the same inputs: no packet
+    assert first.read() == ["position"] and second.read() == [] == third.read()
+    assert first.page.position == 1 and first.page.version == version
+    with app.app_context():
+        line.move_to_front(r, third.chat_id)
+        broadcast.line_changed()
+    assert first.read() == ["line_moved"]  # in the line's room again: packets reach it
+    second.read(), third.read()
+    assert_every_page_right(app, r, [first, second, third])
+
+
 def test_a_move_to_the_front_is_three_breakpoints(app, chatter, r):
     waiting = pages(chatter, 6)
     with app.app_context():

@@ -712,3 +712,18 @@ def test_a_server_refuses_to_start_in_one_line_when_a_patch_cannot_apply():
     assert str(refused.value).startswith(
         "helpline: library patch helpline/compat/rq_worker.py cannot apply: "
         "rq.worker:SimpleWorker._gone gone")
+
+
+# ---------- a test's own client (not the product's; no registry entry) ----------
+
+def test_the_doc_client_can_handle_events_in_order():
+    """tests/test_doc_client_line.py's InOrderClient: python-socketio's Client makes its
+    Engine.IO client with `_engineio_client_class`, and python-engineio runs a message's
+    handler on a thread of its own unless `_trigger_event` is given `run_async=False`. An
+    upgrade that changes either breaks that test's ordering, not the product."""
+    assert callable(socketio.Client._engineio_client_class)
+    assert socketio.Client()._engineio_client_class() is engineio.Client
+    source = inspect.getsource(engineio.Client._trigger_event)
+    assert "kwargs.pop('run_async'" in source
+    assert "self._trigger_event('message', pkt.data, run_async=True)" in inspect.getsource(
+        engineio.Client._receive_packet)

@@ -78,7 +78,9 @@ test('a proof that tells a newer version than the one held means packets were mi
   assert.equal(isBehind(held, 4), false);
   assert.equal(isBehind(held, 3), false);
   assert.equal(isBehind(held, undefined), false); // protocol 1: no version in the ack
-  assert.equal(isBehind(noPlace(), 9), false); // none held yet: its own `position` comes
+  // None held by the renewal (a minute on): its own `position` should have come long ago.
+  assert.equal(isBehind(noPlace(), 9), true);
+  assert.equal(isBehind(takePlace(noPlace(), null, info(2)), 9), true);
 });
 
 // A keeper with recording hooks: what it showed (position, changed) and how often it asked.

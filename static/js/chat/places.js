@@ -77,10 +77,11 @@ export function applyPacket(held, packet) {
   return { kind: packet.previous > held.version ? 'gap' : 'old' };
 }
 
-/** Whether the line's version the server last sent (a `keep_place` ack) is newer than the
- * one held: packets were missed with no newer one to show it, so ask `where`. */
+/** Whether the line's version the server last sent (a `keep_place` ack, at each renewal)
+ * says to ask `where`: it is newer than the one held (packets were missed with no newer
+ * one to show it), or a waiting page still holds none (its own `position` never came). */
 export function isBehind(held, version) {
-  return typeof version === 'number' && held.version !== null && version > held.version;
+  return typeof version === 'number' && (held.version === null || version > held.version);
 }
 
 /** Whether a packet is well formed enough to apply (anything else is ignored). */
@@ -155,7 +156,7 @@ export class PlaceKeeper {
   }
 
   /** The line's version as the server last told it (a `keep_place` ack): holding an older
-   * one means a packet was missed with no newer one to show it, so ask `where`. */
+   * one, or none, means a packet or its own `position` was missed, so ask `where`. */
   versionSeen(version) {
     if (isBehind(this.held, version)) this.ask();
   }
