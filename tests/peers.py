@@ -49,6 +49,17 @@ class SerialTLSWebSocket(websocket.WebSocket):
 DEADLINE = 30  # seconds for an ack, an event, a connection: generous for a busy CI machine
 
 
+def busy_retry_after(exc: BaseException | None) -> float | None:
+    """The Retry-After of a WebSocket handshake refused 503 (`server_busy`: the server's
+    event loop lags, realtime/overload.py), found under python-socketio's ConnectionError;
+    None for any other failure."""
+    while exc is not None:
+        if isinstance(exc, websocket.WebSocketBadStatusException) and exc.status_code == 503:
+            return float((exc.resp_headers or {}).get("retry-after", 1))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 class Peer:
     """A python-socketio client that records every event it receives."""
 
@@ -68,8 +79,17 @@ class Peer:
         headers = dict(headers or {})  # websocket-client sends the right Origin itself
         if cookie:
             headers["Cookie"] = cookie
-        self.sio.connect(url, namespaces=[namespace], transports=["websocket"], headers=headers,
-                         wait_timeout=DEADLINE)
+        deadline = time.monotonic() + DEADLINE
+        while True:  # as the chat page: a busy server's refusal is tried again after a while
+            try:
+                self.sio.connect(url, namespaces=[namespace], transports=["websocket"],
+                                 headers=headers, wait_timeout=DEADLINE)
+                return
+            except socketio.exceptions.ConnectionError as exc:
+                wait = busy_retry_after(exc)
+                if wait is None or time.monotonic() + wait > deadline:
+                    raise
+                time.sleep(wait)  # (the server's Retry-After: not a clock the test moves)
 
     def _record(self, event, data=None):
         with self.lock:
@@ -77,12 +97,19 @@ class Peer:
 
     def call(self, event, data=None):
         if event == "start" and self.namespace == "/chat" and (data is None or "pow" not in data):
-            # as the chatter page: solve, and solve again while places were taken meanwhile
-            for _ in range(STALE_RETRIES):
+            # as the chatter page: solve, and solve again while places were taken meanwhile;
+            # a busy server's `server_busy` is tried again after its `retry_after`
+            deadline = time.monotonic() + DEADLINE
+            stale = 0
+            while True:
                 answer = self._call(event, with_solution(data, self._challenge))
-                if answer.get("code") != "pow_stale":
+                code = answer.get("code")
+                if code == "pow_stale" and (stale := stale + 1) < STALE_RETRIES:
+                    continue
+                wait = answer.get("retry_after", 1)
+                if code != "server_busy" or time.monotonic() + wait > deadline:
                     return answer
-            return answer
+                time.sleep(wait)  # (the server's retry_after: not a clock the test moves)
         return self._call(event, data)
 
     def _challenge(self) -> dict:

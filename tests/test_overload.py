@@ -4,15 +4,19 @@ the probe would note it: no test waits for a real loop to starve."""
 
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import socketio
 from sqlalchemy import func, select
 
 from helpline.availability.models import MissedContact
 from helpline.extensions import db
 from helpline.realtime import overload
 from tests.conftest import with_solution
+from tests.peers import busy_retry_after
 
 NS = "/chat"
 
@@ -89,3 +93,30 @@ def test_a_handshake_is_refused_with_503_while_overloaded(app):
     assert refused.headers["Retry-After"] == "5"
     overload.monitor.clear()
     assert http.get("/socket.io/?EIO=4&transport=websocket").status_code != 503
+
+
+def test_the_test_clients_find_the_retry_after_of_a_busy_handshake():
+    """tests/peers.py tries a handshake refused 503 again after its Retry-After, as the chat
+    page does (a production-like server in a test on a loaded box refuses for a moment)."""
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(503)
+            self.send_header("Retry-After", "5")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError) as refused:
+            socketio.Client().connect(f"http://127.0.0.1:{server.server_port}",
+                                      transports=["websocket"], wait_timeout=5)
+        assert busy_retry_after(refused.value) == 5.0
+        assert busy_retry_after(socketio.exceptions.ConnectionError("refused")) is None
+    finally:
+        server.shutdown()
+        server.server_close()
