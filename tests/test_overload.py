@@ -95,6 +95,20 @@ def test_a_handshake_is_refused_with_503_while_overloaded(app):
     assert http.get("/socket.io/?EIO=4&transport=websocket").status_code != 503
 
 
+def test_a_console_or_a_chat_page_coming_back_reconnects_while_overloaded(app):
+    """Overload keeps newcomers out, not what the process serves already: a staff console
+    (its session cookie) and a chat page that holds a chat (`resume=1`) reconnect."""
+    http = app.test_client()
+    lagging(1000)
+    handshake = "/socket.io/?EIO=4&transport=websocket"
+    assert http.get(handshake + "&resume=0").status_code == 503
+    assert http.get(handshake + "&resume=1").status_code != 503
+    http.set_cookie("other", "1")
+    assert http.get(handshake).status_code == 503
+    http.set_cookie(app.config["SESSION_COOKIE_NAME"], "anything")
+    assert http.get(handshake).status_code != 503
+
+
 def test_the_test_clients_find_the_retry_after_of_a_busy_handshake():
     """tests/peers.py tries a handshake refused 503 again after its Retry-After, as the chat
     page does (a production-like server in a test on a loaded box refuses for a moment)."""

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from urllib.parse import parse_qs
 
 from flask import current_app, request
 from flask_socketio import disconnect
+from werkzeug.http import parse_cookie
 
 from ..compat import engineio_sockets
 from . import overload
@@ -144,13 +146,15 @@ class AdmissionMiddleware:
 
     A handshake is a request to the Socket.IO path without a `sid`; requests of open
     sockets always pass. The refusal is HTTP 503 with a JSON reason (`server_busy`), so a
-    client sees a clear connect error rather than a timeout.
+    client sees a clear connect error rather than a timeout. Overload refuses newcomers
+    only: a console or a chat page coming back (`returning`) reconnects.
     """
 
     def __init__(self, wsgi_app, app, socketio):
         self.wsgi_app, self.socketio = wsgi_app, socketio
         self.max_sockets = app.config["MAX_SOCKETS_PER_PROCESS"]
         self.overload_lag_ms = app.config["OVERLOAD_LAG_MS"]
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         rate = app.config["HANDSHAKES_PER_SECOND"]
         self.handshakes = TokenBucket(rate, rate) if rate else None
         self.lock = threading.Lock()
@@ -158,10 +162,19 @@ class AdmissionMiddleware:
     def open_sockets(self) -> int:
         return engineio_sockets.open_sockets(getattr(self.socketio, "server", None))
 
-    def busy(self) -> bool:
+    def returning(self, environ) -> bool:
+        """A staff console (its session cookie) or a chat page that holds a chat (`resume=1`
+        in the query) reconnecting: what the process serves already, not a newcomer, so
+        overload does not keep it out (a therapist would go off duty, a chat would end).
+        Faking either buys a socket but no chat: `start` is refused while overloaded."""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        return (query.get("resume") == ["1"]
+                or self.session_cookie in parse_cookie(environ.get("HTTP_COOKIE", "")))
+
+    def busy(self, environ) -> bool:
         if self.max_sockets and self.open_sockets() >= self.max_sockets:
             return True
-        if overload.overloaded(self.overload_lag_ms):
+        if overload.overloaded(self.overload_lag_ms) and not self.returning(environ):
             return True
         if self.handshakes is not None:
             with self.lock:
@@ -171,7 +184,7 @@ class AdmissionMiddleware:
     def __call__(self, environ, start_response):
         handshake = (environ.get("PATH_INFO", "").startswith("/socket.io")
                      and "sid=" not in environ.get("QUERY_STRING", ""))
-        if handshake and self.busy():
+        if handshake and self.busy(environ):
             body = json.dumps({"code": "server_busy",
                                "message": "The server is busy; try again in a moment."}).encode()
             start_response("503 Service Unavailable", [

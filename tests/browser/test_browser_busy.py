@@ -1,5 +1,6 @@
-"""The chatter's page when an overloaded server answers `start` with `server_busy` (issue 21,
-goal g): it says so, waits the time it was given, and asks again with the same proof.
+"""The chatter's page and an overloaded server (issue 21, goal g): a `start` answered
+`server_busy` is said, waited for and asked again with the same proof; a page that holds a
+chat says so in its reconnect's handshake, which overload does not refuse.
 
 The live servers of the tests never refuse on their own (their lag check is off on a
 loaded test box), so the browser's WebSocket goes through Playwright's route, which
@@ -48,3 +49,24 @@ def test_a_busy_server_is_asked_again_after_the_wait_it_gave(browser, live):
     first, second = (json.loads(s[s.index("["):])[1]["pow"] for s in starts)
     assert first == second  # the refused proof was not spent: the same one is sent again
     expect(page.locator("#start-status")).to_have_text("")
+
+
+def test_a_page_that_holds_a_chat_says_so_when_it_reconnects(browser, live):
+    """An overloaded server keeps newcomers out but lets a chat come back: the page's
+    reconnect handshake carries `resume=1`, its first one does not."""
+    sockets = []
+
+    def route(ws):
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    page = browser.new_context().new_page()
+    page.route_web_socket(re.compile(r"/socket\.io/"), route)
+    page.goto(live.urls[0] + "/?lang=en")
+    page.get_by_role("button", name="Start chat").click()
+    expect(page.locator("#status-main")).to_have_text(re.compile("line"))
+    sockets[0].close()  # the connection drops: the page reconnects and resumes
+    expect(page.locator("#conn-notice")).to_be_visible()
+    expect(page.locator("#conn-notice")).to_be_hidden(timeout=15_000)
+    expect(page.locator("#status-main")).to_have_text(re.compile("line"))
+    assert "resume=1" not in sockets[0].url and "resume=1" in sockets[-1].url

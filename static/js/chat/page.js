@@ -37,7 +37,8 @@ const PROTOCOL = 2;
 
 function connect() {
   if (ctx.socket) return ctx.socket;
-  const socket = ctx.socket = window.io('/chat', { transports: ['websocket'], query: { lang: ctx.lang } });
+  const socket = ctx.socket = window.io('/chat', { transports: ['websocket'],
+    query: handshakeQuery({ lang: ctx.lang }) });
   socket.on('connect', onConnect);
   socket.on('disconnect', onDisconnect);
   socket.on('connect_error', function () { if (ctx.chat.token || ctx.pendingStart) setConnNotice(true); });
@@ -65,8 +66,17 @@ function onConnect() {
   else if (ctx.chat.token && ctx.chat.state !== 'ended') sendResume();
 }
 
+/* The handshake says whether this page holds a chat (`resume=1`): an overloaded server
+   keeps newcomers out, not a chat coming back (docs/protocol.md, "Limits"). */
+function handshakeQuery(query) {
+  if (ctx.chat.token) query.resume = '1';
+  else delete query.resume;
+  return query;
+}
+
 function onDisconnect(reason) {
   ctx.chat.bound = false;
+  handshakeQuery(ctx.socket.io.opts.query); // for the reconnect's handshake
   stopOwnTyping(false);
   if (reason !== 'io client disconnect' && ctx.chat.token) setConnNotice(true);
 }
