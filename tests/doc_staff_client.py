@@ -33,7 +33,7 @@ SESSION = {"idle_seconds", "idle_left", "lifetime_left", "warn_seconds"}
 PRESENCE = {"ok", "on_duty", "capacity", "load", "paused", "cooldown"}
 WAITING = {"chat_id", "position", "waiting_since", "age_band", "gender", "lang", "handed_back"}
 OVERVIEW = {"ok", "at", "open", "waiting", "waiting_total", "staff", "chats", "today", "guard"}
-STAFF_ROW = {"staff_id", "name", "capacity", "load", "idle_since"}
+STAFF_ROW = {"staff_id", "name", "capacity", "load", "idle_since", "paused", "cooldown"}
 CHAT_ROW = {"chat_id", "state", "staff_id", "therapist", "created_at", "assigned_at",
             "ended_at", "last_message_at", "risk", "risk_at", "chatter_connected", "age_band",
             "gender", "lang", "colleagues"}
@@ -172,6 +172,7 @@ def check_overview(view: dict) -> dict:
     for row in view["staff"]:
         staff_id(fields(row, STAFF_ROW)["staff_id"])
         assert isinstance(row["idle_since"], float)
+        assert isinstance(row["paused"], bool) and type(row["cooldown"]) is int
     for row in view["chats"]:
         staff_id(fields(row, CHAT_ROW)["staff_id"])
         assert row["state"] in ("active", "ended")

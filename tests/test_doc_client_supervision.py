@@ -74,9 +74,10 @@ def test_a_supervisor_written_from_the_doc(live, live_staff):
     mark = sue.mark()
     assert fields(anna.send("duty", {"on": True, "capacity": 1}), doc.PRESENCE)["on_duty"] is True
     assert anna.send("pause", {"paused": True})["paused"] is True
-    view = pushed(sue, mark, lambda v: [s["name"] for s in v["staff"]] == ["Anna"])
+    view = pushed(sue, mark, lambda v: [(s["name"], s["paused"]) for s in v["staff"]]
+                  == [("Anna", True)])
     anna_row = view["staff"][0]
-    assert (anna_row["capacity"], anna_row["load"]) == (1, 0)
+    assert (anna_row["capacity"], anna_row["load"], anna_row["cooldown"]) == (1, 0, 0)
     anna_id = anna_row["staff_id"]
 
     c1, s1 = chatter(url, age_band="18_25", gender="woman", lang="en")

@@ -42,11 +42,13 @@ def _float(value: str | None) -> float | None:
     return float(value) if value else None
 
 
-def staff_rows(r: Redis) -> list[dict]:
-    """Everyone on duty: name, capacity, load (held chats) and idle since."""
+def staff_rows(r: Redis, now: float) -> list[dict]:
+    """Everyone on duty: name, capacity, load (held chats), idle since, and whether they
+    take no new chat for now (paused, or seconds of cool-down left at `now`)."""
     return [
         {"staff_id": p.staff_id, "name": p.name, "capacity": p.capacity, "load": p.load,
-         "idle_since": p.idle_since or None}
+         "idle_since": p.idle_since or None, "paused": p.paused,
+         "cooldown": p.cooldown_left(now)}
         for p in sorted(assignment.on_duty(r), key=lambda p: (p.name.lower(), p.staff_id))
     ]
 
@@ -186,7 +188,7 @@ def overview(r: Redis, session: Session, now: float) -> dict:
     return {
         "ok": True, "at": now, "open": gate.chat_taking_new(session, now),
         "waiting": waiting["waiting"], "waiting_total": waiting["total"],
-        "staff": staff_rows(r), "chats": chats,
+        "staff": staff_rows(r, now), "chats": chats,
         "today": today_counters(session, chats, now),
         "guard": line_guard(r, now),
     }

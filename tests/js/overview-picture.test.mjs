@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { moreWaiting, optionLabel } from '../../static/js/supervisor/picture.js';
+import { loadText } from '../../static/js/supervisor/staff-table.js';
 
 const ages = [{ key: '18_25', label: '18–25', label_nl: '18–25 jaar' }, { key: 'x', label: 'X' }];
 
@@ -19,4 +20,13 @@ test('waiting chatters beyond the listed ones', () => {
   assert.equal(moreWaiting(3, 3), 0);
   assert.equal(moreWaiting(undefined, 2), 0);
   assert.equal(moreWaiting(1, 3), 0);
+});
+
+test('a therapist who takes no new chat for now says why beside the load', () => {
+  const strings = { load: '{load} of {capacity}', load_paused: '{load} of {capacity}, paused',
+                    load_cooldown: '{load} of {capacity}, cool-down {seconds} s' };
+  const row = { load: 1, capacity: 2, paused: false, cooldown: 0 };
+  assert.equal(loadText(row, strings), '1 of 2');
+  assert.equal(loadText({ ...row, paused: true }, strings), '1 of 2, paused');
+  assert.equal(loadText({ ...row, cooldown: 45 }, strings), '1 of 2, cool-down 45 s');
 });

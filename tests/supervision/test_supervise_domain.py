@@ -104,10 +104,10 @@ def test_staff_and_chat_rows(ctx, r, people):
     assignment.assign_waiting(r, NOW - 800)
     store.add_message(r, cid, "chatter", "hello", NOW - 700, 3600)
     with ctx():
-        [staff] = overview.staff_rows(r)
+        [staff] = overview.staff_rows(r, NOW)
         [chat] = overview.chat_rows(r, db.session)
     assert staff == {"staff_id": str(anna.id), "name": "Anna", "capacity": 3, "load": 1,
-                     "idle_since": NOW - 800}
+                     "idle_since": NOW - 800, "paused": False, "cooldown": 0}
     assert chat["chat_id"] == cid and chat["therapist"] == "Anna"
     assert chat["staff_id"] == str(anna.id) and chat["state"] == "active"
     assert (chat["created_at"], chat["assigned_at"]) == (NOW - 900, NOW - 800)
@@ -116,8 +116,21 @@ def test_staff_and_chat_rows(ctx, r, people):
     # off duty, the chat stays held and stays in the overview
     assignment.go_off_duty(r, str(anna.id))
     with ctx():
-        assert overview.staff_rows(r) == []
+        assert overview.staff_rows(r, NOW) == []
         assert [c["chat_id"] for c in overview.chat_rows(r, db.session)] == [cid]
+
+
+def test_staff_rows_say_who_takes_no_new_chat_for_now(ctx, r, people):
+    """A paused therapist, or one in a cool-down, has free places the line cannot use."""
+    anna, sara = people
+    on_duty(r, anna, capacity=2)
+    on_duty(r, sara, capacity=2)
+    assignment.set_paused(r, str(anna.id), True)
+    assignment.start_cooldown(r, str(sara.id), NOW + 90.5)
+    with ctx():
+        rows = {row["name"]: row for row in overview.staff_rows(r, NOW)}
+    assert (rows["Anna"]["paused"], rows["Anna"]["cooldown"]) == (True, 0)
+    assert (rows["Sara"]["paused"], rows["Sara"]["cooldown"]) == (False, 91)
 
 
 def test_today_counters_from_sql_and_live_chats(ctx, r, people):
