@@ -122,7 +122,7 @@ def test_a_last_id_beyond_a_stream_id_is_a_bad_payload(chatter, last_id, ok):
     assert result["ok"] is ok and (ok or result["code"] == "bad_payload"), result
 
 
-@pytest.mark.parametrize("to", [10**20, "99999999999999999999", 2**31, -1, 0, 1.5, True])
+@pytest.mark.parametrize("to", [10**20, "99999999999999999999", 2**31, -1, 0, 1.5, True, "²", "١"])
 def test_a_transfer_to_a_huge_or_odd_id_is_refused(active_chat, to):
     _, sock, cid, _ = active_chat
     assert ack(sock, "transfer", {"chat_id": cid, "to": to}, STAFF)["code"] in (

@@ -19,6 +19,7 @@ from ..canned.views import picker_config
 from ..extensions import db
 from ..i18n import NATIVE_NAMES, current_language
 from ..realtime.live import now as clock_now
+from ..realtime.protocol import sql_id
 from ..records.models import CHANNEL_NAMES, Staff
 from ..records.registrations import InvalidRegistration, NeedsConfirmation
 from ..records.scrubber.labels import label as scrub_label
@@ -74,10 +75,7 @@ def _local(moment: datetime | None):
 @bp.route("/")
 @roles_required("therapist", "supervisor")
 def index():
-    try:
-        number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = sql_id(request.args.get("page", "1")) or 1  # (a huge page: no SQL overflow)
     overdue_only = request.args.get("overdue") == "1"
     now = clock_now()
     rows, total = inbox.page(db.session, now, number, overdue_only=overdue_only)
@@ -162,10 +160,7 @@ def answer(conversation_id: int):
 @bp.route("/<int:conversation_id>/hand-over", methods=["POST"])
 @roles_required("therapist", "supervisor")
 def hand_over(conversation_id: int):
-    try:
-        colleague = int(request.form.get("colleague", ""))
-    except ValueError:
-        colleague = 0
+    colleague = sql_id(request.form.get("colleague", "")) or 0  # 0, or huge: nobody
     return _act(conversation_id, lambda c: inbox.hand_over(
         db.session, current_user, c, colleague, request.form.get("note"), clock_now()),
         _("The conversation is handed over."))

@@ -121,7 +121,7 @@ def clean_name(value: str) -> str:
 
 def sql_id(value: Any) -> int | None:
     """A positive integer id that fits a SQL integer column, or None."""
-    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= SQL_INT_MAX:
         return None

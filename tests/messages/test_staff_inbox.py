@@ -206,6 +206,28 @@ def test_hand_over_with_an_encrypted_note_is_audited_without_the_note(
         assert count(HandoverNote) == 0
 
 
+@pytest.mark.parametrize("colleague", ["2147483648", "99999999999999999999", "²", "-1", ""])
+def test_a_hand_over_to_an_id_no_column_holds_names_nobody(app, ctx, clock, make_staff,
+                                                           colleague):
+    """Not a 500 (an integer past the column, or a digit Python cannot read): refused."""
+    make_staff("anna", name="Anna")
+    cid, _ = write(ctx, clock)
+    page = f"/staff/messages/{cid}"
+    http = signed_in(app, "anna")
+    post(http, f"{page}/take", page)
+    assert post(http, f"{page}/hand-over", page, colleague=colleague).status_code == 302
+    assert 'role="alert"' in http.get(page).get_data(as_text=True)
+    with ctx():
+        assert db.session.get(Conversation, cid).staff_id is not None  # still anna's
+
+
+def test_a_page_past_any_number_is_the_first(app, ctx, clock, make_staff):
+    make_staff("anna", name="Anna")
+    http = signed_in(app, "anna")
+    for page in ("99999999999999999999999", "²", "0", "-3"):
+        assert http.get(f"/staff/messages/?page={page}").status_code == 200, page
+
+
 def test_only_the_holder_hands_over(app, ctx, clock, make_staff):
     anna, ben, cleo = make_staff("anna"), make_staff("ben"), make_staff("cleo")
     cid, _ = write(ctx, clock)
