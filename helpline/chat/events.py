@@ -149,6 +149,8 @@ def on_resume(data: dict) -> dict:
         _attach(r, chat_id, lang, protocol)
         _follow_line(r, chat_id)
         broadcast.line_changed()
+    else:  # the closing screen after a reconnect: its feedback card may follow
+        session["ended_chat"] = chat_id
     messages = [m.as_dict() for m in store.messages_after(r, chat_id, after)]
     return {**_state(r, chat_id, chat), "messages": messages,
             "ended_by": chat.get("ended_by") or None}
@@ -211,7 +213,7 @@ def _leave(reason: str) -> dict:
     lifecycle.end(r, chat_id, by="chatter", reason=reason)
     leave_room(live.chat_room(chat_id))
     session.pop("chat_id", None)
-    session["ended_chat"] = True  # the closing card's feedback may follow
+    session["ended_chat"] = chat_id  # the closing card's feedback may follow
     session["ended"] = True  # later chat events get `chat_ended`, a new `start` is allowed
     return {"ok": True}
 
@@ -233,16 +235,20 @@ on_quick_exit.any_payload = True  # whatever the payload: a panic button never f
 
 
 def on_feedback(data: dict) -> dict:
-    """Chatter: the closing card's answers, once per socket, after a chat; counts only."""
+    """Chatter: the closing card's answers, once per chat and socket, after the chat ended
+    (on the socket bound to it then, or one that resumed it ended); counts only."""
+    r = live.redis()
     chat_id = session.get("chat_id")
-    state = store.get_chat(live.redis(), chat_id).get("state") if chat_id else None
-    ended = session.get("ended_chat") or (chat_id and state in (None, "ended"))
+    state = store.get_chat(r, chat_id).get("state") if chat_id else None
+    ended = session.get("ended_chat") or (chat_id if state in (None, "ended") else None)
     if not ended or session.get("feedback_sent"):
         raise ProtocolError("feedback_not_due")
     answers = {q: choice(data.get(q), set(options), "answer")
                for q, options in feedback.QUESTIONS.items()}
     if not any(answers.values()):
         raise ProtocolError("bad_payload", "Answer at least one question.")
+    if not lifecycle.first_feedback(r, ended):
+        raise ProtocolError("feedback_not_due")
     session["feedback_sent"] = True
     month = gate.today().replace(day=1)
     for question, answer in answers.items():

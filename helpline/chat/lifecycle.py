@@ -76,6 +76,20 @@ def say(r: Redis, chat_id: str, sender: str, text: str, name: str = "",
     return msg
 
 
+# The chat's one feedback: marked on the chat's hash (gone with the chat), so the sockets
+# that may give it (the one bound when the chat ended, one that resumed it ended) give one.
+_FIRST_FEEDBACK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+return redis.call('HSETNX', KEYS[1], 'feedback', '1')
+"""
+
+
+def first_feedback(r: Redis, chat_id: str) -> bool:
+    """Whether no feedback was given on this chat yet, marking it given (True as well once
+    the chat is gone: the socket's own once-only rule then holds)."""
+    return bool(r.register_script(_FIRST_FEEDBACK)(keys=[keys.chat(chat_id)]))
+
+
 def limit_rate(r: Redis, chat_id: str, sender: str) -> None:
     """A flood from one side of one chat is refused; the key is the chat, never an address."""
     key = keys.rate(chat_id, sender)

@@ -50,6 +50,24 @@ def test_a_chatter_who_ends_the_chat_may_answer(chatter):
     assert send(client, "feedback", {"again": "no"})["ok"]
 
 
+def test_a_chat_that_ended_while_its_chatter_was_away_takes_one_answer(
+        chatter, staff_socket, make_staff):
+    """The therapist ended the chat while the chatter's connection was down: the page that
+    reconnects shows the closing card, and its answer counts, once for the chat."""
+    anna = staff_socket(make_staff("anna"))
+    send(anna, "duty", {"on": True, "capacity": 3}, "/staff")
+    away = chatter()
+    started = send(away, "start", {})
+    send(anna, "end", {"chat_id": started["chat_id"]}, "/staff")
+    back = chatter()
+    assert send(back, "resume", {"token": started["token"]})["state"] == "ended"
+    assert send(back, "feedback", {"helped": "yes"})["ok"]
+    again = chatter()  # another reconnect of the same chat: already answered
+    assert send(again, "resume", {"token": started["token"]})["state"] == "ended"
+    assert send(again, "feedback", {"helped": "yes"})["code"] == "feedback_not_due"
+    assert send(away, "feedback", {"helped": "yes"})["code"] == "feedback_not_due"
+
+
 def test_the_report_shows_the_answers(ctx):
     with ctx():
         for answer in ("yes", "yes", "no"):
